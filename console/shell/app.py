@@ -1,0 +1,106 @@
+"""``grid-console``: the composition root and the command line."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication
+
+from console.shell.link_bridge import LinkBridge
+from console.shell.main_window import MainWindow
+from server_link.agent import LinkConfig
+from server_link.curve import client_keys
+from server_link.endpoints import Endpoints
+from server_link.feed import FeedPump, ScriptedFeed
+from server_link.server import ChpServer
+
+TITLE = "东城区网格化服务管理中心 · 指挥台"
+
+
+@dataclass
+class Console:
+    """Everything the console runs, built and wired in one place; ``close()`` stops it all."""
+
+    window: MainWindow
+    link: LinkBridge
+    backend: ChpServer | None = None
+    pump: FeedPump | None = None
+    extras: list[object] = field(default_factory=list)
+
+    def close(self) -> None:
+        self.link.stop()
+        if self.pump is not None:
+            self.pump.stop()
+        if self.backend is not None:
+            self.backend.stop()
+
+
+def build(args: argparse.Namespace) -> Console:
+    """The composition root: backend (demo), link, window, and the wires between them."""
+    backend = pump = None
+    if args.demo:
+        endpoints = Endpoints.free_loopback()
+        backend = ChpServer(endpoints).start()
+        pump = FeedPump(backend, ScriptedFeed(cases=args.demo_cases), args.demo_rate).start()
+    else:
+        endpoints = Endpoints.parse(args.endpoint)
+    server_key = keys = None
+    if args.server_key:
+        keys, server_key = client_keys(args.server_key, args.client_key)
+    link = LinkBridge(LinkConfig(endpoints, server_key=server_key, client_keys=keys, role="commander"))
+    window = MainWindow(TITLE)
+    link.batch_received.connect(window._on_batch_received)
+    link.state_changed.connect(window._on_link_stats)
+    link.stats_updated.connect(window._on_link_stats)
+    link.start()
+    return Console(window, link, backend, pump)
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(prog="grid-console", description="Dongcheng grid command console")
+    src = p.add_mutually_exclusive_group(required=True)
+    src.add_argument("--demo", action="store_true", help="embedded simulated backend on loopback")
+    src.add_argument("--endpoint", help="the case backend, tcp://HOST:PORT (CHP snapshot port)")
+    p.add_argument("--server-key", type=Path, help="the backend's public key file (required off loopback)")
+    p.add_argument("--client-key", type=Path, help="this console's key pair (NAME.key_secret)")
+    p.add_argument("--demo-rate", type=float, default=200.0, help="demo updates per second")
+    p.add_argument("--demo-cases", type=int, default=3000, help="demo case numbers")
+    p.add_argument("--screenshot", type=Path, help="save a PNG of the window to this path and exit")
+    p.add_argument("--after", type=float, default=5.0, help="seconds before the screenshot")
+    p.add_argument("--size", default="1920x1080", help="window size WxH")
+    return p.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    assert isinstance(app, QApplication)
+    app.setApplicationName("grid-console")
+    app.setStyleSheet((resources.files("resources.styles") / "dark.qss").read_text(encoding="utf-8"))
+    try:
+        console = build(args)
+    except (ValueError, OSError) as exc:
+        print(f"grid-console: {exc}", file=sys.stderr)
+        return 2
+    width, height = (int(v) for v in args.size.lower().split("x"))
+    console.window.resize(width, height)
+    console.window.show()
+    if args.screenshot:
+        QTimer.singleShot(int(args.after * 1000), lambda: _screenshot(console.window, args.screenshot, app))
+    app.aboutToQuit.connect(console.close)
+    return app.exec()
+
+
+def _screenshot(window: MainWindow, path: Path, app: QApplication) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if not window.grab().save(str(path)):
+        print(f"grid-console: could not write {path}", file=sys.stderr)
+        app.exit(1)
+        return
+    print(f"screenshot written to {path}")
+    app.quit()

@@ -1,0 +1,54 @@
+"""The console's main window: a container of panels, wired by the composition root."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QLabel, QMainWindow, QVBoxLayout, QWidget
+
+from console.core.record_counts import RecordCounts
+from server_link.link_state import Batch, LinkStats
+from widgets.count_board import CountBoard
+from widgets.link_health import LinkHealthBar
+
+COUNT_CAPTIONS = (
+    ("case", "案件"),
+    ("camera", "摄像头"),
+    ("department", "部门"),
+    ("street", "街道"),
+    ("COLLECTED", "信息收集"),
+    ("FILED", "案件建立"),
+    ("DISPATCHED", "任务派遣"),
+    ("HANDLING", "任务处理"),
+    ("FEEDBACK", "处理反馈"),
+    ("CLOSED", "核查结案"),
+    ("EVALUATED", "综合评价"),
+    ("decision", "会商决定"),
+)
+
+
+class MainWindow(QMainWindow):
+    """Link health on top, the counts of what the link holds below."""
+
+    def __init__(self, title: str) -> None:
+        super().__init__()
+        self.setWindowTitle(title)
+        self.counts = RecordCounts()
+        self.health = LinkHealthBar()
+        self.board = CountBoard(COUNT_CAPTIONS)
+        heading = QLabel(title)
+        heading.setObjectName("title")
+        heading.setTextFormat(Qt.TextFormat.PlainText)
+        central = QWidget()
+        layout = QVBoxLayout(central)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.health)
+        layout.addWidget(heading)
+        layout.addWidget(self.board, 1)
+        self.setCentralWidget(central)
+
+    def _on_batch_received(self, batch: Batch) -> None:
+        self.counts.apply(batch)
+        self.board.show_counts({**self.counts.by_kind, **self.counts.cases_by_step})
+
+    def _on_link_stats(self, stats: LinkStats) -> None:
+        self.health.show_stats(stats)

@@ -1,0 +1,481 @@
+"""The console side of the link: a frontend object and an agent thread that owns every socket.
+
+The agent (after zguide's ``clone.py``) subscribes first, then asks for a snapshot, buffering
+updates so nothing between the two is lost. It applies the sequence rule (each KVPUB is exactly
+one more than the last, so a jump means loss): a gap, a sequence that goes backwards or a new
+server epoch starts a re-sync; HUGZ silence makes the link STALE and reconnects. Records are
+decoded and validated here, off the GUI thread, and handed to a ``LinkSink`` in immutable
+batches at most every ``batch_interval`` seconds. The owner talks to the agent through an inproc
+pipe (commands to send, re-sync, stop).
+"""
+
+from __future__ import annotations
+
+import itertools
+import threading
+import time
+import uuid
+from collections import Counter, deque
+from dataclasses import dataclass
+from typing import Protocol
+
+import zmq
+
+from server_link import chp, records
+from server_link.curve import KeyPair
+from server_link.endpoints import Endpoints
+from server_link.link_state import Batch, LinkState, LinkStats, Update
+
+MAX_MESSAGE_BYTES = 1024 * 1024  # ZMQ_MAXMSGSIZE: a larger frame disconnects the peer
+DEFAULT_UPDATE_HWM = 200_000
+_CHECK_INTERVAL = 0.1  # how often silence and snapshot time-outs are looked at
+_pipe_ids = itertools.count()
+
+
+class LinkSink(Protocol):
+    """What the agent calls, from its own thread. Implementations must not block."""
+
+    def deliver_batch(self, batch: Batch) -> None: ...
+
+    def deliver_state(self, stats: LinkStats) -> None: ...
+
+    def deliver_stats(self, stats: LinkStats) -> None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class LinkConfig:
+    endpoints: Endpoints
+    subtree: str = "/"
+    hugz_timeout: float = 3.0
+    snapshot_timeout: float = 3.0
+    batch_interval: float = 0.05
+    stats_interval: float = 0.5
+    update_hwm: int = DEFAULT_UPDATE_HWM
+    max_buffer: int = 2_000_000
+    server_key: bytes | None = None
+    client_keys: KeyPair | None = None
+    role: str = "console"
+
+    def __post_init__(self) -> None:
+        if self.subtree and not (self.subtree.startswith("/") and self.subtree.endswith("/")):
+            raise ValueError(f"subtree {self.subtree!r} must be empty or /path/ ending in a slash")
+        if not self.endpoints.is_loopback and self.server_key is None:
+            raise ValueError(
+                f"{self.endpoints} is not a loopback address: CurveZMQ is required, "
+                "give the server's public key (--server-key)"
+            )
+
+
+def client_socket(ctx: zmq.Context[zmq.Socket[bytes]], kind: int, cfg: LinkConfig) -> zmq.Socket[bytes]:
+    """A client socket with the link's limits and, when a server key is pinned, CurveZMQ."""
+    s = ctx.socket(kind)
+    s.linger = 0
+    s.maxmsgsize = MAX_MESSAGE_BYTES
+    s.reconnect_ivl = 100
+    s.reconnect_ivl_max = 1000
+    if cfg.server_key is not None:
+        keys = cfg.client_keys
+        if keys is None:
+            public, secret = zmq.curve_keypair()
+            keys = KeyPair(public, secret)
+        keys.apply_client(s, cfg.server_key)
+    return s
+
+
+def fetch_snapshot(
+    cfg: LinkConfig, timeout: float = 10.0, context: zmq.Context[zmq.Socket[bytes]] | None = None
+) -> tuple[int, str, dict[str, bytes]]:
+    """Ask the server for a snapshot of ``cfg.subtree``: (sequence, epoch, key → body).
+
+    Raises ``TimeoutError`` if the server does not finish within ``timeout`` seconds.
+    """
+    ctx = context or zmq.Context.instance()
+    dealer = client_socket(ctx, zmq.DEALER, cfg)
+    dealer.rcvhwm = 0
+    try:
+        dealer.connect(cfg.endpoints.snapshot)
+        dealer.send_multipart([chp.ICANHAZ, cfg.subtree.encode()])
+        result: dict[str, bytes] = {}
+        deadline = time.monotonic() + timeout
+        while (left := deadline - time.monotonic()) > 0:
+            if not dealer.poll(int(left * 1000) + 1):
+                break
+            msg = chp.decode(dealer.recv_multipart())
+            if msg.key == chp.KTHXBAI:
+                return msg.sequence, msg.properties.get("epoch", ""), result
+            if msg.body:
+                result[msg.key] = msg.body
+        raise TimeoutError(f"no complete snapshot from {cfg.endpoints} within {timeout:g} s")
+    finally:
+        dealer.close()
+
+
+class LinkClient:
+    """Frontend of the link. Create, ``start()``, ``send()`` commands, ``stop()``.
+
+    Methods are safe to call from any thread; the sink is called from the agent thread.
+    """
+
+    def __init__(
+        self, config: LinkConfig, sink: LinkSink, context: zmq.Context[zmq.Socket[bytes]] | None = None
+    ) -> None:
+        self.config = config
+        self._ctx = context or zmq.Context.instance()
+        self._pipe_addr = f"inproc://grid-link-{id(self)}-{next(_pipe_ids)}"
+        self._pipe = self._ctx.socket(zmq.PAIR)
+        self._pipe.linger = 0
+        self._pipe.bind(self._pipe_addr)
+        self._lock = threading.Lock()
+        self._agent = _Agent(config, sink, self._ctx, self._pipe_addr)
+        self._thread = threading.Thread(target=self._agent.run, name="grid-link-agent", daemon=True)
+
+    def start(self) -> LinkClient:
+        self._thread.start()
+        return self
+
+    def stats(self) -> LinkStats:
+        """The statistics as last published (at most ``stats_interval`` old)."""
+        return self._agent.stats_snapshot()
+
+    def send(self, key: str, body: bytes, ttl: float | None = None) -> None:
+        """Send a KVSET to the server's collector (empty body deletes the key)."""
+        props = {"role": self.config.role}
+        if ttl is not None:
+            props["ttl"] = f"{ttl:g}"
+        self._command([b"SEND", key.encode(), body, chp.encode_properties(props)])
+
+    def resync(self) -> None:
+        self._command([b"RESYNC"])
+
+    def stop(self, timeout: float = 5.0) -> None:
+        if self._thread.is_alive():
+            self._command([b"STOP"])
+            self._thread.join(timeout)
+        with self._lock:
+            self._pipe.close()
+
+    def _command(self, frames: list[bytes]) -> None:
+        with self._lock:
+            if self._pipe.closed:
+                raise RuntimeError("the link is stopped")
+            self._pipe.send_multipart(frames)
+
+
+class _Agent:
+    """Owns the sockets; runs in the agent thread only (except ``stats_snapshot``)."""
+
+    def __init__(
+        self, config: LinkConfig, sink: LinkSink, ctx: zmq.Context[zmq.Socket[bytes]], pipe_addr: str
+    ) -> None:
+        self.cfg = config
+        self.sink = sink
+        self.ctx = ctx
+        self.pipe_addr = pipe_addr
+        self.state = LinkState.CONNECTING
+        self.epoch = ""
+        self.last_seq = 0
+        self.syncing = True
+        self.buffer: list[list[bytes]] = []
+        self.snapshot: dict[str, bytes] = {}
+        self.pending: list[Update] = []
+        self.rejects: Counter[str] = Counter()
+        self.last_reject = ""
+        self.recent_rejects: deque[str] = deque(maxlen=50)
+        self.gaps = 0
+        self.resyncs = 0
+        self.last_resync = ""
+        self.updates_total = 0
+        self.snapshot_records = 0
+        self.commands_sent = 0
+        self.newest_at: float | None = None
+        self.newest_mono = time.monotonic()
+        self.snapshot_mono = time.monotonic()
+        self.rate = 0.0
+        self._rate_mark = (time.monotonic(), 0)
+        self._stats = LinkStats(LinkState.CONNECTING, str(config.endpoints))
+        self._stats_lock = threading.Lock()
+        self.sub: zmq.Socket[bytes] | None = None
+        self.dealer: zmq.Socket[bytes] | None = None
+        self.poller = zmq.Poller()
+
+    # ----------------------------------------------------------------- sockets
+    def _socket(self, kind: int) -> zmq.Socket[bytes]:
+        return client_socket(self.ctx, kind, self.cfg)
+
+    def _open_subscriber(self) -> None:
+        if self.sub is not None:
+            self.poller.unregister(self.sub)
+            self.sub.close()
+        sub = self._socket(zmq.SUB)
+        sub.rcvhwm = self.cfg.update_hwm
+        # Subscribe to every key: the sequence rule can only be checked over all KVPUBs, so a
+        # subtree is filtered here, after the sequence check.
+        sub.setsockopt(zmq.SUBSCRIBE, b"/")
+        sub.setsockopt(zmq.SUBSCRIBE, chp.HUGZ.encode())
+        sub.connect(self.cfg.endpoints.updates)
+        self.sub = sub
+        self.poller.register(sub, zmq.POLLIN)
+
+    def _request_snapshot(self) -> None:
+        if self.dealer is not None:
+            self.poller.unregister(self.dealer)
+            self.dealer.close()
+        dealer = self._socket(zmq.DEALER)
+        dealer.rcvhwm = 0  # a snapshot must never be cut short by a HWM
+        dealer.connect(self.cfg.endpoints.snapshot)
+        dealer.send_multipart([chp.ICANHAZ, self.cfg.subtree.encode()])
+        self.dealer = dealer
+        self.poller.register(dealer, zmq.POLLIN)
+        self.syncing = True
+        self.snapshot = {}
+        self.buffer = []
+        self.snapshot_mono = time.monotonic()
+
+    # ----------------------------------------------------------------- loop
+    def run(self) -> None:
+        pipe = self.ctx.socket(zmq.PAIR)
+        pipe.linger = 0
+        pipe.connect(self.pipe_addr)
+        push = self._socket(zmq.PUSH)
+        push.sndhwm = 10_000
+        push.connect(self.cfg.endpoints.collector)
+        self.poller.register(pipe, zmq.POLLIN)
+        self._open_subscriber()
+        self._request_snapshot()
+        next_flush = next_stats = next_check = time.monotonic()
+        try:
+            while True:
+                now = time.monotonic()
+                wake = min(next_flush if self.pending else next_check, next_check)
+                events = dict(self.poller.poll(max(0, int((wake - now) * 1000)) + 1))
+                if pipe in events and not self._on_pipe(pipe, push):
+                    break
+                if self.dealer is not None and self.dealer in events:
+                    self._drain(self.dealer, self._on_snapshot)
+                if self.sub is not None and self.sub in events:
+                    self._drain(self.sub, self._on_update)
+                now = time.monotonic()
+                if self.pending and now >= next_flush:
+                    self._flush()
+                    next_flush = now + self.cfg.batch_interval
+                if now >= next_check:
+                    self._check_timers(now)
+                    next_check = now + _CHECK_INTERVAL
+                if now >= next_stats:
+                    self._publish_stats(now)
+                    next_stats = now + self.cfg.stats_interval
+        finally:
+            self._flush()
+            for s in (self.sub, self.dealer, push, pipe):
+                if s is not None:
+                    s.close()
+            self._set_state(LinkState.STOPPED)
+
+    def _drain(self, sock: zmq.Socket[bytes], handle: object) -> None:
+        recv = sock.recv_multipart
+        fn = handle  # bound method; typed as object to keep the hot loop lean
+        for _ in range(5000):
+            try:
+                frames = recv(zmq.NOBLOCK)
+            except zmq.Again:
+                return
+            fn(frames)  # type: ignore[operator]
+            if sock is not self.sub and sock is not self.dealer:
+                return  # the socket was replaced by a re-sync
+
+    def _on_pipe(self, pipe: zmq.Socket[bytes], push: zmq.Socket[bytes]) -> bool:
+        frames = pipe.recv_multipart()
+        cmd = frames[0]
+        if cmd == b"STOP":
+            return False
+        if cmd == b"RESYNC":
+            self._resync("requested")
+        elif cmd == b"SEND":
+            _, key, body, props = frames
+            msg = [key, chp.encode_sequence(0), uuid.uuid4().bytes, props, body]
+            try:
+                push.send_multipart(msg, zmq.NOBLOCK)
+                self.commands_sent += 1
+            except zmq.Again:
+                self._reject("command_queue_full", key.decode(errors="replace"))
+        return True
+
+    # ----------------------------------------------------------------- snapshot
+    def _on_snapshot(self, frames: list[bytes]) -> None:
+        self.snapshot_mono = time.monotonic()
+        try:
+            msg = chp.decode(frames)
+        except chp.FrameError as exc:
+            self._reject(exc.reason, str(exc))
+            return
+        if msg.key != chp.KTHXBAI:
+            self.snapshot[msg.key] = msg.body
+            return
+        self._complete_snapshot(msg)
+
+    def _complete_snapshot(self, done: chp.Message) -> None:
+        updates = []
+        for key, body in self.snapshot.items():
+            if not body:
+                continue
+            record = self._decode(key, body)
+            if record is not None:
+                updates.append(Update(key, done.sequence, record, body))
+        self.snapshot = {}
+        self._flush()
+        self.epoch = done.properties.get("epoch", "")
+        self.last_seq = done.sequence
+        self.snapshot_records = len(updates)
+        self.syncing = False
+        self.newest_mono, self.newest_at = time.monotonic(), time.time()
+        self.sink.deliver_batch(Batch(True, tuple(updates), done.sequence, self.epoch))
+        buffered, self.buffer = self.buffer, []
+        self._set_state(LinkState.LIVE)
+        for frames in buffered:
+            self._on_update(frames, replay=True)
+            if self.syncing:  # the buffer itself had a gap
+                break
+
+    # ----------------------------------------------------------------- updates
+    def _on_update(self, frames: list[bytes], replay: bool = False) -> None:
+        if not replay:
+            self.newest_mono = time.monotonic()
+            self.newest_at = time.time()
+        if len(frames) != 5:
+            self._reject("frames", f"{len(frames)} frames, expected 5")
+            return
+        raw_seq = frames[1]
+        if len(raw_seq) != 8:
+            self._reject("sequence", f"{len(raw_seq)} bytes, expected 8")
+            return
+        if self.syncing:
+            if len(self.buffer) >= self.cfg.max_buffer:
+                self._resync("buffer overflow")
+            else:
+                self.buffer.append(frames)
+            return
+        seq = int.from_bytes(raw_seq, "big")
+        raw_key = frames[0]
+        if raw_key == b"HUGZ":
+            self._on_hugz(seq, frames[3])
+            return
+        last = self.last_seq
+        if seq != last + 1:
+            if seq <= last:
+                if replay:
+                    return  # already in the snapshot
+                self._resync("sequence went backwards")
+            else:
+                self.gaps += 1
+                self._resync(f"gap: {last} → {seq}")
+            return
+        self.last_seq = seq
+        try:
+            key = raw_key.decode()
+        except UnicodeDecodeError:
+            self._reject("key", "not UTF-8")
+            return
+        if not key.startswith(self.cfg.subtree):
+            return
+        body = frames[4]
+        if body:
+            record = self._decode(key, body)
+            if record is None:
+                return
+        else:
+            if not records.is_key(key):
+                self._reject("key", f"{key[:80]!r} is not a known key path")
+                return
+            record = None
+        self.pending.append(Update(key, seq, record, body))
+        self.updates_total += 1
+
+    def _on_hugz(self, seq: int, raw_props: bytes) -> None:
+        try:
+            epoch = chp.decode_properties(raw_props).get("epoch", "")
+        except chp.FrameError as exc:
+            self._reject(exc.reason, str(exc))
+            return
+        if epoch and self.epoch and epoch != self.epoch:
+            self._resync("new server epoch")
+        elif seq > self.last_seq:
+            self.gaps += 1
+            self._resync(f"heartbeat at {seq}, last update {self.last_seq}")
+        elif 0 < seq < self.last_seq:
+            self._resync("sequence went backwards")
+
+    def _decode(self, key: str, body: bytes) -> records.Record | None:
+        try:
+            return records.decode(key, body)
+        except records.RecordError as exc:
+            self._reject(exc.reason, f"{key[:80]}: {exc}")
+            return None
+
+    def _reject(self, reason: str, detail: str) -> None:
+        self.rejects[reason] += 1
+        self.last_reject = detail[:300]
+        self.recent_rejects.append(self.last_reject)
+
+    # ----------------------------------------------------------------- state
+    def _resync(self, why: str) -> None:
+        self.resyncs += 1
+        self.last_resync = why
+        self._flush()
+        if self.state is not LinkState.STALE:
+            self._set_state(LinkState.SYNCING if self.state is not LinkState.CONNECTING else self.state)
+        self._request_snapshot()
+
+    def _check_timers(self, now: float) -> None:
+        if now - self.newest_mono > self.cfg.hugz_timeout and self.state is not LinkState.CONNECTING:
+            self._set_state(LinkState.STALE)
+            self.newest_mono = now  # reconnect at most once per time-out
+            self._open_subscriber()
+            self._request_snapshot()
+        elif self.syncing and now - self.snapshot_mono > self.cfg.snapshot_timeout:
+            self._request_snapshot()
+
+    def _flush(self) -> None:
+        if not self.pending:
+            return
+        batch = Batch(False, tuple(self.pending), self.last_seq, self.epoch)
+        self.pending = []
+        self.sink.deliver_batch(batch)
+
+    def _set_state(self, state: LinkState) -> None:
+        if state is self.state:
+            return
+        self.state = state
+        self.sink.deliver_state(self._make_stats(time.monotonic()))
+
+    def _make_stats(self, now: float) -> LinkStats:
+        t0, n0 = self._rate_mark
+        if now - t0 >= 0.25:
+            self.rate = (self.updates_total - n0) / (now - t0)
+            self._rate_mark = (now, self.updates_total)
+        stats = LinkStats(
+            state=self.state,
+            endpoint=str(self.cfg.endpoints),
+            epoch=self.epoch,
+            last_sequence=self.last_seq,
+            updates_total=self.updates_total,
+            updates_per_s=self.rate,
+            newest_at=self.newest_at,
+            gaps=self.gaps,
+            resyncs=self.resyncs,
+            last_resync=self.last_resync,
+            rejects=dict(self.rejects),
+            last_reject=self.last_reject,
+            snapshot_records=self.snapshot_records,
+            syncing_records=len(self.snapshot) if self.syncing else 0,
+            commands_sent=self.commands_sent,
+        )
+        with self._stats_lock:
+            self._stats = stats
+        return stats
+
+    def _publish_stats(self, now: float) -> None:
+        self.sink.deliver_stats(self._make_stats(now))
+
+    def stats_snapshot(self) -> LinkStats:
+        with self._stats_lock:
+            return self._stats

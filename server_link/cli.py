@@ -1,0 +1,171 @@
+"""``grid-link``: follow any CHP server (probe), run the reference server (serve), make keys."""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import signal
+import sys
+import threading
+import time
+from pathlib import Path
+
+from server_link import chp
+from server_link.agent import LinkClient, LinkConfig, fetch_snapshot
+from server_link.curve import KeyPair, client_keys, make_keys
+from server_link.endpoints import Endpoints
+from server_link.feed import FeedPump, ScriptedFeed
+from server_link.link_state import Batch, LinkStats
+from server_link.mirror import Mirror
+from server_link.server import ChpServer
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="grid-link", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    keys = sub.add_parser("keys", help="make a CurveZMQ key pair (NAME.key, NAME.key_secret)")
+    keys.add_argument("--dir", type=Path, required=True)
+    keys.add_argument("--name", required=True)
+
+    serve = sub.add_parser("serve", help="run the reference CHP server with a scripted feed")
+    serve.add_argument("--endpoint", default="tcp://127.0.0.1:5556")
+    serve.add_argument("--rate", type=float, default=100.0, help="case updates per second")
+    serve.add_argument("--cases", type=int, default=5000, help="distinct case numbers")
+    serve.add_argument("--count", type=int, default=0, help="stop publishing after N updates (0: never)")
+    serve.add_argument("--seconds", type=float, default=0.0, help="exit after N seconds (0: never)")
+    serve.add_argument("--seed", type=int, default=1)
+    serve.add_argument("--keys", type=Path, help="server key pair (NAME.key_secret): turns on CurveZMQ")
+    serve.add_argument("--authorized", type=Path, help="folder of authorised console public keys")
+    serve.add_argument("--hwm", type=int, default=200_000, help="PUB send high-water mark")
+
+    probe = sub.add_parser("probe", help="follow a CHP server and print its statistics")
+    probe.add_argument("--endpoint", required=True)
+    probe.add_argument("--subtree", default="/")
+    probe.add_argument("--seconds", type=float, default=10.0)
+    probe.add_argument("--verify", action="store_true", help="end by comparing with a fresh snapshot")
+    probe.add_argument("--server-key", type=Path, help="the server's public key file (pinned)")
+    probe.add_argument("--client-key", type=Path, help="this client's key pair (NAME.key_secret)")
+
+    args = parser.parse_args(argv)
+    try:
+        if args.command == "keys":
+            public, secret = make_keys(args.dir, args.name)
+            print(f"public key: {public}\nsecret key: {secret} (keep it private)")
+            return 0
+        if args.command == "serve":
+            return _serve(args)
+        return _probe(args)
+    except (ValueError, OSError, TimeoutError) as exc:
+        print(f"grid-link: {exc}", file=sys.stderr)
+        return 2
+
+
+def _serve(args: argparse.Namespace) -> int:
+    keys = KeyPair.load(args.keys) if args.keys else None
+    server = ChpServer(
+        Endpoints.parse(args.endpoint), keys=keys, authorized=args.authorized, pub_hwm=args.hwm
+    )
+    server.start()
+    pump = FeedPump(server, ScriptedFeed(cases=args.cases, seed=args.seed), args.rate, args.count).start()
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    print(f"serving {args.endpoint} epoch={server.epoch} rate={args.rate:g}/s", flush=True)
+    try:
+        stop.wait(args.seconds or None)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        pump.stop()
+        server.stop()
+    print(f"published {server.published} updates, sequence {server.sequence}", flush=True)
+    return 0
+
+
+class _Log:
+    """Batches seen after a mark, to rebuild the mirror's map at an exact sequence."""
+
+    def __init__(self) -> None:
+        self.active = False
+        self.batches: list[Batch] = []
+
+    def __call__(self, batch: Batch) -> None:
+        if self.active:
+            self.batches.append(batch)
+
+
+def _probe(args: argparse.Namespace) -> int:
+    server_key = client_pair = None
+    if args.server_key:
+        client_pair, server_key = client_keys(args.server_key, args.client_key)
+    cfg = LinkConfig(
+        Endpoints.parse(args.endpoint), subtree=args.subtree, server_key=server_key, client_keys=client_pair
+    )
+    log = _Log()
+    mirror = Mirror(on_batch=log)
+    client = LinkClient(cfg, mirror).start()
+    try:
+        deadline = time.monotonic() + args.seconds
+        while (left := deadline - time.monotonic()) > 0:
+            time.sleep(min(1.0, left))
+            print(_format(client.stats(), len(mirror.bodies)), flush=True)
+        if not args.verify:
+            return 0
+        return _verify(cfg, client, mirror, log)
+    finally:
+        client.stop()
+
+
+def _verify(cfg: LinkConfig, client: LinkClient, mirror: Mirror, log: _Log) -> int:
+    for attempt in range(1, 4):
+        with mirror._cond:  # mark: the map as of mirror.sequence, then log what follows
+            base, base_seq = dict(mirror.bodies), mirror.sequence
+            log.batches, log.active = [], True
+        seq, epoch, fresh = fetch_snapshot(cfg)
+        ok = mirror.wait_for(functools.partial(_caught_up, seq=seq, epoch=epoch), 15)
+        with mirror._cond:
+            log.active = False
+            batches = list(log.batches)
+        if not ok or mirror.epoch != epoch or seq < base_seq or any(b.reset for b in batches):
+            print(f"verify attempt {attempt}: the link re-synced meanwhile, trying again", flush=True)
+            continue
+        for batch in batches:
+            for u in batch.updates:
+                if u.sequence > seq:
+                    break
+                if u.body:
+                    base[u.key] = u.body
+                else:
+                    base.pop(u.key, None)
+        mine, theirs = chp.map_digest(base.items()), chp.map_digest(fresh.items())
+        stats = client.stats()
+        print(f"verify: sequence {seq}, {len(base)} keys here, {len(fresh)} in the snapshot")
+        print(f"verify: digest here {mine[:16]}, snapshot {theirs[:16]}; rejects {stats.rejects_total}")
+        if mine == theirs:
+            print("VERIFY OK")
+            return 0
+        missing = sorted(set(fresh) - set(base))[:5]
+        extra = sorted(set(base) - set(fresh))[:5]
+        changed = sorted(k for k in set(base) & set(fresh) if base[k] != fresh[k])[:5]
+        print(f"VERIFY FAILED: missing {missing} extra {extra} different {changed}")
+        return 1
+    print("VERIFY FAILED: could not hold a stable link for the comparison")
+    return 1
+
+
+def _caught_up(mirror: Mirror, seq: int, epoch: str) -> bool:
+    return mirror.sequence >= seq or mirror.epoch != epoch
+
+
+def _format(s: LinkStats, keys: int) -> str:
+    age = s.newest_age()
+    age_text = "-" if age is None else f"{age:.1f}s"
+    rejects = ",".join(f"{k}={v}" for k, v in sorted(s.rejects.items())) or "0"
+    return (
+        f"{s.state.value:<10} seq={s.last_sequence} keys={keys} rate={s.updates_per_s:,.0f}/s "
+        f"newest={age_text} gaps={s.gaps} resyncs={s.resyncs} rejects={rejects}"
+    )
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

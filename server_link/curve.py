@@ -1,0 +1,59 @@
+"""CurveZMQ keys: made by ``grid-link keys``, pinned by consoles, authorised by servers (ZAP)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import zmq
+import zmq.auth
+
+
+@dataclass(frozen=True, slots=True)
+class KeyPair:
+    public: bytes
+    secret: bytes | None = None
+
+    @classmethod
+    def load(cls, path: str | Path) -> KeyPair:
+        """Read a ZeroMQ certificate (``NAME.key`` or ``NAME.key_secret``); a clear error if bad."""
+        p = Path(path)
+        if not p.is_file():
+            raise ValueError(f"key file {p} does not exist")
+        try:
+            public, secret = zmq.auth.load_certificate(p)
+        except (ValueError, OSError) as exc:
+            raise ValueError(f"key file {p} is not a ZeroMQ certificate: {exc}") from exc
+        return cls(public, secret)
+
+    def apply_client(self, sock: zmq.Socket[bytes], server_public: bytes) -> None:
+        if self.secret is None:
+            raise ValueError("a client key pair needs its secret half (NAME.key_secret)")
+        sock.curve_secretkey = self.secret
+        sock.curve_publickey = self.public
+        sock.curve_serverkey = server_public
+
+    def apply_server(self, sock: zmq.Socket[bytes]) -> None:
+        if self.secret is None:
+            raise ValueError("the server key pair needs its secret half (NAME.key_secret)")
+        sock.curve_secretkey = self.secret
+        sock.curve_publickey = self.public
+        sock.curve_server = True
+
+
+def make_keys(directory: str | Path, name: str) -> tuple[Path, Path]:
+    """Write ``NAME.key`` (public, to hand out) and ``NAME.key_secret`` (keep private)."""
+    d = Path(directory)
+    d.mkdir(parents=True, exist_ok=True)
+    public, secret = zmq.auth.create_certificates(d, name)
+    Path(secret).chmod(0o600)
+    return Path(public), Path(secret)
+
+
+def client_keys(server_key: str | Path, client_key: str | Path | None) -> tuple[KeyPair, bytes]:
+    """The console's own pair (generated in memory if not given) and the pinned server key."""
+    pinned = KeyPair.load(server_key).public
+    if client_key is None:
+        public, secret = zmq.curve_keypair()
+        return KeyPair(public, secret), pinned
+    return KeyPair.load(client_key), pinned

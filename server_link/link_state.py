@@ -1,0 +1,67 @@
+"""What the link hands its owner: batches of updates, its state and its statistics (plain data)."""
+
+from __future__ import annotations
+
+import enum
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from server_link import records
+
+
+class LinkState(enum.StrEnum):
+    CONNECTING = "CONNECTING"  # no data yet
+    SYNCING = "SYNCING"  # re-syncing after a gap or a new epoch; data shown is recent
+    LIVE = "LIVE"
+    STALE = "STALE"  # no message for longer than the HUGZ timeout; data shown is old
+    STOPPED = "STOPPED"
+
+
+@dataclass(frozen=True, slots=True)
+class Update:
+    """One applied KVPUB/KVSYNC: ``record`` is None when the key was deleted."""
+
+    key: str
+    sequence: int
+    record: records.Record | None
+    body: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class Batch:
+    """Updates in sequence order. ``reset``: a snapshot that replaces everything held before."""
+
+    reset: bool
+    updates: tuple[Update, ...]
+    sequence: int
+    epoch: str
+
+
+@dataclass(frozen=True, slots=True)
+class LinkStats:
+    state: LinkState
+    endpoint: str
+    epoch: str = ""
+    last_sequence: int = 0
+    updates_total: int = 0
+    updates_per_s: float = 0.0
+    newest_at: float | None = None  # wall-clock time (time.time()) of the newest message
+    gaps: int = 0
+    resyncs: int = 0
+    last_resync: str = ""
+    rejects: Mapping[str, int] = field(default_factory=dict)
+    last_reject: str = ""
+    snapshot_records: int = 0
+    syncing_records: int = 0  # KVSYNCs received so far in a snapshot under way
+    commands_sent: int = 0
+
+    @property
+    def rejects_total(self) -> int:
+        return sum(self.rejects.values())
+
+    def newest_age(self, now: float | None = None) -> float | None:
+        """Seconds since the newest message arrived, or None before the first."""
+        if self.newest_at is None:
+            return None
+        return max(0.0, (time.time() if now is None else now) - self.newest_at)

@@ -1,0 +1,299 @@
+"""Typed records carried in CHP bodies, and their strict decoding.
+
+Each record is a JSON object with ``"schema": <version>``. A body that fails any check is
+rejected as a whole with a reason word (``RecordError.reason``) and never half-applied:
+
+    oversize  body longer than ``MAX_BODY_BYTES``
+    json      not valid JSON
+    version   ``schema`` missing or not a version this build reads
+    schema    a field missing, of the wrong type or out of range
+    key       unknown key space, malformed path, or a key that disagrees with the record
+"""
+
+from __future__ import annotations
+
+import enum
+import re
+from datetime import datetime
+from typing import Annotated, Final, Literal
+
+import msgspec
+from msgspec import Meta, Struct
+
+SCHEMA_VERSION: Final = 1
+MAX_BODY_BYTES: Final = 256 * 1024
+
+Timestamp = Annotated[datetime, Meta(tz=True, description="ISO 8601 with a UTC offset")]
+Text = Annotated[str, Meta(max_length=4000)]
+ShortText = Annotated[str, Meta(max_length=200)]
+# Identifiers are length-bounded here; their form is checked once, on the key path, where it is
+# cheap (a regex per field would cost more than the rest of the decode on this hardware).
+Ident = Annotated[str, Meta(min_length=1, max_length=64)]
+CaseNo = Annotated[str, Meta(min_length=4, max_length=32)]
+UnitGridCode = Annotated[
+    str, Meta(min_length=15, max_length=15, extra_json_schema={"pattern": r"^110101\d{9}$"})
+]
+StreetCode = Annotated[str, Meta(min_length=9, max_length=9, extra_json_schema={"pattern": r"^110101\d{3}$"})]
+DeviceId = Annotated[str, Meta(min_length=20, max_length=20, extra_json_schema={"pattern": r"^\d{20}$"})]
+Lon = Annotated[float, Meta(ge=73.0, le=136.0)]
+Lat = Annotated[float, Meta(ge=3.0, le=54.0)]
+StreamUrl = Annotated[str, Meta(pattern=r"^(rtsp|rtsps|http|https)://[^\s/?#]+[^\s]*$", max_length=1000)]
+Version = Literal[1]
+
+
+class Step(enum.StrEnum):
+    """The seven-step closed loop, in order."""
+
+    COLLECTED = "COLLECTED"
+    FILED = "FILED"
+    DISPATCHED = "DISPATCHED"
+    HANDLING = "HANDLING"
+    FEEDBACK = "FEEDBACK"
+    CLOSED = "CLOSED"
+    EVALUATED = "EVALUATED"
+
+
+class Loop(enum.StrEnum):
+    SMALL = "small"  # street sub-center files and dispatches
+    BIG = "big"  # district center files and dispatches
+
+
+class Urgency(enum.StrEnum):
+    NORMAL = "normal"
+    URGENT = "urgent"
+    EMERGENCY = "emergency"
+
+
+class Action(enum.StrEnum):
+    """What one timeline event did to a case."""
+
+    COLLECT = "collect"
+    FILE = "file"
+    DISPATCH = "dispatch"
+    ACCEPT = "accept"
+    RETURN = "return"  # the department says it is not its business (退回)
+    HANDLE = "handle"
+    FEEDBACK = "feedback"
+    VERIFY_PASS = "verify_pass"
+    VERIFY_FAIL = "verify_fail"  # rework (返工)
+    CLOSE = "close"
+    CALLBACK = "callback"  # 回访 with satisfaction
+    EVALUATE = "evaluate"
+    ESCALATE = "escalate"  # small loop → big loop
+    FLAG_HARD = "flag_hard"  # sent to the coordination council
+    DECISION = "decision"  # a council decision applied
+
+
+class DepartmentKind(enum.StrEnum):
+    DISTRICT = "district"
+    STREET = "street"
+    UTILITY = "utility"
+    ORGANISATION = "organisation"
+
+
+class DecisionAction(enum.StrEnum):
+    ASSIGN = "assign"  # dispatch to the named department, ending buck-passing
+    REROUTE = "reroute"  # take back and dispatch elsewhere
+    JOINT = "joint"  # lead department plus supporting ones
+    CLOSE = "close"  # close as resolved or not actionable
+    NOTE = "note"  # recorded, no change of route
+
+
+class Event(Struct, frozen=True, kw_only=True):
+    """One entry of a case's timeline."""
+
+    at: Timestamp
+    step: Step
+    action: Action
+    dept: Ident | None = None
+    actor: ShortText = ""
+    note: Text = ""
+
+
+class Case(Struct, frozen=True, kw_only=True, tag="case", tag_field="kind"):
+    """A case, whole, timeline included (key ``/case/<no>``)."""
+
+    schema: Version
+    no: CaseNo
+    channel: Ident
+    category: Ident
+    title: ShortText
+    text: Text = ""
+    address: ShortText = ""
+    lon: Lon
+    lat: Lat
+    unit_grid: UnitGridCode
+    street: StreetCode
+    step: Step
+    loop: Loop
+    dept: Ident | None = None
+    urgency: Urgency = Urgency.NORMAL
+    received_at: Timestamp
+    step_at: Timestamp
+    deadline: Timestamp | None = None
+    escalated: bool = False
+    hard: bool = False
+    reports: Annotated[int, Meta(ge=1)] = 1
+    satisfied: bool | None = None
+    timeline: Annotated[list[Event], Meta(max_length=500)] = []
+
+    def __post_init__(self) -> None:
+        _check_code(self.unit_grid, "unit_grid")
+        _check_code(self.street, "street")
+        if not self.unit_grid.startswith(self.street):
+            raise ValueError(f"unit_grid {self.unit_grid} is not in street {self.street}")
+
+
+class Camera(Struct, frozen=True, kw_only=True, tag="camera", tag_field="kind"):
+    """A public camera point (key ``/camera/<device-id>``)."""
+
+    schema: Version
+    id: DeviceId
+    name: ShortText
+    lon: Lon
+    lat: Lat
+    unit_grid: UnitGridCode | None = None
+    url: StreamUrl
+    online: bool = True
+
+    def __post_init__(self) -> None:
+        if not self.id.isdigit():
+            raise ValueError(f"device id {self.id!r} is not 20 digits")
+        if self.unit_grid is not None:
+            _check_code(self.unit_grid, "unit_grid")
+
+
+class Department(Struct, frozen=True, kw_only=True, tag="department", tag_field="kind"):
+    """A department that handles cases (key ``/department/<id>``)."""
+
+    schema: Version
+    id: Ident
+    name: ShortText
+    type: DepartmentKind
+    council_member: bool = False
+    street: StreetCode | None = None
+    categories: Annotated[list[Ident], Meta(max_length=2000)] = []
+
+
+class Street(Struct, frozen=True, kw_only=True, tag="street", tag_field="kind"):
+    """A street (街道) and its escalation limit (key ``/street/<code>``)."""
+
+    schema: Version
+    code: StreetCode
+    name: ShortText
+    area_km2: Annotated[float, Meta(gt=0)]
+    escalation_limit: Annotated[float, Meta(ge=0, le=1)]
+
+    def __post_init__(self) -> None:
+        _check_code(self.code, "code")
+
+
+class Decision(Struct, frozen=True, kw_only=True, tag="decision", tag_field="kind"):
+    """A coordination-council decision on a case (key ``/decision/<case-no>/<n>``)."""
+
+    schema: Version
+    case_no: CaseNo
+    n: Annotated[int, Meta(ge=1)]
+    decided_at: Timestamp
+    action: DecisionAction
+    dept: Ident | None = None
+    supporting: Annotated[list[Ident], Meta(max_length=20)] = []
+    note: Text = ""
+    by: ShortText
+    role: Ident
+
+
+class ServerMeta(Struct, frozen=True, kw_only=True, tag="meta", tag_field="kind"):
+    """What the backend says about itself (key ``/meta/<name>``)."""
+
+    schema: Version
+    name: Ident
+    district: Annotated[str, Meta(min_length=6, max_length=12)]
+    clock: Timestamp
+    speed: Annotated[float, Meta(gt=0)] = 1.0
+    simulated: bool = False
+
+
+def _check_code(code: str, field: str) -> None:
+    """District codes: digits, starting with Dongcheng's 110101 (length is checked by the type)."""
+    if not (code.isdigit() and code.startswith("110101")):
+        raise ValueError(f"{field} {code!r} is not a Dongcheng code (110101 + digits)")
+
+
+Record = Case | Camera | Department | Street | Decision | ServerMeta
+RECORD_TYPES: Final[tuple[type[Struct], ...]] = (Case, Camera, Department, Street, Decision, ServerMeta)
+
+_KEY = re.compile(
+    r"^/(?:(?P<case>case)/[A-Za-z0-9][A-Za-z0-9_-]{3,31}"
+    r"|(?P<camera>camera)/\d{20}"
+    r"|(?P<department>department)/[A-Za-z0-9][A-Za-z0-9_.-]{0,63}"
+    r"|(?P<street>street)/110101\d{3}"
+    r"|(?P<decision>decision)/[A-Za-z0-9][A-Za-z0-9_-]{3,31}/[1-9]\d{0,5}"
+    r"|(?P<meta>meta)/[A-Za-z0-9][A-Za-z0-9_.-]{0,63})$"
+)
+_DECODERS: Final[dict[str, msgspec.json.Decoder[Record]]] = {
+    str(t.__struct_config__.tag): msgspec.json.Decoder(t) for t in RECORD_TYPES
+}
+_ENCODER: Final = msgspec.json.Encoder()
+
+
+class RecordError(ValueError):
+    """A body rejected with a reason word (see the module docstring)."""
+
+    def __init__(self, reason: str, detail: str) -> None:
+        super().__init__(f"{reason}: {detail}")
+        self.reason = reason
+
+
+def key_of(record: Record) -> str:
+    """The CHP path a record lives at."""
+    match record:
+        case Case():
+            return f"/case/{record.no}"
+        case Camera():
+            return f"/camera/{record.id}"
+        case Department():
+            return f"/department/{record.id}"
+        case Street():
+            return f"/street/{record.code}"
+        case Decision():
+            return f"/decision/{record.case_no}/{record.n}"
+        case ServerMeta():
+            return f"/meta/{record.name}"
+    raise TypeError(f"not a record: {type(record).__name__}")
+
+
+def is_key(key: str) -> bool:
+    """Whether ``key`` is a well-formed path in our key space."""
+    return _KEY.match(key) is not None
+
+
+def encode(record: Record) -> bytes:
+    return _ENCODER.encode(record)
+
+
+def decode(key: str, body: bytes) -> Record:
+    """Decode and validate the body stored at ``key``; raise ``RecordError`` on any fault."""
+    m = _KEY.match(key)
+    if m is None:
+        raise RecordError("key", f"{key[:80]!r} is not a known key path")
+    if len(body) > MAX_BODY_BYTES:
+        raise RecordError("oversize", f"{len(body)} bytes, limit {MAX_BODY_BYTES}")
+    decoder = _DECODERS[str(m.lastgroup)]
+    try:
+        record = decoder.decode(body)
+    except msgspec.ValidationError as exc:
+        msg = str(exc)
+        reason = "version" if ("`$.schema`" in msg or "field `schema`" in msg) else "schema"
+        raise RecordError(reason, msg) from None
+    except msgspec.DecodeError as exc:
+        raise RecordError("json", str(exc)) from None
+    if key_of(record) != key:
+        raise RecordError("key", f"record belongs at {key_of(record)!r}, not {key!r}")
+    return record
+
+
+def json_schemas() -> dict[str, object]:
+    """A JSON Schema for every record, by kind (as published in docs/protocol.md)."""
+    _, components = msgspec.json.schema_components(RECORD_TYPES)
+    return dict(components)

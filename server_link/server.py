@@ -1,0 +1,289 @@
+"""The reference CHP server: snapshot ROUTER, PUB with HUGZ, PULL collector (zguide clonesrv).
+
+It holds the hashmap, assigns sequences (exactly +1 per KVPUB), applies KVSETs from the collector
+(with ``ttl``), expires keys, and publishes HUGZ every ``hugz_interval`` carrying the current
+sequence and the server's epoch. One thread owns the sockets; other threads hand it updates
+through ``publish``/``publish_many``, which only enqueue and wake it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import heapq
+import os
+import queue
+import secrets
+import threading
+import time
+from collections.abc import Callable, Iterable, Mapping
+from concurrent.futures import Future
+from pathlib import Path
+from typing import Any
+
+import zmq
+from zmq.auth.thread import ThreadAuthenticator
+
+from server_link import chp
+from server_link.curve import KeyPair
+from server_link.endpoints import Endpoints
+
+KvsetHook = Callable[[str, bytes, Mapping[str, str]], bool]
+"""Called in the server thread for each KVSET; return False to drop it."""
+
+_EMPTY = b""
+
+
+class ChpServer:
+    """A CHP server bound to ``endpoints``. ``start()``, publish, ``stop()``.
+
+    ``keys`` (with ``authorized`` — a folder of client public keys) turns on CurveZMQ with ZAP;
+    binding a non-loopback address without keys is refused.
+    """
+
+    def __init__(
+        self,
+        endpoints: Endpoints,
+        *,
+        keys: KeyPair | None = None,
+        authorized: str | Path | None = None,
+        pub_hwm: int = 200_000,
+        hugz_interval: float = 1.0,
+        on_kvset: KvsetHook | None = None,
+        context: zmq.Context[zmq.Socket[bytes]] | None = None,
+    ) -> None:
+        if not endpoints.is_loopback and keys is None:
+            raise ValueError(f"refusing to serve {endpoints} without CurveZMQ keys")
+        if keys is not None and authorized is None:
+            raise ValueError("CurveZMQ needs a folder of authorised client keys")
+        self.endpoints = endpoints
+        self.epoch = secrets.token_hex(8)
+        self.sequence = 0
+        self.published = 0
+        self.snapshots_served = 0
+        self.kvsets_received = 0
+        self.kvsets_rejected = 0
+        self._keys = keys
+        self._authorized = authorized
+        self._pub_hwm = pub_hwm
+        self._hugz_interval = hugz_interval
+        self._on_kvset = on_kvset
+        # A CurveZMQ server gets a context of its own, so its ZAP handler sees only its sockets.
+        self._own_ctx = context is None and keys is not None
+        self._ctx = context or (zmq.Context() if keys is not None else zmq.Context.instance())
+        self._map: dict[str, tuple[int, bytes]] = {}
+        self._expiry: list[tuple[float, str]] = []
+        self._ttl: dict[str, float] = {}
+        self._inbox: queue.SimpleQueue[Any] = queue.SimpleQueue()
+        self._wake_r, self._wake_w = os.pipe()
+        os.set_blocking(self._wake_r, False)
+        self._stop = threading.Event()
+        self._ready = threading.Event()
+        self._error: BaseException | None = None
+        self._auth: ThreadAuthenticator | None = None
+        self._thread = threading.Thread(target=self._run, name="chp-server", daemon=True)
+
+    # ------------------------------------------------------------------ owner API
+    def start(self) -> ChpServer:
+        self._thread.start()
+        self._ready.wait(10)
+        if self._error is not None:
+            raise self._error
+        return self
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._wake()
+        self._thread.join(10)
+        os.close(self._wake_r)
+        os.close(self._wake_w)
+        if self._own_ctx:
+            self._ctx.term()
+
+    def publish(self, key: str, body: bytes, ttl: float | None = None) -> None:
+        self.publish_many([(key, body)], ttl)
+
+    def publish_many(self, items: Iterable[tuple[str, bytes]], ttl: float | None = None) -> None:
+        """Set (or with an empty body, delete) keys; each becomes one KVPUB."""
+        self._inbox.put(("set", list(items), ttl))
+        self._wake()
+
+    def call(self, fn: Callable[[ChpServer], Any]) -> Any:
+        """Run ``fn(server)`` in the server thread (after what was published before) and return."""
+        fut: Future[Any] = Future()
+        self._inbox.put(("call", fn, fut))
+        self._wake()
+        return fut.result(30)
+
+    def digest(self, subtree: str = "") -> str:
+        """The hashmap's digest (``chp.map_digest``) as of everything published so far."""
+        return str(self.call(lambda s: chp.map_digest(s.items(subtree))))
+
+    def items(self, subtree: str = "") -> list[tuple[str, bytes]]:
+        """Server thread only (use ``call``): the current (key, body) pairs."""
+        return [(k, v[1]) for k, v in self._map.items() if k.startswith(subtree)]
+
+    def _wake(self) -> None:
+        with contextlib.suppress(BlockingIOError):  # full pipe: a wake-up is already pending
+            os.write(self._wake_w, b"!")
+
+    # ------------------------------------------------------------------ server thread
+    def _run(self) -> None:
+        try:
+            socks = self._bind()
+        except (OSError, ValueError, zmq.ZMQError) as exc:  # reported to start()
+            self._error = exc
+            self._ready.set()
+            return
+        router, pub, pull = socks
+        self._ready.set()
+        poller = zmq.Poller()
+        poller.register(router, zmq.POLLIN)
+        poller.register(pull, zmq.POLLIN)
+        poller.register(self._wake_r, zmq.POLLIN)
+        next_hugz = time.monotonic()
+        try:
+            while not self._stop.is_set():
+                now = time.monotonic()
+                wake = min(next_hugz, self._expiry[0][0] if self._expiry else next_hugz)
+                events = dict(poller.poll(max(0, int((wake - now) * 1000)) + 1))
+                if self._wake_r in events:
+                    with contextlib.suppress(BlockingIOError):
+                        os.read(self._wake_r, 65536)
+                self._drain_inbox(pub)
+                if router in events:
+                    self._serve_snapshots(router)
+                if pull in events:
+                    self._collect(pull, pub)
+                now = time.monotonic()
+                self._expire(pub, now)
+                if now >= next_hugz:
+                    props = chp.encode_properties({"epoch": self.epoch})
+                    pub.send_multipart([b"HUGZ", chp.encode_sequence(self.sequence), _EMPTY, props, _EMPTY])
+                    next_hugz = now + self._hugz_interval
+        finally:
+            for s in socks:
+                s.close(linger=0)
+            if self._auth is not None:
+                self._auth.stop()
+
+    def _bind(self) -> tuple[zmq.Socket[bytes], zmq.Socket[bytes], zmq.Socket[bytes]]:
+        if self._keys is not None:
+            self._auth = ThreadAuthenticator(self._ctx)
+            self._auth.start()
+            self._auth.configure_curve(domain="*", location=str(self._authorized))
+        router = self._ctx.socket(zmq.ROUTER)
+        pub = self._ctx.socket(zmq.PUB)
+        pull = self._ctx.socket(zmq.PULL)
+        router.router_mandatory = True
+        router.sndhwm = 0  # a snapshot is bounded by the map; never drop part of one
+        pub.sndhwm = self._pub_hwm
+        pull.rcvhwm = 10_000
+        for s in (router, pub, pull):
+            s.linger = 0
+            s.maxmsgsize = 1024 * 1024
+            if self._keys is not None:
+                self._keys.apply_server(s)
+        try:
+            router.bind(self.endpoints.snapshot)
+            pub.bind(self.endpoints.updates)
+            pull.bind(self.endpoints.collector)
+        except zmq.ZMQError as exc:
+            for s in (router, pub, pull):
+                s.close(linger=0)
+            raise OSError(f"cannot bind {self.endpoints}: {exc}") from exc
+        return router, pub, pull
+
+    def _drain_inbox(self, pub: zmq.Socket[bytes]) -> None:
+        while True:
+            try:
+                item = self._inbox.get_nowait()
+            except queue.Empty:
+                return
+            if item[0] == "set":
+                _, items, ttl = item
+                for key, body in items:
+                    self._apply(pub, key, body, ttl)
+            else:
+                _, fn, fut = item
+                try:
+                    fut.set_result(fn(self))
+                except Exception as exc:  # noqa: BLE001 - handed to the caller of call()
+                    fut.set_exception(exc)
+
+    def _apply(self, pub: zmq.Socket[bytes], key: str, body: bytes, ttl: float | None) -> None:
+        self.sequence += 1
+        seq = self.sequence
+        if body:
+            self._map[key] = (seq, body)
+        else:
+            self._map.pop(key, None)
+        if ttl is not None and body:
+            deadline = time.monotonic() + ttl
+            self._ttl[key] = deadline
+            heapq.heappush(self._expiry, (deadline, key))
+        else:
+            self._ttl.pop(key, None)
+        pub.send_multipart([key.encode(), seq.to_bytes(8, "big"), _EMPTY, _EMPTY, body])
+        self.published += 1
+
+    def _expire(self, pub: zmq.Socket[bytes], now: float) -> None:
+        while self._expiry and self._expiry[0][0] <= now:
+            deadline, key = heapq.heappop(self._expiry)
+            if self._ttl.get(key) == deadline:
+                self._apply(pub, key, _EMPTY, None)
+
+    def _serve_snapshots(self, router: zmq.Socket[bytes]) -> None:
+        while True:
+            try:
+                frames = router.recv_multipart(zmq.NOBLOCK)
+            except zmq.Again:
+                return
+            if len(frames) != 3 or frames[1] != chp.ICANHAZ:
+                continue  # not a CHP request; ignore it as the Guide's servers do
+            identity, _, raw_subtree = frames
+            subtree = raw_subtree.decode(errors="replace")
+            try:
+                for key, (seq, body) in self._map.items():
+                    if key.startswith(subtree):
+                        router.send_multipart(
+                            [identity, key.encode(), seq.to_bytes(8, "big"), _EMPTY, _EMPTY, body]
+                        )
+                props = chp.encode_properties({"epoch": self.epoch})
+                router.send_multipart(
+                    [identity, b"KTHXBAI", chp.encode_sequence(self.sequence), _EMPTY, props, raw_subtree]
+                )
+                self.snapshots_served += 1
+            except zmq.ZMQError:  # the client went away mid-snapshot (ROUTER_MANDATORY)
+                continue
+
+    def _collect(self, pull: zmq.Socket[bytes], pub: zmq.Socket[bytes]) -> None:
+        for _ in range(10_000):
+            try:
+                frames = pull.recv_multipart(zmq.NOBLOCK)
+            except zmq.Again:
+                return
+            self.kvsets_received += 1
+            try:
+                msg = chp.decode(frames)
+            except chp.FrameError:
+                self.kvsets_rejected += 1
+                continue
+            if msg.key in chp.COMMANDS or not msg.key.startswith("/"):
+                self.kvsets_rejected += 1
+                continue
+            if self._on_kvset is not None and not self._on_kvset(msg.key, msg.body, msg.properties):
+                self.kvsets_rejected += 1
+                continue
+            ttl = _ttl_of(msg.properties)
+            self._apply(pub, msg.key, msg.body, ttl)
+
+
+def _ttl_of(props: Mapping[str, str]) -> float | None:
+    raw = props.get("ttl")
+    if raw is None:
+        return None
+    try:
+        ttl = float(raw)
+    except ValueError:
+        return None
+    return ttl if ttl > 0 else None

@@ -1,0 +1,48 @@
+"""Shared fixtures: loopback endpoints, a reference server, and leak checks for link threads."""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Iterator
+
+import pytest
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+if hasattr(os, "geteuid") and os.geteuid() == 0:
+    flags = os.environ.get("QTWEBENGINE_CHROMIUM_FLAGS", "")
+    if "--no-sandbox" not in flags:
+        os.environ["QTWEBENGINE_CHROMIUM_FLAGS"] = f"{flags} --no-sandbox".strip()
+
+# QtWebEngine must be imported before the QApplication exists.
+import PySide6.QtWebEngineWidgets  # noqa: F401
+
+from server_link.endpoints import Endpoints
+from server_link.server import ChpServer
+
+_OUR_THREADS = ("grid-link-agent", "chp-server", "feed-pump")
+
+
+@pytest.fixture(autouse=True)
+def _no_dangling_link_threads() -> Iterator[None]:
+    """Fail a test that leaves a link agent, server or feed thread running."""
+    before = {t.ident for t in threading.enumerate()}
+    yield
+    left = [
+        t.name
+        for t in threading.enumerate()
+        if t.ident not in before and t.name in _OUR_THREADS and t.is_alive()
+    ]
+    assert not left, f"threads left running: {left}"
+
+
+@pytest.fixture
+def endpoints() -> Endpoints:
+    return Endpoints.free_loopback()
+
+
+@pytest.fixture
+def server(endpoints: Endpoints) -> Iterator[ChpServer]:
+    srv = ChpServer(endpoints).start()
+    yield srv
+    srv.stop()

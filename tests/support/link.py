@@ -1,0 +1,56 @@
+"""Helpers for link tests: start a client with a mirror, build records."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
+
+from server_link import records as r
+from server_link.agent import LinkClient, LinkConfig
+from server_link.endpoints import Endpoints
+from server_link.link_state import LinkState
+from server_link.mirror import Mirror
+
+T0 = datetime(2026, 11, 27, 9, 30, tzinfo=UTC)
+
+
+@contextmanager
+def following(endpoints: Endpoints, **config: object) -> Iterator[tuple[LinkClient, Mirror]]:
+    """A running LinkClient with a Mirror sink, stopped on exit."""
+    mirror = Mirror()
+    client = LinkClient(LinkConfig(endpoints, **config), mirror).start()  # type: ignore[arg-type]
+    try:
+        yield client, mirror
+    finally:
+        client.stop()
+
+
+def is_live(m: Mirror) -> bool:
+    return m.state is LinkState.LIVE
+
+
+def case(n: int, step: r.Step = r.Step.FILED, title: str = "井盖破损", minutes: int = 0) -> r.Case:
+    at = T0 + timedelta(minutes=minutes)
+    return r.Case(
+        schema=1,
+        no=f"DC{n:010d}",
+        channel="12345",
+        category="c.01.01.01",
+        title=title,
+        text="市民反映：人行道井盖破损，存在安全隐患。",
+        lon=116.4111,
+        lat=39.9231,
+        unit_grid="110101006002017",
+        street="110101006",
+        step=step,
+        loop=r.Loop.SMALL,
+        dept="d-cgw",
+        received_at=T0,
+        step_at=at,
+        timeline=[r.Event(at=T0, step=r.Step.COLLECTED, action=r.Action.COLLECT, actor="12345")],
+    )
+
+
+def item(rec: r.Record) -> tuple[str, bytes]:
+    return r.key_of(rec), r.encode(rec)

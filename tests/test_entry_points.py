@@ -1,0 +1,65 @@
+"""Smoke-run every entry point as a user would, in child processes on loopback."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+from PySide6.QtGui import QImage
+
+from server_link.endpoints import Endpoints
+
+BIN = Path(sys.executable).parent
+
+
+def run(*cmd: str, timeout: float = 90) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
+
+
+def test_probe_verify_against_serve(endpoints: Endpoints) -> None:
+    serve = subprocess.Popen(
+        [str(BIN / "grid-link"), "serve", "--endpoint", str(endpoints), "--rate", "3000", "--seconds", "30"],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert serve.stdout is not None and serve.stdout.readline().startswith("serving")
+        probe = run(
+            str(BIN / "grid-link"), "probe", "--endpoint", str(endpoints), "--seconds", "3", "--verify"
+        )
+        assert probe.returncode == 0, probe.stdout + probe.stderr
+        assert "VERIFY OK" in probe.stdout
+        assert "LIVE" in probe.stdout
+    finally:
+        serve.terminate()
+        serve.wait(10)
+    assert "published" in serve.stdout.read()  # type: ignore[union-attr]
+
+
+def test_probe_verify_fails_without_a_server(endpoints: Endpoints) -> None:
+    probe = run(str(BIN / "grid-link"), "probe", "--endpoint", str(endpoints), "--seconds", "1", "--verify")
+    assert probe.returncode != 0
+    assert "no complete snapshot" in probe.stderr
+
+
+def test_bad_input_gets_a_clear_error(tmp_path: Path) -> None:
+    bad = run(str(BIN / "grid-link"), "probe", "--endpoint", "udp://nowhere")
+    assert bad.returncode == 2 and "is not tcp://HOST:PORT" in bad.stderr
+    off = run(str(BIN / "grid-link"), "probe", "--endpoint", "tcp://10.1.2.3:5556")
+    assert off.returncode == 2 and "CurveZMQ is required" in off.stderr
+    keys = run(str(BIN / "grid-link"), "keys", "--dir", str(tmp_path), "--name", "wall1")
+    assert keys.returncode == 0
+    assert (tmp_path / "wall1.key").is_file() and (tmp_path / "wall1.key_secret").is_file()
+    console = run(str(BIN / "grid-console"), "--endpoint", "tcp://10.1.2.3:5556")
+    assert console.returncode == 2 and "CurveZMQ is required" in console.stderr
+
+
+def test_console_demo_screenshot(tmp_path: Path) -> None:
+    shot = tmp_path / "wall.png"
+    result = run(
+        str(BIN / "grid-console"), "--demo", "--screenshot", str(shot), "--after", "3", "--size", "1280x720"
+    )
+    assert result.returncode == 0, result.stderr
+    image = QImage(str(shot))
+    assert (image.width(), image.height()) == (1280, 720)

@@ -1,0 +1,112 @@
+"""Snapshot plus live updates over real loopback sockets reproduce the server's map exactly."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+from server_link import records as r
+from server_link.endpoints import Endpoints
+from server_link.feed import ScriptedFeed
+from server_link.link_state import Batch
+from server_link.mirror import Mirror
+from server_link.server import ChpServer
+from tests.support.link import case, following, is_live, item
+
+
+def _publish(server: ChpServer, feed: ScriptedFeed, total: int, chunk: int = 500) -> threading.Thread:
+    def run() -> None:
+        for _ in range(total // chunk):
+            server.publish_many([feed.next_update() for _ in range(chunk)])
+
+    t = threading.Thread(target=run)
+    t.start()
+    return t
+
+
+def _caught_up(server: ChpServer, mirror: Mirror, timeout: float = 30.0) -> bool:
+    target = server.call(lambda s: s.sequence)
+    return mirror.wait_for(lambda m: is_live(m) and m.sequence == target, timeout)
+
+
+def test_full_speed_with_tiny_hwm_loses_detects_resyncs_and_ends_equal(endpoints: Endpoints) -> None:
+    server = ChpServer(endpoints, pub_hwm=20, hugz_interval=0.2).start()
+    try:
+        feed = ScriptedFeed(cases=3000, seed=7)
+        server.publish_many(feed.reference())
+        server.publish_many([feed.next_update() for _ in range(3000)])
+        slow = Mirror(on_batch=lambda _b: time.sleep(0.02))  # a consumer slower than the producer
+        from server_link.agent import LinkClient, LinkConfig
+
+        client = LinkClient(LinkConfig(endpoints, update_hwm=20), slow).start()
+        try:
+            assert slow.wait_for(is_live, 10)
+            _publish(server, feed, 60_000).join(60)
+            assert _caught_up(server, slow)
+            stats = client.stats()
+            assert slow.digest() == server.digest()
+            assert len(slow.bodies) == server.call(lambda s: len(s.items()))
+            assert stats.gaps >= 1, "the tiny HWM should have dropped updates"
+            assert stats.resyncs >= 1
+            assert stats.rejects_total == 0
+        finally:
+            client.stop()
+    finally:
+        server.stop()
+
+
+def test_updates_during_the_snapshot_are_buffered_not_lost(server: ChpServer, endpoints: Endpoints) -> None:
+    feed = ScriptedFeed(cases=20_000, seed=3)
+    server.publish_many(feed.reference())
+    server.publish_many([feed.next_update() for _ in range(20_000)])
+    publisher = _publish(server, feed, 20_000, chunk=50)  # keeps publishing while the client syncs
+    with following(endpoints) as (client, mirror):
+        publisher.join(60)
+        assert _caught_up(server, mirror)
+        assert mirror.digest() == server.digest()
+        stats = client.stats()
+        assert (stats.gaps, stats.resyncs, stats.rejects_total) == (0, 0, 0)
+        assert mirror.resets == 1
+
+
+def test_subtree_client_checks_sequence_over_all_updates(server: ChpServer, endpoints: Endpoints) -> None:
+    feed = ScriptedFeed(cases=500, seed=5)
+    server.publish_many(feed.reference())
+    with following(endpoints, subtree="/street/") as (client, mirror):
+        assert mirror.wait_for(is_live, 10)
+        server.publish_many([feed.next_update() for _ in range(2000)])  # all outside the subtree
+        street = r.Street(schema=1, code="110101017", name="永定门外", area_km2=3.33, escalation_limit=0.2)
+        server.publish(*item(street))
+        assert _caught_up(server, mirror)
+        assert set(mirror.bodies) == {f"/street/110101{i:03d}" for i in range(1, 18)}
+        assert mirror.records["/street/110101017"] == street
+        assert mirror.digest() == server.digest("/street/")
+        assert client.stats().gaps == 0
+
+
+def test_delete_ttl_and_commands_through_the_collector(server: ChpServer, endpoints: Endpoints) -> None:
+    server.publish_many([item(case(1)), item(case(2))])
+    seen: list[Batch] = []
+    with following(endpoints) as (client, mirror):
+        mirror._on_batch = seen.append
+        assert mirror.wait_for(lambda m: len(m.bodies) == 2, 10)
+        server.publish("/case/DC0000000001", b"")
+        assert mirror.wait_for(lambda m: "/case/DC0000000001" not in m.bodies, 5)
+        server.publish(*item(case(3)), ttl=0.3)
+        assert mirror.wait_for(lambda m: "/case/DC0000000003" in m.bodies, 5)
+        assert mirror.wait_for(lambda m: "/case/DC0000000003" not in m.bodies, 5), "ttl did not expire"
+        decision = r.Decision(
+            schema=1,
+            case_no="DC0000000002",
+            n=1,
+            decided_at=case(2).received_at,
+            action=r.DecisionAction.ASSIGN,
+            dept="d-gaj",
+            by="会商 2026-11-27",
+            role="council",
+        )
+        client.send(r.key_of(decision), r.encode(decision))
+        assert mirror.wait_for(lambda m: m.records.get("/decision/DC0000000002/1") == decision, 5)
+        assert mirror.wait_for(lambda m: m.stats is not None and m.stats.commands_sent == 1, 2)
+        deletes = [u for b in seen for u in b.updates if u.record is None]
+        assert {u.key for u in deletes} == {"/case/DC0000000001", "/case/DC0000000003"}
