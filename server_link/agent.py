@@ -59,6 +59,8 @@ class LinkConfig:
     def __post_init__(self) -> None:
         if self.subtree and not (self.subtree.startswith("/") and self.subtree.endswith("/")):
             raise ValueError(f"subtree {self.subtree!r} must be empty or /path/ ending in a slash")
+        if self.server_key is not None and self.client_keys is None:
+            raise ValueError("CurveZMQ needs this console's own key pair besides the server's public key")
         if not self.endpoints.is_loopback and self.server_key is None:
             raise ValueError(
                 f"{self.endpoints} is not a loopback address: CurveZMQ is required, "
@@ -74,11 +76,8 @@ def client_socket(ctx: zmq.Context[zmq.Socket[bytes]], kind: int, cfg: LinkConfi
     s.reconnect_ivl = 100
     s.reconnect_ivl_max = 1000
     if cfg.server_key is not None:
-        keys = cfg.client_keys
-        if keys is None:
-            public, secret = zmq.curve_keypair()
-            keys = KeyPair(public, secret)
-        keys.apply_client(s, cfg.server_key)
+        assert cfg.client_keys is not None  # LinkConfig insists on a pair with a server key
+        cfg.client_keys.apply_client(s, cfg.server_key)
     return s
 
 
@@ -141,7 +140,7 @@ class LinkClient:
         """Send a KVSET to the server's collector (empty body deletes the key)."""
         props = {"role": self.config.role}
         if ttl is not None:
-            props["ttl"] = f"{ttl:g}"
+            props["ttl"] = f"{ttl:.3f}".rstrip("0").rstrip(".")
         self._command([b"SEND", key.encode(), body, chp.encode_properties(props)])
 
     def resync(self) -> None:
@@ -164,9 +163,7 @@ class LinkClient:
 class _Agent:
     """Owns the sockets; runs in the agent thread only (except ``stats_snapshot``)."""
 
-    def __init__(
-        self, config: LinkConfig, sink: LinkSink, ctx: zmq.Context[zmq.Socket[bytes]], pipe_addr: str
-    ) -> None:
+    def __init__(self, config: LinkConfig, sink: LinkSink, ctx: zmq.Context[zmq.Socket[bytes]], pipe_addr: str) -> None:
         self.cfg = config
         self.sink = sink
         self.ctx = ctx
@@ -182,6 +179,7 @@ class _Agent:
         self.last_reject = ""
         self.recent_rejects: deque[str] = deque(maxlen=50)
         self.gaps = 0
+        self.heartbeats = 0
         self.resyncs = 0
         self.last_resync = ""
         self.updates_total = 0
@@ -357,7 +355,7 @@ class _Agent:
         seq = int.from_bytes(raw_seq, "big")
         raw_key = frames[0]
         if raw_key == b"HUGZ":
-            self._on_hugz(seq, frames[3])
+            self._on_hugz(seq, frames[3], replay)
             return
         last = self.last_seq
         if seq != last + 1:
@@ -390,7 +388,8 @@ class _Agent:
         self.pending.append(Update(key, seq, record, body))
         self.updates_total += 1
 
-    def _on_hugz(self, seq: int, raw_props: bytes) -> None:
+    def _on_hugz(self, seq: int, raw_props: bytes, replay: bool = False) -> None:
+        self.heartbeats += 1
         try:
             epoch = chp.decode_properties(raw_props).get("epoch", "")
         except chp.FrameError as exc:
@@ -401,7 +400,7 @@ class _Agent:
         elif seq > self.last_seq:
             self.gaps += 1
             self._resync(f"heartbeat at {seq}, last update {self.last_seq}")
-        elif 0 < seq < self.last_seq:
+        elif 0 < seq < self.last_seq and not replay:  # a replayed heartbeat may predate the snapshot
             self._resync("sequence went backwards")
 
     def _decode(self, key: str, body: bytes) -> records.Record | None:
@@ -461,6 +460,7 @@ class _Agent:
             updates_per_s=self.rate,
             newest_at=self.newest_at,
             gaps=self.gaps,
+            heartbeats=self.heartbeats,
             resyncs=self.resyncs,
             last_resync=self.last_resync,
             rejects=dict(self.rejects),

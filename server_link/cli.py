@@ -63,9 +63,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def _serve(args: argparse.Namespace) -> int:
     keys = KeyPair.load(args.keys) if args.keys else None
-    server = ChpServer(
-        Endpoints.parse(args.endpoint), keys=keys, authorized=args.authorized, pub_hwm=args.hwm
-    )
+    server = ChpServer(Endpoints.parse(args.endpoint), keys=keys, authorized=args.authorized, pub_hwm=args.hwm)
     server.start()
     pump = FeedPump(server, ScriptedFeed(cases=args.cases, seed=args.seed), args.rate, args.count).start()
     stop = threading.Event()

@@ -51,9 +51,11 @@ def make_keys(directory: str | Path, name: str) -> tuple[Path, Path]:
 
 
 def client_keys(server_key: str | Path, client_key: str | Path | None) -> tuple[KeyPair, bytes]:
-    """The console's own pair (generated in memory if not given) and the pinned server key."""
-    pinned = KeyPair.load(server_key).public
+    """The console's own pair and the pinned server key; the server must authorise the pair."""
     if client_key is None:
-        public, secret = zmq.curve_keypair()
-        return KeyPair(public, secret), pinned
-    return KeyPair.load(client_key), pinned
+        raise ValueError(
+            "a client key pair is required with the server key: make one with "
+            "'grid-link keys --dir DIR --name NAME', pass DIR/NAME.key_secret and have the "
+            "backend authorise DIR/NAME.key"
+        )
+    return KeyPair.load(client_key), KeyPair.load(server_key).public

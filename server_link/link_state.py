@@ -48,6 +48,7 @@ class LinkStats:
     updates_per_s: float = 0.0
     newest_at: float | None = None  # wall-clock time (time.time()) of the newest message
     gaps: int = 0
+    heartbeats: int = 0  # HUGZ received: the update socket is connected and the server alive
     resyncs: int = 0
     last_resync: str = ""
     rejects: Mapping[str, int] = field(default_factory=dict)

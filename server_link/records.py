@@ -22,6 +22,7 @@ from msgspec import Meta, Struct
 
 SCHEMA_VERSION: Final = 1
 MAX_BODY_BYTES: Final = 256 * 1024
+MAX_TIMELINE: Final = 500
 
 Timestamp = Annotated[datetime, Meta(tz=True, description="ISO 8601 with a UTC offset")]
 Text = Annotated[str, Meta(max_length=4000)]
@@ -30,9 +31,7 @@ ShortText = Annotated[str, Meta(max_length=200)]
 # cheap (a regex per field would cost more than the rest of the decode on this hardware).
 Ident = Annotated[str, Meta(min_length=1, max_length=64)]
 CaseNo = Annotated[str, Meta(min_length=4, max_length=32)]
-UnitGridCode = Annotated[
-    str, Meta(min_length=15, max_length=15, extra_json_schema={"pattern": r"^110101\d{9}$"})
-]
+UnitGridCode = Annotated[str, Meta(min_length=15, max_length=15, extra_json_schema={"pattern": r"^110101\d{9}$"})]
 StreetCode = Annotated[str, Meta(min_length=9, max_length=9, extra_json_schema={"pattern": r"^110101\d{3}$"})]
 DeviceId = Annotated[str, Meta(min_length=20, max_length=20, extra_json_schema={"pattern": r"^\d{20}$"})]
 Lon = Annotated[float, Meta(ge=73.0, le=136.0)]
@@ -134,8 +133,9 @@ class Case(Struct, frozen=True, kw_only=True, tag="case", tag_field="kind"):
     escalated: bool = False
     hard: bool = False
     reports: Annotated[int, Meta(ge=1)] = 1
-    satisfied: bool | None = None
-    timeline: Annotated[list[Event], Meta(max_length=500)] = []
+    satisfied: bool | None = None  # from the callback (回访)
+    resolved: bool | None = None  # the reporter says it was solved (12345 解决率)
+    timeline: Annotated[list[Event], Meta(max_length=MAX_TIMELINE)] = []
 
     def __post_init__(self) -> None:
         _check_code(self.unit_grid, "unit_grid")
@@ -157,7 +157,7 @@ class Camera(Struct, frozen=True, kw_only=True, tag="camera", tag_field="kind"):
     online: bool = True
 
     def __post_init__(self) -> None:
-        if not self.id.isdigit():
+        if not (self.id.isascii() and self.id.isdigit()):
             raise ValueError(f"device id {self.id!r} is not 20 digits")
         if self.unit_grid is not None:
             _check_code(self.unit_grid, "unit_grid")
@@ -193,7 +193,7 @@ class Decision(Struct, frozen=True, kw_only=True, tag="decision", tag_field="kin
 
     schema: Version
     case_no: CaseNo
-    n: Annotated[int, Meta(ge=1)]
+    n: Annotated[int, Meta(ge=1, le=999_999)]
     decided_at: Timestamp
     action: DecisionAction
     dept: Ident | None = None
@@ -216,7 +216,7 @@ class ServerMeta(Struct, frozen=True, kw_only=True, tag="meta", tag_field="kind"
 
 def _check_code(code: str, field: str) -> None:
     """District codes: digits, starting with Dongcheng's 110101 (length is checked by the type)."""
-    if not (code.isdigit() and code.startswith("110101")):
+    if not (code.isascii() and code.isdigit() and code.startswith("110101")):
         raise ValueError(f"{field} {code!r} is not a Dongcheng code (110101 + digits)")
 
 
@@ -229,11 +229,20 @@ _KEY = re.compile(
     r"|(?P<department>department)/[A-Za-z0-9][A-Za-z0-9_.-]{0,63}"
     r"|(?P<street>street)/110101\d{3}"
     r"|(?P<decision>decision)/[A-Za-z0-9][A-Za-z0-9_-]{3,31}/[1-9]\d{0,5}"
-    r"|(?P<meta>meta)/[A-Za-z0-9][A-Za-z0-9_.-]{0,63})$"
+    r"|(?P<meta>meta)/[A-Za-z0-9][A-Za-z0-9_.-]{0,63})\Z",
+    re.ASCII,
 )
-_DECODERS: Final[dict[str, msgspec.json.Decoder[Record]]] = {
-    str(t.__struct_config__.tag): msgspec.json.Decoder(t) for t in RECORD_TYPES
-}
+# One decoder over the tagged union: the "kind" member is required and picks the type.
+_DECODER: Final[msgspec.json.Decoder[Record]] = msgspec.json.Decoder(Record)
+_KIND: Final = {t: str(t.__struct_config__.tag) for t in RECORD_TYPES}
+
+
+class _VersionProbe(Struct):
+    """Read only when a body failed: was it a schema version this build does not know?"""
+
+    schema: object = None
+
+
 _ENCODER: Final = msgspec.json.Encoder()
 
 
@@ -279,21 +288,28 @@ def decode(key: str, body: bytes) -> Record:
         raise RecordError("key", f"{key[:80]!r} is not a known key path")
     if len(body) > MAX_BODY_BYTES:
         raise RecordError("oversize", f"{len(body)} bytes, limit {MAX_BODY_BYTES}")
-    decoder = _DECODERS[str(m.lastgroup)]
     try:
-        record = decoder.decode(body)
+        record = _DECODER.decode(body)
     except msgspec.ValidationError as exc:
-        msg = str(exc)
-        reason = "version" if ("`$.schema`" in msg or "field `schema`" in msg) else "schema"
-        raise RecordError(reason, msg) from None
+        raise RecordError(_version_or_schema(body), str(exc)) from None
     except msgspec.DecodeError as exc:
         raise RecordError("json", str(exc)) from None
+    if _KIND[type(record)] != m.lastgroup:
+        raise RecordError("key", f"a {_KIND[type(record)]} record cannot live at {key!r}")
     if key_of(record) != key:
         raise RecordError("key", f"record belongs at {key_of(record)!r}, not {key!r}")
     return record
 
 
+def _version_or_schema(body: bytes) -> str:
+    try:
+        probe = msgspec.json.decode(body, type=_VersionProbe)
+    except (msgspec.ValidationError, msgspec.DecodeError):
+        return "schema"
+    return "version" if probe.schema != SCHEMA_VERSION else "schema"
+
+
 def json_schemas() -> dict[str, object]:
-    """A JSON Schema for every record, by kind (as published in docs/protocol.md)."""
+    """JSON Schema components for the records, keyed by struct name (with their enums and Event)."""
     _, components = msgspec.json.schema_components(RECORD_TYPES)
     return dict(components)

@@ -10,25 +10,42 @@ from __future__ import annotations
 
 import contextlib
 import heapq
+import itertools
 import os
 import queue
 import secrets
 import threading
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import Future
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import zmq
 from zmq.auth.thread import ThreadAuthenticator
 
-from server_link import chp
+from server_link import chp, records
 from server_link.curve import KeyPair
 from server_link.endpoints import Endpoints
 
 KvsetHook = Callable[[str, bytes, Mapping[str, str]], bool]
 """Called in the server thread for each KVSET; return False to drop it."""
+
+SNAPSHOT_CHUNK = 2000  # KVSYNCs sent per loop turn, so heartbeats and updates keep flowing
+
+
+def accept_valid_record(key: str, body: bytes, props: Mapping[str, str]) -> bool:
+    """The default collector policy: a key of our key space and a valid record (or a delete)."""
+    if not body:
+        return records.is_key(key)
+    try:
+        records.decode(key, body)
+    except records.RecordError:
+        return False
+    return True
+
 
 _EMPTY = b""
 
@@ -48,13 +65,13 @@ class ChpServer:
         authorized: str | Path | None = None,
         pub_hwm: int = 200_000,
         hugz_interval: float = 1.0,
-        on_kvset: KvsetHook | None = None,
+        on_kvset: KvsetHook = accept_valid_record,
         context: zmq.Context[zmq.Socket[bytes]] | None = None,
     ) -> None:
         if not endpoints.is_loopback and keys is None:
             raise ValueError(f"refusing to serve {endpoints} without CurveZMQ keys")
-        if keys is not None and authorized is None:
-            raise ValueError("CurveZMQ needs a folder of authorised client keys")
+        if keys is not None and (authorized is None or not Path(authorized).is_dir()):
+            raise ValueError(f"CurveZMQ needs a folder of authorised console keys (got {authorized})")
         self.endpoints = endpoints
         self.epoch = secrets.token_hex(8)
         self.sequence = 0
@@ -66,13 +83,14 @@ class ChpServer:
         self._authorized = authorized
         self._pub_hwm = pub_hwm
         self._hugz_interval = hugz_interval
-        self._on_kvset = on_kvset
+        self.on_kvset = on_kvset
         # A CurveZMQ server gets a context of its own, so its ZAP handler sees only its sockets.
         self._own_ctx = context is None and keys is not None
         self._ctx = context or (zmq.Context() if keys is not None else zmq.Context.instance())
         self._map: dict[str, tuple[int, bytes]] = {}
         self._expiry: list[tuple[float, str]] = []
         self._ttl: dict[str, float] = {}
+        self._snapshots: deque[_Snapshot] = deque()
         self._inbox: queue.SimpleQueue[Any] = queue.SimpleQueue()
         self._wake_r, self._wake_w = os.pipe()
         os.set_blocking(self._wake_r, False)
@@ -103,8 +121,18 @@ class ChpServer:
         self.publish_many([(key, body)], ttl)
 
     def publish_many(self, items: Iterable[tuple[str, bytes]], ttl: float | None = None) -> None:
-        """Set (or with an empty body, delete) keys; each becomes one KVPUB."""
-        self._inbox.put(("set", list(items), ttl))
+        """Set (or with an empty body, delete) keys; each becomes one KVPUB.
+
+        Raises ``ValueError`` for a body over ``records.MAX_BODY_BYTES`` (it would never reach a
+        console) or a key that is not a CHP path.
+        """
+        batch = list(items)
+        for key, body in batch:
+            if len(body) > records.MAX_BODY_BYTES:
+                raise ValueError(f"{key}: {len(body)} bytes is over the {records.MAX_BODY_BYTES}-byte limit")
+            if not key.startswith("/") or len(key.encode()) > chp.MAX_KEY_BYTES:
+                raise ValueError(f"{key[:80]!r} is not a CHP path of at most {chp.MAX_KEY_BYTES} bytes")
+        self._inbox.put(("set", batch, ttl))
         self._wake()
 
     def call(self, fn: Callable[[ChpServer], Any]) -> Any:
@@ -145,13 +173,16 @@ class ChpServer:
             while not self._stop.is_set():
                 now = time.monotonic()
                 wake = min(next_hugz, self._expiry[0][0] if self._expiry else next_hugz)
-                events = dict(poller.poll(max(0, int((wake - now) * 1000)) + 1))
+                timeout = 0 if self._snapshots else max(0, int((wake - now) * 1000)) + 1
+                events = dict(poller.poll(timeout))
                 if self._wake_r in events:
                     with contextlib.suppress(BlockingIOError):
                         os.read(self._wake_r, 65536)
                 self._drain_inbox(pub)
                 if router in events:
-                    self._serve_snapshots(router)
+                    self._take_requests(router)
+                if self._snapshots:
+                    self._send_snapshot_chunk(router)
                 if pull in events:
                     self._collect(pull, pub)
                 now = time.monotonic()
@@ -232,7 +263,8 @@ class ChpServer:
             if self._ttl.get(key) == deadline:
                 self._apply(pub, key, _EMPTY, None)
 
-    def _serve_snapshots(self, router: zmq.Socket[bytes]) -> None:
+    def _take_requests(self, router: zmq.Socket[bytes]) -> None:
+        """Queue each ICANHAZ? with a copy of the map as of now (its KTHXBAI sequence)."""
         while True:
             try:
                 frames = router.recv_multipart(zmq.NOBLOCK)
@@ -242,19 +274,26 @@ class ChpServer:
                 continue  # not a CHP request; ignore it as the Guide's servers do
             identity, _, raw_subtree = frames
             subtree = raw_subtree.decode(errors="replace")
-            try:
-                for key, (seq, body) in self._map.items():
-                    if key.startswith(subtree):
-                        router.send_multipart(
-                            [identity, key.encode(), seq.to_bytes(8, "big"), _EMPTY, _EMPTY, body]
-                        )
-                props = chp.encode_properties({"epoch": self.epoch})
-                router.send_multipart(
-                    [identity, b"KTHXBAI", chp.encode_sequence(self.sequence), _EMPTY, props, raw_subtree]
-                )
-                self.snapshots_served += 1
-            except zmq.ZMQError:  # the client went away mid-snapshot (ROUTER_MANDATORY)
-                continue
+            items = [(k, v) for k, v in self._map.items() if k.startswith(subtree)]
+            self._snapshots.append(_Snapshot(identity, raw_subtree, self.sequence, iter(items)))
+
+    def _send_snapshot_chunk(self, router: zmq.Socket[bytes]) -> None:
+        snap = self._snapshots[0]
+        try:
+            sent = 0
+            for key, (seq, body) in itertools.islice(snap.items, SNAPSHOT_CHUNK):
+                router.send_multipart([snap.identity, key.encode(), seq.to_bytes(8, "big"), _EMPTY, _EMPTY, body])
+                sent += 1
+            if sent == SNAPSHOT_CHUNK:
+                return  # maybe more: continue on the next turn
+            props = chp.encode_properties({"epoch": self.epoch})
+            router.send_multipart(
+                [snap.identity, b"KTHXBAI", chp.encode_sequence(snap.sequence), _EMPTY, props, snap.subtree]
+            )
+            self.snapshots_served += 1
+            self._snapshots.popleft()
+        except zmq.ZMQError:  # the client went away mid-snapshot (ROUTER_MANDATORY)
+            self._snapshots.popleft()
 
     def _collect(self, pull: zmq.Socket[bytes], pub: zmq.Socket[bytes]) -> None:
         for _ in range(10_000):
@@ -271,7 +310,7 @@ class ChpServer:
             if msg.key in chp.COMMANDS or not msg.key.startswith("/"):
                 self.kvsets_rejected += 1
                 continue
-            if self._on_kvset is not None and not self._on_kvset(msg.key, msg.body, msg.properties):
+            if len(msg.body) > records.MAX_BODY_BYTES or not self.on_kvset(msg.key, msg.body, msg.properties):
                 self.kvsets_rejected += 1
                 continue
             ttl = _ttl_of(msg.properties)
@@ -287,3 +326,13 @@ def _ttl_of(props: Mapping[str, str]) -> float | None:
     except ValueError:
         return None
     return ttl if ttl > 0 else None
+
+
+@dataclass(eq=False)
+class _Snapshot:
+    """A snapshot being sent: the map as it was at ``sequence``, sent in chunks."""
+
+    identity: bytes
+    subtree: bytes
+    sequence: int
+    items: Iterator[tuple[str, tuple[int, bytes]]]

@@ -28,11 +28,7 @@ def _no_dangling_link_threads() -> Iterator[None]:
     """Fail a test that leaves a link agent, server or feed thread running."""
     before = {t.ident for t in threading.enumerate()}
     yield
-    left = [
-        t.name
-        for t in threading.enumerate()
-        if t.ident not in before and t.name in _OUR_THREADS and t.is_alive()
-    ]
+    left = [t.name for t in threading.enumerate() if t.ident not in before and t.name in _OUR_THREADS and t.is_alive()]
     assert not left, f"threads left running: {left}"
 
 

@@ -15,9 +15,7 @@ from server_link import records as r
 keys = st.text(st.characters(blacklist_categories=("Cs",)), min_size=1, max_size=60).filter(
     lambda k: len(k.encode()) <= chp.MAX_KEY_BYTES
 )
-prop_names = st.text(
-    st.characters(blacklist_categories=("Cs",), blacklist_characters="=\n"), min_size=1, max_size=10
-)
+prop_names = st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="=\n"), min_size=1, max_size=10)
 prop_values = st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\n"), max_size=20)
 
 
@@ -56,9 +54,7 @@ def test_digest_ignores_order_and_sees_every_change(items: dict[str, bytes], rnd
         assert chp.map_digest([(k, v + b"!"), *pairs[1:]]) != chp.map_digest(pairs)
 
 
-utc_times = st.datetimes(
-    min_value=datetime(2020, 1, 1), max_value=datetime(2030, 1, 1), timezones=st.just(UTC)
-)
+utc_times = st.datetimes(min_value=datetime(2020, 1, 1), max_value=datetime(2030, 1, 1), timezones=st.just(UTC))
 idents = st.from_regex(r"\A[a-z0-9][a-z0-9_.-]{0,20}\Z")
 texts = st.text(max_size=300)
 events = st.builds(

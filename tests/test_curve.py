@@ -66,6 +66,11 @@ def test_wrong_keys_get_nothing(
         assert stats.updates_total == 0 and stats.newest_at is None
 
 
+def test_a_pinned_server_key_needs_the_consoles_own_pair(keys: dict[str, KeyPair], endpoints: Endpoints) -> None:
+    with pytest.raises(ValueError, match="own key pair"):
+        LinkConfig(endpoints, server_key=keys["server"].public)
+
+
 def test_curve_is_required_off_loopback(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="CurveZMQ is required"):
         LinkConfig(Endpoints.parse("tcp://10.20.30.40:5556"))

@@ -25,9 +25,7 @@ def test_probe_verify_against_serve(endpoints: Endpoints) -> None:
     )
     try:
         assert serve.stdout is not None and serve.stdout.readline().startswith("serving")
-        probe = run(
-            str(BIN / "grid-link"), "probe", "--endpoint", str(endpoints), "--seconds", "3", "--verify"
-        )
+        probe = run(str(BIN / "grid-link"), "probe", "--endpoint", str(endpoints), "--seconds", "3", "--verify")
         assert probe.returncode == 0, probe.stdout + probe.stderr
         assert "VERIFY OK" in probe.stdout
         assert "LIVE" in probe.stdout
@@ -57,9 +55,7 @@ def test_bad_input_gets_a_clear_error(tmp_path: Path) -> None:
 
 def test_console_demo_screenshot(tmp_path: Path) -> None:
     shot = tmp_path / "wall.png"
-    result = run(
-        str(BIN / "grid-console"), "--demo", "--screenshot", str(shot), "--after", "3", "--size", "1280x720"
-    )
+    result = run(str(BIN / "grid-console"), "--demo", "--screenshot", str(shot), "--after", "3", "--size", "1280x720")
     assert result.returncode == 0, result.stderr
     image = QImage(str(shot))
     assert (image.width(), image.height()) == (1280, 720)

@@ -5,13 +5,15 @@ from __future__ import annotations
 import threading
 import time
 
+import pytest
+
 from server_link import records as r
 from server_link.endpoints import Endpoints
 from server_link.feed import ScriptedFeed
-from server_link.link_state import Batch
+from server_link.link_state import Batch, LinkState
 from server_link.mirror import Mirror
 from server_link.server import ChpServer
-from tests.support.link import case, following, is_live, item
+from tests.support.link import case, following, is_live, is_subscribed, item
 
 
 def _publish(server: ChpServer, feed: ScriptedFeed, total: int, chunk: int = 500) -> threading.Thread:
@@ -73,7 +75,7 @@ def test_subtree_client_checks_sequence_over_all_updates(server: ChpServer, endp
     feed = ScriptedFeed(cases=500, seed=5)
     server.publish_many(feed.reference())
     with following(endpoints, subtree="/street/") as (client, mirror):
-        assert mirror.wait_for(is_live, 10)
+        assert mirror.wait_for(is_subscribed, 10)
         server.publish_many([feed.next_update() for _ in range(2000)])  # all outside the subtree
         street = r.Street(schema=1, code="110101017", name="永定门外", area_km2=3.33, escalation_limit=0.2)
         server.publish(*item(street))
@@ -89,7 +91,7 @@ def test_delete_ttl_and_commands_through_the_collector(server: ChpServer, endpoi
     seen: list[Batch] = []
     with following(endpoints) as (client, mirror):
         mirror._on_batch = seen.append
-        assert mirror.wait_for(lambda m: len(m.bodies) == 2, 10)
+        assert mirror.wait_for(lambda m: is_subscribed(m) and len(m.bodies) == 2, 10)
         server.publish("/case/DC0000000001", b"")
         assert mirror.wait_for(lambda m: "/case/DC0000000001" not in m.bodies, 5)
         server.publish(*item(case(3)), ttl=0.3)
@@ -110,3 +112,31 @@ def test_delete_ttl_and_commands_through_the_collector(server: ChpServer, endpoi
         assert mirror.wait_for(lambda m: m.stats is not None and m.stats.commands_sent == 1, 2)
         deletes = [u for b in seen for u in b.updates if u.record is None]
         assert {u.key for u in deletes} == {"/case/DC0000000001", "/case/DC0000000003"}
+
+
+def test_the_server_refuses_what_no_console_could_read(server: ChpServer, endpoints: Endpoints) -> None:
+    with pytest.raises(ValueError, match="over the"):
+        server.publish("/case/DC0000000001", b"x" * (r.MAX_BODY_BYTES + 1))
+    with pytest.raises(ValueError, match="not a CHP path"):
+        server.publish("case/DC0000000001", b"{}")
+    with following(endpoints) as (client, mirror):
+        assert mirror.wait_for(is_live, 10)
+        client.send("/case/DC0000000001", b'{"kind": "case", "schema": 1}')  # not a valid record
+        client.send("/bogus/1", b"")  # not our key space
+        client.send(*item(case(9)))  # valid: applied and published
+        assert mirror.wait_for(lambda m: "/case/DC0000000009" in m.bodies, 5)
+        assert server.kvsets_rejected == 2
+        assert "/case/DC0000000001" not in mirror.bodies
+
+
+def test_a_large_snapshot_does_not_silence_heartbeats(endpoints: Endpoints) -> None:
+    server = ChpServer(endpoints, hugz_interval=0.25).start()
+    try:
+        server.publish_many([item(case(n)) for n in range(1, 30_001)])
+        with following(endpoints, hugz_timeout=1.0) as (_c1, watcher):
+            assert watcher.wait_for(is_live, 20)
+            with following(endpoints) as (_c2, newcomer):  # a 30,000-key snapshot is sent meanwhile
+                assert newcomer.wait_for(lambda m: is_live(m) and len(m.bodies) == 30_000, 30)
+            assert LinkState.STALE not in watcher.states
+    finally:
+        server.stop()

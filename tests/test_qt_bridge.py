@@ -17,9 +17,7 @@ from server_link.link_state import Batch, LinkState, LinkStats
 from server_link.server import ChpServer
 
 
-def test_batches_arrive_on_the_gui_thread_coalesced(
-    qtbot: QtBot, server: ChpServer, endpoints: Endpoints
-) -> None:
+def test_batches_arrive_on_the_gui_thread_coalesced(qtbot: QtBot, server: ChpServer, endpoints: Endpoints) -> None:
     feed = ScriptedFeed(cases=1000, seed=2)
     server.publish_many(feed.reference())
     bridge = LinkBridge(LinkConfig(endpoints, batch_interval=0.05))

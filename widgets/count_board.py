@@ -11,9 +11,7 @@ from PySide6.QtWidgets import QGridLayout, QLabel, QWidget
 class CountBoard(QWidget):
     """Named counts in a grid: a caption over a big tabular figure, in a fixed order."""
 
-    def __init__(
-        self, captions: Sequence[tuple[str, str]], columns: int = 4, parent: QWidget | None = None
-    ) -> None:
+    def __init__(self, captions: Sequence[tuple[str, str]], columns: int = 4, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._figures: dict[str, QLabel] = {}
         layout = QGridLayout(self)

@@ -30,6 +30,11 @@ def is_live(m: Mirror) -> bool:
     return m.state is LinkState.LIVE
 
 
+def is_subscribed(m: Mirror) -> bool:
+    """LIVE and a heartbeat seen: updates published from now on reach this client."""
+    return is_live(m) and m.stats is not None and m.stats.heartbeats > 0
+
+
 def case(n: int, step: r.Step = r.Step.FILED, title: str = "井盖破损", minutes: int = 0) -> r.Case:
     at = T0 + timedelta(minutes=minutes)
     return r.Case(
