@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import Future
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import zmq
 from zmq.auth.thread import ThreadAuthenticator
@@ -32,6 +32,21 @@ from server_link.endpoints import Endpoints
 
 KvsetHook = Callable[[str, bytes, Mapping[str, str]], bool]
 """Called in the server thread for each KVSET; return False to drop it."""
+
+
+class Producer(Protocol):
+    """Something that makes updates inside the server thread (the simulated backend).
+
+    ``produce`` is called about every ``interval`` seconds, or again at once while ``behind``; it
+    should return within a few tens of milliseconds so snapshots and heartbeats keep flowing.
+    Running producers in the socket owner's thread avoids two busy threads fighting for the GIL.
+    """
+
+    interval: float
+    behind: bool
+
+    def produce(self) -> list[tuple[str, bytes]]: ...
+
 
 SNAPSHOT_CHUNK = 2000  # KVSYNCs sent per loop turn, so heartbeats and updates keep flowing
 
@@ -66,6 +81,7 @@ class ChpServer:
         pub_hwm: int = 200_000,
         hugz_interval: float = 1.0,
         on_kvset: KvsetHook = accept_valid_record,
+        producer: Producer | None = None,
         context: zmq.Context[zmq.Socket[bytes]] | None = None,
     ) -> None:
         if not endpoints.is_loopback and keys is None:
@@ -84,6 +100,7 @@ class ChpServer:
         self._pub_hwm = pub_hwm
         self._hugz_interval = hugz_interval
         self.on_kvset = on_kvset
+        self.producer = producer
         # A CurveZMQ server gets a context of its own, so its ZAP handler sees only its sockets.
         self._own_ctx = context is None and keys is not None
         self._ctx = context or (zmq.Context() if keys is not None else zmq.Context.instance())
@@ -168,12 +185,15 @@ class ChpServer:
         poller.register(router, zmq.POLLIN)
         poller.register(pull, zmq.POLLIN)
         poller.register(self._wake_r, zmq.POLLIN)
-        next_hugz = time.monotonic()
+        next_hugz = next_produce = time.monotonic()
         try:
             while not self._stop.is_set():
                 now = time.monotonic()
                 wake = min(next_hugz, self._expiry[0][0] if self._expiry else next_hugz)
-                timeout = 0 if self._snapshots else max(0, int((wake - now) * 1000)) + 1
+                if self.producer is not None:
+                    wake = min(wake, next_produce)
+                busy = self._snapshots or (self.producer is not None and self.producer.behind)
+                timeout = 0 if busy else max(0, int((wake - now) * 1000)) + 1
                 events = dict(poller.poll(timeout))
                 if self._wake_r in events:
                     with contextlib.suppress(BlockingIOError):
@@ -186,6 +206,10 @@ class ChpServer:
                 if pull in events:
                     self._collect(pull, pub)
                 now = time.monotonic()
+                if self.producer is not None and now >= next_produce:
+                    for key, body in self.producer.produce():
+                        self._apply(pub, key, body, None)
+                    next_produce = now if self.producer.behind else now + self.producer.interval
                 self._expire(pub, now)
                 if now >= next_hugz:
                     props = chp.encode_properties({"epoch": self.epoch})

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
@@ -16,8 +16,8 @@ from console.shell.main_window import MainWindow
 from server_link.agent import LinkConfig
 from server_link.curve import client_keys
 from server_link.endpoints import Endpoints
-from server_link.feed import FeedPump, ScriptedFeed
 from server_link.server import ChpServer
+from server_link.sim.backend import make_backend, start_backend
 
 TITLE = "东城区网格化服务管理中心 · 指挥台"
 
@@ -28,25 +28,23 @@ class Console:
 
     window: MainWindow
     link: LinkBridge
-    backend: ChpServer | None = None
-    pump: FeedPump | None = None
-    extras: list[object] = field(default_factory=list)
+    server: ChpServer | None = None  # the embedded simulated backend (--demo)
 
     def close(self) -> None:
         self.link.stop()
-        if self.pump is not None:
-            self.pump.stop()
-        if self.backend is not None:
-            self.backend.stop()
+        if self.server is not None:
+            self.server.stop()
 
 
 def build(args: argparse.Namespace) -> Console:
     """The composition root: backend (demo), link, window, and the wires between them."""
-    backend = pump = None
+    server = None
     if args.demo:
         endpoints = Endpoints.free_loopback()
-        backend = ChpServer(endpoints).start()
-        pump = FeedPump(backend, ScriptedFeed(cases=args.demo_cases), args.demo_rate).start()
+        server, backend = make_backend(
+            endpoints, seed=args.demo_seed, speed=args.demo_speed, history_days=args.demo_history
+        )
+        start_backend(server, backend)
     else:
         endpoints = Endpoints.parse(args.endpoint)
     server_key = keys = None
@@ -58,7 +56,7 @@ def build(args: argparse.Namespace) -> Console:
     link.state_changed.connect(window._on_link_stats)
     link.stats_updated.connect(window._on_link_stats)
     link.start()
-    return Console(window, link, backend, pump)
+    return Console(window, link, server)
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -68,8 +66,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     src.add_argument("--endpoint", help="the case backend, tcp://HOST:PORT (CHP snapshot port)")
     p.add_argument("--server-key", type=Path, help="the backend's public key file (required off loopback)")
     p.add_argument("--client-key", type=Path, help="this console's key pair (NAME.key_secret)")
-    p.add_argument("--demo-rate", type=float, default=200.0, help="demo updates per second")
-    p.add_argument("--demo-cases", type=int, default=3000, help="demo case numbers")
+    p.add_argument("--demo-speed", type=float, default=60.0, help="demo: simulated seconds per real second")
+    p.add_argument("--demo-history", type=float, default=3.0, help="demo: days of past to pre-generate")
+    p.add_argument("--demo-seed", type=int, default=1, help="demo: simulation seed")
     p.add_argument("--screenshot", type=Path, help="save a PNG of the window to this path and exit")
     p.add_argument("--after", type=float, default=5.0, help="seconds before the screenshot")
     p.add_argument("--size", default="1920x1080", help="window size WxH")

@@ -1,0 +1,1 @@
+"""The simulated district and its case backend (``grid-backend-sim``)."""
