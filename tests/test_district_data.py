@@ -26,7 +26,7 @@ from shapely.geometry import Point, shape
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "resources" / "district"
-SOURCE = ROOT.parent / "shared" / "data" / "dongcheng"
+SOURCE = ROOT / "resources" / "district" / "source"  # a copy of ../shared/data/dongcheng (CC BY 4.0)
 ATTRIBUTION = "Vonng/adcode (CC BY 4.0)"
 
 STREETS = (
