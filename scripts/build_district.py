@@ -5,10 +5,11 @@ Run from the repository root::
     .venv/bin/python scripts/build_district.py [--source DIR] [--out DIR]
 
 Inputs are the public files in ``resources/district/source``, a copy of ../shared/data/dongcheng
-(district outline and administrative codes from Vonng/adcode, CC BY 4.0, GCJ-02 coordinates).  Everything else -- street outlines,
-community positions that the source lacks, base and unit grids, grid types and levels, cameras,
-departments, the case taxonomy and the intake channels -- is synthesised here with a fixed seed, so
-two runs on the same machine produce byte-identical files.  No network access is needed.
+(district outline and administrative codes from Vonng/adcode, CC BY 4.0, GCJ-02 coordinates).
+Everything else -- street outlines, community positions that the source lacks, base and unit grids,
+grid types and levels, cameras, departments, the case taxonomy and the intake channels -- is
+synthesised here with a fixed seed, so two runs on the same machine produce byte-identical files. No
+network access is needed.
 
 Geometry is computed in a local metric frame (an affine equirectangular projection centred on the
 district) and written as WGS84 longitude/latitude rounded to six decimals.  The generator needs
