@@ -30,6 +30,8 @@ MAX_MESSAGE_BYTES = 1024 * 1024  # ZMQ_MAXMSGSIZE: a larger frame disconnects th
 DEFAULT_UPDATE_HWM = 200_000
 _CHECK_INTERVAL = 0.1  # how often silence and snapshot time-outs are looked at
 _pipe_ids = itertools.count()
+_recv = zmq.backend.Socket.recv
+_get = zmq.backend.Socket.get
 
 
 class LinkSink(Protocol):
@@ -171,6 +173,7 @@ class _Agent:
         self.state = LinkState.CONNECTING
         self.epoch = ""
         self.last_seq = 0
+        self.snapshot_seq = 0  # KVPUBs up to here are in the snapshot, wherever they were queued
         self.syncing = True
         self.buffer: list[list[bytes]] = []
         self.snapshot: dict[str, bytes] = {}
@@ -270,16 +273,28 @@ class _Agent:
             self._set_state(LinkState.STOPPED)
 
     def _drain(self, sock: zmq.Socket[bytes], handle: object) -> None:
-        recv = sock.recv_multipart
+        # The Cython recv/get, not Socket.recv_multipart: its per-frame Python wrappers and
+        # getsockopt(RCVMORE) calls cost more than decoding the record.
+        recv = _recv
+        more = _get
+        rcvmore = zmq.RCVMORE
+        noblock = zmq.NOBLOCK
         fn = handle  # bound method; typed as object to keep the hot loop lean
+        got = 0
         for _ in range(5000):
             try:
-                frames = recv(zmq.NOBLOCK)
+                frames = [recv(sock, noblock)]
             except zmq.Again:
-                return
+                break
+            while more(sock, rcvmore):
+                frames.append(recv(sock, noblock))
+            got += 1
             fn(frames)  # type: ignore[operator]
             if sock is not self.sub and sock is not self.dealer:
                 return  # the socket was replaced by a re-sync
+        if got and sock is self.sub:
+            self.newest_mono = time.monotonic()  # once per drain, not per message
+            self.newest_at = time.time()
 
     def _on_pipe(self, pipe: zmq.Socket[bytes], push: zmq.Socket[bytes]) -> bool:
         frames = pipe.recv_multipart()
@@ -322,7 +337,7 @@ class _Agent:
         self.snapshot = {}
         self._flush()
         self.epoch = done.properties.get("epoch", "")
-        self.last_seq = done.sequence
+        self.last_seq = self.snapshot_seq = done.sequence
         self.snapshot_records = len(updates)
         self.syncing = False
         self.newest_mono, self.newest_at = time.monotonic(), time.time()
@@ -336,9 +351,6 @@ class _Agent:
 
     # ----------------------------------------------------------------- updates
     def _on_update(self, frames: list[bytes], replay: bool = False) -> None:
-        if not replay:
-            self.newest_mono = time.monotonic()
-            self.newest_at = time.time()
         if len(frames) != 5:
             self._reject("frames", f"{len(frames)} frames, expected 5")
             return
@@ -360,14 +372,15 @@ class _Agent:
         last = self.last_seq
         if seq != last + 1:
             if seq <= last:
-                if replay:
-                    return  # already in the snapshot
+                if replay or seq <= self.snapshot_seq:
+                    return  # already in the snapshot (buffered, or still queued on the SUB socket)
                 self._resync("sequence went backwards")
             else:
                 self.gaps += 1
                 self._resync(f"gap: {last} → {seq}")
             return
         self.last_seq = seq
+        self.snapshot_seq = 0  # in order again: from now on an old sequence means a restarted server
         try:
             key = raw_key.decode()
         except UnicodeDecodeError:
@@ -400,7 +413,7 @@ class _Agent:
         elif seq > self.last_seq:
             self.gaps += 1
             self._resync(f"heartbeat at {seq}, last update {self.last_seq}")
-        elif 0 < seq < self.last_seq and not replay:  # a replayed heartbeat may predate the snapshot
+        elif self.snapshot_seq < seq < self.last_seq and not replay:  # older ones predate the snapshot
             self._resync("sequence went backwards")
 
     def _decode(self, key: str, body: bytes) -> records.Record | None:

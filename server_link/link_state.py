@@ -6,6 +6,7 @@ import enum
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from server_link import records
 
@@ -18,8 +19,7 @@ class LinkState(enum.StrEnum):
     STOPPED = "STOPPED"
 
 
-@dataclass(frozen=True, slots=True)
-class Update:
+class Update(NamedTuple):
     """One applied KVPUB/KVSYNC: ``record`` is None when the key was deleted."""
 
     key: str

@@ -98,7 +98,7 @@ class DecisionAction(enum.StrEnum):
     NOTE = "note"  # recorded, no change of route
 
 
-class Event(Struct, frozen=True, kw_only=True):
+class Event(Struct, frozen=True, kw_only=True, gc=False):
     """One entry of a case's timeline."""
 
     at: Timestamp
@@ -109,7 +109,7 @@ class Event(Struct, frozen=True, kw_only=True):
     note: Text = ""
 
 
-class Case(Struct, frozen=True, kw_only=True, tag="case", tag_field="kind"):
+class Case(Struct, frozen=True, kw_only=True, gc=False, tag="case", tag_field="kind"):
     """A case, whole, timeline included (key ``/case/<no>``)."""
 
     schema: Version
@@ -144,7 +144,7 @@ class Case(Struct, frozen=True, kw_only=True, tag="case", tag_field="kind"):
             raise ValueError(f"unit_grid {self.unit_grid} is not in street {self.street}")
 
 
-class Camera(Struct, frozen=True, kw_only=True, tag="camera", tag_field="kind"):
+class Camera(Struct, frozen=True, kw_only=True, gc=False, tag="camera", tag_field="kind"):
     """A public camera point (key ``/camera/<device-id>``)."""
 
     schema: Version
@@ -163,7 +163,7 @@ class Camera(Struct, frozen=True, kw_only=True, tag="camera", tag_field="kind"):
             _check_code(self.unit_grid, "unit_grid")
 
 
-class Department(Struct, frozen=True, kw_only=True, tag="department", tag_field="kind"):
+class Department(Struct, frozen=True, kw_only=True, gc=False, tag="department", tag_field="kind"):
     """A department that handles cases (key ``/department/<id>``)."""
 
     schema: Version
@@ -175,7 +175,7 @@ class Department(Struct, frozen=True, kw_only=True, tag="department", tag_field=
     categories: Annotated[list[Ident], Meta(max_length=2000)] = []
 
 
-class Street(Struct, frozen=True, kw_only=True, tag="street", tag_field="kind"):
+class Street(Struct, frozen=True, kw_only=True, gc=False, tag="street", tag_field="kind"):
     """A street (街道) and its escalation limit (key ``/street/<code>``)."""
 
     schema: Version
@@ -188,7 +188,7 @@ class Street(Struct, frozen=True, kw_only=True, tag="street", tag_field="kind"):
         _check_code(self.code, "code")
 
 
-class Decision(Struct, frozen=True, kw_only=True, tag="decision", tag_field="kind"):
+class Decision(Struct, frozen=True, kw_only=True, gc=False, tag="decision", tag_field="kind"):
     """A coordination-council decision on a case (key ``/decision/<case-no>/<n>``)."""
 
     schema: Version
@@ -203,7 +203,7 @@ class Decision(Struct, frozen=True, kw_only=True, tag="decision", tag_field="kin
     role: Ident
 
 
-class ServerMeta(Struct, frozen=True, kw_only=True, tag="meta", tag_field="kind"):
+class ServerMeta(Struct, frozen=True, kw_only=True, gc=False, tag="meta", tag_field="kind"):
     """What the backend says about itself (key ``/meta/<name>``)."""
 
     schema: Version
