@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import time
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -11,11 +12,14 @@ from pathlib import Path
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 
+from console.core.situation import Situation
 from console.shell.link_bridge import LinkBridge
 from console.shell.main_window import MainWindow
 from server_link.agent import LinkConfig
 from server_link.curve import client_keys
+from server_link.district import load_district
 from server_link.endpoints import Endpoints
+from server_link.link_state import Batch
 from server_link.server import ChpServer
 from server_link.sim.backend import make_backend, start_backend
 
@@ -28,6 +32,7 @@ class Console:
 
     window: MainWindow
     link: LinkBridge
+    situation: Situation
     server: ChpServer | None = None  # the embedded simulated backend (--demo)
 
     def close(self) -> None:
@@ -52,11 +57,25 @@ def build(args: argparse.Namespace) -> Console:
         keys, server_key = client_keys(args.server_key, args.client_key)
     link = LinkBridge(LinkConfig(endpoints, server_key=server_key, client_keys=keys, role="commander"))
     window = MainWindow(TITLE)
-    link.batch_received.connect(window._on_batch_received)
+    situation = Situation(load_district())
+
+    def on_batch(batch: Batch) -> None:
+        situation.apply(batch, time.time())
+        window.show_situation(situation)
+
+    def on_tick() -> None:  # lights and overdue move with time, not only with updates
+        if situation.tick(time.time()):
+            window.show_situation(situation)
+
+    link.batch_received.connect(on_batch)
+    clock = QTimer(window)
+    clock.setInterval(1000)
+    clock.timeout.connect(on_tick)
+    clock.start()
     link.state_changed.connect(window._on_link_stats)
     link.stats_updated.connect(window._on_link_stats)
     link.start()
-    return Console(window, link, server)
+    return Console(window, link, situation, server)
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:

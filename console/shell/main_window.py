@@ -5,13 +5,14 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QMainWindow, QVBoxLayout, QWidget
 
-from console.core.record_counts import RecordCounts
-from server_link.link_state import Batch, LinkStats
+from console.core.situation import Situation
+from server_link import records as r
+from server_link.link_state import LinkStats
 from widgets.count_board import CountBoard
 from widgets.link_health import LinkHealthBar
 
 COUNT_CAPTIONS = (
-    ("case", "案件"),
+    ("case", "在办案件"),
     ("camera", "摄像头"),
     ("department", "部门"),
     ("street", "街道"),
@@ -22,17 +23,16 @@ COUNT_CAPTIONS = (
     ("FEEDBACK", "处理反馈"),
     ("CLOSED", "核查结案"),
     ("EVALUATED", "综合评价"),
-    ("decision", "会商决定"),
+    ("overdue", "超期"),
 )
 
 
 class MainWindow(QMainWindow):
-    """Link health on top, the counts of what the link holds below."""
+    """Link health on top, the situation's counts below."""
 
     def __init__(self, title: str) -> None:
         super().__init__()
         self.setWindowTitle(title)
-        self.counts = RecordCounts()
         self.health = LinkHealthBar()
         self.board = CountBoard(COUNT_CAPTIONS)
         heading = QLabel(title)
@@ -46,9 +46,17 @@ class MainWindow(QMainWindow):
         layout.addWidget(self.board, 1)
         self.setCentralWidget(central)
 
-    def _on_batch_received(self, batch: Batch) -> None:
-        self.counts.apply(batch)
-        self.board.show_counts({**self.counts.by_kind, **self.counts.cases_by_step})
+    def show_situation(self, sit: Situation) -> None:
+        d = sit.aggregates.district
+        counts = {
+            "case": sum(d.backlog.values()),
+            "camera": len(sit.of_kind(r.Camera)),
+            "department": len(sit.of_kind(r.Department)),
+            "street": len(sit.of_kind(r.Street)),
+            "overdue": d.overdue,
+            **{step.value: d.backlog[step.value] for step in r.Step},
+        }
+        self.board.show_counts(counts)
 
     def _on_link_stats(self, stats: LinkStats) -> None:
         self.health.show_stats(stats)

@@ -1,0 +1,250 @@
+"""The cases as numpy columns with stable row ids: what the queue sorts and filters.
+
+A case keeps its row for as long as it is held; a freed row is reused later. Categorical fields
+are stored as indexes into vocabularies; text sorts use the vocabulary's alphabetical ranks.
+Time-dependent columns (light, time in step, countdown) are computed for an instant, vectorised.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from console.core.case_state import CaseState, Light
+from server_link import records as r
+
+STEP_ORDER = {s: i for i, s in enumerate(r.Step)}
+_CATEGORICAL = ("street", "unit_grid", "base_grid", "community", "dept", "channel", "category", "major")
+_FLOATS = ("received_at", "step_at", "deadline", "yellow_at", "closed_at")
+_SMALL = ("step", "loop", "urgency", "returns", "rework", "reports")
+_FLAGS = ("valid", "open", "hard", "escalated", "buck_passing")
+Rows = npt.NDArray[np.int64]
+
+
+class Vocabulary:
+    """Strings ↔ small integers, growing as new values appear; -1 stands for None."""
+
+    def __init__(self) -> None:
+        self.names: list[str] = []
+        self._index: dict[str, int] = {}
+        self._ranks: npt.NDArray[np.int64] | None = None
+
+    def code(self, name: str | None) -> int:
+        if name is None:
+            return -1
+        i = self._index.get(name)
+        if i is None:
+            i = self._index[name] = len(self.names)
+            self.names.append(name)
+            self._ranks = None
+        return i
+
+    def codes(self, names: Iterable[str]) -> list[int]:
+        return [self._index[n] for n in names if n in self._index]
+
+    def ranks(self) -> npt.NDArray[np.int64]:
+        """Alphabetical rank of each code, with a slot at the end for None (-1 sorts first)."""
+        if self._ranks is None or len(self._ranks) != len(self.names) + 1:
+            order = np.argsort(np.array(self.names, dtype=object)) if self.names else np.zeros(0, np.int64)
+            ranks = np.empty(len(self.names) + 1, dtype=np.int64)
+            ranks[order] = np.arange(len(self.names)) + 1
+            ranks[-1] = 0
+            self._ranks = ranks
+        return self._ranks
+
+
+@dataclass(frozen=True)
+class CaseFilter:
+    """What the queue shows. Empty sets mean "any"."""
+
+    streets: frozenset[str] = frozenset()
+    unit_grids: frozenset[str] = frozenset()
+    base_grids: frozenset[str] = frozenset()
+    communities: frozenset[str] = frozenset()
+    depts: frozenset[str] = frozenset()
+    steps: frozenset[r.Step] = frozenset()
+    loops: frozenset[r.Loop] = frozenset()
+    channels: frozenset[str] = frozenset()
+    categories: frozenset[str] = frozenset()
+    majors: frozenset[str] = frozenset()
+    lights: frozenset[Light] = frozenset()
+    open_only: bool = True
+    hard_only: bool = False
+    overdue_only: bool = False
+    buck_passing_only: bool = False
+    text: str = ""
+
+
+SORT_KEYS = (
+    "no", "channel", "category", "unit_grid", "street", "step", "loop", "dept",
+    "time_in_step", "deadline", "light", "returns", "received_at",
+)  # fmt: skip
+
+
+@dataclass
+class CaseTable:
+    capacity: int = 1024
+    cols: dict[str, npt.NDArray[Any]] = field(init=False)
+    vocab: dict[str, Vocabulary] = field(init=False)
+
+    def __post_init__(self) -> None:
+        n = self.capacity
+        self.cols = {}
+        for name in _CATEGORICAL:
+            self.cols[name] = np.full(n, -1, dtype=np.int32)
+        for name in _FLOATS:
+            self.cols[name] = np.full(n, np.nan)
+        for name in _SMALL:
+            self.cols[name] = np.zeros(n, dtype=np.int16)
+        for name in _FLAGS:
+            self.cols[name] = np.zeros(n, dtype=bool)
+        self.cols["no_key"] = np.zeros(n, dtype=np.int64)
+        self.vocab = {name: Vocabulary() for name in (*_CATEGORICAL, "loop", "urgency")}
+        self.nos: list[str | None] = [None] * n
+        self.titles: list[str] = [""] * n
+        self._rows: dict[str, int] = {}
+        self._free: list[int] = []
+        self._next = 0
+
+    def __len__(self) -> int:
+        return len(self._rows)
+
+    def row_of(self, no: str) -> int | None:
+        return self._rows.get(no)
+
+    def upsert(self, s: CaseState) -> int:
+        row = self._rows.get(s.no)
+        if row is None:
+            row = self._allocate()
+            self._rows[s.no] = row
+            self.nos[row] = s.no
+        c, v = self.cols, self.vocab
+        for name in _CATEGORICAL:
+            c[name][row] = v[name].code(getattr(s, name))
+        c["received_at"][row] = s.received_at
+        c["step_at"][row] = s.step_at
+        c["deadline"][row] = s.deadline
+        c["yellow_at"][row] = s.yellow_at
+        c["closed_at"][row] = s.closed_at
+        c["step"][row] = STEP_ORDER[s.step]
+        c["loop"][row] = v["loop"].code(s.loop.value)
+        c["urgency"][row] = v["urgency"].code(s.urgency.value)
+        c["returns"][row] = min(s.returns, 32767)
+        c["rework"][row] = min(s.rework, 32767)
+        c["reports"][row] = min(s.reports, 32767)
+        c["valid"][row] = True
+        c["open"][row] = s.open
+        c["hard"][row] = s.hard
+        c["escalated"][row] = s.escalated
+        c["buck_passing"][row] = s.buck_passing
+        c["no_key"][row] = _no_key(s.no)
+        self.titles[row] = s.title
+        return row
+
+    def remove(self, no: str) -> int | None:
+        row = self._rows.pop(no, None)
+        if row is not None:
+            self.cols["valid"][row] = False
+            self.nos[row] = None
+            self._free.append(row)
+        return row
+
+    def _allocate(self) -> int:
+        if self._free:
+            return self._free.pop()
+        if self._next == self.capacity:
+            self._grow()
+        row = self._next
+        self._next += 1
+        return row
+
+    def _grow(self) -> None:
+        new = self.capacity * 2
+        for name, col in self.cols.items():
+            bigger = np.empty(new, dtype=col.dtype)
+            bigger[: self.capacity] = col
+            bigger[self.capacity :] = -1 if col.dtype == np.int32 else (np.nan if col.dtype.kind == "f" else 0)
+            self.cols[name] = bigger
+        self.nos.extend([None] * (new - self.capacity))
+        self.titles.extend([""] * (new - self.capacity))
+        self.capacity = new
+
+    # ------------------------------------------------------------------ time-dependent columns
+    def lights(self, now: float, rows: Rows | slice = slice(None)) -> npt.NDArray[np.int8]:
+        c = self.cols
+        deadline, yellow, is_open = c["deadline"][rows], c["yellow_at"][rows], c["open"][rows]
+        light = np.where(now >= deadline, Light.RED, np.where(now >= yellow, Light.YELLOW, Light.GREEN))
+        return np.where(is_open, light, Light.NONE).astype(np.int8)
+
+    # ------------------------------------------------------------------ query
+    def select(self, f: CaseFilter, now: float) -> Rows:
+        """Rows matching the filter (unsorted)."""
+        c = self.cols
+        n = self._next
+        mask: npt.NDArray[np.bool_] = c["valid"][:n].copy()
+        if f.open_only:
+            mask &= c["open"][:n]
+        if f.hard_only:
+            mask &= c["hard"][:n]
+        if f.buck_passing_only:
+            mask &= c["buck_passing"][:n]
+        for name, wanted in (
+            ("street", f.streets), ("unit_grid", f.unit_grids), ("base_grid", f.base_grids),
+            ("community", f.communities), ("dept", f.depts), ("channel", f.channels),
+            ("category", f.categories), ("major", f.majors),
+        ):  # fmt: skip
+            if wanted:
+                mask &= np.isin(c[name][:n], self.vocab[name].codes(wanted))
+        if f.steps:
+            mask &= np.isin(c["step"][:n], [STEP_ORDER[s] for s in f.steps])
+        if f.loops:
+            mask &= np.isin(c["loop"][:n], self.vocab["loop"].codes(x.value for x in f.loops))
+        if f.lights or f.overdue_only:
+            lights = self.lights(now, slice(0, n))
+            if f.lights:
+                mask &= np.isin(lights, [int(x) for x in f.lights])
+            if f.overdue_only:
+                mask &= lights == Light.RED
+        rows = np.flatnonzero(mask)
+        if f.text:
+            needle = f.text.casefold()
+            nos, titles = self.nos, self.titles
+            keep = [i for i, row in enumerate(rows) if needle in titles[row].casefold() or needle in (nos[row] or "")]
+            rows = rows[np.asarray(keep, dtype=np.int64)]
+        return rows.astype(np.int64)
+
+    def order(self, rows: Rows, key: str, descending: bool, now: float) -> Rows:
+        """``rows`` sorted by ``key`` (stable; ties keep case-number order)."""
+        if key not in SORT_KEYS:
+            raise ValueError(f"cannot sort by {key!r}; one of {', '.join(SORT_KEYS)}")
+        tiebreak = rows[np.argsort(self.cols["no_key"][rows], kind="stable")]
+        if key == "no":
+            return tiebreak[::-1] if descending else tiebreak
+        values = self._sort_values(key, tiebreak, now)
+        return tiebreak[np.argsort(-values if descending else values, kind="stable")]
+
+    def _sort_values(self, key: str, rows: Rows, now: float) -> npt.NDArray[np.float64]:
+        c = self.cols
+        values: npt.NDArray[np.float64]
+        if key in _CATEGORICAL:
+            values = self.vocab[key].ranks()[c[key][rows]].astype(np.float64)
+        elif key == "time_in_step":
+            values = now - c["step_at"][rows].astype(np.float64)
+        elif key == "deadline":
+            values = np.nan_to_num(c["deadline"][rows].astype(np.float64), nan=math.inf)
+        elif key == "light":
+            values = self.lights(now, rows).astype(np.float64)
+        else:
+            values = c[key][rows].astype(np.float64)
+        return values
+
+
+def _no_key(no: str) -> int:
+    """A sortable integer for a case number: its digits (DC2026112300012 → 2026112300012)."""
+    digits = "".join(ch for ch in no if ch.isdigit())[-18:]
+    return int(digits) if digits else 0

@@ -1,0 +1,249 @@
+"""The live situation: every case the backend holds, derived, indexed and aggregated.
+
+``apply`` takes a batch of link updates and returns what changed, so views repaint only that;
+``tick`` moves time-dependent flags (lights, overdue, new in the last hour) forward without any
+update, through a heap of the instants when each case's flags next flip. No Qt, no sockets, no
+database: the shell feeds it, views read it.
+"""
+
+from __future__ import annotations
+
+import heapq
+import math
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+
+from console.core.aggregates import Aggregates, StreetFigures
+from console.core.case_state import CaseState, derive
+from console.core.case_table import CaseTable
+from console.core.rules import Rules
+from server_link import records as r
+from server_link.district import District
+from server_link.link_state import Batch, Update
+from server_link.workcal import WorkCalendar
+
+INDEXED = ("unit_grid", "base_grid", "street", "community", "dept", "step", "loop", "channel", "category")
+
+
+@dataclass
+class ChangeSet:
+    """What one batch or tick changed (keys of cases, grids, streets, departments)."""
+
+    cases: set[str] = field(default_factory=set)
+    grids: set[str] = field(default_factory=set)
+    streets: set[str] = field(default_factory=set)
+    departments: set[str] = field(default_factory=set)
+    cameras: set[str] = field(default_factory=set)
+    decisions: set[str] = field(default_factory=set)
+    kpis: bool = False
+    reset: bool = False
+
+    def __bool__(self) -> bool:
+        return (
+            bool(self.cases or self.grids or self.streets or self.departments or self.cameras or self.decisions)
+            or self.kpis
+            or self.reset
+        )
+
+    def merge(self, other: ChangeSet) -> None:
+        self.cases |= other.cases
+        self.grids |= other.grids
+        self.streets |= other.streets
+        self.departments |= other.departments
+        self.cameras |= other.cameras
+        self.decisions |= other.decisions
+        self.kpis |= other.kpis
+        self.reset |= other.reset
+
+    def note(self, s: CaseState) -> None:
+        self.cases.add(s.no)
+        self.grids.add(s.unit_grid)
+        self.streets.add(s.street)
+        if s.dept is not None:
+            self.departments.add(s.dept)
+        self.departments.update(s.returned_by)
+        self.kpis = True
+
+
+class Situation:
+    """Holds the situation; not thread-safe (the GUI thread owns it, or a worker builds one)."""
+
+    def __init__(
+        self,
+        district: District,
+        *,
+        calendar: WorkCalendar | None = None,
+        rules: Rules | None = None,
+        keep_bodies: bool = True,
+        read_only: bool = False,
+    ) -> None:
+        self.district = district
+        self.calendar = calendar or WorkCalendar()
+        self.rules = rules or Rules()
+        self.keep_bodies = keep_bodies
+        self.read_only = read_only
+        self.cases: dict[str, CaseState] = {}
+        self.bodies: dict[str, bytes] = {}
+        self.records: dict[str, r.Record] = {}  # everything that is not a case, by key
+        self.table = CaseTable()
+        self.aggregates = Aggregates(self.rules)
+        self.index: dict[str, dict[str, set[str]]] = {dim: {} for dim in INDEXED}
+        self.sequence = 0
+        self.epoch = ""
+        self.now = 0.0
+        self._timers: list[tuple[float, str]] = []  # (when a case's flags next flip, case no)
+        self._armed: dict[str, float] = {}  # the one timer that counts per case
+        self._set_street_limits()
+
+    # ------------------------------------------------------------------ building
+    @classmethod
+    def from_bodies(
+        cls, district: District, bodies: Mapping[str, bytes], now: float, *, read_only: bool = True, **kw: object
+    ) -> Situation:
+        """A situation from stored (key, body) pairs: the last known state, or a past instant."""
+        sit = cls(district, read_only=read_only, **kw)  # type: ignore[arg-type]
+        updates = []
+        for key, body in bodies.items():
+            try:
+                updates.append(Update(key, 0, r.decode(key, body), body))
+            except r.RecordError:
+                continue
+        sit._apply_updates(updates, reset=True, now=now)
+        return sit
+
+    # ------------------------------------------------------------------ updates
+    def apply(self, batch: Batch, now: float) -> ChangeSet:
+        if self.read_only:
+            raise RuntimeError("this situation is a read-only view (of the past or of the last known state)")
+        changes = self._apply_updates(batch.updates, batch.reset, now)
+        self.sequence, self.epoch = batch.sequence, batch.epoch
+        changes.merge(self.tick(now))
+        return changes
+
+    def _apply_updates(self, updates: Iterable[Update], reset: bool, now: float) -> ChangeSet:
+        self.now = max(self.now, now)
+        changes = ChangeSet(reset=reset)
+        if reset:
+            self._clear()
+            changes.kpis = True
+        for u in updates:
+            kind = u.key[1 : u.key.index("/", 1)]
+            if kind == "case":
+                self._apply_case(u, changes)
+            else:
+                self._apply_other(kind, u, changes)
+        return changes
+
+    def _apply_case(self, u: Update, changes: ChangeSet) -> None:
+        no = u.key[6:]
+        old = self.cases.get(no)
+        if old is not None:
+            self.aggregates.account(old, -1)
+            self._unindex(old)
+            changes.note(old)
+        if u.record is None or not isinstance(u.record, r.Case):
+            if old is not None:
+                del self.cases[no]
+                self.bodies.pop(no, None)
+                self._armed.pop(no, None)
+                self.table.remove(no)
+            return
+        s = derive(u.record, self.district, self.calendar, self.rules, old)
+        s.evaluate(self.now, self.rules.recent_hours * 3600)
+        self.cases[no] = s
+        if self.keep_bodies:
+            self.bodies[no] = u.body
+        self.aggregates.account(s, +1)
+        self._index(s)
+        self.table.upsert(s)
+        self._arm(s)
+        changes.note(s)
+
+    def _apply_other(self, kind: str, u: Update, changes: ChangeSet) -> None:
+        if u.record is None:
+            self.records.pop(u.key, None)
+        else:
+            self.records[u.key] = u.record
+        if kind == "camera":
+            changes.cameras.add(u.key)
+        elif kind == "decision":
+            changes.decisions.add(u.key)
+        elif kind == "street":
+            self._set_street_limits()
+            changes.streets.add(u.key[8:])
+        elif kind == "department":
+            changes.departments.add(u.key[12:])
+
+    # ------------------------------------------------------------------ time
+    def tick(self, now: float) -> ChangeSet:
+        """Move lights, overdue and "new in the last hour" forward to ``now``."""
+        changes = ChangeSet()
+        self.now = max(self.now, now)
+        recent = self.rules.recent_hours * 3600
+        while self._timers and self._timers[0][0] <= self.now:
+            when, no = heapq.heappop(self._timers)
+            s = self.cases.get(no)
+            if s is None or self._armed.get(no) != when:
+                continue  # the case changed or went since; its current timer is elsewhere in the heap
+            before = (s.light, s.overdue, s.recent)
+            self.aggregates.account(s, -1)
+            s.evaluate(self.now, recent)
+            self.aggregates.account(s, +1)
+            if (s.light, s.overdue, s.recent) != before:
+                changes.note(s)
+            self._arm(s)
+        return changes
+
+    def _arm(self, s: CaseState) -> None:
+        when = s.next_change(self.now, self.rules.recent_hours * 3600)
+        if when == math.inf:
+            self._armed.pop(s.no, None)
+        else:
+            self._armed[s.no] = when
+            heapq.heappush(self._timers, (when, s.no))
+
+    # ------------------------------------------------------------------ reading
+    def cases_where(self, dim: str, value: str) -> set[str]:
+        return self.index[dim].get(value, set())
+
+    def case_record(self, no: str) -> r.Case | None:
+        body = self.bodies.get(no)
+        if body is None:
+            return None
+        record = r.decode(f"/case/{no}", body)
+        return record if isinstance(record, r.Case) else None
+
+    def of_kind(self, kind: type[r.Record]) -> list[r.Record]:
+        return [x for x in self.records.values() if isinstance(x, kind)]
+
+    # ------------------------------------------------------------------ internals
+    def _index(self, s: CaseState) -> None:
+        for dim in INDEXED:
+            value = getattr(s, dim)
+            if value is not None:
+                self.index[dim].setdefault(str(getattr(value, "value", value)), set()).add(s.no)
+
+    def _unindex(self, s: CaseState) -> None:
+        for dim in INDEXED:
+            value = getattr(s, dim)
+            if value is not None:
+                bucket = self.index[dim].get(str(getattr(value, "value", value)))
+                if bucket is not None:
+                    bucket.discard(s.no)
+
+    def _clear(self) -> None:
+        self.cases.clear()
+        self.bodies.clear()
+        self.records.clear()
+        self.table = CaseTable()
+        self.aggregates = Aggregates(self.rules)
+        self.index = {dim: {} for dim in INDEXED}
+        self._timers = []
+        self._armed = {}
+        self._set_street_limits()
+
+    def _set_street_limits(self) -> None:
+        published = {x.code: x.escalation_limit for x in self.records.values() if isinstance(x, r.Street)}
+        for code in self.district.streets:
+            figures = self.aggregates.streets.setdefault(code, StreetFigures())
+            figures.limit = published.get(code, self.rules.escalation_limit)
