@@ -6,6 +6,7 @@ divided when read, so an update costs the same whatever the district's size.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections import Counter
 from dataclasses import dataclass, field
@@ -13,6 +14,7 @@ from datetime import datetime
 
 from console.core.case_state import CaseState
 from console.core.rules import Rules, ScoreWeights
+from server_link.records import Loop
 from server_link.workcal import BEIJING
 
 
@@ -127,7 +129,16 @@ class DistrictFigures:
 
 
 def beijing_day(ts: float) -> str:
-    return datetime.fromtimestamp(ts, BEIJING).strftime("%Y-%m-%d")
+    """The Beijing calendar date of a POSIX time, as YYYY-MM-DD (cached per day: it is hot)."""
+    return _day_name(int((ts + _BEIJING_OFFSET) // 86400))
+
+
+@functools.lru_cache(maxsize=4096)
+def _day_name(day: int) -> str:
+    return datetime.fromtimestamp(day * 86400 - _BEIJING_OFFSET, BEIJING).strftime("%Y-%m-%d")
+
+
+_BEIJING_OFFSET = 8 * 3600
 
 
 class Aggregates:
@@ -147,14 +158,15 @@ class Aggregates:
         d.intake[(beijing_day(s.received_at), s.channel)] += sign
         d.held += sign
         g.recent += sign * s.recent
-        st.small_origin += sign * (s.loop.value == "small" or s.escalated)
+        small = s.loop is Loop.SMALL
+        st.small_origin += sign * (small or s.escalated)
         st.escalated += sign * s.escalated
         if s.open:
             g.open += sign
             g.overdue += sign * s.overdue
             g.escalated += sign * s.escalated
             st.overdue += sign * s.overdue
-            if s.loop.value == "small":
+            if small:
                 st.small_loop += sign
             else:
                 st.big_loop += sign

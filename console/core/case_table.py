@@ -7,7 +7,6 @@ Time-dependent columns (light, time in step, countdown) are computed for an inst
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -107,6 +106,7 @@ class CaseTable:
         self.vocab = {name: Vocabulary() for name in (*_CATEGORICAL, "loop", "urgency")}
         self.nos: list[str | None] = [None] * n
         self.titles: list[str] = [""] * n
+        self.search: list[str] = [""] * n  # case number and title, case-folded, for text search
         self._rows: dict[str, int] = {}
         self._free: list[int] = []
         self._next = 0
@@ -123,6 +123,7 @@ class CaseTable:
             row = self._allocate()
             self._rows[s.no] = row
             self.nos[row] = s.no
+            self.cols["no_key"][row] = _no_key(s.no)
         c, v = self.cols, self.vocab
         for name in _CATEGORICAL:
             c[name][row] = v[name].code(getattr(s, name))
@@ -142,8 +143,8 @@ class CaseTable:
         c["hard"][row] = s.hard
         c["escalated"][row] = s.escalated
         c["buck_passing"][row] = s.buck_passing
-        c["no_key"][row] = _no_key(s.no)
         self.titles[row] = s.title
+        self.search[row] = f"{s.no} {s.title}".casefold()
         return row
 
     def remove(self, no: str) -> int | None:
@@ -172,6 +173,7 @@ class CaseTable:
             self.cols[name] = bigger
         self.nos.extend([None] * (new - self.capacity))
         self.titles.extend([""] * (new - self.capacity))
+        self.search.extend([""] * (new - self.capacity))
         self.capacity = new
 
     # ------------------------------------------------------------------ time-dependent columns
@@ -212,36 +214,46 @@ class CaseTable:
                 mask &= lights == Light.RED
         rows = np.flatnonzero(mask)
         if f.text:
-            needle = f.text.casefold()
-            nos, titles = self.nos, self.titles
-            keep = [i for i, row in enumerate(rows) if needle in titles[row].casefold() or needle in (nos[row] or "")]
-            rows = rows[np.asarray(keep, dtype=np.int64)]
+            needle, hay = f.text.casefold(), self.search
+            rows = np.fromiter((row for row in rows.tolist() if needle in hay[row]), dtype=np.int64)
         return rows.astype(np.int64)
 
     def order(self, rows: Rows, key: str, descending: bool, now: float) -> Rows:
-        """``rows`` sorted by ``key`` (stable; ties keep case-number order)."""
+        """``rows`` sorted by ``key``; ties in case-number order, whatever the direction.
+
+        One quicksort of a composite integer (the key, then the row's case-number rank in the
+        low bits) instead of stable sorts: a stable float sort of a million rows took 240 ms here.
+        """
         if key not in SORT_KEYS:
             raise ValueError(f"cannot sort by {key!r}; one of {', '.join(SORT_KEYS)}")
-        tiebreak = rows[np.argsort(self.cols["no_key"][rows], kind="stable")]
+        by_no = rows[np.argsort(self.cols["no_key"][rows], kind="stable")]
         if key == "no":
-            return tiebreak[::-1] if descending else tiebreak
-        values = self._sort_values(key, tiebreak, now)
-        return tiebreak[np.argsort(-values if descending else values, kind="stable")]
+            return by_no[::-1] if descending else by_no
+        primary = self._sort_values(key, by_no, now)
+        if descending:
+            primary = primary.max(initial=0) - primary
+        if len(by_no) >= 1 << _TIE_BITS:
+            return by_no[np.lexsort((np.arange(len(by_no)), primary))]
+        composite = (primary << _TIE_BITS) | np.arange(len(by_no), dtype=np.int64)
+        return by_no[np.argsort(composite)]
 
-    def _sort_values(self, key: str, rows: Rows, now: float) -> npt.NDArray[np.float64]:
+    def _sort_values(self, key: str, rows: Rows, now: float) -> npt.NDArray[np.int64]:
+        """Non-negative integers in the key's order (times to the millisecond, NaN last)."""
         c = self.cols
-        values: npt.NDArray[np.float64]
         if key in _CATEGORICAL:
-            values = self.vocab[key].ranks()[c[key][rows]].astype(np.float64)
-        elif key == "time_in_step":
-            values = now - c["step_at"][rows].astype(np.float64)
-        elif key == "deadline":
-            values = np.nan_to_num(c["deadline"][rows].astype(np.float64), nan=math.inf)
-        elif key == "light":
-            values = self.lights(now, rows).astype(np.float64)
-        else:
-            values = c[key][rows].astype(np.float64)
-        return values
+            ranks: npt.NDArray[np.int64] = self.vocab[key].ranks()[c[key][rows]]
+            return ranks
+        if key == "light":
+            return self.lights(now, rows).astype(np.int64)
+        if key in ("returns",):
+            return c[key][rows].astype(np.int64)
+        seconds = now - c["step_at"][rows] if key == "time_in_step" else c[key][rows]
+        millis = np.nan_to_num(seconds * 1000.0, nan=_LAST, posinf=_LAST, neginf=0.0)
+        return np.clip(millis - millis.min(initial=0.0), 0, _LAST).astype(np.int64)
+
+
+_TIE_BITS = 21  # room for the case-number rank of up to 2,097,151 rows
+_LAST = float((1 << (62 - _TIE_BITS)) - 1)  # the largest primary value that still fits
 
 
 def _no_key(no: str) -> int:

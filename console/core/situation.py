@@ -139,10 +139,10 @@ class Situation:
         old = self.cases.get(no)
         if old is not None:
             self.aggregates.account(old, -1)
-            self._unindex(old)
             changes.note(old)
         if u.record is None or not isinstance(u.record, r.Case):
             if old is not None:
+                self._reindex(no, _index_keys(old), ())
                 del self.cases[no]
                 self.bodies.pop(no, None)
                 self._armed.pop(no, None)
@@ -154,7 +154,7 @@ class Situation:
         if self.keep_bodies:
             self.bodies[no] = u.body
         self.aggregates.account(s, +1)
-        self._index(s)
+        self._reindex(no, _index_keys(old) if old is not None else (), _index_keys(s))
         self.table.upsert(s)
         self._arm(s)
         changes.note(s)
@@ -217,19 +217,18 @@ class Situation:
         return [x for x in self.records.values() if isinstance(x, kind)]
 
     # ------------------------------------------------------------------ internals
-    def _index(self, s: CaseState) -> None:
-        for dim in INDEXED:
-            value = getattr(s, dim)
-            if value is not None:
-                self.index[dim].setdefault(str(getattr(value, "value", value)), set()).add(s.no)
-
-    def _unindex(self, s: CaseState) -> None:
-        for dim in INDEXED:
-            value = getattr(s, dim)
-            if value is not None:
-                bucket = self.index[dim].get(str(getattr(value, "value", value)))
-                if bucket is not None:
-                    bucket.discard(s.no)
+    def _reindex(self, no: str, before: tuple[str | None, ...], after: tuple[str | None, ...]) -> None:
+        """Move a case between index buckets, touching only the dimensions whose value changed."""
+        for i, dim in enumerate(INDEXED):
+            old = before[i] if before else None
+            new = after[i] if after else None
+            if old == new and before and after:
+                continue
+            buckets = self.index[dim]
+            if old is not None and (bucket := buckets.get(old)) is not None:
+                bucket.discard(no)
+            if new is not None:
+                buckets.setdefault(new, set()).add(no)
 
     def _clear(self) -> None:
         self.cases.clear()
@@ -247,3 +246,10 @@ class Situation:
         for code in self.district.streets:
             figures = self.aggregates.streets.setdefault(code, StreetFigures())
             figures.limit = published.get(code, self.rules.escalation_limit)
+
+
+def _index_keys(s: CaseState) -> tuple[str | None, ...]:
+    """The case's value in each ``INDEXED`` dimension, as strings."""
+    return (
+        s.unit_grid, s.base_grid, s.street, s.community, s.dept, s.step.value, s.loop.value, s.channel, s.category,
+    )  # fmt: skip
