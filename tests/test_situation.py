@@ -16,7 +16,7 @@ from console.core.aggregates import beijing_day
 from console.core.case_state import CaseState, Light, derive
 from console.core.case_table import CaseFilter
 from console.core.rules import Rules
-from console.core.situation import Situation
+from console.core.situation import Provenance, Situation
 from server_link import records as r
 from server_link.district import load_district
 from server_link.link_state import Batch, Update
@@ -388,3 +388,18 @@ def test_table_sorts_and_filters_like_python() -> None:
     assert streets == sorted(streets, reverse=True)
     with pytest.raises(ValueError, match="cannot sort"):
         sit.table.order(rows, "colour", False, now)
+
+
+def test_last_known_and_past_situations_are_marked() -> None:
+    t = bj(2026, 11, 24, 9, 0)
+    case = make_case(1, [(t, S.COLLECTED, A.COLLECT, None), (t, S.DISPATCHED, A.DISPATCH, "d-hwzx")])
+    bodies = {r.key_of(case): r.encode(case), "/case/BROKEN0001": b"{not json"}
+    past = Situation.from_bodies(DISTRICT, bodies, t.timestamp(), provenance=Provenance.PAST, as_of=t.timestamp())
+    assert set(past.cases) == {case.no} and past.provenance is Provenance.PAST and past.read_only
+    with pytest.raises(RuntimeError, match="read-only"):
+        past.apply(Batch(True, (), 1, "e"), t.timestamp())
+    known = Situation.from_bodies(DISTRICT, bodies, t.timestamp(), provenance=Provenance.LAST_KNOWN, as_of=0.0)
+    known.apply(Batch(False, (upd(case, 5),), 5, "e"), t.timestamp())
+    assert known.provenance is Provenance.LAST_KNOWN  # an update alone does not make it live
+    known.apply(Batch(True, (upd(case, 6),), 6, "e"), t.timestamp())
+    assert (known.provenance, known.as_of) == (Provenance.LIVE, None)

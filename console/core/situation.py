@@ -8,6 +8,7 @@ database: the shell feeds it, views read it.
 
 from __future__ import annotations
 
+import enum
 import heapq
 import math
 from collections.abc import Iterable, Mapping
@@ -21,6 +22,15 @@ from server_link import records as r
 from server_link.district import District
 from server_link.link_state import Batch, Update
 from server_link.workcal import WorkCalendar
+
+
+class Provenance(enum.StrEnum):
+    """Where the situation shown comes from: views mark anything but LIVE plainly."""
+
+    LIVE = "live"
+    LAST_KNOWN = "last_known"  # painted from the store at start, before the link's snapshot
+    PAST = "past"  # rebuilt for an instant of the past (time travel), read-only
+
 
 INDEXED = ("unit_grid", "base_grid", "street", "community", "dept", "step", "loop", "channel", "category")
 
@@ -91,6 +101,8 @@ class Situation:
         self.sequence = 0
         self.epoch = ""
         self.now = 0.0
+        self.provenance = Provenance.LIVE
+        self.as_of: float | None = None  # for LAST_KNOWN and PAST: when the newest data was received
         self._timers: list[tuple[float, str]] = []  # (when a case's flags next flip, case no)
         self._armed: dict[str, float] = {}  # the one timer that counts per case
         self._set_street_limits()
@@ -98,10 +110,20 @@ class Situation:
     # ------------------------------------------------------------------ building
     @classmethod
     def from_bodies(
-        cls, district: District, bodies: Mapping[str, bytes], now: float, *, read_only: bool = True, **kw: object
+        cls,
+        district: District,
+        bodies: Mapping[str, bytes],
+        now: float,
+        *,
+        provenance: Provenance,
+        as_of: float | None,
+        calendar: WorkCalendar | None = None,
+        rules: Rules | None = None,
     ) -> Situation:
-        """A situation from stored (key, body) pairs: the last known state, or a past instant."""
-        sit = cls(district, read_only=read_only, **kw)  # type: ignore[arg-type]
+        """A situation from stored (key, body) pairs: the last known state (which the next snapshot
+        replaces) or a past instant (read-only). Bodies that no longer decode are skipped."""
+        sit = cls(district, calendar=calendar, rules=rules, read_only=provenance is Provenance.PAST)
+        sit.provenance, sit.as_of = provenance, as_of
         updates = []
         for key, body in bodies.items():
             try:
@@ -117,6 +139,8 @@ class Situation:
             raise RuntimeError("this situation is a read-only view (of the past or of the last known state)")
         changes = self._apply_updates(batch.updates, batch.reset, now)
         self.sequence, self.epoch = batch.sequence, batch.epoch
+        if batch.reset and self.provenance is Provenance.LAST_KNOWN:
+            self.provenance, self.as_of = Provenance.LIVE, None  # the link's snapshot replaced it
         changes.merge(self.tick(now))
         return changes
 
