@@ -1,22 +1,51 @@
-"""The demo console starts, follows its embedded backend and shows live counts."""
+"""The console window: live demo data, and the last known state painted at once on restart."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from pytestqt.qtbot import QtBot
 
+from console.core.situation import Provenance
 from console.shell.app import build, parse_args
-from server_link.link_state import LinkState
+from console.store import Store
+from server_link.endpoints import Endpoints
+from server_link.link_state import Batch, LinkState
+from tests.test_situation import A, S, bj, make_case, upd
 
 
-def test_demo_window_shows_live_counts(qtbot: QtBot) -> None:
-    console = build(parse_args(["--demo", "--demo-history", "0.5"]))
+def test_demo_window_shows_live_counts(qtbot: QtBot, tmp_path: Path) -> None:
+    console = build(parse_args(["--demo", "--demo-history", "0.5", "--db", str(tmp_path / "c.db")]))
     try:
         qtbot.addWidget(console.window)
         console.window.show()
         qtbot.waitUntil(lambda: console.window.health.state is LinkState.LIVE, timeout=10_000)
         qtbot.waitUntil(lambda: console.window.board.figure("street") == "17", timeout=10_000)
-        qtbot.waitUntil(lambda: int(console.window.board.figure("case").replace(",", "")) > 50, timeout=10_000)
+        qtbot.waitUntil(lambda: int(console.window.board.figure("case").replace(",", "")) > 20, timeout=10_000)
         assert console.window.health.state_label.text() == "实时"
         assert "条/秒" in console.window.health.detail_label.text()
+        assert console.situation.provenance is Provenance.LIVE and console.window.banner.isHidden()
+        assert console.store.store.flush(10)
+        assert len(console.store.store.last_known().bodies) > 100  # the store keeps what arrives
+    finally:
+        console.close()
+
+
+def test_a_restart_paints_the_last_known_state_at_once(qtbot: QtBot, tmp_path: Path) -> None:
+    db = tmp_path / "console.db"
+    t = bj(2026, 11, 27, 10, 0)
+    case = make_case(1, [(t, S.COLLECTED, A.COLLECT, None), (t, S.DISPATCHED, A.DISPATCH, "d-hwzx")])
+    store = Store(str(db)).open()
+    store.submit(Batch(True, (upd(case),), 7, "e1"))
+    assert store.flush(10)
+    store.close()
+    nobody = Endpoints.free_loopback()  # no backend runs there: only the store can paint
+    console = build(parse_args(["--endpoint", str(nobody), "--db", str(db)]))
+    try:
+        qtbot.addWidget(console.window)
+        assert console.situation.provenance is Provenance.LAST_KNOWN
+        assert set(console.situation.cases) == {case.no}
+        assert console.window.board.figure("case") == "1"
+        assert "上次已知状态" in console.window.banner.text() and not console.window.banner.isHidden()
     finally:
         console.close()

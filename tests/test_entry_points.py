@@ -55,7 +55,9 @@ def test_bad_input_gets_a_clear_error(tmp_path: Path) -> None:
 
 def test_console_demo_screenshot(tmp_path: Path) -> None:
     shot = tmp_path / "wall.png"
-    result = run(str(BIN / "grid-console"), "--demo", "--screenshot", str(shot), "--after", "3", "--size", "1280x720")
+    db = str(tmp_path / "c.db")
+    args = ("--demo", "--db", db, "--screenshot", str(shot), "--after", "3", "--size", "1280x720")
+    result = run(str(BIN / "grid-console"), *args)
     assert result.returncode == 0, result.stderr
     image = QImage(str(shot))
     assert (image.width(), image.height()) == (1280, 720)

@@ -12,12 +12,14 @@ from pathlib import Path
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 
-from console.core.situation import Situation
+from console.core.situation import Provenance, Situation
 from console.shell.link_bridge import LinkBridge
 from console.shell.main_window import MainWindow
+from console.shell.store_bridge import StoreBridge
+from console.store import Store
 from server_link.agent import LinkConfig
 from server_link.curve import client_keys
-from server_link.district import load_district
+from server_link.district import District, load_district
 from server_link.endpoints import Endpoints
 from server_link.link_state import Batch
 from server_link.server import ChpServer
@@ -32,11 +34,13 @@ class Console:
 
     window: MainWindow
     link: LinkBridge
+    store: StoreBridge
     situation: Situation
     server: ChpServer | None = None  # the embedded simulated backend (--demo)
 
     def close(self) -> None:
         self.link.stop()
+        self.store.store.close()
         if self.server is not None:
             self.server.stop()
 
@@ -57,9 +61,14 @@ def build(args: argparse.Namespace) -> Console:
         keys, server_key = client_keys(args.server_key, args.client_key)
     link = LinkBridge(LinkConfig(endpoints, server_key=server_key, client_keys=keys, role="commander"))
     window = MainWindow(TITLE)
-    situation = Situation(load_district())
+    store = StoreBridge(args.db)
+    store.store.open()
+    situation = _last_known(store.store, load_district())
+    window.show_situation(situation)
 
     def on_batch(batch: Batch) -> None:
+        if not store.store.submit(batch):
+            link.resync()  # the store is behind: only a fresh snapshot closes the hole
         situation.apply(batch, time.time())
         window.show_situation(situation)
 
@@ -75,7 +84,19 @@ def build(args: argparse.Namespace) -> Console:
     link.state_changed.connect(window._on_link_stats)
     link.stats_updated.connect(window._on_link_stats)
     link.start()
-    return Console(window, link, situation, server)
+    store.resync_needed.connect(link.resync)
+    return Console(window, link, store, situation, server)
+
+
+def _last_known(store: Store, district: District) -> Situation:
+    """The situation the store last saved, marked as such, so the wall is not empty at start."""
+    known = store.last_known()
+    if known.empty:
+        return Situation(district)
+    assert known.saved_at is not None
+    return Situation.from_bodies(
+        district, known.bodies, time.time(), provenance=Provenance.LAST_KNOWN, as_of=known.saved_at.timestamp()
+    )
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -88,6 +109,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--demo-speed", type=float, default=60.0, help="demo: simulated seconds per real second")
     p.add_argument("--demo-history", type=float, default=3.0, help="demo: days of past to pre-generate")
     p.add_argument("--demo-seed", type=int, default=1, help="demo: simulation seed")
+    p.add_argument("--db", help="the store: a SQLite file or a SQLAlchemy URL (default: the user's data folder)")
     p.add_argument("--screenshot", type=Path, help="save a PNG of the window to this path and exit")
     p.add_argument("--after", type=float, default=5.0, help="seconds before the screenshot")
     p.add_argument("--size", default="1920x1080", help="window size WxH")

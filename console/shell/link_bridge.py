@@ -37,6 +37,9 @@ class LinkBridge(QObject):
     def send(self, key: str, body: bytes, ttl: float | None = None) -> None:
         self._client.send(key, body, ttl)
 
+    def resync(self) -> None:
+        self._client.resync()
+
     def stats(self) -> LinkStats:
         return self._client.stats()
 

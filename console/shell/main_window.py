@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QMainWindow, QVBoxLayout, QWidget
 
-from console.core.situation import Situation
+from console.core.situation import Provenance, Situation
 from server_link import records as r
 from server_link.link_state import LinkStats
+from server_link.workcal import BEIJING
 from widgets.count_board import CountBoard
 from widgets.link_health import LinkHealthBar
 
@@ -35,6 +38,10 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(title)
         self.health = LinkHealthBar()
         self.board = CountBoard(COUNT_CAPTIONS)
+        self.banner = QLabel()
+        self.banner.setObjectName("provenanceBanner")
+        self.banner.setTextFormat(Qt.TextFormat.PlainText)
+        self.banner.hide()
         heading = QLabel(title)
         heading.setObjectName("title")
         heading.setTextFormat(Qt.TextFormat.PlainText)
@@ -42,11 +49,19 @@ class MainWindow(QMainWindow):
         layout = QVBoxLayout(central)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.health)
+        layout.addWidget(self.banner)
         layout.addWidget(heading)
         layout.addWidget(self.board, 1)
         self.setCentralWidget(central)
 
     def show_situation(self, sit: Situation) -> None:
+        if sit.provenance is Provenance.LIVE:
+            self.banner.hide()
+        else:
+            saved = datetime.fromtimestamp(sit.as_of or 0, BEIJING).strftime("%Y-%m-%d %H:%M")
+            what = "上次已知状态" if sit.provenance is Provenance.LAST_KNOWN else "历史回放"
+            self.banner.setText(f"{what} · 数据截至 {saved}（北京时间）· 非实时")
+            self.banner.show()
         d = sit.aggregates.district
         counts = {
             "case": sum(d.backlog.values()),

@@ -1,0 +1,22 @@
+"""The console's persistent store: journal, materialised state, checkpoints, operator actions.
+
+Layer rule (ARCHITECTURE.md): SQLAlchemy, Alembic, the core and ``server_link`` records only —
+no Qt, no sockets. ``Store`` (in ``writer``) is the one object the rest of the console uses.
+"""
+
+from console.store.schema import ActionKind, ActionStatus
+from console.store.time_travel import OutsideWindow, PastState, Window
+from console.store.writer import LastKnown, Store, StoreConfig, StoredAction, StoreStats
+
+__all__ = [
+    "ActionKind",
+    "ActionStatus",
+    "LastKnown",
+    "OutsideWindow",
+    "PastState",
+    "Store",
+    "StoreConfig",
+    "StoreStats",
+    "StoredAction",
+    "Window",
+]

@@ -1,0 +1,184 @@
+"""The store's tables, as SQLAlchemy 2 declarative models (the head revision of the migrations).
+
+Column types are chosen to mean the same on SQLite and PostgreSQL: bodies are ``LargeBinary``
+(BLOB / BYTEA; an empty body in the journal is a delete, as on the wire), instants are UTC
+(``UTCDateTime``: ``timestamptz`` on PostgreSQL, naive-UTC text on SQLite, always aware in Python),
+sequences are ``BigInteger`` (CHP sequences are unsigned 64-bit; ours stay far below 2**63).
+Kinds and statuses are short strings checked in Python, so adding one needs no migration.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any, Final
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    CheckConstraint,
+    DateTime,
+    Dialect,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.types import TypeDecorator
+
+KEY_LENGTH: Final = 255  # chp.MAX_KEY_BYTES
+EPOCH_LENGTH: Final = 64
+
+# SQLite only auto-numbers an INTEGER PRIMARY KEY (its rowid); PostgreSQL gets a BIGINT identity.
+BigId = BigInteger().with_variant(Integer(), "sqlite")
+Payload = JSON().with_variant(JSONB(), "postgresql")
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """An aware UTC instant. Naive datetimes are refused, so no local time slips in unnoticed."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None or value.utcoffset() is None:
+            raise ValueError(f"naive datetime {value!r}: the store keeps UTC instants only")
+        value = value.astimezone(UTC)
+        # SQLite has no time zones: store naive UTC text, which also sorts in time order.
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def bind_processor(self, dialect: Dialect) -> Callable[[datetime | None], Any] | None:
+        """The usual conversion, remembering the last value: every row of a journal batch carries
+        the same ``received_at`` object, and converting it per row was a third of the write time."""
+        convert = super().bind_processor(dialect)
+        if convert is None:
+            return None
+        last: tuple[datetime | None, Any] = (None, None)
+
+        def process(value: datetime | None) -> Any:
+            nonlocal last
+            seen = last  # one read: another thread may replace it meanwhile
+            if value is not None and seen[0] is value:
+                return seen[1]
+            result = convert(value)
+            last = (value, result)
+            return result
+
+        return process
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class ActionKind(enum.StrEnum):
+    """What an operator did. Stored as text; new kinds need no migration."""
+
+    ACKNOWLEDGE = "acknowledge"  # an alert or case seen and taken in hand
+    NOTE = "note"  # free text attached to a case or the shift log
+    DECISION = "decision"  # a council decision taken at the console (sent to the backend)
+    ASSIGN = "assign"  # a case handed to an operator
+    HANDOVER = "handover"  # shift handover note
+
+
+class ActionStatus(enum.StrEnum):
+    """Where an action stands with respect to the backend (local-only actions stay RECORDED)."""
+
+    RECORDED = "recorded"  # committed locally; nothing to send, or not sent yet
+    SENT = "sent"  # handed to the link as a KVSET
+    CONFIRMED = "confirmed"  # seen back from the backend (its KVPUB)
+    REFUSED = "refused"  # the backend refused it, or it never came back
+
+
+class Base(DeclarativeBase):
+    """Declarative base of the store's tables."""
+
+
+class Journal(Base):
+    """Every applied update, in the order the store received it (empty body = delete)."""
+
+    __tablename__ = "journal"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    sequence: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    epoch: Mapped[str] = mapped_column(String(EPOCH_LENGTH), nullable=False)
+    key: Mapped[str] = mapped_column(String(KEY_LENGTH), nullable=False)
+    body: Mapped[bytes] = mapped_column(LargeBinary, nullable=False)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+
+    __table_args__ = (
+        Index("ix_journal_received_at", "received_at"),
+        Index("ix_journal_key", "key"),
+    )
+
+
+class State(Base):
+    """The materialised hashmap: one row per live key, as of ``link_meta.last_sequence``."""
+
+    __tablename__ = "state"
+
+    key: Mapped[str] = mapped_column(String(KEY_LENGTH), primary_key=True)
+    body: Mapped[bytes] = mapped_column(LargeBinary, nullable=False)
+    sequence: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+
+
+class LinkMeta(Base):
+    """The single row saying which link state ``state`` holds; ``id`` is always 1.
+
+    ``schema_version`` is the record schema (``server_link.records.SCHEMA_VERSION``) the stored
+    bodies were written in; the table layout's own version is Alembic's.
+    """
+
+    __tablename__ = "link_meta"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    epoch: Mapped[str] = mapped_column(String(EPOCH_LENGTH), nullable=False)
+    last_sequence: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    saved_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+    schema_version: Mapped[int] = mapped_column(Integer, nullable=False)
+
+    __table_args__ = (CheckConstraint("id = 1", name="ck_link_meta_singleton"),)
+
+
+class Checkpoint(Base):
+    """The whole state after journal row ``journal_id`` (received at or before ``taken_at``).
+
+    ``blob`` is zlib-compressed msgpack of ``[(key, body), ...]``. Time travel starts from the
+    newest checkpoint at or before the instant and replays journal rows after ``journal_id``.
+    """
+
+    __tablename__ = "checkpoints"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    taken_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, index=True)
+    journal_id: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    sequence: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    epoch: Mapped[str] = mapped_column(String(EPOCH_LENGTH), nullable=False)
+    keys: Mapped[int] = mapped_column(Integer, nullable=False)
+    blob: Mapped[bytes] = mapped_column(LargeBinary, nullable=False)
+
+
+class OperatorAction(Base):
+    """An acknowledgement, note or decision: who did what, when, and whether it reached the backend."""
+
+    __tablename__ = "operator_actions"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, index=True)
+    who: Mapped[str] = mapped_column(String(64), nullable=False)
+    role: Mapped[str] = mapped_column(String(32), nullable=False)
+    kind: Mapped[str] = mapped_column(String(32), nullable=False)
+    case_no: Mapped[str | None] = mapped_column(String(32), index=True)
+    key: Mapped[str | None] = mapped_column(String(KEY_LENGTH))
+    text: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    payload: Mapped[Any] = mapped_column(Payload, nullable=True)
+    status: Mapped[str] = mapped_column(String(16), nullable=False, server_default=ActionStatus.RECORDED.value)
+    status_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

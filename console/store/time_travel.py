@@ -1,0 +1,126 @@
+"""The situation at a past instant: the newest checkpoint at or before it, then the journal replayed.
+
+Plain data comes back (key → body, the sequence and epoch in force); the core turns it into a
+read-only situation. Within the kept window (from the oldest checkpoint to now) any instant can be
+rebuilt; outside it ``OutsideWindow`` says why. Reads run in one read transaction, so a retention
+pass or the writer committing meanwhile cannot tear the result.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from sqlalchemy import Connection, Engine, func, select
+
+from console.core.rules import Rules
+from console.core.situation import Provenance, Situation
+from console.store.checkpoint_codec import decode_state
+from console.store.schema import Base, Checkpoint, Journal
+from server_link.district import District
+
+_J = Base.metadata.tables[Journal.__tablename__].c
+_C = Base.metadata.tables[Checkpoint.__tablename__].c
+
+
+class OutsideWindow(LookupError):
+    """The instant is before the oldest kept checkpoint, or in the future."""
+
+
+@dataclass(frozen=True, slots=True)
+class PastState:
+    """The hashmap as it was at ``instant``.
+
+    ``as_of`` is when the newest update it contains was received (the console may have been off
+    between ``as_of`` and ``instant``); ``sequence`` and ``epoch`` are the link's as of then.
+    """
+
+    instant: datetime
+    as_of: datetime
+    sequence: int
+    epoch: str
+    bodies: dict[str, bytes]
+    checkpoint_at: datetime
+    replayed: int  # journal rows applied on top of the checkpoint
+
+
+@dataclass(frozen=True, slots=True)
+class Window:
+    """What time travel can reach: from the oldest checkpoint to the newest received update."""
+
+    oldest: datetime
+    newest: datetime
+
+
+def kept_window(engine: Engine) -> Window | None:
+    """The reachable span, or None when nothing has been checkpointed yet."""
+    with engine.connect() as conn, conn.begin():
+        oldest = conn.execute(select(func.min(_C.taken_at))).scalar_one_or_none()
+        if oldest is None:
+            return None
+        newest = conn.execute(select(func.max(_J.received_at))).scalar_one_or_none()
+        return Window(_aware(oldest), max(_aware(oldest), _aware(newest or oldest)))
+
+
+def state_at(engine: Engine, instant: datetime, now: datetime | None = None) -> PastState:
+    """Rebuild the map at ``instant`` (an aware datetime; ``now`` defaults to the clock)."""
+    if instant.tzinfo is None or instant.utcoffset() is None:
+        raise ValueError(f"naive instant {instant!r}: give an aware datetime")
+    instant = instant.astimezone(UTC)
+    now = (now or datetime.now(UTC)).astimezone(UTC)
+    if instant > now:
+        raise OutsideWindow(f"{instant:%Y-%m-%d %H:%M:%S} UTC is in the future (now {now:%Y-%m-%d %H:%M:%S} UTC)")
+    with engine.connect() as conn, conn.begin():
+        cp = conn.execute(
+            select(_C.taken_at, _C.journal_id, _C.sequence, _C.epoch, _C.blob)
+            .where(_C.taken_at <= instant)
+            .order_by(_C.taken_at.desc(), _C.id.desc())
+            .limit(1)
+        ).first()
+        if cp is None:
+            raise OutsideWindow(_before_window(conn, instant))
+        taken_at = _aware(cp.taken_at)
+        bodies = decode_state(cp.blob)
+        sequence, epoch, as_of, replayed = cp.sequence, cp.epoch, taken_at, 0
+        # Received times never go backwards (the writer clamps them), so the time range bounds
+        # the scan through the received_at index and id order is arrival order.
+        rows = conn.execute(
+            select(_J.key, _J.body, _J.sequence, _J.epoch, _J.received_at)
+            .where(_J.id > cp.journal_id, _J.received_at >= taken_at, _J.received_at <= instant)
+            .order_by(_J.id)
+        )
+        for row in rows:
+            if row.body:
+                bodies[row.key] = row.body
+            else:
+                bodies.pop(row.key, None)
+            replayed += 1
+        if replayed:
+            sequence, epoch, as_of = row.sequence, row.epoch, row.received_at
+    return PastState(instant, _aware(as_of), sequence, epoch, bodies, taken_at, replayed)
+
+
+def _before_window(conn: Connection, instant: datetime) -> str:
+    oldest = conn.execute(select(func.min(_C.taken_at))).scalar_one_or_none()
+    if oldest is None:
+        return "no checkpoint yet: nothing has been recorded, so no past situation can be rebuilt"
+    return (
+        f"{instant:%Y-%m-%d %H:%M:%S} UTC is before the kept window, "
+        f"which starts at {_aware(oldest):%Y-%m-%d %H:%M:%S} UTC (older history was removed by retention)"
+    )
+
+
+def _aware(at: datetime) -> datetime:
+    return at.replace(tzinfo=UTC) if at.tzinfo is None else at.astimezone(UTC)
+
+
+def past_situation(past: PastState, district: District, *, rules: Rules | None = None) -> Situation:
+    """The read-only situation at ``past.instant`` (marked PAST, with the data's age in ``as_of``)."""
+    return Situation.from_bodies(
+        district,
+        past.bodies,
+        past.instant.timestamp(),
+        provenance=Provenance.PAST,
+        as_of=past.as_of.timestamp(),
+        rules=rules,
+    )

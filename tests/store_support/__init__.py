@@ -1,0 +1,1 @@
+"""Helpers for the store's tests: batch builders, a thread-leak check, the ingest child process."""

@@ -1,0 +1,485 @@
+"""The store on real SQLite files: round trip, restart, the full-queue alarm, operator actions,
+time travel across checkpoints, retention, and the default database location."""
+
+from __future__ import annotations
+
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from console.store import ActionKind, ActionStatus, OutsideWindow, Store, StoreConfig
+from console.store.engines import Role, make_engine
+from console.store.paths import database_url, default_db_path
+from tests.store_support.batches import Feed, body
+from tests.store_support.threads import no_store_threads  # noqa: F401 - fixture
+
+pytestmark = pytest.mark.usefixtures("no_store_threads")
+
+T0 = datetime(2026, 11, 20, 8, 0, tzinfo=UTC)
+LATER = T0 + timedelta(days=3)  # "now" for time travel, so results never depend on the real clock
+
+
+def open_store(path: Path, config: StoreConfig | None = None, **kw: object) -> Store:
+    return Store(path, config, clock=lambda: LATER, **kw).open()  # type: ignore[arg-type]
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> Path:
+    return tmp_path / "console.db"
+
+
+@pytest.fixture
+def store(db: Path) -> Iterator[Store]:
+    s = open_store(db)
+    yield s
+    s.close()
+
+
+def journal(db: Path) -> list[tuple[int, str, str, bytes]]:
+    """The journal as (sequence, epoch, key, body) in write order, read with a separate engine."""
+    engine = sa.create_engine(f"sqlite:///{db}")
+    try:
+        with engine.connect() as conn:
+            rows = conn.exec_driver_sql("SELECT sequence, epoch, key, body FROM journal ORDER BY id")
+            return [(r[0], r[1], r[2], r[3]) for r in rows]
+    finally:
+        engine.dispose()
+
+
+def wait_until(predicate: Callable[[], bool], timeout: float = 10.0) -> bool:
+    """Poll a condition that has no event to wait on (another thread's counter)."""
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.005)
+    return True
+
+
+# ---------------------------------------------------------------------- round trip and restart
+def test_round_trip_keeps_every_update_and_the_materialised_map(store: Store, db: Path) -> None:
+    feed = Feed()
+    first = feed.batch([body(n) for n in range(1, 6)])
+    second = feed.batch([body(2, version=1), ("/case/DC0000000003", b""), body(6)])
+    third = feed.batch([("/case/DC0000000006", b""), body(3, version=2)])
+    for b in (first, second, third):
+        assert store.submit(b, T0)
+    assert store.flush(10)
+
+    known = store.last_known()
+    assert known.bodies == feed.bodies
+    assert (known.sequence, known.epoch, known.saved_at) == (feed.sequence, "epoch-a", T0)
+    expected = [(u.sequence, "epoch-a", u.key, u.body) for b in (first, second, third) for u in b.updates]
+    assert journal(db) == expected  # every update, deletes as empty bodies, in order
+    stats = store.stats()
+    assert (stats.written_batches, stats.written_updates, stats.journal_rows) == (3, 10, 10)
+    assert not stats.alarm and stats.error == ""
+
+
+def test_a_snapshot_replaces_the_map_and_journals_only_what_changed(store: Store, db: Path) -> None:
+    feed = Feed()
+    assert store.submit(feed.batch([body(n) for n in range(1, 5)]), T0)
+    assert store.flush(10)
+    before = len(journal(db))
+    # The new epoch's snapshot: 1 unchanged, 2 changed, 3 and 4 gone, 7 new.
+    snapshot = feed.reset([body(1), body(2, version=5), body(7)], epoch="epoch-b", sequence=100)
+    assert store.submit(snapshot, T0 + timedelta(minutes=1))
+    assert store.flush(10)
+
+    known = store.last_known()
+    assert known.bodies == feed.bodies
+    assert (known.sequence, known.epoch) == (100, "epoch-b")
+    rows = journal(db)[before:]
+    assert sorted((key, bool(data)) for _, _, key, data in rows) == [
+        ("/case/DC0000000002", True),
+        ("/case/DC0000000003", False),
+        ("/case/DC0000000004", False),
+        ("/case/DC0000000007", True),
+    ]
+    assert {epoch for _, epoch, _, _ in rows} == {"epoch-b"}
+
+
+def test_restart_resumes_from_the_last_known_state(db: Path) -> None:
+    feed = Feed()
+    with open_store(db) as s:
+        assert not s.resumed and s.last_known().empty
+        assert s.submit(feed.batch([body(n) for n in range(1, 40)]), T0)
+        assert s.submit(feed.batch([("/case/DC0000000005", b""), body(8, version=3)]), T0 + timedelta(seconds=5))
+        assert s.flush(10)
+        before = s.last_known()
+
+    with open_store(db) as s:
+        known = s.last_known()
+        assert s.resumed and not known.empty
+        assert known == before
+        assert known.bodies == feed.bodies
+        assert (known.sequence, known.epoch, known.saved_at) == (feed.sequence, "epoch-a", T0 + timedelta(seconds=5))
+        assert (s.stats().sequence, s.stats().epoch) == (feed.sequence, "epoch-a")
+        # It carries on: a snapshot after the restart reconciles against what was kept.
+        assert s.submit(feed.reset(sorted(feed.bodies.items())), T0 + timedelta(minutes=1))
+        assert s.flush(10)
+        assert s.last_known().bodies == feed.bodies
+    assert len(journal(db)) == 39 + 2  # the identical snapshot changed nothing, so journalled nothing
+
+
+def test_close_writes_what_is_queued_and_stops_the_writer(db: Path) -> None:
+    feed = Feed()
+    s = open_store(db, StoreConfig(max_transaction_updates=3))
+    for n in range(30):
+        assert s.submit(feed.batch([body(n)]), T0)
+    s.close()
+    assert not s.stats().running
+    with pytest.raises(RuntimeError, match="closed"):
+        s.submit(feed.batch([body(99)]), T0)
+    with open_store(db) as again:
+        assert again.last_known().bodies == {k: v for k, v in feed.bodies.items() if k != "/case/DC0000000099"}
+
+
+# ---------------------------------------------------------------------- a full queue
+def test_a_full_queue_raises_the_alarm_refuses_updates_and_recovers_with_a_snapshot(db: Path) -> None:
+    entered, release = threading.Event(), threading.Event()
+
+    def stall(n_tx: int) -> None:
+        if n_tx == 1:
+            entered.set()
+            release.wait(30)
+
+    alarms: list[object] = []
+    resyncs: list[int] = []
+    s = open_store(
+        db, StoreConfig(max_queue_batches=3), on_alarm=alarms.append, on_resync_needed=lambda: resyncs.append(1),
+        before_write=stall,
+    )  # fmt: skip
+    try:
+        feed = Feed()
+        assert s.submit(feed.batch([body(1)]), T0)
+        assert entered.wait(10)  # the writer holds batch 1 and is stuck
+        assert [s.submit(feed.batch([body(n)]), T0) for n in (2, 3, 4)] == [True, True, True]
+        started = time.monotonic()
+        assert s.submit(feed.batch([body(5), body(6)]), T0) is False  # full: refused at once
+        assert time.monotonic() - started < 1.0
+        stats = s.stats()
+        assert stats.alarm and stats.needs_resync and s.needs_resync
+        assert (stats.alarms, stats.refused_batches, stats.refused_updates) == (1, 1, 2)
+        assert "queue full" in stats.last_alarm
+        assert len(alarms) == 1 and resyncs == [1]
+
+        release.set()
+        assert s.flush(10)
+        # Behind: an update batch would sit on a hole, so it is refused even with room in the queue.
+        assert s.submit(feed.batch([body(7)]), T0) is False
+        assert s.stats().refused_batches == 2
+        assert set(s.last_known().bodies) == {body(n)[0] for n in (1, 2, 3, 4)}
+
+        # The owner re-syncs; the snapshot holds everything, the refused updates included.
+        assert s.submit(feed.reset(sorted(feed.bodies.items())), T0 + timedelta(seconds=1))
+        assert not s.needs_resync and not s.stats().alarm
+        assert s.flush(10)
+        assert s.last_known().bodies == feed.bodies
+        assert {body(n)[0] for n in (5, 6, 7)} <= set(s.last_known().bodies)
+        assert [key for _, _, key, _ in journal(db)[4:]] == sorted(body(n)[0] for n in (5, 6, 7))
+        assert s.stats().alarms == 1  # the episode is remembered
+    finally:
+        release.set()
+        s.close()
+
+
+def test_a_snapshot_into_a_full_queue_supersedes_the_waiting_batches(db: Path) -> None:
+    entered, release = threading.Event(), threading.Event()
+
+    def stall(n_tx: int) -> None:
+        if n_tx == 1:
+            entered.set()
+            release.wait(30)
+
+    s = open_store(db, StoreConfig(max_queue_batches=3), before_write=stall)
+    try:
+        feed = Feed()
+        assert s.submit(feed.batch([body(1)]), T0)
+        assert entered.wait(10)
+        assert all(s.submit(feed.batch([body(n)]), T0) for n in (2, 3, 4))
+        assert not s.submit(feed.batch([body(5)]), T0) and s.needs_resync
+        # The re-sync's snapshot arrives while the writer is still stuck: it is taken all the same.
+        assert s.submit(feed.reset(sorted(feed.bodies.items())), T0 + timedelta(seconds=1))
+        stats = s.stats()
+        assert not stats.needs_resync and stats.queued_batches == 1  # memory stays bounded
+        assert (stats.superseded_batches, stats.superseded_updates, stats.alarms) == (3, 3, 2)
+        release.set()
+        assert s.flush(10)
+        assert s.last_known().bodies == feed.bodies
+        assert [key for _, _, key, _ in journal(db)] == [body(n)[0] for n in (1, 2, 3, 4, 5)]
+    finally:
+        release.set()
+        s.close()
+
+
+def test_a_failed_write_raises_the_alarm_and_the_next_snapshot_repairs_the_state(db: Path) -> None:
+    def fail_second(n_tx: int) -> None:
+        if n_tx == 2:
+            raise OSError("disk full (simulated)")
+
+    resyncs: list[int] = []
+    s = open_store(db, before_write=fail_second, on_resync_needed=lambda: resyncs.append(1))
+    try:
+        feed = Feed()
+        assert s.submit(feed.batch([body(1), body(2)]), T0)
+        assert s.flush(10)
+        assert s.submit(feed.batch([body(3), ("/case/DC0000000001", b"")]), T0)  # lost in transaction 2
+        assert s.flush(10)
+        stats = s.stats()
+        assert "disk full" in stats.error and stats.needs_resync and resyncs == [1]
+        assert s.last_known().bodies == {k: v for k, v in [body(1), body(2)]}
+        assert s.submit(feed.reset(sorted(feed.bodies.items())), T0 + timedelta(seconds=1))
+        assert s.flush(10)
+        assert s.last_known().bodies == feed.bodies  # 1 deleted, 3 added, though transaction 2 was lost
+    finally:
+        s.close()
+
+
+# ---------------------------------------------------------------------- operator actions
+def test_actions_are_committed_before_they_are_returned(store: Store, db: Path) -> None:
+    a = store.record_action(ActionKind.ACKNOWLEDGE, "王敏", "operator", "已查看", case_no="DC0000000001")
+    b = store.record_action("decision", "李强", "council", "派单至区城管委", case_no="DC0000000001",
+                            key="/decision/DC0000000001/1", payload={"action": "assign", "dept": "d-cgw"},
+                            status=ActionStatus.SENT)  # fmt: skip
+    assert b.id > a.id and a.at == LATER
+    engine = sa.create_engine(f"sqlite:///{db}")  # another connection sees both at once
+    try:
+        with engine.connect() as conn:
+            rows = conn.exec_driver_sql("SELECT id, who, kind, status FROM operator_actions ORDER BY id").all()
+    finally:
+        engine.dispose()
+    assert [tuple(r) for r in rows] == [(a.id, "王敏", "acknowledge", "recorded"), (b.id, "李强", "decision", "sent")]
+    store.set_action_status(b.id, ActionStatus.CONFIRMED, at=LATER + timedelta(seconds=2))
+    listed = store.actions(case_no="DC0000000001")
+    assert [x.id for x in listed] == [b.id, a.id]
+    assert listed[0].status is ActionStatus.CONFIRMED and listed[0].status_at == LATER + timedelta(seconds=2)
+    assert listed[0].payload == {"action": "assign", "dept": "d-cgw"}
+    assert listed[1] == a
+    with pytest.raises(ValueError):
+        store.record_action("shrug", "王敏", "operator")
+    with pytest.raises(ValueError, match="naive"):
+        store.record_action("note", "王敏", "operator", at=datetime(2026, 11, 20, 8, 0))
+    with pytest.raises(ValueError, match="who"):
+        store.record_action("note", " ", "operator")
+    with pytest.raises(KeyError):
+        store.set_action_status(10_000, ActionStatus.SENT)
+
+
+def test_an_action_waits_for_at_most_the_journal_transaction_under_way(db: Path) -> None:
+    in_tx, release = threading.Event(), threading.Event()
+    seen_before_tx2: list[int] = []
+    s: Store | None = None
+
+    def hook(n_tx: int) -> None:
+        if n_tx == 1:
+            in_tx.set()
+            release.wait(30)
+        elif n_tx == 2 and s is not None:
+            seen_before_tx2.append(len(s.actions()))
+
+    s = open_store(db, StoreConfig(max_transaction_updates=1), before_write=hook)
+    done: list[int] = []
+    worker = threading.Thread(target=lambda: done.append(s.record_action("note", "op", "operator").id), name="action")
+    try:
+        feed = Feed()
+        for n in range(20):  # a backlog of 20 one-update transactions
+            assert s.submit(feed.batch([body(n)]), T0)
+        assert in_tx.wait(10)
+        worker.start()
+        assert wait_until(lambda: s.stats().actions_waiting == 1)
+        assert not done  # it waits for transaction 1 ...
+        release.set()
+        worker.join(10)
+        assert done  # ... and no longer than that:
+        assert s.flush(10)
+        assert seen_before_tx2 == [1]  # it was committed before journal transaction 2 began
+    finally:
+        release.set()
+        if worker.is_alive():
+            worker.join(10)
+        s.close()
+
+
+# ---------------------------------------------------------------------- time travel
+def test_time_travel_rebuilds_each_past_instant_across_checkpoints_and_a_snapshot(db: Path) -> None:
+    s = open_store(db, StoreConfig(checkpoint_interval=timedelta(hours=1)))
+    try:
+        feed = Feed()
+        history: list[tuple[datetime, dict[str, bytes], int, str]] = []
+        for i in range(16):  # every 15 minutes for four hours
+            at = T0 + timedelta(minutes=15 * i)
+            if i == 9:
+                batch = feed.reset([body(n, version=i) for n in range(30, 36)], epoch="epoch-b", sequence=500)
+            else:
+                items = [body((i * 3 + k) % 25, version=i) for k in range(4)]
+                if i % 4 == 3:
+                    items.append((body((i * 3) % 25)[0], b""))
+                batch = feed.batch(items)
+            assert s.submit(batch, at)
+            history.append((at, dict(feed.bodies), feed.sequence, feed.epoch))
+        assert s.flush(10)
+        assert s.stats().checkpoints >= 4
+
+        used_later_checkpoint = False
+        for at, expected, sequence, epoch in history:
+            for instant in (at, at + timedelta(minutes=14, seconds=59)):
+                past = s.state_at(instant, now=LATER)
+                assert past.bodies == expected, instant
+                assert (past.sequence, past.epoch, past.as_of) == (sequence, epoch, at)
+                used_later_checkpoint |= past.checkpoint_at > T0
+        assert used_later_checkpoint
+
+        window = s.time_window()
+        assert window is not None and (window.oldest, window.newest) == (T0, history[-1][0])
+        with pytest.raises(OutsideWindow, match="before the kept window"):
+            s.state_at(T0 - timedelta(seconds=1), now=LATER)
+        with pytest.raises(OutsideWindow, match="future"):
+            s.state_at(LATER + timedelta(seconds=1), now=LATER)
+        with pytest.raises(ValueError, match="naive"):
+            s.state_at(datetime(2026, 11, 20, 9, 0), now=LATER)
+    finally:
+        s.close()
+
+
+def test_time_travel_on_an_empty_store_says_there_is_nothing_yet(store: Store) -> None:
+    assert store.time_window() is None
+    with pytest.raises(OutsideWindow, match="no checkpoint"):
+        store.state_at(T0, now=LATER)
+
+
+def test_retention_drops_old_history_but_keeps_the_window_rebuildable(db: Path) -> None:
+    cfg = StoreConfig(
+        checkpoint_interval=timedelta(minutes=30), retention=timedelta(hours=2), retention_margin=timedelta()
+    )
+    s = open_store(db, cfg)
+    try:
+        feed = Feed()
+        history: list[tuple[datetime, dict[str, bytes]]] = []
+        for i in range(37):  # every 10 minutes for six hours; the writer runs retention after each checkpoint
+            at = T0 + timedelta(minutes=10 * i)
+            assert s.submit(feed.batch([body(i % 9, version=i), (body((i + 4) % 9)[0], b"")]), at)
+            history.append((at, dict(feed.bodies)))
+        assert s.flush(10)
+        end = history[-1][0]
+        cutoff = end - timedelta(hours=2)
+        rows = journal(db)
+        assert len(rows) < 2 * 37  # old rows are gone
+        for at, expected in history:
+            if at >= cutoff:
+                assert s.state_at(at, now=LATER).bodies == expected
+        with pytest.raises(OutsideWindow, match="retention"):
+            s.state_at(T0, now=LATER)
+
+        # An explicit pass a day later keeps only the newest checkpoint (the base) and what follows it.
+        result = s.retention(end + timedelta(days=1))
+        assert result.journal_rows > 0 and result.checkpoints > 0
+        engine = sa.create_engine(f"sqlite:///{db}")
+        try:
+            with engine.connect() as conn:
+                kept = conn.exec_driver_sql("SELECT count(*), max(journal_id) FROM checkpoints").one()
+                left = conn.exec_driver_sql("SELECT count(*) FROM journal WHERE id <= ?", (kept[1],)).scalar()
+        finally:
+            engine.dispose()
+        assert (kept[0], left) == (1, 0)
+        assert s.state_at(end + timedelta(minutes=5), now=LATER).bodies == feed.bodies
+    finally:
+        s.close()
+
+
+@st.composite
+def _histories(draw: st.DrawFn) -> list[tuple[int, list[tuple[int, int]] | None]]:
+    """Steps of (minutes since the last, updates as (case n, version; -1 deletes) or None for a snapshot)."""
+    steps: list[tuple[int, list[tuple[int, int]] | None]] = []
+    for _ in range(draw(st.integers(1, 14))):
+        gap = draw(st.integers(0, 50))
+        if draw(st.integers(0, 9)) == 0:
+            steps.append((gap, None))
+        else:
+            steps.append((gap, draw(st.lists(st.tuples(st.integers(0, 12), st.integers(-1, 3)), max_size=6))))
+    return steps
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(history=_histories(), probes=st.lists(st.integers(0, 800), min_size=1, max_size=5))
+def test_time_travel_agrees_with_a_plain_model(
+    history: list[tuple[int, list[tuple[int, int]] | None]], probes: list[int]
+) -> None:
+    feed = Feed()
+    snapshots: list[tuple[datetime, dict[str, bytes]]] = []
+    with (
+        tempfile.TemporaryDirectory() as tmp,
+        open_store(Path(tmp) / "p.db", StoreConfig(checkpoint_interval=timedelta(minutes=45))) as s,
+    ):
+        at = T0
+        for gap, ups in history:
+            at += timedelta(minutes=gap)
+            if ups is None:
+                batch = feed.reset([body(n, version=9) for n in range(0, 12, 2)], sequence=feed.sequence + 3)
+            else:
+                batch = feed.batch([(body(n)[0], b"") if v < 0 else body(n, v) for n, v in ups])
+            assert s.submit(batch, at)
+            if snapshots and snapshots[-1][0] == at:
+                snapshots.pop()
+            snapshots.append((at, dict(feed.bodies)))
+        assert s.flush(10)
+        assert s.last_known().bodies == feed.bodies
+        for minutes in probes:
+            instant = T0 + timedelta(minutes=minutes)
+            expected = [m for t, m in snapshots if t <= instant]
+            if not expected:
+                with pytest.raises(OutsideWindow):
+                    s.state_at(instant, now=LATER)
+            else:
+                assert s.state_at(instant, now=LATER).bodies == expected[-1]
+
+
+# ---------------------------------------------------------------------- where the database lives
+def test_the_default_database_is_in_the_users_data_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    assert default_db_path() == tmp_path / "data" / "grid-console" / "console.db"
+    url = database_url(None)
+    assert url.get_backend_name() == "sqlite" and url.database == str(tmp_path / "data" / "grid-console" / "console.db")
+    assert (tmp_path / "data" / "grid-console").is_dir()  # created, so a fresh machine needs no setup
+
+    monkeypatch.setenv("XDG_DATA_HOME", "relative/path")  # invalid per the XDG spec: ignored
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    assert default_db_path() == tmp_path / "home" / ".local" / "share" / "grid-console" / "console.db"
+
+    assert database_url(str(tmp_path / "x" / "c.db")).database == str(tmp_path / "x" / "c.db")
+    pg = database_url("postgresql+psycopg://grid:secret@db.example:5432/grid")
+    assert pg.get_backend_name() == "postgresql" and pg.host == "db.example"
+    with pytest.raises(ValueError, match="in-memory"):
+        database_url("sqlite://")
+
+
+def test_the_sqlite_file_is_in_wal_mode(store: Store, db: Path) -> None:
+    engine = sa.create_engine(f"sqlite:///{db}")
+    try:
+        with engine.connect() as conn:
+            assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+    finally:
+        engine.dispose()
+
+
+def test_actions_commit_with_fsync_and_the_journal_without(db: Path) -> None:
+    url = database_url(str(db))
+    levels: dict[Role, object] = {}
+    for role in Role:
+        engine = make_engine(url, role)
+        try:
+            with engine.connect() as conn:
+                levels[role] = conn.exec_driver_sql("PRAGMA synchronous").scalar()
+                assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+                assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() == 30_000
+        finally:
+            engine.dispose()
+    assert levels == {Role.JOURNAL: 1, Role.DURABLE: 2, Role.READ: 1}  # NORMAL, FULL, NORMAL

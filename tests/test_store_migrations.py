@@ -1,0 +1,194 @@
+"""Alembic migrations of the store: from an empty database, from the previous revision with rows in
+it, the models agreeing with the migrations, and the same on PostgreSQL when a server is given."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from alembic import command
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+
+from console.store import ActionStatus, OutsideWindow, Store
+from console.store.migrations import (
+    FIRST_REVISION,
+    HEAD_REVISION,
+    alembic_config,
+    current_revision,
+    head_revision,
+    upgrade,
+)
+from console.store.schema import Base
+from tests.store_support.batches import Feed, body
+from tests.store_support.threads import no_store_threads  # noqa: F401 - fixture
+
+pytestmark = pytest.mark.usefixtures("no_store_threads")
+
+T0 = datetime(2026, 11, 20, 8, 0, tzinfo=UTC)
+POSTGRES_URL = os.environ.get("GRID_TEST_POSTGRES_URL", "")
+TABLES = {"journal", "state", "link_meta", "checkpoints", "operator_actions", "alembic_version"}
+
+
+@pytest.fixture
+def engine(tmp_path: Path) -> Iterator[sa.Engine]:
+    e = sa.create_engine(f"sqlite:///{tmp_path / 'm.db'}")
+    yield e
+    e.dispose()
+
+
+def schema_drift(engine: sa.Engine) -> list[object]:
+    """Differences between the models and the migrated database (empty when they agree)."""
+    with engine.connect() as conn:
+        ctx = MigrationContext.configure(conn, opts={"compare_type": True})
+        return list(compare_metadata(ctx, Base.metadata))
+
+
+def test_the_head_revision_is_the_newest_script() -> None:
+    assert head_revision() == HEAD_REVISION
+    assert alembic_config().get_main_option("script_location")
+    revisions = [s.revision for s in ScriptDirectory.from_config(alembic_config()).walk_revisions()]  # newest first
+    assert revisions == [HEAD_REVISION, FIRST_REVISION]
+
+
+def test_migrate_an_empty_database_to_head(engine: sa.Engine) -> None:
+    assert current_revision(engine) is None
+    upgrade(engine)
+    assert current_revision(engine) == HEAD_REVISION
+    assert set(sa.inspect(engine).get_table_names()) == TABLES
+    assert schema_drift(engine) == []  # the models are exactly what the migrations build
+    upgrade(engine)  # at head already: nothing to do
+    assert current_revision(engine) == HEAD_REVISION
+
+
+def test_migrate_from_the_previous_revision_keeps_the_rows(engine: sa.Engine, tmp_path: Path) -> None:
+    command.upgrade(alembic_config(str(engine.url)), FIRST_REVISION)
+    assert current_revision(engine) == FIRST_REVISION
+    assert "checkpoints" not in sa.inspect(engine).get_table_names()
+    feed = Feed()
+    batch = feed.batch([body(1), body(2)])
+    with engine.begin() as conn:  # what a console at revision 0001 had written
+        for u in batch.updates:
+            conn.execute(
+                sa.text(
+                    "INSERT INTO journal (sequence, epoch, key, body, received_at) VALUES (:s, 'epoch-a', :k, :b, :t)"
+                ),
+                {"s": u.sequence, "k": u.key, "b": u.body, "t": "2026-11-20 08:00:00.000000"},
+            )
+            conn.execute(
+                sa.text("INSERT INTO state (key, body, sequence, updated_at) VALUES (:k, :b, :s, :t)"),
+                {"s": u.sequence, "k": u.key, "b": u.body, "t": "2026-11-20 08:00:00.000000"},
+            )
+        conn.execute(
+            sa.text(
+                "INSERT INTO link_meta (id, epoch, last_sequence, saved_at, schema_version) "
+                "VALUES (1, 'epoch-a', 2, '2026-11-20 08:00:00.000000', 1)"
+            )
+        )
+        conn.execute(
+            sa.text(
+                "INSERT INTO operator_actions (at, who, role, kind, case_no, text) "
+                "VALUES ('2026-11-20 08:01:00.000000', '王敏', 'operator', 'acknowledge', 'DC0000000001', '已查看')"
+            )
+        )
+
+    # The console of this build opens it: the store migrates to head on open.
+    with Store(tmp_path / "m.db", clock=lambda: T0 + timedelta(hours=1)) as store:
+        assert current_revision(engine) == HEAD_REVISION
+        assert schema_drift(engine) == []
+        known = store.last_known()
+        assert store.resumed and known.bodies == feed.bodies
+        assert (known.sequence, known.epoch, known.saved_at) == (2, "epoch-a", T0)
+        [action] = store.actions()
+        assert (action.who, action.case_no, action.status, action.at) == (
+            "王敏", "DC0000000001", ActionStatus.RECORDED, T0 + timedelta(minutes=1),
+        )  # fmt: skip
+        # History from before checkpoints existed cannot be rebuilt; from the first write on, it can.
+        with pytest.raises(OutsideWindow):
+            store.state_at(T0, now=T0 + timedelta(hours=1))
+        assert store.submit(feed.batch([body(3)]), T0 + timedelta(minutes=5))
+        assert store.flush(10)
+        assert store.state_at(T0 + timedelta(minutes=6), now=T0 + timedelta(hours=1)).bodies == feed.bodies
+    with engine.connect() as conn:
+        assert conn.execute(sa.text("SELECT count(*) FROM journal")).scalar() == 3
+
+
+def test_downgrade_to_the_previous_revision_and_back(engine: sa.Engine) -> None:
+    upgrade(engine)
+    command.downgrade(alembic_config(str(engine.url)), FIRST_REVISION)
+    assert current_revision(engine) == FIRST_REVISION
+    assert "checkpoints" not in sa.inspect(engine).get_table_names()
+    upgrade(engine)
+    assert schema_drift(engine) == []
+
+
+# ---------------------------------------------------------------------- PostgreSQL
+@pytest.fixture
+def postgres_url() -> Iterator[str]:
+    """A fresh schema on the server in GRID_TEST_POSTGRES_URL, dropped afterwards."""
+    if not POSTGRES_URL:
+        pytest.skip("no PostgreSQL server: set GRID_TEST_POSTGRES_URL=postgresql+psycopg://user:pw@host/db to run")
+    url = sa.make_url(POSTGRES_URL)
+    try:
+        admin = sa.create_engine(url)
+    except ModuleNotFoundError as exc:
+        pytest.skip(f"GRID_TEST_POSTGRES_URL is set but its driver is not installed: {exc}")
+    schema = f"grid_test_{secrets.token_hex(4)}"
+    with admin.begin() as conn:
+        conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
+    try:
+        yield url.update_query_dict({"options": f"-csearch_path={schema}"}).render_as_string(hide_password=False)
+    finally:
+        with admin.begin() as conn:
+            conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+@pytest.mark.postgres
+def test_postgres_migrations_round_trip_actions_and_time_travel(postgres_url: str) -> None:
+    engine = sa.create_engine(postgres_url)
+    try:
+        command.upgrade(alembic_config(postgres_url), FIRST_REVISION)
+        with engine.begin() as conn:
+            conn.execute(
+                sa.text(
+                    "INSERT INTO operator_actions (at, who, role, kind, text) "
+                    "VALUES (:t, 'op', 'operator', 'note', 'x')"
+                ),
+                {"t": T0},
+            )
+        upgrade(engine)
+        assert current_revision(engine) == HEAD_REVISION
+        assert schema_drift(engine) == []
+    finally:
+        engine.dispose()
+
+    now = T0 + timedelta(days=1)
+    feed = Feed()
+    history = []
+    with Store(postgres_url, clock=lambda: now) as store:
+        assert [a.text for a in store.actions()] == ["x"]
+        for i in range(8):
+            at = T0 + timedelta(minutes=20 * i)
+            if i == 5:
+                batch = feed.reset([body(n, version=i) for n in range(3, 9)], epoch="epoch-b", sequence=100)
+            else:
+                batch = feed.batch([body(i, version=i), body(i + 1, version=i), (body(i - 1)[0], b"")])
+            assert store.submit(batch, at)
+            history.append((at, dict(feed.bodies)))
+        assert store.flush(30)
+        assert store.last_known().bodies == feed.bodies
+        action = store.record_action("decision", "李强", "council", "派单", case_no="DC0000000003", payload={"n": 1})
+        assert store.actions()[0] == action
+        store.set_action_status(action.id, ActionStatus.SENT)
+        assert store.stats().checkpoints >= 3
+        for at, expected in history:
+            assert store.state_at(at + timedelta(minutes=1), now=now).bodies == expected
+    with Store(postgres_url, clock=lambda: now) as again:
+        assert again.resumed and again.last_known().bodies == feed.bodies

@@ -1,0 +1,39 @@
+"""Time travel end to end: batches received over time, then the read-only situation of an instant."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from console.core.situation import Provenance
+from console.store import OutsideWindow, Store
+from server_link.district import load_district
+from server_link.link_state import Batch
+from tests.test_situation import A, S, bj, make_case, upd
+
+
+def test_the_situation_at_an_instant_is_the_one_that_was_shown_then(tmp_path: Path) -> None:
+    clock = [datetime(2026, 11, 27, 2, 0, tzinfo=UTC)]
+    store = Store(str(tmp_path / "c.db"), clock=lambda: clock[0]).open()
+    try:
+        t = bj(2026, 11, 27, 10, 0)
+        first = make_case(1, [(t, S.COLLECTED, A.COLLECT, None)])
+        store.submit(Batch(True, (upd(first, 1),), 1, "e"), received_at=clock[0])
+        later = clock[0] + timedelta(hours=3)
+        moved = make_case(1, [(t, S.COLLECTED, A.COLLECT, None), (t, S.DISPATCHED, A.DISPATCH, "d-hwzx")])
+        second = make_case(2, [(t, S.COLLECTED, A.COLLECT, None)])
+        store.submit(Batch(False, (upd(moved, 2), upd(second, 3)), 3, "e"), received_at=later)
+        assert store.flush(10)
+        clock[0] = later + timedelta(hours=1)
+        district = load_district()
+        before = store.situation_at(later - timedelta(minutes=1), district)
+        after = store.situation_at(later + timedelta(minutes=1), district)
+        assert before.provenance is Provenance.PAST and before.read_only
+        assert set(before.cases) == {first.no} and before.cases[first.no].step is S.COLLECTED
+        assert set(after.cases) == {first.no, second.no} and after.cases[first.no].dept == "d-hwzx"
+        with pytest.raises(OutsideWindow):
+            store.situation_at(clock[0] - timedelta(days=30), district)
+    finally:
+        store.close()
