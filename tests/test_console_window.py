@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 from pytestqt.qtbot import QtBot
 
 from console.core.situation import Provenance
 from console.shell.app import build, parse_args
-from console.store import Store
+from console.store import Store, StoreStats
 from server_link.endpoints import Endpoints
 from server_link.link_state import Batch, LinkState
 from tests.test_situation import A, S, bj, make_case, upd
@@ -47,5 +48,19 @@ def test_a_restart_paints_the_last_known_state_at_once(qtbot: QtBot, tmp_path: P
         assert set(console.situation.cases) == {case.no}
         assert console.window.board.figure("case") == "1"
         assert "上次已知状态" in console.window.banner.text() and not console.window.banner.isHidden()
+    finally:
+        console.close()
+
+
+def test_a_store_alarm_from_another_thread_is_shown(qtbot: QtBot, tmp_path: Path) -> None:
+    console = build(parse_args(["--endpoint", str(Endpoints.free_loopback()), "--db", str(tmp_path / "c.db")]))
+    try:
+        qtbot.addWidget(console.window)
+        stats = StoreStats(alarm=True, alarms=1, last_alarm="store queue full (20000 batches)")
+        worker = threading.Thread(target=console.store._alarm, args=(stats,))  # as the writer thread would
+        worker.start()
+        worker.join()
+        qtbot.waitUntil(lambda: not console.window.alarm.isHidden(), timeout=5_000)
+        assert "store queue full" in console.window.alarm.text()
     finally:
         console.close()

@@ -69,6 +69,8 @@ def build(args: argparse.Namespace) -> Console:
     def on_batch(batch: Batch) -> None:
         if not store.store.submit(batch):
             link.resync()  # the store is behind: only a fresh snapshot closes the hole
+        elif batch.reset:
+            window.clear_store_alarm()
         situation.apply(batch, time.time())
         window.show_situation(situation)
 
@@ -85,6 +87,7 @@ def build(args: argparse.Namespace) -> Console:
     link.stats_updated.connect(window._on_link_stats)
     link.start()
     store.resync_needed.connect(link.resync)
+    store.alarm_raised.connect(window.show_store_alarm)
     return Console(window, link, store, situation, server)
 
 

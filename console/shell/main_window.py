@@ -8,6 +8,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QMainWindow, QVBoxLayout, QWidget
 
 from console.core.situation import Provenance, Situation
+from console.store import StoreStats
 from server_link import records as r
 from server_link.link_state import LinkStats
 from server_link.workcal import BEIJING
@@ -42,6 +43,10 @@ class MainWindow(QMainWindow):
         self.banner.setObjectName("provenanceBanner")
         self.banner.setTextFormat(Qt.TextFormat.PlainText)
         self.banner.hide()
+        self.alarm = QLabel()
+        self.alarm.setObjectName("storeAlarm")
+        self.alarm.setTextFormat(Qt.TextFormat.PlainText)
+        self.alarm.hide()
         heading = QLabel(title)
         heading.setObjectName("title")
         heading.setTextFormat(Qt.TextFormat.PlainText)
@@ -50,9 +55,18 @@ class MainWindow(QMainWindow):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.health)
         layout.addWidget(self.banner)
+        layout.addWidget(self.alarm)
         layout.addWidget(heading)
         layout.addWidget(self.board, 1)
         self.setCentralWidget(central)
+
+    def show_store_alarm(self, stats: StoreStats) -> None:
+        """The store fell behind: say so until the next snapshot has been written."""
+        self.alarm.setText(f"⚠ 本地存储告警：{stats.last_alarm or '写入落后'} — 正在重新同步")
+        self.alarm.show()
+
+    def clear_store_alarm(self) -> None:
+        self.alarm.hide()
 
     def show_situation(self, sit: Situation) -> None:
         if sit.provenance is Provenance.LIVE:
