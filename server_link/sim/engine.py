@@ -51,7 +51,7 @@ class SimConfig:
     hard_after_returns: int = 3  # returns after which the case goes to the council
     rework: float = 0.04  # failed verifications
     duplicate: float = 0.05  # public reports of a problem already open
-    handling_median: float = 0.27  # handling time as a share of the deadline (log-normal median)
+    handling_median: float = 0.35  # handling time as a share of the deadline (log-normal median)
     handling_sigma: float = 0.75
     long_deadline_slack: float = 0.35  # long deadlines are used less fully than short ones
     deadline_skew: float = 1.4  # how much rarer slow categories are than quick ones
@@ -480,7 +480,7 @@ class Simulation:
             case.deadline = self.calendar.deadline(self.now, c.deadline_value, c.deadline_unit)
         self._set_step(case, S.DISPATCHED)
         self._event(case, A.DISPATCH, dept=case.dept)
-        self._at(self._minutes(5, 40), "receive", (case.no, case.version))
+        self._at(self._urgent_minutes(case, 5, 40), "receive", (case.no, case.version))
 
     def _on_receive(self, payload: tuple[str, int]) -> None:
         case = self._live(payload)
@@ -544,7 +544,7 @@ class Simulation:
             return
         self._set_step(case, S.FEEDBACK)
         self._event(case, A.FEEDBACK, dept=case.dept, note="已处置，现场已恢复")
-        self._at(self._minutes(15, 90), "verify", (case.no, case.version))
+        self._at(self._urgent_minutes(case, 15, 90), "verify", (case.no, case.version))
 
     def _on_verify(self, payload: tuple[str, int]) -> None:
         case = self._live(payload)
@@ -722,6 +722,12 @@ class Simulation:
 
     def _minutes(self, lo: float, hi: float) -> timedelta:
         return timedelta(minutes=self.rng.uniform(lo, hi))
+
+    def _urgent_minutes(self, case: SimCase, lo: float, hi: float) -> timedelta:
+        """A hand-over delay, shorter for short deadlines (a 2-hour case is not left lying for 90 min)."""
+        c = case.category
+        hours = c.deadline_value * {"working_days": 24.0, "days": 24.0}.get(c.deadline_unit.value, 1.0)
+        return self._minutes(lo, hi) * min(1.0, hours / 8.0)
 
     def _poisson(self, lam: float) -> int:
         if lam <= 0:

@@ -1,0 +1,94 @@
+"""The wall's smaller panels on a real situation: KPI strip, streets, department heat, case detail."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import QPointF, Qt
+from pytestqt.qtbot import QtBot
+
+from console.core.situation import Situation
+from server_link import records as r
+from server_link.link_state import Batch
+from tests.test_situation import DISTRICT, GRIDS, A, S, bj, make_case, upd
+from widgets.case_detail import CaseDetail
+from widgets.department_heat import DepartmentHeat
+from widgets.kpi_strip import KpiStrip
+from widgets.streets_panel import StreetsPanel
+
+PAYLOAD = '<b>粗体</b><img src=x onerror="window.pwned=1"><script>alert(1)</script>'
+
+
+@pytest.fixture
+def sit() -> Situation:
+    t = bj(2026, 11, 27, 9, 0)
+    s = Situation(DISTRICT)
+    cases = [
+        make_case(1, [(t, S.COLLECTED, A.COLLECT, None), (t, S.DISPATCHED, A.DISPATCH, "d-hwzx")], grid=GRIDS[0]),
+        make_case(2, [(t, S.COLLECTED, A.COLLECT, None), (t, S.DISPATCHED, A.DISPATCH, "d-cgw"),
+                      (t, S.FILED, A.RETURN, "d-cgw"), (t, S.DISPATCHED, A.DISPATCH, "d-hwzx")],
+                  grid=GRIDS[-1], escalated=True, loop=r.Loop.BIG),
+    ]  # fmt: skip
+    cases[0] = r.Case(
+        **{**{f: getattr(cases[0], f) for f in cases[0].__struct_fields__}, "title": PAYLOAD, "text": PAYLOAD}
+    )
+    s.apply(Batch(True, tuple(upd(c, i) for i, c in enumerate(cases, 1)), 2, "e"), t.timestamp() + 86400 * 3)
+    return s
+
+
+def test_case_detail_shows_public_text_literally(qtbot: QtBot, sit: Situation) -> None:
+    detail = CaseDetail()
+    qtbot.addWidget(detail)
+    detail.show_case(sit, "DC0000000001")
+    assert PAYLOAD in detail.heading.text() and detail.report.text() == PAYLOAD
+    assert (
+        detail.heading.textFormat() is Qt.TextFormat.PlainText and detail.report.textFormat() is Qt.TextFormat.PlainText
+    )
+    assert detail.fields["light"].text() == "■ 红" and detail.fields["deadline"].text().startswith("超 ")
+    assert detail.timeline.rowCount() == 2 and detail.timeline.item(1, 2).text() == "派遣"
+    detail.show_case(sit, "DC0000000002")
+    assert "退回 1 次" in detail.fields["returns"].text() and "已上报区级" in detail.fields["flags"].text()
+    detail.show_case(sit, "NOPE")
+    assert "已不在当前态势中" in detail.heading.text()
+
+
+def test_kpi_strip_reads_the_district_figures(qtbot: QtBot, sit: Situation) -> None:
+    strip = KpiStrip()
+    qtbot.addWidget(strip)
+    strip.show_situation(sit)
+    assert strip.figures["open"].text() == "2"
+    assert strip.figures["overdue"].text() == "2" and strip.figures["overdue"].property("level") == "alarm"
+
+
+def test_streets_panel_puts_streets_over_the_limit_first_and_clicks(qtbot: QtBot, sit: Situation) -> None:
+    panel = StreetsPanel()
+    qtbot.addWidget(panel)
+    panel.show_situation(sit)
+    over = GRIDS[-1][:9]  # its only small-loop-origin case was escalated: 100 % > the 8 % limit
+    assert panel.table.item(0, 0).text() == DISTRICT.streets[over].name
+    assert panel.table.item(0, 3).text().startswith("▲")
+    with qtbot.waitSignal(panel.street_clicked) as signal:
+        panel.table.cellClicked.emit(0, 2)
+    assert signal.args == [over]
+
+
+def test_department_heat_ranks_and_clicks(qtbot: QtBot, sit: Situation) -> None:
+    heat = DepartmentHeat()
+    qtbot.addWidget(heat)
+    heat.show_situation(sit)
+    assert len(heat.order) == len(DISTRICT.departments) == 85
+    assert heat.order.index("d-hwzx") < heat.order.index("u-water")  # overdue cases rank it higher
+    row = heat.order.index("d-hwzx")
+
+    class Click:  # the part of a pyqtgraph mouse event the handler reads
+        def pos(self) -> QPointF:
+            return QPointF(1.5, row + 0.5)
+
+        def button(self) -> Qt.MouseButton:
+            return Qt.MouseButton.LeftButton
+
+        def accept(self) -> None:
+            pass
+
+    with qtbot.waitSignal(heat.department_clicked) as signal:
+        heat._on_image_clicked(Click())
+    assert signal.args == ["d-hwzx"]

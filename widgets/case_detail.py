@@ -1,0 +1,118 @@
+"""The case detail: who reported what, where it stands, and its whole story through the seven steps."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QColor
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QFormLayout,
+    QHeaderView,
+    QLabel,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from console.core.case_state import CaseState, Light
+from console.core.situation import Situation
+from server_link import records as r
+from widgets.labels import ACTION_NAMES, LIGHT_TEXT, LOOP_NAMES, STEP_NAMES, clock, countdown
+
+_ABNORMAL = {Light.RED: QColor("#e05252"), Light.YELLOW: QColor("#e0a030")}
+_TIMELINE_COLUMNS = ("时间", "环节", "动作", "部门", "经办", "说明")
+
+
+class CaseDetail(QWidget):
+    """Shows one case. Every text that came from the public or a department is plain text."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("caseDetail")
+        self.case_no: str | None = None
+        self.heading = _plain(QLabel("未选择案件"))
+        self.heading.setObjectName("detailHeading")
+        self.heading.setWordWrap(True)
+        self.report = _plain(QLabel())
+        self.report.setWordWrap(True)
+        self.fields: dict[str, QLabel] = {}
+        form = QFormLayout()
+        for name, caption in (
+            ("where", "位置"), ("channel", "来源"), ("category", "类别"), ("step", "环节"), ("dept", "承办"),
+            ("deadline", "时限"), ("light", "灯"), ("returns", "退回/返工"), ("flags", "标记"),
+        ):  # fmt: skip
+            self.fields[name] = _plain(QLabel("—"))
+            form.addRow(_plain(QLabel(caption)), self.fields[name])
+        self.timeline = QTableWidget(0, len(_TIMELINE_COLUMNS))
+        self.timeline.setHorizontalHeaderLabels(list(_TIMELINE_COLUMNS))
+        self.timeline.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.timeline.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
+        self.timeline.verticalHeader().hide()
+        self.timeline.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.timeline.horizontalHeader().setStretchLastSection(True)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.heading)
+        layout.addWidget(self.report)
+        layout.addLayout(form)
+        layout.addWidget(self.timeline, 1)
+
+    def show_case(self, sit: Situation, no: str | None) -> None:
+        """Show ``no`` as the situation holds it (or clear the panel)."""
+        self.case_no = no
+        state = sit.cases.get(no) if no else None
+        record = sit.case_record(no) if no else None
+        if state is None or record is None:
+            self.heading.setText("未选择案件" if no is None else f"{no}：已不在当前态势中")
+            self.report.clear()
+            for label in self.fields.values():
+                label.setText("—")
+            self.timeline.setRowCount(0)
+            return
+        self._fill(sit, state, record)
+
+    def refresh(self, sit: Situation) -> None:
+        """Re-read the shown case (after a change set that names it, or a tick)."""
+        self.show_case(sit, self.case_no)
+
+    def _fill(self, sit: Situation, s: CaseState, c: r.Case) -> None:
+        d = sit.district
+        street = d.streets.get(s.street)
+        channel = d.channels.get(s.channel)
+        category = d.categories.get(s.category)
+        dept = d.departments.get(s.dept or "")
+        self.heading.setText(f"{c.no}　{c.title}")
+        self.report.setText(c.text or "（无描述）")
+        self.fields["where"].setText(f"{street.name if street else s.street} · 网格 {s.unit_grid} · {c.address}")
+        self.fields["channel"].setText(f"{channel.name if channel else s.channel} · 受理 {clock(s.received_at)}")
+        self.fields["category"].setText(f"{category.major_name} / {category.title}" if category else s.category)
+        self.fields["step"].setText(f"{STEP_NAMES[s.step]} · {LOOP_NAMES[s.loop]} · 自 {clock(s.step_at)}")
+        self.fields["dept"].setText(dept.name if dept else (s.dept or "—"))
+        self.fields["deadline"].setText(countdown(s.deadline, sit.now) if s.open else "已结案")
+        self.fields["light"].setText(LIGHT_TEXT[s.light])
+        colour = _ABNORMAL.get(s.light)
+        self.fields["light"].setStyleSheet(f"color: {colour.name()}; font-weight: bold;" if colour else "")
+        self.fields["returns"].setText(f"退回 {s.returns} 次 · 返工 {s.rework} 次 · 重复反映 {s.reports - 1} 次")
+        flags = [
+            text for on, text in ((s.hard, "疑难案件"), (s.buck_passing, "推诿"), (s.escalated, "已上报区级")) if on
+        ]
+        self.fields["flags"].setText("、".join(flags) or "—")
+        self.timeline.setRowCount(len(c.timeline))
+        for row, e in enumerate(c.timeline):
+            who = d.departments.get(e.dept or "")
+            cells = (
+                clock(e.at), STEP_NAMES[e.step], ACTION_NAMES[e.action], who.name if who else (e.dept or ""),
+                e.actor, e.note,
+            )  # fmt: skip
+            for col, text in enumerate(cells):
+                item = QTableWidgetItem(text)  # items show text as given: never rich text
+                if e.action in (r.Action.RETURN, r.Action.VERIFY_FAIL, r.Action.FLAG_HARD):
+                    item.setForeground(QColor("#e0a030"))
+                self.timeline.setItem(row, col, item)
+        self.timeline.scrollToBottom()
+
+
+def _plain(label: QLabel) -> QLabel:
+    label.setTextFormat(Qt.TextFormat.PlainText)
+    label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+    return label

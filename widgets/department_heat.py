@@ -1,0 +1,155 @@
+"""Department heat: 85 departments × evaluation metrics, ranked worst first, with 24-hour sparklines.
+
+One pyqtgraph ``ImageItem`` for the matrix and one curve with a ``connect`` array for all the
+sparklines (ARCHITECTURE.md: 0.01 ms and 0.4 ms per update, against 14 ms for 85 separate items).
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections import deque
+
+import numpy as np
+import numpy.typing as npt
+import pyqtgraph as pg
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import QVBoxLayout, QWidget
+
+from console.core.aggregates import DepartmentFigures
+from console.core.rules import ScoreWeights
+from console.core.situation import Situation
+
+METRICS = (
+    ("open", "在办"), ("overdue", "超期"), ("on_time", "按期结案率"), ("returns", "退回"),
+    ("rework", "返工率"), ("satisfaction", "满意率"), ("composite", "综合评分"),
+)  # fmt: skip
+RAMP = ("#3a3d42", "#5a4a44", "#8a4a3c", "#b8442f", "#e03b2a")  # calm grey → red, as on the map
+VISIBLE_ROWS = 18
+SAMPLE_EVERY_S = 600.0  # one sparkline point per ten minutes, 24 hours kept
+HISTORY = 144
+
+
+class DepartmentHeat(QWidget):
+    """The heat matrix and sparklines; badness 0 (grey) … 1 (red) per metric column.
+
+    Signals:
+        department_clicked(str): the id of the department whose row was clicked.
+    """
+
+    department_clicked = Signal(str)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.order: list[str] = []  # department ids, worst first
+        self.values: dict[str, tuple[float, ...]] = {}
+        self._history: dict[str, deque[int]] = {}
+        self._last_sample = -math.inf
+        self._ranged = False
+        self.view = pg.GraphicsLayoutWidget()
+        self.view.setBackground(None)
+        self.plot = self.view.addPlot(row=0, col=0)
+        self.spark = self.view.addPlot(row=0, col=1)
+        self.view.ci.layout.setColumnStretchFactor(0, 3)
+        self.view.ci.layout.setColumnStretchFactor(1, 1)
+        for p in (self.plot, self.spark):
+            p.setMenuEnabled(False)
+            p.hideButtons()
+            p.invertY(True)
+            p.setMouseEnabled(x=False, y=True)
+        self.plot.showAxis("top")
+        left = self.plot.getAxis("left")
+        left.setWidth(150)
+        left.setStyle(tickLength=0, autoExpandTextSpace=False)
+        left.setTextPen("#e6e6e6")
+        self.plot.getAxis("top").setTextPen("#a8abb0")
+        self.plot.hideAxis("bottom")
+        self.spark.hideAxis("left")
+        self.spark.hideAxis("bottom")
+        self.spark.setYLink(self.plot)
+        self.image = pg.ImageItem(axisOrder="row-major")
+        self.image.setLookupTable(pg.ColorMap(np.linspace(0, 1, len(RAMP)), list(RAMP)).getLookupTable(nPts=256))
+        self.image.setLevels((0.0, 1.0))
+        self.plot.addItem(self.image)
+        self.curve = pg.PlotDataItem(pen=pg.mkPen("#a8abb0", width=1))
+        self.spark.addItem(self.curve)
+        self.plot.getAxis("top").setTicks([[(i + 0.5, name) for i, (_, name) in enumerate(METRICS)]])
+        self.image.mouseClickEvent = self._on_image_clicked
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.view)
+
+    def show_situation(self, sit: Situation) -> None:
+        weights = sit.rules.weights
+        figures = sit.aggregates.departments
+        names = {d.id: d.name for d in sit.district.departments.values()}
+        ids = sorted(names)
+        rows = {i: _row(figures.get(i) or DepartmentFigures(), weights) for i in ids}
+        self.order = sorted(ids, key=lambda i: (-(100 - rows[i][-1]), -rows[i][1], -rows[i][0], i))
+        self.values = rows
+        matrix = np.array([rows[i] for i in self.order], dtype=np.float64)
+        self.image.setImage(_badness(matrix), autoLevels=False, levels=(0.0, 1.0))
+        self.image.setRect(0, 0, len(METRICS), len(self.order))
+        self.plot.getAxis("left").setTicks([[(k + 0.5, names[i][:8]) for k, i in enumerate(self.order)]])
+        self.plot.setXRange(0, len(METRICS), padding=0)
+        if not self._ranged:  # the first time only: afterwards the user's scroll position stays
+            self.plot.setYRange(0, min(VISIBLE_ROWS, len(self.order)), padding=0)
+            self.plot.getViewBox().disableAutoRange()
+            self._ranged = True
+        self._sample(rows)
+        self._draw_sparklines()
+
+    def _sample(self, rows: dict[str, tuple[float, ...]]) -> None:
+        now = time.monotonic()
+        if now - self._last_sample < SAMPLE_EVERY_S:
+            return
+        self._last_sample = now
+        for dept, values in rows.items():
+            self._history.setdefault(dept, deque(maxlen=HISTORY)).append(int(values[0]))
+
+    def _draw_sparklines(self) -> None:
+        xs: list[npt.NDArray[np.float64]] = []
+        ys: list[npt.NDArray[np.float64]] = []
+        connect: list[npt.NDArray[np.bool_]] = []
+        for k, dept in enumerate(self.order):
+            points = np.array(self._history.get(dept, ()), dtype=np.float64)
+            if len(points) < 2:
+                continue
+            peak = max(points.max(), 1.0)
+            xs.append(np.linspace(0, 1, len(points)))
+            ys.append(k + 0.85 - 0.7 * points / peak)  # one row per department, flipped (rows grow down)
+            link = np.ones(len(points), dtype=bool)
+            link[-1] = False  # no line from one department's last point to the next one's first
+            connect.append(link)
+        if xs:
+            self.curve.setData(np.concatenate(xs), np.concatenate(ys), connect=np.concatenate(connect))
+        else:
+            self.curve.setData([], [])
+
+    def _on_image_clicked(self, event: object) -> None:
+        pos = event.pos()  # type: ignore[attr-defined]
+        row = int(pos.y())
+        if 0 <= row < len(self.order) and event.button() == Qt.MouseButton.LeftButton:  # type: ignore[attr-defined]
+            self.department_clicked.emit(self.order[row])
+            event.accept()  # type: ignore[attr-defined]
+
+
+def _row(f: DepartmentFigures, weights: ScoreWeights) -> tuple[float, ...]:
+    """The metric values in ``METRICS`` order (rates 0–1, NaN when nothing is behind them)."""
+    return (
+        float(f.open), float(f.overdue), f.on_time_rate(), float(f.returns), f.rework_rate(),
+        f.satisfaction_rate(), f.composite(weights),
+    )  # fmt: skip
+
+
+def _badness(m: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+    """Each column to 0 (fine) … 1 (worst): counts against the column's maximum, rates inverted."""
+    out = np.zeros_like(m)
+    for col in (0, 1, 3):  # counts
+        peak = np.nanmax(m[:, col]) if m.size else 0.0
+        out[:, col] = m[:, col] / peak if peak > 0 else 0.0
+    out[:, 2] = 1.0 - np.nan_to_num(m[:, 2], nan=1.0)  # on-time rate
+    out[:, 4] = np.nan_to_num(m[:, 4], nan=0.0)  # rework rate
+    out[:, 5] = 1.0 - np.nan_to_num(m[:, 5], nan=1.0)  # satisfaction
+    out[:, 6] = np.clip((100.0 - m[:, 6]) / 30.0, 0, 1)  # composite: 70 or less is full red
+    return np.clip(out, 0.0, 1.0)

@@ -1,0 +1,79 @@
+"""The district's headline figures in one strip, legible from across the room."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QGridLayout, QLabel, QWidget
+
+from console.core.situation import Situation
+from server_link import records as r
+from server_link.workcal import BEIJING
+from widgets.labels import STEP_NAMES, percent
+
+_OPEN_STEPS = (r.Step.COLLECTED, r.Step.FILED, r.Step.DISPATCHED, r.Step.HANDLING, r.Step.FEEDBACK)
+
+
+class KpiStrip(QWidget):
+    """Intake today (by channel), backlog by step, overdue, hard cases, the 12345 rates, closure rate.
+
+    Normal values in plain text colour; a figure turns red or amber only when it is abnormal.
+    """
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("kpiStrip")
+        self.figures: dict[str, QLabel] = {}
+        self.details: dict[str, QLabel] = {}
+        layout = QGridLayout(self)
+        layout.setHorizontalSpacing(24)
+        tiles = (
+            ("intake", "今日受理"), ("open", "在办"), ("overdue", "超期"), ("hard", "疑难"),
+            ("response", "12345响应率"), ("resolution", "解决率"), ("satisfaction", "满意率"), ("closure", "结案率"),
+        )  # fmt: skip
+        for col, (name, caption) in enumerate(tiles):
+            cap = _plain(QLabel(caption), "kpiCaption")
+            fig = _plain(QLabel("—"), "kpiFigure")
+            detail = _plain(QLabel(""), "kpiDetail")
+            detail.setWordWrap(True)
+            layout.addWidget(cap, 0, col)
+            layout.addWidget(fig, 1, col)
+            layout.addWidget(detail, 2, col)
+            self.figures[name], self.details[name] = fig, detail
+
+    def show_situation(self, sit: Situation) -> None:
+        d = sit.aggregates.district
+        today = datetime.fromtimestamp(sit.now, BEIJING).strftime("%Y-%m-%d")
+        intake = d.intake_on(today)
+        channels = sit.district.channels
+        top = sorted(intake.items(), key=lambda x: -x[1])[:3]
+        self._set(
+            "intake",
+            f"{sum(intake.values()):,}",
+            "  ".join(f"{channels[c].name[:6] if c in channels else c} {n}" for c, n in top),
+        )
+        open_total = sum(d.backlog[s.value] for s in _OPEN_STEPS)
+        self._set("open", f"{open_total:,}", " ".join(f"{STEP_NAMES[s][:2]}{d.backlog[s.value]}" for s in _OPEN_STEPS))
+        self._set("overdue", f"{d.overdue:,}", "", alarm=d.overdue > 0)
+        self._set("hard", f"{d.hard_open:,}", "待会商", warn=d.hard_open > 0)
+        self._set("response", percent(d.response_rate), f"{d.hotline:,} 件", warn=d.response_rate < 0.99)
+        self._set(
+            "resolution", percent(d.resolution_rate), f"回访 {d.hotline_callbacks:,}", warn=d.resolution_rate < 0.95
+        )
+        self._set("satisfaction", percent(d.satisfaction_rate), "", warn=d.satisfaction_rate < 0.95)
+        self._set("closure", percent(d.closure_rate), f"{d.closed:,}/{d.held:,}", warn=d.closure_rate < 0.9)
+
+    def _set(self, name: str, figure: str, detail: str, *, alarm: bool = False, warn: bool = False) -> None:
+        fig = self.figures[name]
+        fig.setText(figure)
+        fig.setProperty("level", "alarm" if alarm else ("warn" if warn else "normal"))
+        fig.style().unpolish(fig)
+        fig.style().polish(fig)
+        self.details[name].setText(detail)
+
+
+def _plain(label: QLabel, name: str) -> QLabel:
+    label.setObjectName(name)
+    label.setTextFormat(Qt.TextFormat.PlainText)
+    return label
