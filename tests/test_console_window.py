@@ -21,11 +21,12 @@ def test_demo_window_shows_live_counts(qtbot: QtBot, tmp_path: Path) -> None:
         qtbot.addWidget(console.window)
         console.window.show()
         qtbot.waitUntil(lambda: console.window.health.state is LinkState.LIVE, timeout=10_000)
-        qtbot.waitUntil(lambda: console.window.board.figure("street") == "17", timeout=10_000)
-        qtbot.waitUntil(lambda: int(console.window.board.figure("case").replace(",", "")) > 20, timeout=10_000)
+        qtbot.waitUntil(lambda: console.streets.table.rowCount() == 17, timeout=10_000)
+        qtbot.waitUntil(lambda: int(console.kpis.figures["open"].text().replace(",", "") or 0) > 20, timeout=10_000)
         assert console.window.health.state_label.text() == "实时"
         assert "条/秒" in console.window.health.detail_label.text()
         assert console.situation.provenance is Provenance.LIVE and console.window.banner.isHidden()
+        assert len(console.heat.order) == 85
         assert console.store.store.flush(10)
         assert len(console.store.store.last_known().bodies) > 100  # the store keeps what arrives
     finally:
@@ -46,7 +47,8 @@ def test_a_restart_paints_the_last_known_state_at_once(qtbot: QtBot, tmp_path: P
         qtbot.addWidget(console.window)
         assert console.situation.provenance is Provenance.LAST_KNOWN
         assert set(console.situation.cases) == {case.no}
-        assert console.window.board.figure("case") == "1"
+        console.repainter.flush()
+        assert console.kpis.figures["open"].text() == "1"
         assert "上次已知状态" in console.window.banner.text() and not console.window.banner.isHidden()
     finally:
         console.close()

@@ -14,6 +14,7 @@ import numpy as np
 import numpy.typing as npt
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 from console.core.aggregates import DepartmentFigures
@@ -26,6 +27,7 @@ METRICS = (
 )  # fmt: skip
 RAMP = ("#3a3d42", "#5a4a44", "#8a4a3c", "#b8442f", "#e03b2a")  # calm grey → red, as on the map
 VISIBLE_ROWS = 18
+ROW_PX = 22
 SAMPLE_EVERY_S = 600.0  # one sparkline point per ten minutes, 24 hours kept
 HISTORY = 144
 
@@ -93,11 +95,22 @@ class DepartmentHeat(QWidget):
         self.plot.getAxis("left").setTicks([[(k + 0.5, names[i][:8]) for k, i in enumerate(self.order)]])
         self.plot.setXRange(0, len(METRICS), padding=0)
         if not self._ranged:  # the first time only: afterwards the user's scroll position stays
-            self.plot.setYRange(0, min(VISIBLE_ROWS, len(self.order)), padding=0)
+            self._fit_rows()
             self.plot.getViewBox().disableAutoRange()
             self._ranged = True
         self._sample(rows)
         self._draw_sparklines()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        if self._ranged:
+            self._fit_rows()
+
+    def _fit_rows(self) -> None:
+        """As many rows as are legible in the panel's height (about 22 px each), from the top."""
+        rows = max(3, min(len(self.order) or VISIBLE_ROWS, self.height() // ROW_PX))
+        top = max(0.0, self.plot.getViewBox().viewRange()[1][0]) if self._ranged else 0.0
+        self.plot.setYRange(top, top + rows, padding=0)
 
     def _sample(self, rows: dict[str, tuple[float, ...]]) -> None:
         now = time.monotonic()

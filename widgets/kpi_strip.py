@@ -32,14 +32,14 @@ class KpiStrip(QWidget):
             ("intake", "今日受理"), ("open", "在办"), ("overdue", "超期"), ("hard", "疑难"),
             ("response", "12345响应率"), ("resolution", "解决率"), ("satisfaction", "满意率"), ("closure", "结案率"),
         )  # fmt: skip
-        for col, (name, caption) in enumerate(tiles):
+        for i, (name, caption) in enumerate(tiles):
+            row, col = divmod(i, 4)  # two rows of four: fits the right-hand column of a 1920 px wall
             cap = _plain(QLabel(caption), "kpiCaption")
             fig = _plain(QLabel("—"), "kpiFigure")
             detail = _plain(QLabel(""), "kpiDetail")
-            detail.setWordWrap(True)
-            layout.addWidget(cap, 0, col)
-            layout.addWidget(fig, 1, col)
-            layout.addWidget(detail, 2, col)
+            layout.addWidget(cap, 3 * row, col)
+            layout.addWidget(fig, 3 * row + 1, col)
+            layout.addWidget(detail, 3 * row + 2, col)
             self.figures[name], self.details[name] = fig, detail
 
     def show_situation(self, sit: Situation) -> None:
@@ -54,7 +54,7 @@ class KpiStrip(QWidget):
             "  ".join(f"{channels[c].name[:6] if c in channels else c} {n}" for c, n in top),
         )
         open_total = sum(d.backlog[s.value] for s in _OPEN_STEPS)
-        self._set("open", f"{open_total:,}", " ".join(f"{STEP_NAMES[s][:2]}{d.backlog[s.value]}" for s in _OPEN_STEPS))
+        self._set("open", f"{open_total:,}", " ".join(f"{STEP_NAMES[s][0]}{d.backlog[s.value]}" for s in _OPEN_STEPS))
         self._set("overdue", f"{d.overdue:,}", "", alarm=d.overdue > 0)
         self._set("hard", f"{d.hard_open:,}", "待会商", warn=d.hard_open > 0)
         self._set("response", percent(d.response_rate), f"{d.hotline:,} 件", warn=d.response_rate < 0.99)

@@ -42,6 +42,8 @@ class CaseState:
     base_grid: str
     community: str
     street: str
+    lon: float
+    lat: float
     dept: str | None
     step: r.Step
     loop: r.Loop
@@ -143,6 +145,8 @@ def derive(
         base_grid=grid.base_grid if grid else "?",
         community=grid.community if grid else "?",
         street=case.street,
+        lon=case.lon,
+        lat=case.lat,
         dept=case.dept,
         step=case.step,
         loop=case.loop,

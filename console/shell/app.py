@@ -3,19 +3,25 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
 from PySide6.QtCore import QTimer
+from PySide6.QtGui import QGuiApplication, QKeySequence, QShortcut
 from PySide6.QtWidgets import QApplication
 
-from console.core.situation import Provenance, Situation
+from console.core.aggregates import GridFigures
+from console.core.case_state import CaseState
+from console.core.situation import ChangeSet, Provenance, Situation
 from console.shell.link_bridge import LinkBridge
-from console.shell.main_window import MainWindow
+from console.shell.repaint import Repainter
 from console.shell.store_bridge import StoreBridge
+from console.shell.wall_window import WallWindow, load_layout
 from console.store import Store
 from server_link.agent import LinkConfig
 from server_link.curve import client_keys
@@ -24,29 +30,94 @@ from server_link.endpoints import Endpoints
 from server_link.link_state import Batch
 from server_link.server import ChpServer
 from server_link.sim.backend import make_backend, start_backend
+from widgets.case_detail import CaseDetail
+from widgets.case_queue import CaseQueue
+from widgets.department_heat import DepartmentHeat
+from widgets.grid_map import CaseMarker, GridMap
+from widgets.kpi_strip import KpiStrip
+from widgets.streets_panel import StreetsPanel
 
 TITLE = "东城区网格化服务管理中心 · 指挥台"
+
+
+# The map's metrics, cycled with the M key: (name, legend title, per-grid figure).
+MAP_METRICS: tuple[tuple[str, str, Callable[[GridFigures], float]], ...] = (
+    ("open", "在办案件数", lambda f: f.open),
+    ("overdue", "超期案件数", lambda f: f.overdue),
+    ("recent", "近一小时新增", lambda f: f.recent),
+    ("escalated", "上报区级（在办）", lambda f: f.escalated),
+)
 
 
 @dataclass
 class Console:
     """Everything the console runs, built and wired in one place; ``close()`` stops it all."""
 
-    window: MainWindow
+    window: WallWindow
     link: LinkBridge
     store: StoreBridge
     situation: Situation
+    map: GridMap
+    queue: CaseQueue
+    detail: CaseDetail
+    kpis: KpiStrip
+    heat: DepartmentHeat
+    streets: StreetsPanel
+    repainter: Repainter
     server: ChpServer | None = None  # the embedded simulated backend (--demo)
+    metric: int = 0
+    closed: bool = False
 
     def close(self) -> None:
+        self.closed = True  # batches still queued in the event loop are dropped from now on
         self.link.stop()
         self.store.store.close()
         if self.server is not None:
             self.server.stop()
 
+    # ------------------------------------------------------------------ painting
+    def paint(self, changes: ChangeSet) -> None:
+        """Repaint what changed (called at most four times a second by the repainter)."""
+        sit = self.situation
+        self.window.show_provenance(sit)
+        self.kpis.show_situation(sit)
+        if changes.reset or changes.streets:
+            self.streets.show_situation(sit)
+        if changes.reset or changes.departments:
+            self.heat.show_situation(sit)
+        self.queue.on_changes(changes, sit.now)
+        if self.detail.case_no is not None and (changes.reset or self.detail.case_no in changes.cases):
+            self.detail.refresh(sit)
+        figure = MAP_METRICS[self.metric][2]
+        grids = sit.aggregates.grids
+        if changes.reset:
+            self.show_metric()
+            self.map.set_cases(_marker(s) for s in sit.cases.values() if s.open)
+        else:
+            self.map.update_values({g: float(figure(grids[g])) for g in changes.grids if g in grids})
+            upserts = [_marker(sit.cases[no]) for no in changes.cases if no in sit.cases and sit.cases[no].open]
+            gone = [no for no in changes.cases if no not in sit.cases or not sit.cases[no].open]
+            self.map.update_cases(upserts, gone)
+
+    def show_metric(self) -> None:
+        name, title, figure = MAP_METRICS[self.metric]
+        self.map.set_metric(name, {g: float(figure(f)) for g, f in self.situation.aggregates.grids.items()}, title)
+
+    def next_metric(self) -> None:
+        self.metric = (self.metric + 1) % len(MAP_METRICS)
+        self.show_metric()
+
+    def select_case(self, no: str) -> None:
+        self.detail.show_case(self.situation, no)
+        self.map.select_case(no)
+
+    def case_clicked_on_map(self, no: str) -> None:
+        self.queue.select_case(no)
+        self.select_case(no)
+
 
 def build(args: argparse.Namespace) -> Console:
-    """The composition root: backend (demo), link, window, and the wires between them."""
+    """The composition root: backend (demo), link, store, situation, panels, and the wires."""
     server = None
     if args.demo:
         endpoints = Endpoints.free_loopback()
@@ -60,35 +131,59 @@ def build(args: argparse.Namespace) -> Console:
     if args.server_key:
         keys, server_key = client_keys(args.server_key, args.client_key)
     link = LinkBridge(LinkConfig(endpoints, server_key=server_key, client_keys=keys, role="commander"))
-    window = MainWindow(TITLE)
     store = StoreBridge(args.db)
     store.store.open()
-    situation = _last_known(store.store, load_district())
-    window.show_situation(situation)
+    district = load_district()
+    situation = _last_known(store.store, district)
+    theme = args.theme
+    kpis, queue, detail = KpiStrip(), CaseQueue(situation, theme=theme), CaseDetail()
+    heat, streets = DepartmentHeat(), StreetsPanel()
+    grid_map = GridMap(theme=theme, district=district, tile_url=args.tile_url)
+    panels = {"kpis": kpis, "queue": queue, "detail": detail, "heat": heat, "streets": streets}
+    window = WallWindow(TITLE, grid_map, panels)
+    repainter = Repainter(lambda c: console.paint(c), parent=window)
+    console = Console(window, link, store, situation, grid_map, queue, detail, kpis, heat, streets, repainter, server)
 
     def on_batch(batch: Batch) -> None:
+        if console.closed:
+            return
         if not store.store.submit(batch):
             link.resync()  # the store is behind: only a fresh snapshot closes the hole
         elif batch.reset:
             window.clear_store_alarm()
-        situation.apply(batch, time.time())
-        window.show_situation(situation)
+        console.repainter.add(situation.apply(batch, time.time()))
 
     def on_tick() -> None:  # lights and overdue move with time, not only with updates
-        if situation.tick(time.time()):
-            window.show_situation(situation)
+        if not console.closed:
+            console.repainter.add(situation.tick(time.time()))
 
     link.batch_received.connect(on_batch)
+    link.state_changed.connect(window.show_link)
+    link.stats_updated.connect(window.show_link)
+    store.resync_needed.connect(link.resync)
+    store.alarm_raised.connect(window.show_store_alarm)
+    console.queue.case_selected.connect(console.select_case)
+    grid_map.case_clicked.connect(console.case_clicked_on_map)
+    grid_map.grid_clicked.connect(console.queue.filter_to_grid)
+    grid_map.grid_clicked.connect(grid_map.select_grid)
+    console.streets.street_clicked.connect(console.queue.filter_to_street)
+    console.streets.street_clicked.connect(grid_map.fit_street)
+    console.heat.department_clicked.connect(console.queue.filter_to_department)
+    grid_map.page_loaded.connect(lambda: console.paint(ChangeSet(reset=True)))
+    for keys_, slot in (("Ctrl+F", console.queue.focus_search), ("M", console.next_metric),
+                        ("Esc", console.queue.clear_filters)):  # fmt: skip
+        QShortcut(QKeySequence(keys_), window).activated.connect(slot)
     clock = QTimer(window)
     clock.setInterval(1000)
     clock.timeout.connect(on_tick)
     clock.start()
-    link.state_changed.connect(window._on_link_stats)
-    link.stats_updated.connect(window._on_link_stats)
+    console.paint(ChangeSet(reset=True))
     link.start()
-    store.resync_needed.connect(link.resync)
-    store.alarm_raised.connect(window.show_store_alarm)
-    return Console(window, link, store, situation, server)
+    return console
+
+
+def _marker(s: CaseState) -> CaseMarker:
+    return CaseMarker(s.no, s.lon, s.lat, s.light, s.title)
 
 
 def _last_known(store: Store, district: District) -> Situation:
@@ -116,30 +211,57 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--screenshot", type=Path, help="save a PNG of the window to this path and exit")
     p.add_argument("--after", type=float, default=5.0, help="seconds before the screenshot")
     p.add_argument("--size", default="1920x1080", help="window size WxH")
+    p.add_argument("--theme", choices=("dark", "light"), default="dark")
+    p.add_argument("--screen", type=int, help="show full screen on this screen (0, 1, …)")
+    p.add_argument("--layout", type=Path, help="a saved wall layout (JSON) to restore")
+    p.add_argument("--tile-url", help="an intranet tile server URL template, e.g. http://tiles.local/{z}/{x}/{y}.png")
     return p.parse_args(argv)
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    _chromium_flags()
     app = QApplication.instance() or QApplication(sys.argv[:1])
     assert isinstance(app, QApplication)
     app.setApplicationName("grid-console")
-    app.setStyleSheet((resources.files("resources.styles") / "dark.qss").read_text(encoding="utf-8"))
+    app.setStyleSheet((resources.files("resources.styles") / f"{args.theme}.qss").read_text(encoding="utf-8"))
     try:
         console = build(args)
+        layout = load_layout(args.layout) if args.layout else None
     except (ValueError, OSError) as exc:
         print(f"grid-console: {exc}", file=sys.stderr)
         return 2
     width, height = (int(v) for v in args.size.lower().split("x"))
     console.window.resize(width, height)
-    console.window.show()
+    if layout is not None:
+        for problem in console.window.restore_layout(layout):
+            print(f"grid-console: layout: {problem}", file=sys.stderr)
+    screens = QGuiApplication.screens()
+    if args.screen is not None:
+        if not 0 <= args.screen < len(screens):
+            print(f"grid-console: there is no screen {args.screen} (screens: {len(screens)})", file=sys.stderr)
+            return 2
+        console.window.setScreen(screens[args.screen])
+        console.window.move(screens[args.screen].geometry().topLeft())
+        console.window.showFullScreen()
+    else:
+        console.window.show()
+    QTimer.singleShot(0, console.window.apply_default_sizes)  # docks take sizes once shown
     if args.screenshot:
         QTimer.singleShot(int(args.after * 1000), lambda: _screenshot(console.window, args.screenshot, app))
     app.aboutToQuit.connect(console.close)
     return app.exec()
 
 
-def _screenshot(window: MainWindow, path: Path, app: QApplication) -> None:
+def _chromium_flags() -> None:
+    """QtWebEngine refuses to run as root with its sandbox: drop it there (only there), loudly."""
+    flags = os.environ.get("QTWEBENGINE_CHROMIUM_FLAGS", "")
+    if hasattr(os, "geteuid") and os.geteuid() == 0 and "--no-sandbox" not in flags:
+        print("grid-console: running as root: the map's web engine runs without its sandbox", file=sys.stderr)
+        os.environ["QTWEBENGINE_CHROMIUM_FLAGS"] = f"{flags} --no-sandbox".strip()
+
+
+def _screenshot(window: WallWindow, path: Path, app: QApplication) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     if not window.grab().save(str(path)):
         print(f"grid-console: could not write {path}", file=sys.stderr)

@@ -1,0 +1,228 @@
+"""The wall: one window of dockable panels around the district map, with the link always in view.
+
+A container only: the composition root builds the panels and wires them; the window places them,
+shows the banners (stale link, last known or past data, store alarm), saves and restores layouts.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import logging
+from collections.abc import Callable, Mapping
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QByteArray, Qt
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QScrollArea, QVBoxLayout, QWidget
+
+from console.core.situation import Provenance, Situation
+from console.store import StoreStats
+from server_link.link_state import LinkState, LinkStats
+from server_link.workcal import BEIJING
+from widgets.link_health import LinkHealthBar, format_age
+
+log = logging.getLogger(__name__)
+LAYOUT_SCHEMA = 1
+_AREAS = {
+    "left": Qt.DockWidgetArea.LeftDockWidgetArea,
+    "right": Qt.DockWidgetArea.RightDockWidgetArea,
+    "top": Qt.DockWidgetArea.TopDockWidgetArea,
+    "bottom": Qt.DockWidgetArea.BottomDockWidgetArea,
+}
+# (panel name, title, default area): the map is the central widget, everything else docks.
+DEFAULT_PANELS = (
+    ("kpis", "全区指标", "right"),
+    ("queue", "案件队列", "right"),
+    ("detail", "案件详情", "right"),
+    ("heat", "部门热力", "bottom"),
+    ("streets", "街道", "bottom"),
+)
+
+
+class WallWindow(QMainWindow):
+    """The map in the middle, panels docked around it, the link's health and banners on top."""
+
+    def __init__(self, title: str, map_widget: QWidget, panels: Mapping[str, QWidget]) -> None:
+        super().__init__()
+        self.setWindowTitle(title)
+        self.setObjectName("wall")
+        self.health = LinkHealthBar()
+        self.banner = _banner("provenanceBanner")
+        self.stale = _banner("staleBanner")
+        self.alarm = _banner("storeAlarm")
+        top = QWidget()
+        column = QVBoxLayout(top)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.setSpacing(0)
+        for w in (self.health, self.stale, self.banner, self.alarm):
+            column.addWidget(w)
+        column.addWidget(map_widget, 1)
+        self.setCentralWidget(top)
+        self.setDockOptions(QMainWindow.DockOption.AnimatedDocks | QMainWindow.DockOption.AllowNestedDocks)
+        self.docks: dict[str, QDockWidget] = {}
+        for name, caption, area in DEFAULT_PANELS:
+            if name not in panels:
+                continue
+            dock = QDockWidget(caption, self)
+            dock.setObjectName(f"dock-{name}")
+            dock.setWidget(_scrollable(panels[name]) if name in _SCROLLED else panels[name])
+            dock.setFeatures(
+                QDockWidget.DockWidgetFeature.DockWidgetMovable
+                | QDockWidget.DockWidgetFeature.DockWidgetClosable
+                | QDockWidget.DockWidgetFeature.DockWidgetFloatable
+            )
+            self.addDockWidget(_AREAS[area], dock)
+            self.docks[name] = dock
+        if "heat" in self.docks and "streets" in self.docks:
+            self.splitDockWidget(self.docks["heat"], self.docks["streets"], Qt.Orientation.Horizontal)
+        self._stats: LinkStats | None = None
+        self._shortcut(QKeySequence(Qt.Key.Key_F11), self.toggle_full_screen)
+        self._shortcut(QKeySequence("Ctrl+Tab"), self.focus_next_panel)
+
+    def apply_default_sizes(self) -> None:
+        """WALL.md's default: the map about 60 % wide; KPIs, queue and detail on the right; the
+        department heat and the streets along the bottom."""
+        w, h = max(self.width(), 800), max(self.height(), 600)
+        right = [self.docks[n] for n in ("kpis", "queue", "detail") if n in self.docks]
+        if right:
+            self.resizeDocks(right[:1], [int(w * 0.42)], Qt.Orientation.Horizontal)
+            shares = {"kpis": 0.31, "queue": 0.41, "detail": 0.28}
+            self.resizeDocks(
+                right,
+                [int(h * 0.72 * shares[n]) for n in ("kpis", "queue", "detail") if n in self.docks],
+                Qt.Orientation.Vertical,
+            )
+        bottom = [self.docks[n] for n in ("heat", "streets") if n in self.docks]
+        if bottom:
+            self.resizeDocks(bottom[:1], [int(h * 0.28)], Qt.Orientation.Vertical)
+            self.resizeDocks(bottom, [int(w * 0.62), int(w * 0.38)][: len(bottom)], Qt.Orientation.Horizontal)
+
+    # ------------------------------------------------------------------ banners
+    def show_link(self, stats: LinkStats) -> None:
+        self._stats = stats
+        self.health.show_stats(stats)
+        if stats.state is LinkState.STALE:
+            age = format_age(stats.newest_age())
+            self.stale.setText(f"链路中断 · 数据已过时 · 最新数据 {age} · 正在重连")
+            self.stale.show()
+        else:
+            self.stale.hide()
+        self.setProperty("stale", stats.state is LinkState.STALE)
+        self._repolish()
+
+    def show_provenance(self, sit: Situation) -> None:
+        if sit.provenance is Provenance.LIVE:
+            self.banner.hide()
+            return
+        saved = datetime.fromtimestamp(sit.as_of or 0, BEIJING).strftime("%Y-%m-%d %H:%M")
+        what = "上次已知状态" if sit.provenance is Provenance.LAST_KNOWN else "历史回放"
+        self.banner.setText(f"{what} · 数据截至 {saved}（北京时间）· 非实时")
+        self.banner.show()
+
+    def show_store_alarm(self, stats: StoreStats) -> None:
+        self.alarm.setText(f"⚠ 本地存储告警：{stats.last_alarm or '写入落后'} — 正在重新同步")
+        self.alarm.show()
+
+    def clear_store_alarm(self) -> None:
+        self.alarm.hide()
+
+    # ------------------------------------------------------------------ moves
+    def toggle_full_screen(self) -> None:
+        self.showNormal() if self.isFullScreen() else self.showFullScreen()
+
+    def focus_next_panel(self) -> None:
+        visible = [d for d in self.docks.values() if d.isVisible()]
+        if not visible:
+            return
+        current = next((i for i, d in enumerate(visible) if d.isAncestorOf(self.focusWidget())), -1)
+        nxt = visible[(current + 1) % len(visible)]
+        nxt.raise_()
+        nxt.widget().setFocus(Qt.FocusReason.TabFocusReason)
+
+    def _shortcut(self, keys: QKeySequence, slot: Callable[[], None]) -> None:
+        QShortcut(keys, self).activated.connect(slot)
+
+    def _repolish(self) -> None:
+        self.style().unpolish(self)
+        self.style().polish(self)
+
+    # ------------------------------------------------------------------ layouts
+    def layout_state(self) -> dict[str, Any]:
+        """A plain, versioned description of the layout (what ``restore_layout`` reads)."""
+        return {
+            "schema": LAYOUT_SCHEMA,
+            "panels": {
+                name: {"visible": not d.isHidden(), "floating": d.isFloating()} for name, d in self.docks.items()
+            },
+            "qt_state": base64.b64encode(bytes(self.saveState(LAYOUT_SCHEMA).data())).decode("ascii"),
+            "geometry": base64.b64encode(bytes(self.saveGeometry().data())).decode("ascii"),
+            "full_screen": self.isFullScreen(),
+        }
+
+    def save_layout(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(self.layout_state(), ensure_ascii=False, indent=2), encoding="utf-8")
+
+    def restore_layout(self, state: Mapping[str, Any]) -> list[str]:
+        """Apply a saved layout; return what could not be applied (never raises on a bad file).
+
+        Policy: a panel the file does not know keeps its default place; a panel the file names that
+        this build does not have is ignored; a different schema version keeps the defaults.
+        """
+        problems: list[str] = []
+        if state.get("schema") != LAYOUT_SCHEMA:
+            return [f"layout schema {state.get('schema')!r} is not {LAYOUT_SCHEMA}: defaults kept"]
+        try:
+            self.restoreGeometry(QByteArray(base64.b64decode(state.get("geometry", ""))))
+            if not self.restoreState(QByteArray(base64.b64decode(state.get("qt_state", ""))), LAYOUT_SCHEMA):
+                problems.append("the dock arrangement could not be restored: defaults kept")
+        except (ValueError, TypeError) as exc:
+            problems.append(f"layout data is damaged ({exc}): defaults kept")
+        panels = state.get("panels", {})
+        for name, spec in panels.items() if isinstance(panels, dict) else ():
+            dock = self.docks.get(name)
+            if dock is None:
+                problems.append(f"panel {name!r} is not in this console: ignored")
+            elif isinstance(spec, dict):
+                dock.setVisible(bool(spec.get("visible", True)))
+        for name in self.docks.keys() - set(panels if isinstance(panels, dict) else ()):
+            problems.append(f"panel {name!r} is not in the layout: shown in its default place")
+        if state.get("full_screen"):
+            self.showFullScreen()
+        for p in problems:
+            log.warning("layout: %s", p)
+        return problems
+
+
+def load_layout(path: Path) -> dict[str, Any]:
+    """Read a layout file; a clear ``ValueError`` if it is not one."""
+    try:
+        state = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError) as exc:
+        raise ValueError(f"layout file {path} cannot be read: {exc}") from exc
+    if not isinstance(state, dict):
+        raise ValueError(f"layout file {path} does not hold a layout")
+    return state
+
+
+_SCROLLED = frozenset({"detail", "kpis"})  # panels whose natural height must not force the window's
+
+
+def _scrollable(panel: QWidget) -> QScrollArea:
+    area = QScrollArea()
+    area.setWidget(panel)
+    area.setWidgetResizable(True)
+    area.setFrameShape(QScrollArea.Shape.NoFrame)
+    return area
+
+
+def _banner(name: str) -> QLabel:
+    label = QLabel()
+    label.setObjectName(name)
+    label.setTextFormat(Qt.TextFormat.PlainText)
+    label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+    label.hide()
+    return label

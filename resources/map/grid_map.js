@@ -1,0 +1,520 @@
+/* The grid map page: choropleth of unit grids, base-grid and street lines, clustered case markers.
+ *
+ * Built once by widgets/map_page (folium makes the Leaflet map and the GeoJSON layers); driven by
+ * widgets/grid_map.py through runJavaScript calls on window.gridMap, and reporting back through the
+ * QWebChannel object "bridge" (ready, gridClicked, caseClicked, flushApplied).
+ *
+ * Untrusted text (case numbers, titles) is only ever set with textContent: every DOM node this file
+ * makes is built with createElement, never from an HTML string.
+ */
+(function () {
+  'use strict';
+
+  const LIGHT_WORD = { 0: '无', 1: '绿', 2: '黄', 3: '红' };
+  const LIGHT_CLASS = { 0: 'none', 1: 'green', 2: 'yellow', 3: 'red' };
+
+  function el(tag, className, text) {
+    const node = document.createElement(tag);
+    if (className) node.className = className;
+    if (text !== undefined && text !== null) node.textContent = String(text);
+    return node;
+  }
+
+  function GridMapPage(cfg) {
+    this.cfg = cfg;
+    this.map = cfg.map;
+    this.bridge = null;
+    this.units = new Map(); // code -> polygon layer
+    this.streetLayers = new Map(); // street code -> polygon layer
+    this.values = new Map(); // code -> value (absent = 0)
+    this.metric = { name: '', title: '', edges: [], colors: [cfg.theme.zero], labels: ['0'] };
+    this.classCounts = [];
+    this.cases = new Map(); // no -> {no, lon, lat, light, title}
+    this.caseMarkers = new Map(); // no -> marker, for the cases shown on their own
+    this.selectedGrid = null;
+    this.selectedCase = null;
+    this.autoFit = true;
+    this.stats = { flushes: 0, lastFlushId: 0, lastValues: 0, valuesTotal: 0, lastUpserts: 0, lastRemovals: 0,
+                   unknownCodes: 0, reclusters: 0, restyleMs: 0 };
+    this._reclusterPending = false;
+    this._popupCase = null;
+    this._build();
+  }
+
+  GridMapPage.prototype._build = function () {
+    const cfg = this.cfg;
+    const map = this.map;
+    const theme = cfg.theme;
+    document.body.classList.add('theme-' + cfg.themeName);
+    map.attributionControl.setPrefix('Leaflet');
+    map.attributionControl.addAttribution(cfg.attribution);
+
+    cfg.units.eachLayer((layer) => {
+      const p = layer.feature.properties;
+      this.units.set(p.code, layer);
+      layer.setStyle(this._unitStyle(p.code));
+      layer.on('click', () => this._send('gridClicked', p.code));
+      layer.bindTooltip(() => this._gridTooltip(p), { sticky: true, className: 'grid-tooltip', direction: 'top' });
+    });
+    // base grids, streets and the outline are on their own canvas (pane gridLines, made by the builder)
+    cfg.baseGrids.setStyle({ color: theme.base, weight: 1.2, opacity: 0.9, fill: false });
+    cfg.streets.setStyle({ color: theme.street, weight: 2.4, opacity: 0.95, fill: false });
+    cfg.streets.eachLayer((layer) => this.streetLayers.set(layer.feature.properties.code, layer));
+    cfg.outline.setStyle({ color: theme.outline, weight: 3, opacity: 1, fill: false });
+
+    // the selected grid: a blue outline drawn above every line
+    map.createPane('gridSelection').style.zIndex = 430;
+    map.getPane('gridSelection').style.pointerEvents = 'none';
+    this.selection = L.layerGroup().addTo(map);
+
+    map.createPane('gridLabels').style.zIndex = 450;
+    map.getPane('gridLabels').style.pointerEvents = 'none';
+    this.labels = L.layerGroup();
+    for (const s of cfg.streetLabels) {
+      const node = el('span', 'street-label-text', s.name);
+      const icon = L.divIcon({ className: 'street-label', html: node, iconSize: null });
+      L.marker([s.lat, s.lon], { icon: icon, pane: 'gridLabels', interactive: false, keyboard: false })
+        .addTo(this.labels);
+    }
+    this.labels.addTo(map);
+
+    this.caseLayer = L.layerGroup().addTo(map);
+    this.legend = this._makeLegend().addTo(map);
+    this._rebuildLegend();
+
+    map.on('zoomend moveend', () => this._scheduleRecluster());
+    map.on('dragstart zoomstart', (e) => { if (!this._fitting) this.autoFit = false; });
+    map.on('resize', () => { if (this.autoFit) this.fitDistrict(); });
+    this._restyleAll();
+    this.fitDistrict();
+  };
+
+  // ------------------------------------------------------------------ colours and styles
+  GridMapPage.prototype.classOf = function (v) {
+    if (!(v > 0)) return 0;
+    const edges = this.metric.edges;
+    let k = 0;
+    while (k < edges.length && v >= edges[k]) k++;
+    return k + 1;
+  };
+
+  GridMapPage.prototype.colorOf = function (v) {
+    return this.metric.colors[this.classOf(v)];
+  };
+
+  GridMapPage.prototype._unitStyle = function (code) {
+    return {
+      color: this.cfg.theme.unit,
+      weight: 0.6,
+      opacity: 1,
+      fill: true,
+      fillColor: this.colorOf(this.values.get(code) || 0),
+      fillOpacity: 0.92,
+    };
+  };
+
+  GridMapPage.prototype._restyleAll = function () {
+    const t0 = performance.now();
+    this.classCounts = this.metric.colors.map(() => 0);
+    for (const [code, layer] of this.units) {
+      this.classCounts[this.classOf(this.values.get(code) || 0)] += 1;
+      layer.setStyle(this._unitStyle(code));
+    }
+    this._updateLegendCounts();
+    this.stats.restyleMs = performance.now() - t0;
+  };
+
+  // ------------------------------------------------------------------ Python -> page
+  /** A new metric: its classes, colours, legend and every grid's value (absent = 0). */
+  GridMapPage.prototype.setMetric = function (m) {
+    this.metric = { name: m.name, title: m.title, edges: m.edges, colors: m.colors, labels: m.labels };
+    this.values = new Map(Object.entries(m.values));
+    this._rebuildLegend();
+    this._restyleAll();
+    this.stats.lastValues = this.values.size;
+    return this.values.size;
+  };
+
+  /** One flush: changed values and case upserts/removals; reports flushApplied(id) once drawn. */
+  GridMapPage.prototype.apply = function (batch) {
+    const t0 = performance.now();
+    let n = 0;
+    if (batch.values) {
+      for (const code in batch.values) {
+        const layer = this.units.get(code);
+        if (!layer) { this.stats.unknownCodes++; continue; }
+        const v = batch.values[code];
+        const before = this.classOf(this.values.get(code) || 0);
+        const after = this.classOf(v);
+        if (v > 0) this.values.set(code, v); else this.values.delete(code);
+        this.classCounts[before] -= 1;
+        this.classCounts[after] += 1;
+        layer.setStyle({ fillColor: this.metric.colors[after] });
+        n++;
+      }
+      if (n) this._updateLegendCounts();
+    }
+    const upserts = batch.upserts || [];
+    const removals = batch.removals || [];
+    for (const c of upserts) this._putCase(c);
+    for (const no of removals) this.cases.delete(no);
+    if (upserts.length || removals.length) {
+      this._scheduleRecluster();
+      if (this._popupCase !== null) this._refreshPopup();
+    }
+    const s = this.stats;
+    s.flushes++;
+    s.lastFlushId = batch.id;
+    s.lastValues = n;
+    s.valuesTotal += n;
+    s.lastUpserts = upserts.length;
+    s.lastRemovals = removals.length;
+    s.restyleMs = performance.now() - t0;
+    // The canvas repaints in Leaflet's animation frame, queued by setStyle before this one.
+    const id = batch.id;
+    requestAnimationFrame(() => this._send('flushApplied', id));
+    return n;
+  };
+
+  GridMapPage.prototype.setCases = function (list) {
+    this.cases = new Map();
+    for (const c of list) this._putCase(c);
+    this._scheduleRecluster();
+    if (this._popupCase !== null) this._refreshPopup();
+    return this.cases.size;
+  };
+
+  GridMapPage.prototype._putCase = function (c) {
+    // compact form from Python: [no, lon, lat, light, title]
+    this.cases.set(String(c[0]), { no: String(c[0]), lon: +c[1], lat: +c[2], light: c[3] | 0, title: String(c[4]) });
+  };
+
+  GridMapPage.prototype.selectGrid = function (code) {
+    const layer = code !== null ? this.units.get(code) : undefined;
+    this.selectedGrid = layer ? code : null;
+    this.selection.clearLayers();
+    if (layer) {
+      L.polygon(layer.getLatLngs(), {
+        pane: 'gridSelection', interactive: false, fill: false,
+        color: this.cfg.theme.selection, weight: 4, opacity: 1,
+      }).addTo(this.selection);
+    }
+    return code === null || layer !== undefined;
+  };
+
+  GridMapPage.prototype.selectCase = function (no, reveal) {
+    this.selectedCase = no;
+    const c = no !== null ? this.cases.get(no) : undefined;
+    if (c && reveal) {
+      this.autoFit = false;
+      this._fly(() => this.map.setView([c.lat, c.lon], Math.max(this.map.getZoom(), this.cfg.individualZoom),
+                                       { animate: false }));
+    }
+    this._scheduleRecluster();
+    return c !== undefined;
+  };
+
+  GridMapPage.prototype.fitStreet = function (code) {
+    const layer = this.streetLayers.get(code);
+    if (!layer) return false;
+    this._fly(() => this.map.fitBounds(layer.getBounds(), { padding: [24, 24], animate: false }));
+    this.autoFit = false;
+    return true;
+  };
+
+  GridMapPage.prototype.fitDistrict = function () {
+    this._fly(() => this.map.fitBounds(this.cfg.outline.getBounds(), { padding: [16, 16], animate: false }));
+    this.autoFit = true;
+    return true;
+  };
+
+  /** Move the view (not animated). Leaflet ignores setView/fitBounds while a zoom animation runs
+   * (a wheel zoom, say), so then the move waits for that animation's zoomend. */
+  GridMapPage.prototype._fly = function (move) {
+    const run = () => {
+      this._fitting = true;
+      try { move(); } finally { this._fitting = false; }
+    };
+    if (this.map._animatingZoom) this.map.once('zoomend', run); else run();
+  };
+
+  GridMapPage.prototype.setLayerVisible = function (name, on) {
+    const groups = { base_grids: [this.cfg.baseGrids], streets: [this.cfg.streets, this.labels] }[name];
+    if (!groups) return false;
+    for (const g of groups) {
+      if (on && !this.map.hasLayer(g)) g.addTo(this.map);
+      if (!on && this.map.hasLayer(g)) this.map.removeLayer(g);
+    }
+    // keep the drawing order on the lines' canvas: base grids, streets, the outline on top
+    for (const g of [this.cfg.baseGrids, this.cfg.streets, this.cfg.outline]) {
+      if (this.map.hasLayer(g)) g.bringToFront();
+    }
+    return true;
+  };
+
+  // ------------------------------------------------------------------ reading back (tests, diagnostics)
+  GridMapPage.prototype.fillOf = function (code) {
+    const layer = this.units.get(code);
+    return layer ? layer.options.fillColor : null;
+  };
+
+  /** The selection outline as drawn: which grid's shape, in what colour. */
+  GridMapPage.prototype.selectionDrawn = function () {
+    const drawn = this.selection.getLayers();
+    if (!drawn.length) return null;
+    const outline = drawn[0];
+    const sameShape = (code) => {
+      const layer = this.units.get(code);
+      return !!layer && JSON.stringify(layer.getLatLngs()) === JSON.stringify(outline.getLatLngs());
+    };
+    return { grid: this.selectedGrid, sameShape: sameShape(this.selectedGrid), color: outline.options.color,
+             pane: outline.options.pane, onMap: this.map.hasLayer(outline) };
+  };
+
+  GridMapPage.prototype.summary = function () {
+    const visible = (g) => this.map.hasLayer(g);
+    return {
+      units: this.units.size,
+      unitLayersOnMap: this.cfg.units.getLayers().filter((l) => this.map.hasLayer(l)).length,
+      baseGrids: this.cfg.baseGrids.getLayers().length,
+      streets: this.streetLayers.size,
+      streetLabels: this.labels.getLayers().length,
+      layers: { base_grids: visible(this.cfg.baseGrids), streets: visible(this.cfg.streets) },
+      metric: this.metric.name,
+      legendTitle: this.legendTitle.textContent,
+      legendRows: this.legendRows.map((r) => [r.label.textContent, r.count.textContent]),
+      cases: this.cases.size,
+      caseMarkers: this.caseMarkers.size,
+      clusters: this.caseLayer.getLayers().length - this.caseMarkers.size,
+      selectedGrid: this.selectedGrid,
+      selectedCase: this.selectedCase,
+      zoom: this.map.getZoom(),
+      renderer: this.map.options.preferCanvas ? 'canvas' : 'svg',
+      stats: this.stats,
+    };
+  };
+
+  // ------------------------------------------------------------------ cases: markers and clusters
+  GridMapPage.prototype._scheduleRecluster = function () {
+    if (this._reclusterPending) return;
+    this._reclusterPending = true;
+    requestAnimationFrame(() => { this._reclusterPending = false; this.recluster(); });
+  };
+
+  /** Grid clustering in screen space: one marker per cell of cfg.clusterCell pixels, in view only. */
+  GridMapPage.prototype.recluster = function () {
+    const map = this.map;
+    const zoom = map.getZoom();
+    const cell = this.cfg.clusterCell;
+    const single = zoom >= this.cfg.individualZoom;
+    const view = map.getPixelBounds().pad(0.25);
+    const buckets = new Map();
+    for (const c of this.cases.values()) {
+      const p = map.project([c.lat, c.lon], zoom);
+      if (!view.contains(p)) continue;
+      const key = single ? c.no : Math.floor(p.x / cell) + ':' + Math.floor(p.y / cell);
+      const b = buckets.get(key);
+      if (b) b.push(c); else buckets.set(key, [c]);
+    }
+    this.caseLayer.clearLayers();
+    this.caseMarkers = new Map();
+    for (const members of buckets.values()) {
+      if (members.length === 1) {
+        const marker = this._caseMarker(members[0]);
+        this.caseMarkers.set(members[0].no, marker);
+        marker.addTo(this.caseLayer);
+      } else {
+        this._clusterMarker(members).addTo(this.caseLayer);
+      }
+    }
+    this.stats.reclusters++;
+  };
+
+  GridMapPage.prototype._caseMarker = function (c) {
+    const selected = c.no === this.selectedCase;
+    const node = el('span', 'case-shape');
+    const icon = L.divIcon({
+      className: 'case-marker light-' + LIGHT_CLASS[c.light] + (selected ? ' selected' : ''),
+      html: node,
+      iconSize: [22, 22],
+    });
+    const marker = L.marker([c.lat, c.lon], { icon: icon, keyboard: false, riseOnHover: true,
+                                              zIndexOffset: selected ? 1000 : c.light * 100 });
+    marker.bindTooltip(() => this._caseTooltip(c.no), { direction: 'top', offset: [0, -10], className: 'case-tooltip' });
+    marker.on('click', () => {
+      this.openCase(c.no);
+      this._send('caseClicked', c.no);
+    });
+    return marker;
+  };
+
+  GridMapPage.prototype._clusterMarker = function (members) {
+    let lat = 0, lon = 0, worst = 0, selected = false;
+    const byLight = [0, 0, 0, 0];
+    for (const c of members) {
+      lat += c.lat; lon += c.lon;
+      worst = Math.max(worst, c.light);
+      byLight[c.light]++;
+      if (c.no === this.selectedCase) selected = true;
+    }
+    const n = members.length;
+    const node = el('span', 'cluster-body');
+    node.appendChild(el('span', 'cluster-count', n.toLocaleString('en-US')));
+    if (worst > 0) node.appendChild(el('span', 'cluster-badge light-' + LIGHT_CLASS[worst]));
+    const size = n < 10 ? 30 : n < 100 ? 36 : n < 1000 ? 44 : 52;
+    const icon = L.divIcon({
+      className: 'case-cluster worst-' + LIGHT_CLASS[worst] + (selected ? ' selected' : ''),
+      html: node,
+      iconSize: [size, size],
+    });
+    const marker = L.marker([lat / n, lon / n], { icon: icon, keyboard: false, zIndexOffset: selected ? 1000 : worst * 100 });
+    marker.bindTooltip(() => {
+      const box = el('div', 'cluster-tip');
+      box.appendChild(el('div', null, n.toLocaleString('en-US') + ' 件案件'));
+      for (const k of [3, 2, 1]) {
+        if (byLight[k]) box.appendChild(el('div', null, LIGHT_WORD[k] + '灯 ' + byLight[k].toLocaleString('en-US')));
+      }
+      return box;
+    }, { direction: 'top', className: 'case-tooltip' });
+    marker.on('click', () => {
+      const bounds = L.latLngBounds(members.map((c) => [c.lat, c.lon]));
+      this._fly(() => this.map.fitBounds(bounds.pad(0.2), { maxZoom: this.cfg.individualZoom, animate: false }));
+      this.autoFit = false;
+    });
+    return marker;
+  };
+
+  GridMapPage.prototype._caseContent = function (no, withTitle) {
+    const c = this.cases.get(no);
+    const box = el('div', 'case-popup');
+    if (!c) {
+      box.appendChild(el('div', 'case-no', no));
+      box.appendChild(el('div', 'case-gone', '案件已不在地图上'));
+      return box;
+    }
+    const head = el('div', 'case-head');
+    head.appendChild(el('span', 'case-light light-' + LIGHT_CLASS[c.light], LIGHT_WORD[c.light] + '灯'));
+    head.appendChild(el('span', 'case-no', c.no));
+    box.appendChild(head);
+    if (withTitle) box.appendChild(el('div', 'case-title', c.title));
+    return box;
+  };
+
+  GridMapPage.prototype._caseTooltip = function (no) {
+    return this._caseContent(no, true);
+  };
+
+  /** Open the case's popup (what a click on its marker does). */
+  GridMapPage.prototype.openCase = function (no) {
+    const c = this.cases.get(no);
+    if (!c) return false;
+    this._popupCase = no;
+    if (!this.popup) {
+      this.popup = L.popup({ maxWidth: 420, className: 'case-popup-wrap', offset: [0, -8] });
+      this.map.on('popupclose', (e) => { if (e.popup === this.popup) this._popupCase = null; });
+    }
+    this.popup.setLatLng([c.lat, c.lon]).setContent(this._caseContent(no, true));
+    if (!this.map.hasLayer(this.popup)) this.popup.openOn(this.map);
+    return true;
+  };
+
+  GridMapPage.prototype._refreshPopup = function () {
+    const c = this.cases.get(this._popupCase);
+    if (c) this.popup.setLatLng([c.lat, c.lon]);
+    this.popup.setContent(this._caseContent(this._popupCase, true));
+  };
+
+  GridMapPage.prototype.popupText = function () {
+    const node = this.popup && this.map.hasLayer(this.popup) ? this.popup.getElement() : null;
+    if (!node) return null;
+    const content = node.querySelector('.leaflet-popup-content');
+    return { text: content.textContent, elements: Array.from(content.querySelectorAll('*')).map((n) => n.tagName) };
+  };
+
+  // ------------------------------------------------------------------ grid tooltip and legend
+  GridMapPage.prototype._gridTooltip = function (p) {
+    const box = el('div', 'grid-tip');
+    const v = this.values.get(p.code) || 0;
+    box.appendChild(el('div', 'grid-tip-code', p.code));
+    box.appendChild(el('div', null, (this.cfg.streetNames[p.street_code] || p.street_code) + ' · ' + p.base_grid_id));
+    if (this.metric.title) box.appendChild(el('div', 'grid-tip-value', this.metric.title + ': ' + formatNumber(v)));
+    return box;
+  };
+
+  GridMapPage.prototype._makeLegend = function () {
+    const control = L.control({ position: 'topright' });
+    control.onAdd = () => {
+      const box = el('div', 'map-legend');
+      L.DomEvent.disableClickPropagation(box);
+      this.legendTitle = el('div', 'legend-title', '');
+      box.appendChild(this.legendTitle);
+      this.legendTable = el('div', 'legend-rows');
+      box.appendChild(this.legendTable);
+      const key = el('div', 'legend-cases');
+      for (const k of [3, 2, 1]) {
+        const row = el('div', 'legend-case');
+        const sym = el('span', 'case-marker legend-sym light-' + LIGHT_CLASS[k]);
+        sym.appendChild(el('span', 'case-shape'));
+        row.appendChild(sym);
+        row.appendChild(el('span', null, LIGHT_WORD[k] + '灯案件'));
+        key.appendChild(row);
+      }
+      const row = el('div', 'legend-case');
+      const sym = el('span', 'case-cluster legend-sym worst-none');
+      sym.appendChild(el('span', 'cluster-body', 'n'));
+      row.appendChild(sym);
+      row.appendChild(el('span', null, '聚合（件数）'));
+      key.appendChild(row);
+      box.appendChild(key);
+      this.legendRows = [];
+      return box;
+    };
+    return control;
+  };
+
+  GridMapPage.prototype._rebuildLegend = function () {
+    this.legendTitle.textContent = this.metric.title;
+    this.legendTable.replaceChildren();
+    this.legendRows = [];
+    for (let k = this.metric.colors.length - 1; k >= 0; k--) {
+      const row = el('div', 'legend-row');
+      const swatch = el('span', 'legend-swatch');
+      swatch.style.background = this.metric.colors[k];
+      const label = el('span', 'legend-label', this.metric.labels[k]);
+      const count = el('span', 'legend-count', '');
+      row.append(swatch, label, count);
+      this.legendTable.appendChild(row);
+      this.legendRows.push({ label: label, count: count, k: k });
+    }
+  };
+
+  GridMapPage.prototype._updateLegendCounts = function () {
+    for (const r of this.legendRows) r.count.textContent = (this.classCounts[r.k] || 0).toLocaleString('en-US') + ' 格';
+  };
+
+  function formatNumber(v) {
+    return Number.isInteger(v) ? v.toLocaleString('en-US') : v.toLocaleString('en-US', { maximumFractionDigits: 1 });
+  }
+
+  // ------------------------------------------------------------------ page -> Python
+  GridMapPage.prototype._send = function (name, arg) {
+    if (this.bridge) this.bridge[name](arg);
+  };
+
+  window.GridMapPage = GridMapPage;
+
+  /** Called by the page builder's init script once folium has made the map and layers. */
+  window.startGridMap = function (cfg) {
+    const page = new GridMapPage(cfg);
+    window.gridMap = page;
+    const connect = () => {
+      new QWebChannel(qt.webChannelTransport, (channel) => {
+        page.bridge = channel.objects.bridge;
+        page.bridge.ready(JSON.stringify({ units: page.units.size }));
+      });
+    };
+    if (typeof QWebChannel !== 'undefined' && typeof qt !== 'undefined') connect();
+    else window.gridMapChannelMissing = true; // opened outside Qt (a browser): the map still shows
+    return page;
+  };
+})();

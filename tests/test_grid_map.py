@@ -1,0 +1,323 @@
+"""The grid map: local-only page, choropleth restyles and diffs, clicks, selection, safe case text."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import folium
+import pytest
+from PySide6.QtCore import QPoint, Qt, QUrl
+from PySide6.QtTest import QTest
+from PySide6.QtWebEngineWidgets import QWebEngineView
+from pytestqt.qtbot import QtBot
+
+from console.core.case_state import Light
+from server_link.district import load_district
+from widgets.grid_map import RAMP, ZERO_COLOUR, Binning, CaseMarker, GridMap, LocalOnlyInterceptor, PageReadError
+from widgets.map_page import THEMES, PageOptions, build_page, tile_origins
+
+# Messages of headless Chromium/Qt about the missing GPU, not about the map.
+pytestmark = pytest.mark.qt_log_ignore(
+    "QRhiGles2", "Failed to create RHI", "createPlatformVulkanInstance", "QVulkanInstance", "GBM is not supported",
+    "GPUInfo not initialized",
+)  # fmt: skip
+
+LOAD_MS = 60_000  # the first page load on a slow two-core machine
+WAIT_MS = 10_000
+UNIT_GRIDS = 2322
+CODES = sorted(load_district().unit_grids)
+
+
+def read(qtbot: QtBot, m: GridMap, expression: str) -> Any:
+    """The JSON value of ``expression`` in the page (fails the test on a page error or time-out)."""
+    box: list[Any] = []
+    m.read_page(expression, box.append)
+    qtbot.waitUntil(lambda: bool(box), timeout=WAIT_MS)
+    assert not isinstance(box[0], PageReadError), box[0]
+    return box[0]
+
+
+def wait_page(qtbot: QtBot, m: GridMap, expression: str, expected: Any) -> None:
+    """Wait until ``expression`` evaluates to ``expected`` in the page."""
+    seen: list[Any] = []
+
+    def check() -> None:
+        value = read(qtbot, m, expression)
+        seen.append(value)
+        assert value == expected
+
+    try:
+        qtbot.waitUntil(check, timeout=WAIT_MS)
+    except AssertionError:
+        raise AssertionError(f"{expression}: expected {expected!r}, last saw {seen[-1:]!r}") from None
+
+
+@pytest.fixture
+def make_map(qtbot: QtBot) -> Iterator[Callable[..., GridMap]]:
+    """Build loaded, shown maps. When the test ends (before pytest-qt closes them) check that nothing
+    tried to leave the machine and the page logged no error; then wait until every map is deleted."""
+    destroyed: list[bool] = []
+    made = 0
+
+    def make(*, expect_blocked: bool = False, **kw: Any) -> GridMap:
+        nonlocal made
+
+        def check(m: GridMap) -> None:
+            if not expect_blocked:  # (a test that provokes blocked requests also gets console errors)
+                assert m.blocked_requests == (), f"the page tried to reach {m.blocked_requests}"
+                assert m.console_errors == (), m.console_errors
+
+        m = GridMap(**kw)
+        qtbot.addWidget(m, before_close_func=check)  # pytest-qt closes and deletes it
+        m.destroyed.connect(lambda: destroyed.append(True))
+        made += 1
+        m.resize(900, 800)
+        with qtbot.waitSignal(m.page_loaded, timeout=LOAD_MS):
+            m.show()
+        return m
+
+    yield make
+    qtbot.waitUntil(lambda: len(destroyed) == made, timeout=WAIT_MS)
+
+
+@pytest.fixture
+def grid_map(make_map: Callable[..., GridMap]) -> GridMap:
+    return make_map()
+
+
+# ---------------------------------------------------------------------- no Qt needed
+def test_page_html_has_only_local_assets() -> None:
+    html = build_page()
+    assert not re.search(r"(?:https?|ftp)://", html), re.findall(r"(?:https?|ftp)://[^\"' ]+", html)[:5]
+    sources = re.findall(r"<(?:script|link)[^>]+(?:src|href)=\"([^\"]+)\"", html)
+    assert sources and all(s.startswith(("file:///", "qrc:///")) for s in sources), sources
+    assert "preferCanvas" in html
+    # folium's own class-level lists were replaced on the instance, not edited in place
+    assert any(url.startswith("https://") for _, url in folium.Map.default_js)
+
+
+def test_binning_classes_labels_and_ramp() -> None:
+    b = Binning((3.0, 6.0, 10.0), integer=True)
+    values = (0, -1, float("nan"), 1, 2, 3, 5, 6, 9, 10, 500)
+    assert [b.class_of(v) for v in values] == [0, 0, 0, 1, 1, 2, 2, 3, 3, 4, 4]
+    assert b.labels == ("0", "1–2", "3–5", "6–9", "≥ 10")
+    assert b.colours[0] == ZERO_COLOUR["dark"] and b.colours[-1] == RAMP[-1] and len(set(b.colours)) == 5
+    assert Binning.from_values([0, 1, 2, 3]).labels == ("0", "1", "2", "≥ 3")
+    auto = Binning.from_values([float(v) for v in range(1, 101)])
+    assert len(auto.edges) == 4 and auto.colours[1:] == RAMP
+    assert Binning.from_values([0.5, 1.25, 2.0]).integer is False
+    with pytest.raises(ValueError):
+        Binning((5.0, 3.0), integer=True)
+
+
+def test_interceptor_allow_list_is_explicit() -> None:
+    tiles = LocalOnlyInterceptor(tile_origins(PageOptions(tile_url="http://{s}.tiles.intra:8080/{z}/{x}/{y}.png")))
+    plain = LocalOnlyInterceptor()
+    local = ("file:///work/x.js", "qrc:///qtwebchannel/qwebchannel.js", "data:image/png;base64,AAAA")
+    for url in local:
+        assert plain.allows(QUrl(url)) and tiles.allows(QUrl(url)), url
+    assert tiles.allows(QUrl("http://a.tiles.intra:8080/13/6744/3104.png"))
+    for url in (
+        "http://tiles.intra:8080/13/6744/3104.png",  # no subdomain: not in the template
+        "http://a.tiles.intra/13/6744/3104.png",  # other port
+        "https://a.tiles.intra:8080/1.png",  # other scheme
+        "https://cdn.jsdelivr.net/npm/leaflet@1.9.3/dist/leaflet.js",
+        "file://fileserver/share/x.js",  # a file URL with a host is not local
+        "ws://127.0.0.1:9000/",
+        "blob:file:///abc",
+    ):
+        assert not tiles.allows(QUrl(url)), url
+        assert not plain.allows(QUrl(url)), url
+
+
+# ---------------------------------------------------------------------- the page
+def test_page_loads_locally_and_renders_every_grid(qtbot: QtBot, grid_map: GridMap) -> None:
+    s = read(qtbot, grid_map, "gridMap.summary()")
+    assert s["units"] == UNIT_GRIDS
+    assert s["unitLayersOnMap"] == UNIT_GRIDS
+    assert (s["baseGrids"], s["streets"], s["streetLabels"]) == (592, 17, 17)
+    assert s["renderer"] == "canvas"
+    assert read(qtbot, grid_map, "document.querySelectorAll('canvas').length") >= 1
+    labels = read(qtbot, grid_map, "Array.from(document.querySelectorAll('.street-label-text'), e => e.textContent)")
+    assert "东华门街道" in labels
+    # every script and style came from a local file or Qt's resources
+    sources = read(qtbot, grid_map, "performance.getEntriesByType('resource').map(e => e.name).concat([location.href])")
+    assert sources and all(s.startswith(("file:///", "qrc:///")) for s in sources), sources
+
+    # and the canvas really drew the district: plenty of pixels differ from the background
+    def drawn() -> None:
+        img = grid_map.grab().toImage()
+        bg = img.pixelColor(2, img.height() // 2).rgb()
+        step = 10
+        pixels = [img.pixelColor(x, y).rgb() for x in range(0, img.width(), step) for y in range(0, img.height(), step)]
+        assert sum(p != bg for p in pixels) > len(pixels) // 5
+
+    qtbot.waitUntil(drawn, timeout=WAIT_MS)
+    assert grid_map.blocked_requests == ()
+
+
+def test_only_the_tile_server_is_reachable(qtbot: QtBot, make_map: Callable[..., GridMap]) -> None:
+    # A tile server on loopback (nothing listens on port 9): its requests are allowed, anything else
+    # the page tries is blocked by the interceptor and recorded. (Without a tile server Chromium
+    # already refuses remote URLs to a file:// page; the interceptor is the second line.)
+    m = make_map(expect_blocked=True, tile_url="http://127.0.0.1:9/{z}/{x}/{y}.png")
+    wait_page(qtbot, m, "document.querySelectorAll('img.leaflet-tile').length > 0", True)
+    with qtbot.waitSignal(m.request_blocked, timeout=WAIT_MS) as blocker:
+        m.read_page(
+            "(function () { const i = document.createElement('img');"
+            " i.src = 'https://tiles.example.com/1/2/3.png'; document.body.appendChild(i); return 1; })()",
+            lambda _: None,
+        )
+    assert blocker.args == ["https://tiles.example.com/1/2/3.png"]
+    assert m.blocked_requests == ("https://tiles.example.com/1/2/3.png",)
+
+
+def test_set_metric_restyles_every_grid_with_the_ramp(qtbot: QtBot, grid_map: GridMap) -> None:
+    values = {code: float(i % 12) for i, code in enumerate(CODES)}
+    grid_map.set_metric("open", values, "在办案件数", bins=[3, 6, 10])
+    probe = {CODES[0]: 0.0, CODES[1]: 1.0, CODES[4]: 4.0, CODES[7]: 7.0, CODES[11]: 11.0}
+    assert {v: grid_map.colour_for(v) for v in probe.values()} == {
+        0.0: ZERO_COLOUR["dark"], 1.0: RAMP[0], 4.0: RAMP[1], 7.0: RAMP[3], 11.0: RAMP[4]
+    }  # fmt: skip
+    codes = list(probe)
+    wait_page(qtbot, grid_map, f"{codes}.map(c => gridMap.fillOf(c))", [grid_map.colour_for(v) for v in probe.values()])
+    s = read(qtbot, grid_map, "gridMap.summary()")
+    assert s["legendTitle"] == "在办案件数"
+    assert [label for label, _ in s["legendRows"]] == ["≥ 10", "6–9", "3–5", "1–2", "0"]
+    counts = [int(n.split()[0].replace(",", "")) for _, n in s["legendRows"]]
+    assert sum(counts) == UNIT_GRIDS
+
+
+def test_update_values_sends_only_the_changed_grids_in_one_flush(qtbot: QtBot, grid_map: GridMap) -> None:
+    values = {code: 1.0 for code in CODES}
+    grid_map.set_metric("open", values, "在办案件数", bins=[3, 6, 10])
+    wait_page(qtbot, grid_map, f"gridMap.fillOf('{CODES[-1]}')", RAMP[0])
+    sent: list[tuple[int, tuple[str, ...]]] = []
+    grid_map.values_sent.connect(lambda fid, codes: sent.append((fid, codes)))
+    changed = {CODES[10]: 12.0, CODES[20]: 0.0, CODES[30]: 4.0}
+    # several calls in one turn of the event loop, with unchanged and unknown grids among them
+    grid_map.update_values({CODES[10]: 5.0})
+    grid_map.update_values({CODES[40]: 1.0, CODES[50]: 1.0})  # same as the page has: not sent
+    grid_map.update_values({"110101999999999": 3.0})  # not a grid of the district: dropped
+    grid_map.update_values(changed)
+    with qtbot.waitSignal(grid_map.values_applied, timeout=WAIT_MS) as applied:
+        pass
+    assert len(sent) == 1
+    flush_id, codes = sent[0]
+    assert applied.args == [flush_id]
+    assert sorted(codes) == sorted(changed)
+    assert grid_map.last_flush_size == 3
+    assert grid_map.unknown_codes == 1
+    stats = read(qtbot, grid_map, "gridMap.stats")
+    assert (stats["lastFlushId"], stats["lastValues"], stats["unknownCodes"]) == (flush_id, 3, 0)
+    fills = read(qtbot, grid_map, f"{list(changed)}.map(c => gridMap.fillOf(c))")
+    assert fills == [grid_map.colour_for(v) for v in changed.values()] == [RAMP[-1], ZERO_COLOUR["dark"], RAMP[1]]
+    # a second burst right after is held back and coalesced into the next flush
+    grid_map.update_values({CODES[60]: 7.0})
+    grid_map.update_values({CODES[61]: 8.0})
+    with qtbot.waitSignal(grid_map.values_applied, timeout=WAIT_MS):
+        pass
+    assert len(sent) == 2 and sorted(sent[1][1]) == sorted([CODES[60], CODES[61]])
+
+
+def test_clicking_a_grid_emits_its_code(qtbot: QtBot, grid_map: GridMap) -> None:
+    code = CODES[123]
+    with qtbot.waitSignal(grid_map.grid_clicked, timeout=WAIT_MS) as clicked:
+        grid_map.read_page(f"(gridMap.units.get('{code}').fire('click'), true)", lambda _: None)
+    assert clicked.args == [code]
+
+
+def test_a_real_mouse_click_reaches_the_grid_under_the_lines(qtbot: QtBot, grid_map: GridMap) -> None:
+    # the base-grid and street lines lie on a canvas above the grids: a click must go through them
+    code, x, y = read(
+        qtbot,
+        grid_map,
+        "(function () { const m = gridMap.map, c = m.getSize().divideBy(2); let best = null;"
+        " for (const [code, layer] of gridMap.units) { const p = m.latLngToContainerPoint(layer.getCenter());"
+        " const d = p.distanceTo(c); if (!best || d < best[0]) best = [d, code, Math.round(p.x), Math.round(p.y)]; }"
+        " return best.slice(1); })()",
+    )
+    view = grid_map.findChild(QWebEngineView)
+    assert view is not None
+    target = view.focusProxy()  # the widget Chromium draws into and takes input from
+    assert target is not None
+    with qtbot.waitSignal(grid_map.grid_clicked, timeout=WAIT_MS) as clicked:
+        QTest.mouseMove(target, QPoint(x, y))
+        QTest.mouseClick(target, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, QPoint(x, y))
+    assert clicked.args == [code]
+
+
+def test_selection_and_layers(qtbot: QtBot, grid_map: GridMap) -> None:
+    code = CODES[5]
+    grid_map.select_grid(code)
+    blue = THEMES["dark"]["selection"]
+    drawn = {"grid": code, "sameShape": True, "color": blue, "pane": "gridSelection", "onMap": True}
+    wait_page(qtbot, grid_map, "gridMap.selectionDrawn()", drawn)
+    grid_map.select_grid(None)
+    wait_page(qtbot, grid_map, "gridMap.selectionDrawn()", None)
+    grid_map.set_layer_visible("base_grids", False)
+    grid_map.set_layer_visible("streets", False)
+    wait_page(qtbot, grid_map, "gridMap.summary().layers", {"base_grids": False, "streets": False})
+    assert read(qtbot, grid_map, "document.querySelectorAll('.street-label-text').length") == 0
+    grid_map.set_layer_visible("streets", True)
+    wait_page(qtbot, grid_map, "gridMap.summary().layers", {"base_grids": False, "streets": True})
+    grid_map.fit_street("110101011")
+    wait_page(qtbot, grid_map, "gridMap.map.getZoom() > 14", True)
+    with pytest.raises(KeyError):
+        grid_map.select_grid("nope")
+
+
+def test_cases_cluster_update_and_click(qtbot: QtBot, grid_map: GridMap) -> None:
+    d = load_district()
+    cases = [
+        CaseMarker(f"C{i:04d}", g.lon, g.lat, Light(1 + i % 3), f"案件 {i}")
+        for i, g in enumerate(d.unit_grids[c] for c in CODES[:600:3])
+    ]
+    grid_map.set_cases(cases)
+    wait_page(qtbot, grid_map, "gridMap.cases.size", len(cases))
+    wait_page(qtbot, grid_map, "gridMap.caseLayer.getLayers().length > 0", True)  # drawn in the next frame
+    s = read(qtbot, grid_map, "gridMap.summary()")
+    assert s["clusters"] > 0 and s["caseMarkers"] + s["clusters"] < len(cases)  # clustered when zoomed out
+    grid_map.update_cases([CaseMarker("C9999", cases[0].lon, cases[0].lat, Light.RED, "新案件")], ["C0001", "C0002"])
+    wait_page(qtbot, grid_map, "[gridMap.cases.size, gridMap.cases.has('C9999'), gridMap.cases.has('C0001')]",
+              [len(cases) - 1, True, False])  # fmt: skip
+    target = cases[10]
+    grid_map.select_case(target.no, reveal=True)
+    wait_page(qtbot, grid_map, f"gridMap.caseMarkers.has('{target.no}')", True)  # zoomed in: its own marker
+    assert read(qtbot, grid_map, f"gridMap.caseMarkers.get('{target.no}').getElement().classList.contains('selected')")
+    with qtbot.waitSignal(grid_map.case_clicked, timeout=WAIT_MS) as clicked:
+        grid_map.read_page(f"(gridMap.caseMarkers.get('{target.no}').fire('click'), true)", lambda _: None)
+    assert clicked.args == [target.no]
+    popup = read(qtbot, grid_map, "gridMap.popupText()")
+    assert target.no in popup["text"] and target.title in popup["text"]
+
+
+def test_case_text_is_shown_literally(qtbot: QtBot, grid_map: GridMap) -> None:
+    payload = (
+        "<img src=x onerror=\"window.__pwned='img'\"><script>window.__pwned='script'</script>"
+        "<b>粗</b><svg onload=\"window.__pwned='svg'\"></svg>\"'&amp;"
+    )
+    no = "<i>X1</i>"
+    g = load_district().unit_grids[CODES[200]]
+    grid_map.set_cases([CaseMarker(no, g.lon, g.lat, Light.RED, payload)])
+    grid_map.select_case(no, reveal=True)
+    wait_page(qtbot, grid_map, f"gridMap.caseMarkers.has({no!r})", True)
+    with qtbot.waitSignal(grid_map.case_clicked, timeout=WAIT_MS) as clicked:
+        grid_map.read_page(f"(gridMap.caseMarkers.get({no!r}).fire('click'), true)", lambda _: None)
+    assert clicked.args == [no]
+    popup = read(qtbot, grid_map, "gridMap.popupText()")
+    assert popup["text"] == "红灯" + no + payload
+    assert set(popup["elements"]) <= {"DIV", "SPAN"}, popup["elements"]
+    tooltip = read(
+        qtbot,
+        grid_map,
+        f"(function () {{ const m = gridMap.caseMarkers.get({no!r}); m.openTooltip();"
+        " const e = m.getTooltip().getElement();"
+        " return [e.textContent, Array.from(e.querySelectorAll('*')).map(n => n.tagName)]; })()",
+    )
+    assert tooltip[0] == "红灯" + no + payload
+    assert set(tooltip[1]) <= {"DIV", "SPAN"}, tooltip[1]
+    assert read(qtbot, grid_map, "document.querySelectorAll('img[src=\"x\"], svg[onload], b, i').length") == 0
+    assert read(qtbot, grid_map, "typeof window.__pwned") == "undefined"

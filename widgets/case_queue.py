@@ -1,0 +1,464 @@
+"""The case queue panel: the situation's cases as a live table, with a filter bar and a breadcrumb.
+
+The table is a plain ``QTableView`` over ``CaseQueueModel`` (filtering and sorting happen in the
+model, in numpy). Live updates keep what the commander is looking at: the selected case stays
+selected wherever it moves, and the case at the top of the view stays at the top unless the view
+is scrolled to the very top (then new urgent cases flow in above).
+
+Other panels drive it through ``filter_to_grid``/``filter_to_street``/``filter_to_department``,
+``clear_filters`` and ``select_case``; it tells them about the selection with ``case_selected``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import replace
+
+from PySide6.QtCore import QEvent, QItemSelection, QItemSelectionModel, Qt, QTimer, Signal
+from PySide6.QtGui import QFont, QKeyEvent
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QStyledItemDelegate,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from console.core.case_state import Light
+from console.core.case_table import CaseFilter
+from console.core.situation import ChangeSet, Situation
+from server_link import records as r
+from widgets.case_queue_model import CASE_NO_ROLE, DEFAULT_COALESCE_MS, CaseQueueModel, Column, Theme
+
+SEARCH_DEBOUNCE_MS = 150
+_ANCHOR_ROWS = 60  # how many visible cases to remember, in case the top ones leave the filter
+_LARGE_SCALE = 1.6
+_SEPARATOR = " › "
+_MAX_NAMES = 3  # values listed per breadcrumb part before "等N个"
+# Initial column widths: each fits a typical value (the title column stretches into what is left).
+_SAMPLES: dict[Column, str] = {
+    Column.NO: "DC2026112300012 ◆疑难", Column.CHANNEL: "12345市民服务热线", Column.CATEGORY: "配电设施 电力线缆外露",
+    Column.STREET: "朝阳门", Column.GRID: "110101001001001", Column.STEP: "信息收集", Column.LOOP: "小循环",
+    Column.DEPT: "区城管执法局", Column.TIME_IN_STEP: "23时59分", Column.DEADLINE: "超 23时59分",
+    Column.LIGHT: "▲ 黄", Column.RETURNS: "退回",
+}  # fmt: skip
+WALL_COLUMNS = (Column.NO, Column.TITLE, Column.STREET, Column.DEPT, Column.STEP, Column.DEADLINE, Column.LIGHT)
+"""Columns legible from across the room (for ``set_visible_columns`` on a wall screen)."""
+
+
+class _QueueView(QTableView):
+    """A ``QTableView`` with uniform row heights that follow its font, and a way to lay out its
+    scroll bars at once (to re-anchor after a re-order)."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        font = QFont(self.font())
+        font.setFeature(QFont.Tag("tnum"), 1)  # tabular figures: countdowns do not jitter
+        self.setFont(font)
+
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.FontChange:
+            self.fit_to_font()
+
+    def fit_to_font(self) -> None:
+        """Row height and initial column widths from the font (the title column stretches)."""
+        metrics = self.fontMetrics()
+        self.verticalHeader().setDefaultSectionSize(metrics.height() + max(8, metrics.height() // 3))
+        if self.model() is None:
+            return
+        model = self.model()
+        pad = metrics.height()
+        for col, sample in _SAMPLES.items():
+            header = str(model.headerData(col, Qt.Orientation.Horizontal) or "")
+            self.setColumnWidth(col, max(metrics.horizontalAdvance(sample), metrics.horizontalAdvance(header)) + pad)
+
+    def settle_geometry(self) -> None:
+        self.updateGeometries()
+
+    def visible_rows(self) -> tuple[int, int] | None:
+        """The first and last rows at least partly in the viewport, or None when nothing shows."""
+        model = self.model()
+        rows = model.rowCount() if model is not None else 0
+        if not self.isVisible() or rows == 0:
+            return None
+        first = self.rowAt(0)
+        if first < 0:
+            return None
+        last = self.rowAt(self.viewport().height() - 1)
+        return first, rows - 1 if last < 0 else last
+
+
+class CaseQueue(QWidget):
+    """The live case queue: filter bar, breadcrumb of active filters, row count, and the table.
+
+    Signals:
+        case_selected(str): the selected case number changed ("" when no case is selected any
+            more, for example because the selected case left the filter). Not emitted when the
+            same case merely moves to another row.
+    """
+
+    case_selected = Signal(str)
+
+    def __init__(
+        self,
+        situation: Situation,
+        parent: QWidget | None = None,
+        *,
+        clock: Callable[[], float] | None = None,
+        coalesce_ms: int = DEFAULT_COALESCE_MS,
+        theme: Theme = "dark",
+    ) -> None:
+        super().__init__(parent)
+        self.setObjectName("caseQueue")
+        self.model = CaseQueueModel(situation, self, clock=clock, coalesce_ms=coalesce_ms, theme=theme)
+        self._selected_no = ""
+        self._anchor: list[str] = []  # visible case numbers from the top, before a re-order
+        self._large = False
+
+        self.search_box = QLineEdit(self)
+        self.search_box.setObjectName("caseSearch")
+        self.search_box.setPlaceholderText(self.tr("搜索案件编号或标题"))
+        self.search_box.setClearButtonEnabled(True)
+        self.hard_toggle = QPushButton(self.tr("仅疑难"), self)
+        self.overdue_toggle = QPushButton(self.tr("仅超期"), self)
+        for toggle in (self.hard_toggle, self.overdue_toggle):
+            toggle.setCheckable(True)
+        self.clear_button = QPushButton(self.tr("清除筛选"), self)
+        self.clear_button.setToolTip(self.tr("清除全部筛选（Esc）"))
+        self.count_label = QLabel(self)
+        self.count_label.setObjectName("caseCount")
+        self.breadcrumb = QLabel(self)
+        self.breadcrumb.setObjectName("breadcrumb")
+        for label in (self.count_label, self.breadcrumb):
+            label.setTextFormat(Qt.TextFormat.PlainText)
+        self.count_label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+
+        self.view = _QueueView(self)
+        self._setup_view()
+
+        bar = QHBoxLayout()
+        bar.setContentsMargins(0, 0, 0, 0)
+        bar.addWidget(self.search_box, 2)
+        bar.addWidget(self.hard_toggle)
+        bar.addWidget(self.overdue_toggle)
+        bar.addWidget(self.clear_button)
+        bar.addWidget(self.count_label, 1)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(6, 6, 6, 6)
+        layout.setSpacing(4)
+        layout.addLayout(bar)
+        layout.addWidget(self.breadcrumb)
+        layout.addWidget(self.view, 1)
+
+        self._search_timer = QTimer(self)
+        self._search_timer.setSingleShot(True)
+        self._search_timer.setInterval(SEARCH_DEBOUNCE_MS)
+        self._search_timer.timeout.connect(self._apply_search)
+        self.search_box.textChanged.connect(self._search_timer.start)
+        self.search_box.returnPressed.connect(self._apply_search)
+        self.hard_toggle.toggled.connect(self._on_hard_toggled)
+        self.overdue_toggle.toggled.connect(self._on_overdue_toggled)
+        self.clear_button.clicked.connect(self.clear_filters)
+
+        m = self.model
+        m.filter_changed.connect(self._on_filter_changed)
+        m.counts_changed.connect(self._on_counts_changed)
+        m.layoutAboutToBeChanged.connect(self._on_layout_about_to_change)
+        m.layoutChanged.connect(self._on_layout_changed)  # after the view's and the selection's own
+        m.modelReset.connect(self._sync_selection)
+        m.set_visible_rows(self.view.visible_rows)
+        self._on_filter_changed(m.filter)
+        self._on_counts_changed(m.rowCount(), m.total)
+
+    def _setup_view(self) -> None:
+        v = self.view
+        v.setObjectName("caseTable")
+        v.setItemDelegate(QStyledItemDelegate(v))  # plain text only; never a rich-text delegate
+        v.setModel(self.model)
+        v.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        v.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        v.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        v.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerItem)
+        v.setWordWrap(False)
+        v.setTextElideMode(Qt.TextElideMode.ElideRight)
+        v.setAlternatingRowColors(False)
+        v.setCornerButtonEnabled(False)
+        v.verticalHeader().hide()
+        # Uniform row heights: fixed sections, never measured per row (ResizeToContents is O(rows)).
+        v.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        header = v.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        header.setSectionResizeMode(Column.TITLE, QHeaderView.ResizeMode.Stretch)
+        header.setHighlightSections(False)
+        header.setSortIndicator(self.model.sort_column, self.model.sort_order)
+        v.setSortingEnabled(True)
+        v.fit_to_font()
+        v.selectionModel().selectionChanged.connect(self._on_selection_changed)
+        self.model.sort_changed.connect(self._on_sort_changed)
+
+    # ------------------------------------------------------------------ what other panels call
+    def on_changes(self, changes: ChangeSet, now: float) -> None:
+        """After each ``situation.apply``/``tick`` (the shell calls this)."""
+        self.model.on_changes(changes, now)
+
+    def focus_search(self) -> None:
+        """Put the cursor in the search box (the shell binds its search key to this)."""
+        self.search_box.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        self.search_box.selectAll()
+
+    def set_filter(self, f: CaseFilter) -> None:
+        self.model.set_filter(f)
+
+    @property
+    def filter(self) -> CaseFilter:
+        return self.model.filter
+
+    def filter_to_grid(self, code: str) -> None:
+        """One unit grid. Place filters that contain it (its street, community, base grid) stay, as
+        a drill-down path; those that do not are dropped, so the grid's cases always show."""
+        f = self.model.filter
+        grid = self.model.situation.district.unit_grids.get(code)
+        self.model.set_filter(
+            replace(
+                f,
+                unit_grids=frozenset({code}),
+                streets=frozenset(x for x in f.streets if code.startswith(x)),
+                communities=frozenset(x for x in f.communities if grid is not None and x == grid.community),
+                base_grids=frozenset(x for x in f.base_grids if grid is not None and x == grid.base_grid),
+            )
+        )
+
+    def filter_to_street(self, code: str) -> None:
+        """One street (place filters outside it are dropped)."""
+        f = self.model.filter
+        self.model.set_filter(
+            replace(
+                f,
+                streets=frozenset({code}),
+                unit_grids=frozenset(x for x in f.unit_grids if x.startswith(code)),
+                communities=frozenset(x for x in f.communities if x.startswith(code)),
+                base_grids=frozenset(x for x in f.base_grids if x.startswith(code)),
+            )
+        )
+
+    def filter_to_department(self, dept: str) -> None:
+        self.model.update_filter(depts=frozenset({dept}))
+
+    def clear_filters(self) -> None:
+        """Back to the whole queue (the sort order stays)."""
+        self._search_timer.stop()
+        self.model.set_filter(CaseFilter())
+
+    def select_case(self, no: str, *, reveal: bool = True) -> bool:
+        """Select case ``no`` and scroll to it. If the filters hide a held case and ``reveal`` is
+        set, the filters are cleared first. False if the case is not shown."""
+        if self.model.pending:
+            self.model.flush()
+        p = self.model.position_of(no)
+        if p is None and reveal and no in self.model.situation.cases and self.model.filter != CaseFilter():
+            self.clear_filters()
+            p = self.model.position_of(no)
+        if p is None:
+            return False
+        index = self.model.index(p, Column.NO)
+        flags = QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows
+        self.view.selectionModel().setCurrentIndex(index, flags)
+        self.view.scrollTo(index, QAbstractItemView.ScrollHint.EnsureVisible)
+        return True
+
+    @property
+    def selected_case(self) -> str:
+        """The selected case number ("" when none)."""
+        return self._selected_no
+
+    def set_large_type(self, large: bool) -> None:
+        """The wall's scale: bigger type and rows in the whole panel, legible from across the room.
+
+        A local style sheet, so it wins over the application's theme; ``largeType`` is also set as a
+        property for themes that want to restyle the panel on the wall.
+        """
+        if large == self._large:
+            return
+        self._large = large
+        self.setProperty("largeType", large)
+        if large:
+            px = round(_pixel_size(self) * _LARGE_SCALE)
+            self.setStyleSheet(f"* {{ font-size: {px}px; }}")
+        else:
+            self.setStyleSheet("")
+        self.view.fit_to_font()
+
+    @property
+    def large_type(self) -> bool:
+        return self._large
+
+    def set_visible_columns(self, columns: Iterable[Column]) -> None:
+        """Show only these columns (the others stay in the model; e.g. ``WALL_COLUMNS`` on the wall)."""
+        keep = set(columns)
+        for col in Column:
+            self.view.setColumnHidden(col, col not in keep)
+
+    def set_theme(self, theme: Theme) -> None:
+        self.model.set_theme(theme)
+
+    # ------------------------------------------------------------------ filter bar
+    def _apply_search(self) -> None:
+        self._search_timer.stop()
+        text = self.search_box.text().strip()
+        if text != self.model.filter.text:
+            self.model.update_filter(text=text)
+
+    def _on_hard_toggled(self, on: bool) -> None:
+        if on != self.model.filter.hard_only:
+            self.model.update_filter(hard_only=on)
+
+    def _on_overdue_toggled(self, on: bool) -> None:
+        if on != self.model.filter.overdue_only:
+            self.model.update_filter(overdue_only=on)
+
+    def _on_filter_changed(self, f: CaseFilter) -> None:
+        for toggle, on in ((self.hard_toggle, f.hard_only), (self.overdue_toggle, f.overdue_only)):
+            if toggle.isChecked() != on:
+                toggle.blockSignals(True)
+                toggle.setChecked(on)
+                toggle.blockSignals(False)
+        if self.search_box.text().strip() != f.text:
+            self._search_timer.stop()
+            self.search_box.blockSignals(True)
+            self.search_box.setText(f.text)
+            self.search_box.blockSignals(False)
+        self.breadcrumb.setText(self.breadcrumb_text(f))
+        self.clear_button.setEnabled(f != CaseFilter())
+
+    def breadcrumb_text(self, f: CaseFilter) -> str:
+        """The active filters in Chinese, e.g. "街道：东华门 › 部门：区城管委 › 超期"."""
+        d = self.model.situation.district
+        m = self.model
+
+        def names(values: Iterable[str], name: Callable[[str], str]) -> str:
+            shown = sorted(values)
+            text = "、".join(name(v) for v in shown[:_MAX_NAMES])
+            if len(shown) > _MAX_NAMES:
+                text += self.tr("等{}个").format(len(shown))
+            return text
+
+        def street(code: str) -> str:
+            s = d.streets.get(code)
+            return s.short_name if s else code
+
+        def community(code: str) -> str:
+            c = d.communities.get(code)
+            return c.name if c else code
+
+        def base_grid(code: str) -> str:
+            b = d.base_grids.get(code)
+            return b.name if b else code
+
+        def dept(code: str) -> str:
+            x = d.departments.get(code)
+            return x.name if x else code
+
+        def channel(code: str) -> str:
+            x = d.channels.get(code)
+            return x.name if x else code
+
+        def category(code: str) -> str:
+            x = d.categories.get(code)
+            return x.title if x else code
+
+        def major(code: str) -> str:
+            return d.majors.get(code, code)
+
+        parts: list[str] = []
+        for values, caption, name in (
+            (f.streets, self.tr("街道"), street), (f.communities, self.tr("社区"), community),
+            (f.base_grids, self.tr("基础网格"), base_grid), (f.unit_grids, self.tr("单元网格"), str),
+            (f.depts, self.tr("部门"), dept), (f.channels, self.tr("渠道"), channel),
+            (f.majors, self.tr("大类"), major), (f.categories, self.tr("类别"), category),
+        ):  # fmt: skip
+            if values:
+                parts.append(self.tr("{caption}：{names}").format(caption=caption, names=names(values, name)))
+        if f.steps:
+            steps = [m.step_name(s) for s in sorted(f.steps, key=list(r.Step).index)]
+            parts.append(self.tr("环节：{}").format("、".join(steps)))
+        if f.loops:
+            parts.append("、".join(m.loop_name(x) for x in sorted(f.loops, key=list(r.Loop).index)))
+        if f.lights:
+            lights = sorted(f.lights, reverse=True)
+            parts.append(self.tr("灯：{}").format("、".join(m.light_name(Light(x)) for x in lights)))
+        if f.hard_only:
+            parts.append(self.tr("疑难"))
+        if f.overdue_only:
+            parts.append(self.tr("超期"))
+        if f.buck_passing_only:
+            parts.append(self.tr("推诿"))
+        if not f.open_only:
+            parts.append(self.tr("含已结案"))
+        if f.text:
+            parts.append(self.tr("搜索：“{}”").format(f.text))
+        return _SEPARATOR.join(parts) if parts else self.tr("全部在办案件")
+
+    def _on_counts_changed(self, shown: int, total: int) -> None:
+        self.count_label.setText(self.tr("显示 {shown} / {total} 件").format(shown=f"{shown:,}", total=f"{total:,}"))
+
+    def _on_sort_changed(self, column: int, order: Qt.SortOrder) -> None:
+        header = self.view.horizontalHeader()
+        if header.sortIndicatorSection() != column or header.sortIndicatorOrder() != order:
+            header.setSortIndicator(column, order)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        """Esc clears the filters; with none active it goes on up (the window may use it)."""
+        if event.key() == Qt.Key.Key_Escape and (self.model.filter != CaseFilter() or self.search_box.text()):
+            self.search_box.clear()
+            self.clear_filters()
+            event.accept()
+            return
+        super().keyPressEvent(event)
+
+    # ------------------------------------------------------------------ live updates: keep the place
+    def _on_layout_about_to_change(self) -> None:
+        """Remember the cases at the top of the view (not when it is scrolled to the very top)."""
+        self._anchor = []
+        bar = self.view.verticalScrollBar()
+        if bar.value() <= bar.minimum():
+            return
+        top = self.view.rowAt(0)
+        if top < 0:
+            return
+        self._anchor = [no for p in range(top, top + _ANCHOR_ROWS) if (no := self.model.case_no(p)) is not None]
+
+    def _on_layout_changed(self) -> None:
+        if self._anchor:
+            anchor, self._anchor = self._anchor, []
+            for offset, no in enumerate(anchor):
+                p = self.model.position_of(no)
+                if p is not None:
+                    self.view.settle_geometry()  # the scroll bar's range for the new row count
+                    self.view.verticalScrollBar().setValue(max(0, p - offset))
+                    break
+        self._sync_selection()
+
+    def _on_selection_changed(self, selected: QItemSelection, deselected: QItemSelection) -> None:
+        self._sync_selection()
+
+    def _sync_selection(self) -> None:
+        """Announce the selected case if it is another one than last announced."""
+        indexes = self.view.selectionModel().selectedIndexes()
+        no = ""
+        if indexes:
+            value = self.model.data(indexes[0], CASE_NO_ROLE)
+            no = value if isinstance(value, str) else ""
+        if no != self._selected_no:
+            self._selected_no = no
+            self.case_selected.emit(no)
+
+
+def _pixel_size(widget: QWidget) -> float:
+    font = widget.font()
+    return font.pixelSize() if font.pixelSize() > 0 else font.pointSizeF() * widget.logicalDpiY() / 72.0
