@@ -190,12 +190,12 @@ def test_a_row_shows_names_countdowns_and_lights_in_chinese(make_queue: Callable
     grid = GRIDS["110101001"][0]
     assert row_text(m, "DC0000000001") == [
         "DC0000000001", "案件1 井盖破损", "12345市民服务热线", "配电设施 电力线缆外露", "东华门", grid,
-        "任务派遣", "小循环", "区城管委", "2时05分", "剩 1时23分", "■ 绿", "0",
+        "任务派遣", "小循环", "区城管委", "2时05分", "剩 1时23分", "● 绿", "0",
     ]  # fmt: skip
     assert row_text(m, "DC0000000002")[0] == "DC0000000002 ◆疑难"
-    assert row_text(m, "DC0000000002")[6:] == ["任务处理", "大循环", "区城管委", "1时00分", "超 2时05分", "● 红", "1"]
+    assert row_text(m, "DC0000000002")[6:] == ["任务处理", "大循环", "区城管委", "1时00分", "超 2时05分", "■ 红", "1"]
     assert row_text(m, "DC0000000003")[10:12] == ["剩 0时10分", "▲ 黄"]
-    assert row_text(m, "DC0000000004")[6:12] == ["案件建立", "小循环", "未派遣", "1天3时", "—", "■ 绿"]
+    assert row_text(m, "DC0000000004")[6:12] == ["案件建立", "小循环", "未派遣", "1天3时", "—", "● 绿"]
 
     def fg(no: str, col: Column) -> str | None:
         brush = m.data(m.index(m.position_of(no) or 0, col), Qt.ItemDataRole.ForegroundRole)
@@ -310,7 +310,7 @@ def test_breadcrumb_names_the_active_filters_in_chinese(make_queue: Callable[...
                             lights=frozenset({Light.RED, Light.YELLOW}), channels=frozenset(CHANNELS)))  # fmt: skip
     assert q.breadcrumb.text() == (
         "渠道：12345市民服务热线、网格监督员巡查上报（城管通）、微信公众号"
-        " › 环节：任务派遣、任务处理 › 大循环 › 灯：● 红、▲ 黄"
+        " › 环节：任务派遣、任务处理 › 大循环 › 灯：■ 红、▲ 黄"
     )
 
 
@@ -508,7 +508,7 @@ def test_time_columns_tick_for_visible_rows_only(make_queue: Callable[..., CaseQ
     first, last = blocker.args[0].row(), blocker.args[1].row()
     visible = q.view.visible_rows()
     assert visible is not None and (first, last) == visible and last < m.rowCount() - 1
-    assert row_text(m, "DC0000000001")[Column.TIME_IN_STEP : Column.RETURNS] == ["3时00分", "超 0时59分", "● 红"]
+    assert row_text(m, "DC0000000001")[Column.TIME_IN_STEP : Column.RETURNS] == ["3时00分", "超 0时59分", "■ 红"]
 
 
 def test_the_top_visible_case_stays_put_unless_at_the_top(make_queue: Callable[..., CaseQueue], qtbot: QtBot) -> None:

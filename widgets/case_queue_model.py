@@ -184,9 +184,9 @@ class CaseQueueModel(QAbstractTableModel):
         )  # fmt: skip
         self._loop_names = {r.Loop.SMALL.value: self.tr("小循环"), r.Loop.BIG.value: self.tr("大循环")}
         self._light_names = {
-            Light.RED: self.tr("● 红"),
+            Light.RED: self.tr("■ 红"),  # the same shapes as on the map and in the detail
             Light.YELLOW: self.tr("▲ 黄"),
-            Light.GREEN: self.tr("■ 绿"),
+            Light.GREEN: self.tr("● 绿"),
             Light.NONE: "—",
         }
         self._hard_mark = self.tr("◆疑难")
