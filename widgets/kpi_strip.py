@@ -27,7 +27,9 @@ class KpiStrip(QWidget):
         self.figures: dict[str, QLabel] = {}
         self.details: dict[str, QLabel] = {}
         layout = QGridLayout(self)
+        layout.setContentsMargins(8, 4, 8, 4)
         layout.setHorizontalSpacing(24)
+        layout.setVerticalSpacing(0)
         tiles = (
             ("intake", "今日受理"), ("open", "在办"), ("overdue", "超期"), ("hard", "疑难"),
             ("response", "12345响应率"), ("resolution", "解决率"), ("satisfaction", "满意率"), ("closure", "结案率"),

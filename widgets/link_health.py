@@ -74,7 +74,10 @@ class LinkHealthBar(QWidget):
         self.style().unpolish(self)
         self.style().polish(self)
         rejects = s.rejects_total
+        progress = ""
+        if s.state in (LinkState.CONNECTING, LinkState.SYNCING, LinkState.STALE) and s.syncing_records:
+            progress = f"   正在接收快照：已收 {s.syncing_records:,} 条"  # long work shows how far it got
         self.detail_label.setText(
             f"最新数据 {format_age(age)}   {s.updates_per_s:,.0f} 条/秒   序号 {s.last_sequence:,}"
-            f"   重新同步 {s.resyncs}   丢失 {s.gaps}   拒收 {rejects:,}"
+            f"   重新同步 {s.resyncs}   丢失 {s.gaps}   拒收 {rejects:,}{progress}"
         )

@@ -246,7 +246,8 @@ def main(argv: list[str] | None = None) -> int:
         console.window.showFullScreen()
     else:
         console.window.show()
-    QTimer.singleShot(0, console.window.apply_default_sizes)  # docks take sizes once shown
+    for delay in (0, 500):  # docks take their sizes once the window is really shown
+        QTimer.singleShot(delay, console.window.apply_default_sizes)
     if args.screenshot:
         QTimer.singleShot(int(args.after * 1000), lambda: _screenshot(console.window, args.screenshot, app))
     app.aboutToQuit.connect(console.close)

@@ -89,7 +89,7 @@ class WallWindow(QMainWindow):
         right = [self.docks[n] for n in ("kpis", "queue", "detail") if n in self.docks]
         if right:
             self.resizeDocks(right[:1], [int(w * 0.42)], Qt.Orientation.Horizontal)
-            shares = {"kpis": 0.31, "queue": 0.41, "detail": 0.28}
+            shares = {"kpis": 0.36, "queue": 0.40, "detail": 0.24}
             self.resizeDocks(
                 right,
                 [int(h * 0.72 * shares[n]) for n in ("kpis", "queue", "detail") if n in self.docks],

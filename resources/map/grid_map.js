@@ -83,7 +83,7 @@
     this._rebuildLegend();
 
     map.on('zoomend moveend', () => this._scheduleRecluster());
-    map.on('dragstart zoomstart', (e) => { if (!this._fitting) this.autoFit = false; });
+    map.on('dragstart zoomstart', () => { if (!this._fitting) this.autoFit = false; });
     map.on('resize', () => { if (this.autoFit) this.fitDistrict(); });
     this._restyleAll();
     this.fitDistrict();

@@ -8,9 +8,9 @@ local ``file://`` URLs: Leaflet from the xstatic-leaflet package, our script and
 ``resources/map``, and ``qwebchannel.js`` from Qt's own resources. jQuery, Bootstrap and the
 awesome-markers plugin that folium normally pulls in are not needed and are dropped.
 
-The page is about 1.2 MB (mostly geometry), over what ``QWebEnginePage.setHtml`` accepts once
-percent-encoded into a ``data:`` URL (2 MB), so it is written once per process to a private temporary folder and loaded
-from there.
+The page is about 1.2 MB (mostly geometry); ``QWebEnginePage.setHtml`` percent-encodes its HTML
+into a ``data:`` URL limited to 2 MB, so the page is written once per process to a private
+temporary folder instead and loaded from there.
 """
 
 from __future__ import annotations
