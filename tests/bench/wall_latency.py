@@ -1,0 +1,109 @@
+"""Benchmark: the wall's GUI event-loop latency while the backend publishes 10,000 updates/s.
+
+Run: ``.venv/bin/python tests/bench/wall_latency.py [--rate N] [--seconds S]``
+
+The simulated backend runs in another process in load mode (``grid-backend-sim --rate N``); this
+process runs the whole console (``console.shell.app.build``: link, store, situation, every panel,
+the map page) offscreen, as the wall would. Once the link is LIVE, a precise 20 ms ``QTimer`` ticks
+on the GUI thread and each tick's lateness (actual gap minus 20 ms) is a sample of how long the
+event loop was busy. Reference in the same run: the same measurement with the console idle (link
+stopped), so the figure shows what the load added. Aim: p99 ≤ 50 ms at 10,000 updates/s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+if hasattr(os, "geteuid") and os.geteuid() == 0:
+    os.environ["QTWEBENGINE_CHROMIUM_FLAGS"] = f"{os.environ.get('QTWEBENGINE_CHROMIUM_FLAGS', '')} --no-sandbox"
+
+import PySide6.QtWebEngineWidgets  # noqa: F401  (before the QApplication)
+from PySide6.QtCore import QElapsedTimer, Qt, QTimer
+from PySide6.QtWidgets import QApplication
+
+from console.shell.app import build, parse_args
+from server_link.endpoints import Endpoints
+from server_link.link_state import LinkState
+
+
+def sample_latency(app: QApplication, seconds: float) -> list[float]:
+    """Lateness of a 20 ms precise timer on the GUI thread, in ms, for ``seconds``."""
+    late: list[float] = []
+    clock = QElapsedTimer()
+    clock.start()
+    last = [clock.nsecsElapsed()]
+    timer = QTimer()
+    timer.setTimerType(Qt.TimerType.PreciseTimer)
+    timer.setInterval(20)
+
+    def on_tick() -> None:
+        now = clock.nsecsElapsed()
+        late.append(max(0.0, (now - last[0]) / 1e6 - 20.0))
+        last[0] = now
+
+    timer.timeout.connect(on_tick)
+    timer.start()
+    QTimer.singleShot(int(seconds * 1000), app.quit)
+    app.exec()
+    timer.stop()
+    return late
+
+
+def pct(values: list[float], q: float) -> float:
+    return statistics.quantiles(values, n=100)[int(q) - 1] if len(values) > 2 else float("nan")
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--rate", type=float, default=10_000)
+    p.add_argument("--seconds", type=float, default=20.0)
+    args = p.parse_args()
+    app = QApplication(sys.argv[:1])
+    idle = sample_latency(app, 5.0)
+    endpoints = Endpoints.free_loopback()
+    backend = subprocess.Popen(
+        [sys.executable, "-m", "server_link.sim.cli", "--endpoint", str(endpoints), "--rate", f"{args.rate:g}",
+         "--history", "1"],
+        stdout=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        assert backend.stdout is not None and backend.stdout.readline().startswith("serving")
+        with tempfile.TemporaryDirectory() as tmp:
+            console = build(parse_args(["--endpoint", str(endpoints), "--db", f"{tmp}/wall.db"]))
+            console.window.resize(1920, 1080)
+            console.window.show()
+            deadline = time.monotonic() + 60
+            while console.window.health.state is not LinkState.LIVE and time.monotonic() < deadline:
+                sample_latency(app, 0.5)
+            held0, t0 = console.link.stats().updates_total, time.monotonic()
+            busy = sample_latency(app, args.seconds)
+            applied = (console.link.stats().updates_total - held0) / (time.monotonic() - t0)
+            stats = console.link.stats()
+            console.close()
+    finally:
+        backend.terminate()
+        backend.wait(10)
+    print(f"idle:   p50 {pct(idle, 50):6.1f} ms  p95 {pct(idle, 95):6.1f} ms  p99 {pct(idle, 99):6.1f} ms")
+    print(
+        f"loaded: p50 {pct(busy, 50):6.1f} ms  p95 {pct(busy, 95):6.1f} ms  p99 {pct(busy, 99):6.1f} ms "
+        f"max {max(busy):.0f} ms  ({len(busy)} ticks)"
+    )
+    print(
+        f"link delivered {applied:,.0f} updates/s to the GUI thread (asked {args.rate:,.0f}); "
+        f"gaps {stats.gaps} resyncs {stats.resyncs}"
+    )
+    print(
+        f"RESULT wall_latency p99_ms={pct(busy, 99):.0f} p95_ms={pct(busy, 95):.0f} idle_p99_ms={pct(idle, 99):.0f} "
+        f"delivered_per_s={applied:.0f}"
+    )
+
+
+if __name__ == "__main__":
+    main()
