@@ -1,4 +1,4 @@
-"""The console window: live demo data, and the last known state painted at once on restart."""
+"""The console window: live demo data, and the last known state painted first on restart."""
 
 from __future__ import annotations
 
@@ -33,7 +33,7 @@ def test_demo_window_shows_live_counts(qtbot: QtBot, tmp_path: Path) -> None:
         console.close()
 
 
-def test_a_restart_paints_the_last_known_state_at_once(qtbot: QtBot, tmp_path: Path) -> None:
+def test_a_restart_paints_the_last_known_state_first(qtbot: QtBot, tmp_path: Path) -> None:
     db = tmp_path / "console.db"
     t = bj(2026, 11, 27, 10, 0)
     case = make_case(1, [(t, S.COLLECTED, A.COLLECT, None), (t, S.DISPATCHED, A.DISPATCH, "d-hwzx")])
@@ -45,6 +45,9 @@ def test_a_restart_paints_the_last_known_state_at_once(qtbot: QtBot, tmp_path: P
     console = build(parse_args(["--endpoint", str(nobody), "--db", str(db)]))
     try:
         qtbot.addWidget(console.window)
+        with qtbot.waitSignal(console.ingest.progressed, timeout=5_000) as loaded:
+            pass  # built beside the empty picture, in slices, then taken over whole
+        assert loaded.args == ["last_known", 1, 1]
         assert console.situation.provenance is Provenance.LAST_KNOWN
         assert set(console.situation.cases) == {case.no}
         console.repainter.flush()

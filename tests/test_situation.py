@@ -332,6 +332,16 @@ def test_aggregates_equal_a_brute_force_recomputation(ops: list[tuple[str, objec
     for s in fresh:  # the time-dependent flags moved forward exactly
         mine = sit.cases[s.no]
         assert (mine.light, mine.overdue, mine.recent) == (s.light, s.overdue, s.recent)
+    table = sit.table  # its columns (written lazily, rows reused after deletes) hold the same cases
+    valid = np.flatnonzero(table.cols["valid"])
+    assert sorted(table.nos[i] or "" for i in valid) == sorted(held)
+    for s in fresh:
+        row = table.row_of(s.no)
+        assert row is not None
+        c = table.cols
+        assert (bool(c["open"][row]), bool(c["hard"][row]), int(c["returns"][row])) == (s.open, s.hard, s.returns)
+        assert table.vocab["dept"].names[c["dept"][row]] == s.dept if s.dept else c["dept"][row] == -1
+        assert np.isnan(c["deadline"][row]) if math.isnan(s.deadline) else c["deadline"][row] == s.deadline
 
 
 # ---------------------------------------------------------------------- the table and the indexes

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QCoreApplication, Qt
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -18,10 +18,15 @@ from PySide6.QtWidgets import (
 from console.core.case_state import CaseState, Light
 from console.core.situation import Situation
 from server_link import records as r
-from widgets.labels import ACTION_NAMES, LIGHT_TEXT, LOOP_NAMES, STEP_NAMES, clock, countdown
+from widgets.i18n import QT_TRANSLATE_NOOP
+from widgets.labels import action_name, clock, countdown, light_text, loop_name, step_name
 
 _ABNORMAL = {Light.RED: QColor("#e05252"), Light.YELLOW: QColor("#e0a030")}
-_TIMELINE_COLUMNS = ("时间", "环节", "动作", "部门", "经办", "说明")
+_TIMELINE_COLUMNS = (
+    QT_TRANSLATE_NOOP("CaseDetail", "时间"), QT_TRANSLATE_NOOP("CaseDetail", "环节"),
+    QT_TRANSLATE_NOOP("CaseDetail", "动作"), QT_TRANSLATE_NOOP("CaseDetail", "部门"),
+    QT_TRANSLATE_NOOP("CaseDetail", "经办"), QT_TRANSLATE_NOOP("CaseDetail", "说明"),
+)  # fmt: skip
 
 
 class CaseDetail(QWidget):
@@ -31,7 +36,7 @@ class CaseDetail(QWidget):
         super().__init__(parent)
         self.setObjectName("caseDetail")
         self.case_no: str | None = None
-        self.heading = _plain(QLabel("未选择案件"))
+        self.heading = _plain(QLabel(self.tr("未选择案件")))
         self.heading.setObjectName("detailHeading")
         self.heading.setWordWrap(True)
         self.report = _plain(QLabel())
@@ -39,13 +44,16 @@ class CaseDetail(QWidget):
         self.fields: dict[str, QLabel] = {}
         form = QFormLayout()
         for name, caption in (
-            ("where", "位置"), ("channel", "来源"), ("category", "类别"), ("step", "环节"), ("dept", "承办"),
-            ("deadline", "时限"), ("light", "灯"), ("returns", "退回/返工"), ("flags", "标记"),
+            ("where", self.tr("位置")), ("channel", self.tr("来源")), ("category", self.tr("类别")),
+            ("step", self.tr("环节")), ("dept", self.tr("承办")), ("deadline", self.tr("时限")),
+            ("light", self.tr("灯")), ("returns", self.tr("退回/返工")), ("flags", self.tr("标记")),
         ):  # fmt: skip
             self.fields[name] = _plain(QLabel("—"))
             form.addRow(_plain(QLabel(caption)), self.fields[name])
         self.timeline = QTableWidget(0, len(_TIMELINE_COLUMNS))
-        self.timeline.setHorizontalHeaderLabels(list(_TIMELINE_COLUMNS))
+        self.timeline.setHorizontalHeaderLabels(
+            [QCoreApplication.translate("CaseDetail", c) for c in _TIMELINE_COLUMNS]
+        )
         self.timeline.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.timeline.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
         self.timeline.verticalHeader().hide()
@@ -63,7 +71,7 @@ class CaseDetail(QWidget):
         state = sit.cases.get(no) if no else None
         record = sit.case_record(no) if no else None
         if state is None or record is None:
-            self.heading.setText("未选择案件" if no is None else f"{no}：已不在当前态势中")
+            self.heading.setText(self.tr("未选择案件") if no is None else self.tr("{0}：已不在当前态势中").format(no))
             self.report.clear()
             for label in self.fields.values():
                 label.setText("—")
@@ -82,26 +90,33 @@ class CaseDetail(QWidget):
         category = d.categories.get(s.category)
         dept = d.departments.get(s.dept or "")
         self.heading.setText(f"{c.no}　{c.title}")
-        self.report.setText(c.text or "（无描述）")
-        self.fields["where"].setText(f"{street.name if street else s.street} · 网格 {s.unit_grid} · {c.address}")
-        self.fields["channel"].setText(f"{channel.name if channel else s.channel} · 受理 {clock(s.received_at)}")
+        self.report.setText(c.text or self.tr("（无描述）"))
+        where = self.tr("{street} · 网格 {grid} · {address}")
+        self.fields["where"].setText(
+            where.format(street=street.name if street else s.street, grid=s.unit_grid, address=c.address)
+        )
+        received = self.tr("{channel} · 受理 {at}")
+        self.fields["channel"].setText(
+            received.format(channel=channel.name if channel else s.channel, at=clock(s.received_at))
+        )
         self.fields["category"].setText(f"{category.major_name} / {category.title}" if category else s.category)
-        self.fields["step"].setText(f"{STEP_NAMES[s.step]} · {LOOP_NAMES[s.loop]} · 自 {clock(s.step_at)}")
+        since = self.tr("{step} · {loop} · 自 {at}")
+        self.fields["step"].setText(since.format(step=step_name(s.step), loop=loop_name(s.loop), at=clock(s.step_at)))
         self.fields["dept"].setText(dept.name if dept else (s.dept or "—"))
-        self.fields["deadline"].setText(countdown(s.deadline, sit.now) if s.open else "已结案")
-        self.fields["light"].setText(LIGHT_TEXT[s.light])
+        self.fields["deadline"].setText(countdown(s.deadline, sit.now) if s.open else self.tr("已结案"))
+        self.fields["light"].setText(light_text(s.light))
         colour = _ABNORMAL.get(s.light)
         self.fields["light"].setStyleSheet(f"color: {colour.name()}; font-weight: bold;" if colour else "")
-        self.fields["returns"].setText(f"退回 {s.returns} 次 · 返工 {s.rework} 次 · 重复反映 {s.reports - 1} 次")
-        flags = [
-            text for on, text in ((s.hard, "疑难案件"), (s.buck_passing, "推诿"), (s.escalated, "已上报区级")) if on
-        ]
-        self.fields["flags"].setText("、".join(flags) or "—")
+        returns = self.tr("退回 {0} 次 · 返工 {1} 次 · 重复反映 {2} 次")
+        self.fields["returns"].setText(returns.format(s.returns, s.rework, s.reports - 1))
+        marks = ((s.hard, self.tr("疑难案件")), (s.buck_passing, self.tr("推诿")), (s.escalated, self.tr("已上报区级")))
+        flags = [text for on, text in marks if on]
+        self.fields["flags"].setText(self.tr("、", "list separator").join(flags) or "—")
         self.timeline.setRowCount(len(c.timeline))
         for row, e in enumerate(c.timeline):
             who = d.departments.get(e.dept or "")
             cells = (
-                clock(e.at), STEP_NAMES[e.step], ACTION_NAMES[e.action], who.name if who else (e.dept or ""),
+                clock(e.at), step_name(e.step), action_name(e.action), who.name if who else (e.dept or ""),
                 e.actor, e.note,
             )  # fmt: skip
             for col, text in enumerate(cells):

@@ -41,11 +41,10 @@ _LARGE_SCALE = 1.6
 _SEPARATOR = " › "
 _MAX_NAMES = 3  # values listed per breadcrumb part before "等N个"
 # Initial column widths: each fits a typical value (the title column stretches into what is left).
-_SAMPLES: dict[Column, str] = {
-    Column.NO: "DC2026112300012 ◆疑难", Column.CHANNEL: "12345市民服务热线", Column.CATEGORY: "配电设施 电力线缆外露",
-    Column.STREET: "朝阳门", Column.GRID: "110101001001001", Column.STEP: "信息收集", Column.LOOP: "小循环",
-    Column.DEPT: "区城管执法局", Column.TIME_IN_STEP: "23时59分", Column.DEADLINE: "超 23时59分",
-    Column.LIGHT: "▲ 黄", Column.RETURNS: "退回",
+# Data (names from the district) as it comes; UI words as the model shows them (see ``_samples``).
+_DATA_SAMPLES: dict[Column, str] = {
+    Column.CHANNEL: "12345市民服务热线", Column.CATEGORY: "配电设施 电力线缆外露", Column.STREET: "朝阳门",
+    Column.GRID: "110101001001001", Column.DEPT: "区城管执法局",
 }  # fmt: skip
 WALL_COLUMNS = (Column.NO, Column.TITLE, Column.STREET, Column.DEPT, Column.STEP, Column.DEADLINE, Column.LIGHT)
 """Columns legible from across the room (for ``set_visible_columns`` on a wall screen)."""
@@ -74,9 +73,11 @@ class _QueueView(QTableView):
             return
         model = self.model()
         pad = metrics.height()
-        for col, sample in _SAMPLES.items():
+        samples = _samples(model) if isinstance(model, CaseQueueModel) else {}
+        for col, texts in samples.items():
             header = str(model.headerData(col, Qt.Orientation.Horizontal) or "")
-            self.setColumnWidth(col, max(metrics.horizontalAdvance(sample), metrics.horizontalAdvance(header)) + pad)
+            width = max(metrics.horizontalAdvance(t) for t in (*texts, header))
+            self.setColumnWidth(col, width + pad)
 
     def settle_geometry(self) -> None:
         self.updateGeometries()
@@ -340,10 +341,11 @@ class CaseQueue(QWidget):
         """The active filters in Chinese, e.g. "街道：东华门 › 部门：区城管委 › 超期"."""
         d = self.model.situation.district
         m = self.model
+        sep = self.tr("、", "list separator")
 
         def names(values: Iterable[str], name: Callable[[str], str]) -> str:
             shown = sorted(values)
-            text = "、".join(name(v) for v in shown[:_MAX_NAMES])
+            text = sep.join(name(v) for v in shown[:_MAX_NAMES])
             if len(shown) > _MAX_NAMES:
                 text += self.tr("等{}个").format(len(shown))
             return text
@@ -386,12 +388,12 @@ class CaseQueue(QWidget):
                 parts.append(self.tr("{caption}：{names}").format(caption=caption, names=names(values, name)))
         if f.steps:
             steps = [m.step_name(s) for s in sorted(f.steps, key=list(r.Step).index)]
-            parts.append(self.tr("环节：{}").format("、".join(steps)))
+            parts.append(self.tr("环节：{}").format(sep.join(steps)))
         if f.loops:
-            parts.append("、".join(m.loop_name(x) for x in sorted(f.loops, key=list(r.Loop).index)))
+            parts.append(sep.join(m.loop_name(x) for x in sorted(f.loops, key=list(r.Loop).index)))
         if f.lights:
             lights = sorted(f.lights, reverse=True)
-            parts.append(self.tr("灯：{}").format("、".join(m.light_name(Light(x)) for x in lights)))
+            parts.append(self.tr("灯：{}").format(sep.join(m.light_name(Light(x)) for x in lights)))
         if f.hard_only:
             parts.append(self.tr("疑难"))
         if f.overdue_only:
@@ -457,6 +459,20 @@ class CaseQueue(QWidget):
         if no != self._selected_no:
             self._selected_no = no
             self.case_selected.emit(no)
+
+
+def _samples(model: CaseQueueModel) -> dict[Column, tuple[str, ...]]:
+    """Texts a column's initial width must fit: data samples, and the model's own words and formats."""
+    longest = model.duration_text(24 * 3600 - 60)  # 23时59分
+    out: dict[Column, tuple[str, ...]] = {col: (text,) for col, text in _DATA_SAMPLES.items()}
+    out[Column.NO] = (f"DC2026112300012 {model.hard_mark}",)
+    out[Column.STEP] = tuple(model.step_name(s) for s in r.Step)
+    out[Column.LOOP] = tuple(model.loop_name(x) for x in r.Loop)
+    out[Column.TIME_IN_STEP] = (longest,)
+    out[Column.DEADLINE] = (model.overdue_text(longest),)
+    out[Column.LIGHT] = (model.light_name(Light.YELLOW),)
+    out[Column.RETURNS] = ()  # a small count: the header is the widest
+    return out
 
 
 def _pixel_size(widget: QWidget) -> float:

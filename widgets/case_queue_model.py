@@ -605,6 +605,19 @@ class CaseQueueModel(QAbstractTableModel):
     def light_name(self, light: Light) -> str:
         return self._light_names[light]
 
+    @property
+    def hard_mark(self) -> str:
+        """The mark after a hard case's number (◆疑难)."""
+        return self._hard_mark
+
+    def duration_text(self, seconds: float) -> str:
+        """A time in step as the queue shows it (2时05分, 3天4时)."""
+        return self._duration(seconds)
+
+    def overdue_text(self, duration: str) -> str:
+        """A countdown past its deadline as the queue shows it (超 2时05分)."""
+        return self._over.format(duration)
+
 
 def _beijing(t: float) -> str:
     return datetime.fromtimestamp(t, BEIJING).strftime("%m-%d %H:%M")

@@ -13,17 +13,22 @@ from collections import deque
 import numpy as np
 import numpy.typing as npt
 import pyqtgraph as pg
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QCoreApplication, Qt, Signal
 from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 from console.core.aggregates import DepartmentFigures
 from console.core.rules import ScoreWeights
 from console.core.situation import Situation
+from widgets.i18n import QT_TRANSLATE_NOOP
 
-METRICS = (
-    ("open", "在办"), ("overdue", "超期"), ("on_time", "按期结案率"), ("returns", "退回"),
-    ("rework", "返工率"), ("satisfaction", "满意率"), ("composite", "综合评分"),
+METRICS = (  # (name, column caption: translated where it is shown)
+    ("open", QT_TRANSLATE_NOOP("DepartmentHeat", "在办")), ("overdue", QT_TRANSLATE_NOOP("DepartmentHeat", "超期")),
+    ("on_time", QT_TRANSLATE_NOOP("DepartmentHeat", "按期结案率")),
+    ("returns", QT_TRANSLATE_NOOP("DepartmentHeat", "退回")),
+    ("rework", QT_TRANSLATE_NOOP("DepartmentHeat", "返工率")),
+    ("satisfaction", QT_TRANSLATE_NOOP("DepartmentHeat", "满意率")),
+    ("composite", QT_TRANSLATE_NOOP("DepartmentHeat", "综合评分")),
 )  # fmt: skip
 RAMP = ("#3a3d42", "#5a4a44", "#8a4a3c", "#b8442f", "#e03b2a")  # calm grey → red, as on the map
 VISIBLE_ROWS = 18
@@ -75,7 +80,8 @@ class DepartmentHeat(QWidget):
         self.plot.addItem(self.image)
         self.curve = pg.PlotDataItem(pen=pg.mkPen("#a8abb0", width=1))
         self.spark.addItem(self.curve)
-        self.plot.getAxis("top").setTicks([[(i + 0.5, name) for i, (_, name) in enumerate(METRICS)]])
+        captions = [QCoreApplication.translate("DepartmentHeat", caption) for _, caption in METRICS]
+        self.plot.getAxis("top").setTicks([[(i + 0.5, caption) for i, caption in enumerate(captions)]])
         self.image.mouseClickEvent = self._on_image_clicked
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)

@@ -10,7 +10,7 @@ from PySide6.QtWidgets import QGridLayout, QLabel, QWidget
 from console.core.situation import Situation
 from server_link import records as r
 from server_link.workcal import BEIJING
-from widgets.labels import STEP_NAMES, percent
+from widgets.labels import percent
 
 _OPEN_STEPS = (r.Step.COLLECTED, r.Step.FILED, r.Step.DISPATCHED, r.Step.HANDLING, r.Step.FEEDBACK)
 
@@ -31,8 +31,9 @@ class KpiStrip(QWidget):
         layout.setHorizontalSpacing(24)
         layout.setVerticalSpacing(0)
         tiles = (
-            ("intake", "今日受理"), ("open", "在办"), ("overdue", "超期"), ("hard", "疑难"),
-            ("response", "12345响应率"), ("resolution", "解决率"), ("satisfaction", "满意率"), ("closure", "结案率"),
+            ("intake", self.tr("今日受理")), ("open", self.tr("在办")), ("overdue", self.tr("超期")),
+            ("hard", self.tr("疑难")), ("response", self.tr("12345响应率")), ("resolution", self.tr("解决率")),
+            ("satisfaction", self.tr("满意率")), ("closure", self.tr("结案率")),
         )  # fmt: skip
         for i, (name, caption) in enumerate(tiles):
             row, col = divmod(i, 4)  # two rows of four: fits the right-hand column of a 1920 px wall
@@ -43,6 +44,14 @@ class KpiStrip(QWidget):
             layout.addWidget(fig, 3 * row + 1, col)
             layout.addWidget(detail, 3 * row + 2, col)
             self.figures[name], self.details[name] = fig, detail
+        # One mark per open step before its backlog (Chinese: the step name's first character).
+        self._initials = {
+            r.Step.COLLECTED: self.tr("信", "initial of the step 信息收集 (collect)"),
+            r.Step.FILED: self.tr("案", "initial of the step 案件建立 (file)"),
+            r.Step.DISPATCHED: self.tr("任", "initial of the step 任务派遣 (dispatch)"),
+            r.Step.HANDLING: self.tr("任", "initial of the step 任务处理 (handle)"),
+            r.Step.FEEDBACK: self.tr("处", "initial of the step 处理反馈 (feedback)"),
+        }
 
     def show_situation(self, sit: Situation) -> None:
         d = sit.aggregates.district
@@ -56,13 +65,15 @@ class KpiStrip(QWidget):
             "  ".join(f"{channels[c].name[:6] if c in channels else c} {n}" for c, n in top),
         )
         open_total = sum(d.backlog[s.value] for s in _OPEN_STEPS)
-        self._set("open", f"{open_total:,}", " ".join(f"{STEP_NAMES[s][0]}{d.backlog[s.value]}" for s in _OPEN_STEPS))
+        backlog = " ".join(f"{self._initials[s]}{d.backlog[s.value]}" for s in _OPEN_STEPS)
+        self._set("open", f"{open_total:,}", backlog)
         self._set("overdue", f"{d.overdue:,}", "", alarm=d.overdue > 0)
-        self._set("hard", f"{d.hard_open:,}", "待会商", warn=d.hard_open > 0)
-        self._set("response", percent(d.response_rate), f"{d.hotline:,} 件", warn=d.response_rate < 0.99)
+        self._set("hard", f"{d.hard_open:,}", self.tr("待会商"), warn=d.hard_open > 0)
         self._set(
-            "resolution", percent(d.resolution_rate), f"回访 {d.hotline_callbacks:,}", warn=d.resolution_rate < 0.95
+            "response", percent(d.response_rate), self.tr("{0:,} 件").format(d.hotline), warn=d.response_rate < 0.99
         )
+        callbacks = self.tr("回访 {0:,}").format(d.hotline_callbacks)
+        self._set("resolution", percent(d.resolution_rate), callbacks, warn=d.resolution_rate < 0.95)
         self._set("satisfaction", percent(d.satisfaction_rate), "", warn=d.satisfaction_rate < 0.95)
         self._set("closure", percent(d.closure_rate), f"{d.closed:,}/{d.held:,}", warn=d.closure_rate < 0.9)
 

@@ -1,43 +1,78 @@
-"""Chinese names and formats the panels share: steps, loops, actions, lights, countdowns, times."""
+"""Names and formats the panels share: steps, loops, actions, lights, countdowns, times.
+
+The tables hold the Chinese source strings, marked for lupdate with ``QT_TRANSLATE_NOOP``: they are
+built at import time, before a translator is installed, so the functions below translate at use time.
+"""
 
 from __future__ import annotations
 
 import math
 from datetime import datetime
 
+from PySide6.QtCore import QCoreApplication
+
 from console.core.case_state import Light
 from server_link import records as r
 from server_link.workcal import BEIJING
+from widgets.i18n import QT_TRANSLATE_NOOP
+
+CONTEXT = "labels"
 
 STEP_NAMES = {
-    r.Step.COLLECTED: "信息收集",
-    r.Step.FILED: "案件建立",
-    r.Step.DISPATCHED: "任务派遣",
-    r.Step.HANDLING: "任务处理",
-    r.Step.FEEDBACK: "处理反馈",
-    r.Step.CLOSED: "核查结案",
-    r.Step.EVALUATED: "综合评价",
+    r.Step.COLLECTED: QT_TRANSLATE_NOOP("labels", "信息收集"),
+    r.Step.FILED: QT_TRANSLATE_NOOP("labels", "案件建立"),
+    r.Step.DISPATCHED: QT_TRANSLATE_NOOP("labels", "任务派遣"),
+    r.Step.HANDLING: QT_TRANSLATE_NOOP("labels", "任务处理"),
+    r.Step.FEEDBACK: QT_TRANSLATE_NOOP("labels", "处理反馈"),
+    r.Step.CLOSED: QT_TRANSLATE_NOOP("labels", "核查结案"),
+    r.Step.EVALUATED: QT_TRANSLATE_NOOP("labels", "综合评价"),
 }
-LOOP_NAMES = {r.Loop.SMALL: "小循环", r.Loop.BIG: "大循环"}
+LOOP_NAMES = {r.Loop.SMALL: QT_TRANSLATE_NOOP("labels", "小循环"), r.Loop.BIG: QT_TRANSLATE_NOOP("labels", "大循环")}
 ACTION_NAMES = {
-    r.Action.COLLECT: "受理",
-    r.Action.FILE: "立案",
-    r.Action.DISPATCH: "派遣",
-    r.Action.ACCEPT: "接收",
-    r.Action.RETURN: "退回",
-    r.Action.HANDLE: "处置",
-    r.Action.FEEDBACK: "反馈",
-    r.Action.VERIFY_PASS: "核查通过",
-    r.Action.VERIFY_FAIL: "核查未通过（返工）",
-    r.Action.CLOSE: "结案",
-    r.Action.CALLBACK: "回访",
-    r.Action.EVALUATE: "评价",
-    r.Action.ESCALATE: "上报区级",
-    r.Action.FLAG_HARD: "提交会商",
-    r.Action.DECISION: "会商决定",
+    r.Action.COLLECT: QT_TRANSLATE_NOOP("labels", "受理"),
+    r.Action.FILE: QT_TRANSLATE_NOOP("labels", "立案"),
+    r.Action.DISPATCH: QT_TRANSLATE_NOOP("labels", "派遣"),
+    r.Action.ACCEPT: QT_TRANSLATE_NOOP("labels", "接收"),
+    r.Action.RETURN: QT_TRANSLATE_NOOP("labels", "退回"),
+    r.Action.HANDLE: QT_TRANSLATE_NOOP("labels", "处置"),
+    r.Action.FEEDBACK: QT_TRANSLATE_NOOP("labels", "反馈"),
+    r.Action.VERIFY_PASS: QT_TRANSLATE_NOOP("labels", "核查通过"),
+    r.Action.VERIFY_FAIL: QT_TRANSLATE_NOOP("labels", "核查未通过（返工）"),
+    r.Action.CLOSE: QT_TRANSLATE_NOOP("labels", "结案"),
+    r.Action.CALLBACK: QT_TRANSLATE_NOOP("labels", "回访"),
+    r.Action.EVALUATE: QT_TRANSLATE_NOOP("labels", "评价"),
+    r.Action.ESCALATE: QT_TRANSLATE_NOOP("labels", "上报区级"),
+    r.Action.FLAG_HARD: QT_TRANSLATE_NOOP("labels", "提交会商"),
+    r.Action.DECISION: QT_TRANSLATE_NOOP("labels", "会商决定"),
 }
 # A light is never colour alone: a word and a shape go with it (WALL.md).
-LIGHT_TEXT = {Light.NONE: "—", Light.GREEN: "● 绿", Light.YELLOW: "▲ 黄", Light.RED: "■ 红"}
+LIGHT_TEXT = {
+    Light.NONE: "—",
+    Light.GREEN: QT_TRANSLATE_NOOP("labels", "● 绿"),
+    Light.YELLOW: QT_TRANSLATE_NOOP("labels", "▲ 黄"),
+    Light.RED: QT_TRANSLATE_NOOP("labels", "■ 红"),
+}
+
+
+def _translate(text: str) -> str:
+    """``text`` (a string marked in context ``labels``) in the installed language."""
+    return QCoreApplication.translate(CONTEXT, text)
+
+
+def step_name(step: r.Step) -> str:
+    return _translate(STEP_NAMES[step])
+
+
+def loop_name(loop: r.Loop) -> str:
+    return _translate(LOOP_NAMES[loop])
+
+
+def action_name(action: r.Action) -> str:
+    return _translate(ACTION_NAMES[action])
+
+
+def light_text(light: Light) -> str:
+    return _translate(LIGHT_TEXT[light])
 
 
 def duration(seconds: float) -> str:
@@ -47,7 +82,9 @@ def duration(seconds: float) -> str:
     minutes = int(abs(seconds) // 60)
     days, rest = divmod(minutes, 1440)
     hours, mins = divmod(rest, 60)
-    return f"{days}天{hours}时" if days else f"{hours}时{mins:02d}分"
+    if days:
+        return QCoreApplication.translate("labels", "{0}天{1}时").format(days, hours)
+    return QCoreApplication.translate("labels", "{0}时{1:02d}分").format(hours, mins)
 
 
 def countdown(deadline: float, now: float) -> str:
@@ -55,7 +92,9 @@ def countdown(deadline: float, now: float) -> str:
     if math.isnan(deadline):
         return "—"
     left = deadline - now
-    return f"剩 {duration(left)}" if left >= 0 else f"超 {duration(-left)}"
+    if left >= 0:
+        return QCoreApplication.translate("labels", "剩 {0}").format(duration(left))
+    return QCoreApplication.translate("labels", "超 {0}").format(duration(-left))
 
 
 def clock(ts: float | datetime, with_date: bool = True) -> str:

@@ -4,31 +4,37 @@ from __future__ import annotations
 
 import time
 
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import QCoreApplication, Qt, QTimer
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QWidget
 
 from server_link.link_state import LinkState, LinkStats
+from widgets.i18n import QT_TRANSLATE_NOOP
 
 _STATE_TEXT = {
-    LinkState.CONNECTING: "连接中",
-    LinkState.SYNCING: "同步中",
-    LinkState.LIVE: "实时",
-    LinkState.STALE: "数据过时",
-    LinkState.STOPPED: "已停止",
+    LinkState.CONNECTING: QT_TRANSLATE_NOOP("LinkHealthBar", "连接中"),
+    LinkState.SYNCING: QT_TRANSLATE_NOOP("LinkHealthBar", "同步中"),
+    LinkState.LIVE: QT_TRANSLATE_NOOP("LinkHealthBar", "实时"),
+    LinkState.STALE: QT_TRANSLATE_NOOP("LinkHealthBar", "数据过时"),
+    LinkState.STOPPED: QT_TRANSLATE_NOOP("LinkHealthBar", "已停止"),
 }
 
 
+def state_text(state: LinkState) -> str:
+    """The state's word in the installed language."""
+    return QCoreApplication.translate("LinkHealthBar", _STATE_TEXT[state])
+
+
 def format_age(seconds: float | None) -> str:
-    """Relative age in Chinese: 刚刚, 12秒前, 3分钟前, 2小时前."""
+    """Relative age: 刚刚, 12秒前, 3分钟前, 2小时前 (in the installed language)."""
     if seconds is None:
-        return "无数据"
+        return QCoreApplication.translate("format_age", "无数据")
     if seconds < 1.5:
-        return "刚刚"
+        return QCoreApplication.translate("format_age", "刚刚")
     if seconds < 90:
-        return f"{seconds:.0f}秒前"
+        return QCoreApplication.translate("format_age", "{0:.0f}秒前").format(seconds)
     if seconds < 5400:
-        return f"{seconds / 60:.0f}分钟前"
-    return f"{seconds / 3600:.0f}小时前"
+        return QCoreApplication.translate("format_age", "{0:.0f}分钟前").format(seconds / 60)
+    return QCoreApplication.translate("format_age", "{0:.0f}小时前").format(seconds / 3600)
 
 
 class LinkHealthBar(QWidget):
@@ -41,7 +47,7 @@ class LinkHealthBar(QWidget):
         super().__init__(parent)
         self.setObjectName("linkHealth")
         self._stats: LinkStats | None = None
-        self.state_label = QLabel(_STATE_TEXT[LinkState.CONNECTING])
+        self.state_label = QLabel(state_text(LinkState.CONNECTING))
         self.state_label.setObjectName("linkState")
         self.detail_label = QLabel()
         self.detail_label.setObjectName("linkDetail")
@@ -69,15 +75,18 @@ class LinkHealthBar(QWidget):
         if s is None:
             return
         age = s.newest_age(time.time())
-        self.state_label.setText(_STATE_TEXT[s.state])
+        self.state_label.setText(state_text(s.state))
         self.setProperty("linkState", s.state.value)
         self.style().unpolish(self)
         self.style().polish(self)
-        rejects = s.rejects_total
         progress = ""
         if s.state in (LinkState.CONNECTING, LinkState.SYNCING, LinkState.STALE) and s.syncing_records:
-            progress = f"   正在接收快照：已收 {s.syncing_records:,} 条"  # long work shows how far it got
-        self.detail_label.setText(
-            f"最新数据 {format_age(age)}   {s.updates_per_s:,.0f} 条/秒   序号 {s.last_sequence:,}"
-            f"   重新同步 {s.resyncs}   丢失 {s.gaps}   拒收 {rejects:,}{progress}"
-        )
+            # long work shows how far it got
+            progress = self.tr("   正在接收快照：已收 {0:,} 条").format(s.syncing_records)
+        detail = self.tr(
+            "最新数据 {age}   {rate:,.0f} 条/秒   序号 {seq:,}   重新同步 {resyncs}   丢失 {gaps}   拒收 {rejects:,}"
+        ).format(
+            age=format_age(age), rate=s.updates_per_s, seq=s.last_sequence, resyncs=s.resyncs, gaps=s.gaps,
+            rejects=s.rejects_total,
+        )  # fmt: skip
+        self.detail_label.setText(detail + progress)

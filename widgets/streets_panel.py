@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QCoreApplication, Qt, Signal
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget
 
 from console.core.situation import Situation
+from widgets.i18n import QT_TRANSLATE_NOOP
 
-_COLUMNS = ("街道", "小循环", "大循环", "上报比例", "控制线", "超期")
+_COLUMNS = (
+    QT_TRANSLATE_NOOP("StreetsPanel", "街道"), QT_TRANSLATE_NOOP("StreetsPanel", "小循环"),
+    QT_TRANSLATE_NOOP("StreetsPanel", "大循环"), QT_TRANSLATE_NOOP("StreetsPanel", "上报比例"),
+    QT_TRANSLATE_NOOP("StreetsPanel", "控制线"), QT_TRANSLATE_NOOP("StreetsPanel", "超期"),
+)  # fmt: skip
 _RED, _AMBER = QColor("#e05252"), QColor("#e0a030")
 
 
@@ -24,7 +29,7 @@ class StreetsPanel(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.table = QTableWidget(0, len(_COLUMNS))
-        self.table.setHorizontalHeaderLabels(list(_COLUMNS))
+        self.table.setHorizontalHeaderLabels([QCoreApplication.translate("StreetsPanel", c) for c in _COLUMNS])
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.verticalHeader().hide()

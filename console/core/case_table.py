@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from operator import attrgetter
 from typing import Any
 
 import numpy as np
@@ -88,26 +89,27 @@ SORT_KEYS = (
 @dataclass
 class CaseTable:
     capacity: int = 1024
-    cols: dict[str, npt.NDArray[Any]] = field(init=False)
+    _cols: dict[str, npt.NDArray[Any]] = field(init=False)
     vocab: dict[str, Vocabulary] = field(init=False)
 
     def __post_init__(self) -> None:
         n = self.capacity
-        self.cols = {}
+        self._cols = {}
         for name in _CATEGORICAL:
-            self.cols[name] = np.full(n, -1, dtype=np.int32)
+            self._cols[name] = np.full(n, -1, dtype=np.int32)
         for name in _FLOATS:
-            self.cols[name] = np.full(n, np.nan)
+            self._cols[name] = np.full(n, np.nan)
         for name in _SMALL:
-            self.cols[name] = np.zeros(n, dtype=np.int16)
+            self._cols[name] = np.zeros(n, dtype=np.int16)
         for name in _FLAGS:
-            self.cols[name] = np.zeros(n, dtype=bool)
-        self.cols["no_key"] = np.zeros(n, dtype=np.int64)
+            self._cols[name] = np.zeros(n, dtype=bool)
+        self._cols["no_key"] = np.zeros(n, dtype=np.int64)
         self.vocab = {name: Vocabulary() for name in (*_CATEGORICAL, "loop", "urgency")}
         self.nos: list[str | None] = [None] * n
         self.titles: list[str] = [""] * n
         self.search: list[str] = [""] * n  # case number and title, case-folded, for text search
         self._rows: dict[str, int] = {}
+        self._pending: dict[int, CaseState] = {}  # rows whose numeric columns are not written yet
         self._free: list[int] = []
         self._next = 0
 
@@ -118,39 +120,53 @@ class CaseTable:
         return self._rows.get(no)
 
     def upsert(self, s: CaseState) -> int:
+        """Give the case its row; its numeric columns are written, all pending rows at once, by the
+        next read of ``cols`` (one vectorised write per column instead of a scalar write each)."""
         row = self._rows.get(s.no)
         if row is None:
             row = self._allocate()
             self._rows[s.no] = row
             self.nos[row] = s.no
-            self.cols["no_key"][row] = _no_key(s.no)
-        c, v = self.cols, self.vocab
-        for name in _CATEGORICAL:
-            c[name][row] = v[name].code(getattr(s, name))
-        c["received_at"][row] = s.received_at
-        c["step_at"][row] = s.step_at
-        c["deadline"][row] = s.deadline
-        c["yellow_at"][row] = s.yellow_at
-        c["closed_at"][row] = s.closed_at
-        c["step"][row] = STEP_ORDER[s.step]
-        c["loop"][row] = v["loop"].code(s.loop.value)
-        c["urgency"][row] = v["urgency"].code(s.urgency.value)
-        c["returns"][row] = min(s.returns, 32767)
-        c["rework"][row] = min(s.rework, 32767)
-        c["reports"][row] = min(s.reports, 32767)
-        c["valid"][row] = True
-        c["open"][row] = s.open
-        c["hard"][row] = s.hard
-        c["escalated"][row] = s.escalated
-        c["buck_passing"][row] = s.buck_passing
+        self._pending[row] = s
         self.titles[row] = s.title
         self.search[row] = f"{s.no} {s.title}".casefold()
         return row
 
+    @property
+    def cols(self) -> dict[str, npt.NDArray[Any]]:
+        """The numeric columns, up to date with every upsert."""
+        self.flush()
+        return self._cols
+
+    def flush(self) -> None:
+        """Write the pending rows' numeric columns (reading ``cols`` does it too)."""
+        if not self._pending:
+            return
+        rows = np.fromiter(self._pending, dtype=np.int64, count=len(self._pending))
+        states = list(self._pending.values())
+        self._pending = {}
+        c, v = self._cols, self.vocab
+        for name in _CATEGORICAL:
+            code = v[name].code
+            c[name][rows] = [code(x) for x in map(attrgetter(name), states)]
+        for name in _FLOATS:
+            c[name][rows] = list(map(attrgetter(name), states))
+        c["step"][rows] = [STEP_ORDER[s.step] for s in states]
+        loop, urgency = v["loop"].code, v["urgency"].code
+        c["loop"][rows] = [loop(s.loop.value) for s in states]
+        c["urgency"][rows] = [urgency(s.urgency.value) for s in states]
+        for name in ("returns", "rework", "reports"):
+            c[name][rows] = np.minimum(list(map(attrgetter(name), states)), 32767)
+        c["valid"][rows] = True
+        for name in ("open", "hard", "escalated", "buck_passing"):
+            c[name][rows] = list(map(attrgetter(name), states))
+        c["no_key"][rows] = [_no_key(s.no) for s in states]
+
     def remove(self, no: str) -> int | None:
         row = self._rows.pop(no, None)
         if row is not None:
-            self.cols["valid"][row] = False
+            self._pending.pop(row, None)
+            self._cols["valid"][row] = False
             self.nos[row] = None
             self._free.append(row)
         return row
@@ -166,11 +182,11 @@ class CaseTable:
 
     def _grow(self) -> None:
         new = self.capacity * 2
-        for name, col in self.cols.items():
+        for name, col in self._cols.items():
             bigger = np.empty(new, dtype=col.dtype)
             bigger[: self.capacity] = col
             bigger[self.capacity :] = -1 if col.dtype == np.int32 else (np.nan if col.dtype.kind == "f" else 0)
-            self.cols[name] = bigger
+            self._cols[name] = bigger
         self.nos.extend([None] * (new - self.capacity))
         self.titles.extend([""] * (new - self.capacity))
         self.search.extend([""] * (new - self.capacity))

@@ -144,6 +144,20 @@ class Situation:
         changes.merge(self.tick(now))
         return changes
 
+    def adopt(self, other: Situation) -> ChangeSet:
+        """Take over everything ``other`` holds (built beside this one, e.g. from a snapshot, while
+        this one stayed on show), with its provenance; ``other`` must not be used afterwards."""
+        if self.read_only:
+            raise RuntimeError("this situation is a read-only view (of the past or of the last known state)")
+        self.cases, self.bodies, self.records, self.table = other.cases, other.bodies, other.records, other.table
+        self.aggregates, self.index = other.aggregates, other.index
+        self._timers, self._armed = other._timers, other._armed
+        self.sequence, self.epoch, self.now = other.sequence, other.epoch, max(self.now, other.now)
+        self.provenance, self.as_of = other.provenance, other.as_of
+        changes = ChangeSet(reset=True, kpis=True)
+        changes.merge(self.tick(self.now))
+        return changes
+
     def _apply_updates(self, updates: Iterable[Update], reset: bool, now: float) -> ChangeSet:
         self.now = max(self.now, now)
         changes = ChangeSet(reset=reset)

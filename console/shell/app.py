@@ -11,21 +11,22 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
-from PySide6.QtCore import QTimer
+from PySide6.QtCore import QCoreApplication, QTimer
 from PySide6.QtGui import QGuiApplication, QKeySequence, QShortcut
 from PySide6.QtWidgets import QApplication
 
 from console.core.aggregates import GridFigures
 from console.core.case_state import CaseState
-from console.core.situation import ChangeSet, Provenance, Situation
+from console.core.situation import ChangeSet, Situation
+from console.shell.i18n import LANGUAGES, install_translators
+from console.shell.ingest import Ingest
 from console.shell.link_bridge import LinkBridge
 from console.shell.repaint import Repainter
 from console.shell.store_bridge import StoreBridge
 from console.shell.wall_window import WallWindow, load_layout
-from console.store import Store
 from server_link.agent import LinkConfig
 from server_link.curve import client_keys
-from server_link.district import District, load_district
+from server_link.district import load_district
 from server_link.endpoints import Endpoints
 from server_link.link_state import Batch
 from server_link.server import ChpServer
@@ -34,18 +35,19 @@ from widgets.case_detail import CaseDetail
 from widgets.case_queue import CaseQueue
 from widgets.department_heat import DepartmentHeat
 from widgets.grid_map import CaseMarker, GridMap
+from widgets.i18n import QT_TRANSLATE_NOOP
 from widgets.kpi_strip import KpiStrip
 from widgets.streets_panel import StreetsPanel
 
-TITLE = "东城区网格化服务管理中心 · 指挥台"
+TITLE = QT_TRANSLATE_NOOP("Console", "东城区网格化服务管理中心 · 指挥台")
 
 
 # The map's metrics, cycled with the M key: (name, legend title, per-grid figure).
 MAP_METRICS: tuple[tuple[str, str, Callable[[GridFigures], float]], ...] = (
-    ("open", "在办案件数", lambda f: f.open),
-    ("overdue", "超期案件数", lambda f: f.overdue),
-    ("recent", "近一小时新增", lambda f: f.recent),
-    ("escalated", "上报区级（在办）", lambda f: f.escalated),
+    ("open", QT_TRANSLATE_NOOP("Console", "在办案件数"), lambda f: f.open),
+    ("overdue", QT_TRANSLATE_NOOP("Console", "超期案件数"), lambda f: f.overdue),
+    ("recent", QT_TRANSLATE_NOOP("Console", "近一小时新增"), lambda f: f.recent),
+    ("escalated", QT_TRANSLATE_NOOP("Console", "上报区级（在办）"), lambda f: f.escalated),
 )
 
 
@@ -57,6 +59,7 @@ class Console:
     link: LinkBridge
     store: StoreBridge
     situation: Situation
+    ingest: Ingest
     map: GridMap
     queue: CaseQueue
     detail: CaseDetail
@@ -101,7 +104,8 @@ class Console:
 
     def show_metric(self) -> None:
         name, title, figure = MAP_METRICS[self.metric]
-        self.map.set_metric(name, {g: float(figure(f)) for g, f in self.situation.aggregates.grids.items()}, title)
+        values = {g: float(figure(f)) for g, f in self.situation.aggregates.grids.items()}
+        self.map.set_metric(name, values, QCoreApplication.translate("Console", title))
 
     def next_metric(self) -> None:
         self.metric = (self.metric + 1) % len(MAP_METRICS)
@@ -134,15 +138,18 @@ def build(args: argparse.Namespace) -> Console:
     store = StoreBridge(args.db)
     store.store.open()
     district = load_district()
-    situation = _last_known(store.store, district)
+    situation = Situation(district)
     theme = args.theme
     kpis, queue, detail = KpiStrip(), CaseQueue(situation, theme=theme), CaseDetail()
     heat, streets = DepartmentHeat(), StreetsPanel()
     grid_map = GridMap(theme=theme, district=district, tile_url=args.tile_url)
     panels = {"kpis": kpis, "queue": queue, "detail": detail, "heat": heat, "streets": streets}
-    window = WallWindow(TITLE, grid_map, panels)
+    window = WallWindow(QCoreApplication.translate("Console", TITLE), grid_map, panels)
     repainter = Repainter(lambda c: console.paint(c), parent=window)
-    console = Console(window, link, store, situation, grid_map, queue, detail, kpis, heat, streets, repainter, server)
+    ingest = Ingest(situation, repainter.add, parent=window)
+    console = Console(
+        window, link, store, situation, ingest, grid_map, queue, detail, kpis, heat, streets, repainter, server
+    )
 
     def on_batch(batch: Batch) -> None:
         if console.closed:
@@ -151,13 +158,14 @@ def build(args: argparse.Namespace) -> Console:
             link.resync()  # the store is behind: only a fresh snapshot closes the hole
         elif batch.reset:
             window.clear_store_alarm()
-        console.repainter.add(situation.apply(batch, time.time()))
+        ingest.add(batch)
 
     def on_tick() -> None:  # lights and overdue move with time, not only with updates
         if not console.closed:
             console.repainter.add(situation.tick(time.time()))
 
     link.batch_received.connect(on_batch)
+    ingest.progressed.connect(window.show_progress)
     link.state_changed.connect(window.show_link)
     link.stats_updated.connect(window.show_link)
     store.resync_needed.connect(link.resync)
@@ -178,23 +186,15 @@ def build(args: argparse.Namespace) -> Console:
     clock.timeout.connect(on_tick)
     clock.start()
     console.paint(ChangeSet(reset=True))
+    known = store.store.last_known()  # painted (marked as such) until the link's snapshot replaces it
+    if not known.empty and known.saved_at is not None:
+        ingest.load(known.bodies, known.saved_at.timestamp())
     link.start()
     return console
 
 
 def _marker(s: CaseState) -> CaseMarker:
     return CaseMarker(s.no, s.lon, s.lat, s.light, s.title)
-
-
-def _last_known(store: Store, district: District) -> Situation:
-    """The situation the store last saved, marked as such, so the wall is not empty at start."""
-    known = store.last_known()
-    if known.empty:
-        return Situation(district)
-    assert known.saved_at is not None
-    return Situation.from_bodies(
-        district, known.bodies, time.time(), provenance=Provenance.LAST_KNOWN, as_of=known.saved_at.timestamp()
-    )
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -212,6 +212,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--after", type=float, default=5.0, help="seconds before the screenshot")
     p.add_argument("--size", default="1920x1080", help="window size WxH")
     p.add_argument("--theme", choices=("dark", "light"), default="dark")
+    p.add_argument("--lang", choices=LANGUAGES, default=LANGUAGES[0], help="the wall's language")
     p.add_argument("--screen", type=int, help="show full screen on this screen (0, 1, …)")
     p.add_argument("--layout", type=Path, help="a saved wall layout (JSON) to restore")
     p.add_argument("--tile-url", help="an intranet tile server URL template, e.g. http://tiles.local/{z}/{x}/{y}.png")
@@ -226,6 +227,7 @@ def main(argv: list[str] | None = None) -> int:
     app.setApplicationName("grid-console")
     app.setStyleSheet((resources.files("resources.styles") / f"{args.theme}.qss").read_text(encoding="utf-8"))
     try:
+        install_translators(app, args.lang)  # before any widget is built; the app owns the translators
         console = build(args)
         layout = load_layout(args.layout) if args.layout else None
     except (ValueError, OSError) as exc:
@@ -270,3 +272,7 @@ def _screenshot(window: WallWindow, path: Path, app: QApplication) -> None:
         return
     print(f"screenshot written to {path}")
     app.quit()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

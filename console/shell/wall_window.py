@@ -14,7 +14,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QByteArray, Qt
+from PySide6.QtCore import QByteArray, QCoreApplication, Qt
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QScrollArea, QVBoxLayout, QWidget
 
@@ -22,6 +22,7 @@ from console.core.situation import Provenance, Situation
 from console.store import StoreStats
 from server_link.link_state import LinkState, LinkStats
 from server_link.workcal import BEIJING
+from widgets.i18n import QT_TRANSLATE_NOOP
 from widgets.link_health import LinkHealthBar, format_age
 
 log = logging.getLogger(__name__)
@@ -33,12 +34,13 @@ _AREAS = {
     "bottom": Qt.DockWidgetArea.BottomDockWidgetArea,
 }
 # (panel name, title, default area): the map is the central widget, everything else docks.
+# Titles are translated when the docks are made (context WallWindow).
 DEFAULT_PANELS = (
-    ("kpis", "全区指标", "right"),
-    ("queue", "案件队列", "right"),
-    ("detail", "案件详情", "right"),
-    ("heat", "部门热力", "bottom"),
-    ("streets", "街道", "bottom"),
+    ("kpis", QT_TRANSLATE_NOOP("WallWindow", "全区指标"), "right"),
+    ("queue", QT_TRANSLATE_NOOP("WallWindow", "案件队列"), "right"),
+    ("detail", QT_TRANSLATE_NOOP("WallWindow", "案件详情"), "right"),
+    ("heat", QT_TRANSLATE_NOOP("WallWindow", "部门热力"), "bottom"),
+    ("streets", QT_TRANSLATE_NOOP("WallWindow", "街道"), "bottom"),
 )
 
 
@@ -53,11 +55,12 @@ class WallWindow(QMainWindow):
         self.banner = _banner("provenanceBanner")
         self.stale = _banner("staleBanner")
         self.alarm = _banner("storeAlarm")
+        self.progress = _banner("progressBanner")
         top = QWidget()
         column = QVBoxLayout(top)
         column.setContentsMargins(0, 0, 0, 0)
         column.setSpacing(0)
-        for w in (self.health, self.stale, self.banner, self.alarm):
+        for w in (self.health, self.stale, self.progress, self.banner, self.alarm):
             column.addWidget(w)
         column.addWidget(map_widget, 1)
         self.setCentralWidget(top)
@@ -66,7 +69,7 @@ class WallWindow(QMainWindow):
         for name, caption, area in DEFAULT_PANELS:
             if name not in panels:
                 continue
-            dock = QDockWidget(caption, self)
+            dock = QDockWidget(QCoreApplication.translate("WallWindow", caption), self)
             dock.setObjectName(f"dock-{name}")
             dock.setWidget(_scrollable(panels[name]) if name in _SCROLLED else panels[name])
             dock.setFeatures(
@@ -106,7 +109,7 @@ class WallWindow(QMainWindow):
         self.health.show_stats(stats)
         if stats.state is LinkState.STALE:
             age = format_age(stats.newest_age())
-            self.stale.setText(f"链路中断 · 数据已过时 · 最新数据 {age} · 正在重连")
+            self.stale.setText(self.tr("链路中断 · 数据已过时 · 最新数据 {0} · 正在重连").format(age))
             self.stale.show()
         else:
             self.stale.hide()
@@ -118,12 +121,22 @@ class WallWindow(QMainWindow):
             self.banner.hide()
             return
         saved = datetime.fromtimestamp(sit.as_of or 0, BEIJING).strftime("%Y-%m-%d %H:%M")
-        what = "上次已知状态" if sit.provenance is Provenance.LAST_KNOWN else "历史回放"
-        self.banner.setText(f"{what} · 数据截至 {saved}（北京时间）· 非实时")
+        what = self.tr("上次已知状态") if sit.provenance is Provenance.LAST_KNOWN else self.tr("历史回放")
+        self.banner.setText(self.tr("{0} · 数据截至 {1}（北京时间）· 非实时").format(what, saved))
         self.banner.show()
 
+    def show_progress(self, what: str, done: int, total: int) -> None:
+        """Long work in the open: what is being loaded and how far along (hidden when done)."""
+        if done >= total:
+            self.progress.hide()
+            return
+        name = self.tr("正在载入链路快照") if what == "snapshot" else self.tr("正在载入上次已知状态")
+        self.progress.setText(self.tr("{0}：{1:,} / {2:,} 条（{3:.0%}）").format(name, done, total, done / total))
+        self.progress.show()
+
     def show_store_alarm(self, stats: StoreStats) -> None:
-        self.alarm.setText(f"⚠ 本地存储告警：{stats.last_alarm or '写入落后'} — 正在重新同步")
+        alarm = stats.last_alarm or self.tr("写入落后")  # the store's own words, when it has them
+        self.alarm.setText(self.tr("⚠ 本地存储告警：{0} — 正在重新同步").format(alarm))
         self.alarm.show()
 
     def clear_store_alarm(self) -> None:

@@ -10,7 +10,6 @@
 (function () {
   'use strict';
 
-  const LIGHT_WORD = { 0: '无', 1: '绿', 2: '黄', 3: '红' };
   const LIGHT_CLASS = { 0: 'none', 1: 'green', 2: 'yellow', 3: 'red' };
 
   function el(tag, className, text) {
@@ -22,6 +21,7 @@
 
   function GridMapPage(cfg) {
     this.cfg = cfg;
+    this.text = cfg.text; // the page's words, in the console's language (widgets/map_page.page_texts)
     this.map = cfg.map;
     this.bridge = null;
     this.units = new Map(); // code -> polygon layer
@@ -370,9 +370,9 @@
     const marker = L.marker([lat / n, lon / n], { icon: icon, keyboard: false, zIndexOffset: selected ? 1000 : worst * 100 });
     marker.bindTooltip(() => {
       const box = el('div', 'cluster-tip');
-      box.appendChild(el('div', null, n.toLocaleString('en-US') + ' 件案件'));
+      box.appendChild(el('div', null, this.text.clusterCases.replace('{n}', n.toLocaleString('en-US'))));
       for (const k of [3, 2, 1]) {
-        if (byLight[k]) box.appendChild(el('div', null, LIGHT_WORD[k] + '灯 ' + byLight[k].toLocaleString('en-US')));
+        if (byLight[k]) box.appendChild(el('div', null, this.text.lights[k] + ' ' + byLight[k].toLocaleString('en-US')));
       }
       return box;
     }, { direction: 'top', className: 'case-tooltip' });
@@ -389,11 +389,11 @@
     const box = el('div', 'case-popup');
     if (!c) {
       box.appendChild(el('div', 'case-no', no));
-      box.appendChild(el('div', 'case-gone', '案件已不在地图上'));
+      box.appendChild(el('div', 'case-gone', this.text.caseGone));
       return box;
     }
     const head = el('div', 'case-head');
-    head.appendChild(el('span', 'case-light light-' + LIGHT_CLASS[c.light], LIGHT_WORD[c.light] + '灯'));
+    head.appendChild(el('span', 'case-light light-' + LIGHT_CLASS[c.light], this.text.lights[c.light]));
     head.appendChild(el('span', 'case-no', c.no));
     box.appendChild(head);
     if (withTitle) box.appendChild(el('div', 'case-title', c.title));
@@ -456,14 +456,14 @@
         const sym = el('span', 'case-marker legend-sym light-' + LIGHT_CLASS[k]);
         sym.appendChild(el('span', 'case-shape'));
         row.appendChild(sym);
-        row.appendChild(el('span', null, LIGHT_WORD[k] + '灯案件'));
+        row.appendChild(el('span', null, this.text.lightCases[k]));
         key.appendChild(row);
       }
       const row = el('div', 'legend-case');
       const sym = el('span', 'case-cluster legend-sym worst-none');
       sym.appendChild(el('span', 'cluster-body', 'n'));
       row.appendChild(sym);
-      row.appendChild(el('span', null, '聚合（件数）'));
+      row.appendChild(el('span', null, this.text.cluster));
       key.appendChild(row);
       box.appendChild(key);
       this.legendRows = [];
@@ -489,7 +489,7 @@
   };
 
   GridMapPage.prototype._updateLegendCounts = function () {
-    for (const r of this.legendRows) r.count.textContent = (this.classCounts[r.k] || 0).toLocaleString('en-US') + ' 格';
+    for (const r of this.legendRows) r.count.textContent = this.text.gridCount.replace('{n}', (this.classCounts[r.k] || 0).toLocaleString('en-US'));
   };
 
   function formatNumber(v) {

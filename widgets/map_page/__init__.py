@@ -33,6 +33,7 @@ import folium
 import xstatic.pkg.leaflet as xstatic_leaflet
 from branca.element import MacroElement
 from folium.template import Template
+from PySide6.QtCore import QCoreApplication
 
 from server_link.district import ATTRIBUTION, data_dir, load_district
 
@@ -119,6 +120,29 @@ def tile_origins(options: PageOptions) -> frozenset[tuple[str, str, int]]:
     return frozenset((parts.scheme, h, port) for h in hosts)
 
 
+def page_texts() -> dict[str, Any]:
+    """The page's own words, in the installed language (the page is built after the translator is installed)."""
+    return {
+        "title": QCoreApplication.translate("GridMap", "东城区网格地图"),
+        "lights": [  # by Light value
+            QCoreApplication.translate("GridMap", "无灯"),
+            QCoreApplication.translate("GridMap", "绿灯"),
+            QCoreApplication.translate("GridMap", "黄灯"),
+            QCoreApplication.translate("GridMap", "红灯"),
+        ],
+        "lightCases": [  # legend
+            QCoreApplication.translate("GridMap", "无灯案件"),
+            QCoreApplication.translate("GridMap", "绿灯案件"),
+            QCoreApplication.translate("GridMap", "黄灯案件"),
+            QCoreApplication.translate("GridMap", "红灯案件"),
+        ],
+        "cluster": QCoreApplication.translate("GridMap", "聚合（件数）"),  # legend
+        "clusterCases": QCoreApplication.translate("GridMap", "{n} 件案件"),  # cluster tooltip
+        "caseGone": QCoreApplication.translate("GridMap", "案件已不在地图上"),  # popup of a case that left
+        "gridCount": QCoreApplication.translate("GridMap", "{n} 格"),  # legend: grids in a class
+    }
+
+
 def _features(name: str, keep: tuple[str, ...]) -> dict[str, Any]:
     """A GeoJSON file with only the properties the page uses (the rest would only add weight)."""
     data = json.loads((data_dir() / name).read_text(encoding="utf-8"))
@@ -160,8 +184,12 @@ class _Starter(MacroElement):
             setattr(self, name, layer)
 
 
-def build_page(options: PageOptions = PageOptions()) -> str:
-    """The page's HTML (about 1.2 MB): every script, style and image it loads is local."""
+def build_page(options: PageOptions = PageOptions(), texts: Mapping[str, Any] | None = None) -> str:
+    """The page's HTML (about 1.2 MB): every script, style and image it loads is local.
+
+    ``texts`` are the page's words (``page_texts()``, in the installed language, by default).
+    """
+    text = dict(page_texts() if texts is None else texts)
     district = load_district()
     theme = THEMES[options.theme]
     lon = sum(s.lon for s in district.streets.values()) / len(district.streets)
@@ -184,7 +212,7 @@ def build_page(options: PageOptions = PageOptions()) -> str:
     root.header.add_child(
         folium.Element('<meta http-equiv="x-dns-prefetch-control" content="off">'), name="no_dns_prefetch"
     )
-    root.title = "东城区网格地图"
+    root.title = text["title"]
     if options.tile_url:
         tile_origins(options)  # validates the template
         folium.TileLayer(
@@ -217,6 +245,7 @@ def build_page(options: PageOptions = PageOptions()) -> str:
         "streetNames": {s.code: s.name for s in district.streets.values()},
         "individualZoom": options.individual_zoom,
         "clusterCell": options.cluster_cell_px,
+        "text": text,
     }
     m.add_child(_Starter(config, map=m, units=units, base_grids=base_grids, streets=streets, outline=outline))
     html: str = root.render()
@@ -232,11 +261,15 @@ def _remove_folder() -> None:
         shutil.rmtree(_folder, ignore_errors=True)
 
 
-@functools.cache
 def page_file(options: PageOptions = PageOptions()) -> Path:
-    """The page written to this process's private temporary folder (built once per options)."""
+    """The page written to this process's private temporary folder (built once per options and language)."""
+    return _page_file(options, json.dumps(page_texts(), ensure_ascii=False, sort_keys=True))
+
+
+@functools.cache
+def _page_file(options: PageOptions, texts: str) -> Path:
     global _folder
-    html = build_page(options)
+    html = build_page(options, json.loads(texts))
     with _lock:
         if _folder is None:
             _folder = Path(tempfile.mkdtemp(prefix="grid-map-"))

@@ -1,0 +1,819 @@
+<?xml version="1.0" encoding="utf-8"?>
+<!DOCTYPE TS>
+<TS version="2.1" language="en" sourcelanguage="zh_CN">
+<context>
+    <name>CaseDetail</name>
+    <message>
+        <source>时间</source>
+        <translation>Time</translation>
+    </message>
+    <message>
+        <source>环节</source>
+        <translation>Step</translation>
+    </message>
+    <message>
+        <source>动作</source>
+        <translation>Action</translation>
+    </message>
+    <message>
+        <source>部门</source>
+        <translation>Department</translation>
+    </message>
+    <message>
+        <source>经办</source>
+        <translation>By</translation>
+    </message>
+    <message>
+        <source>说明</source>
+        <translation>Note</translation>
+    </message>
+    <message>
+        <source>未选择案件</source>
+        <translation>No case selected</translation>
+    </message>
+    <message>
+        <source>位置</source>
+        <translation>Where</translation>
+    </message>
+    <message>
+        <source>来源</source>
+        <translation>Source</translation>
+    </message>
+    <message>
+        <source>类别</source>
+        <translation>Category</translation>
+    </message>
+    <message>
+        <source>承办</source>
+        <translation>Assigned</translation>
+    </message>
+    <message>
+        <source>时限</source>
+        <translation>Deadline</translation>
+    </message>
+    <message>
+        <source>灯</source>
+        <translation>Light</translation>
+    </message>
+    <message>
+        <source>退回/返工</source>
+        <translation>Returns</translation>
+    </message>
+    <message>
+        <source>标记</source>
+        <translation>Flags</translation>
+    </message>
+    <message>
+        <source>{0}：已不在当前态势中</source>
+        <translation>{0}: no longer in the situation</translation>
+    </message>
+    <message>
+        <source>（无描述）</source>
+        <translation>(no description)</translation>
+    </message>
+    <message>
+        <source>{street} · 网格 {grid} · {address}</source>
+        <translation>{street} · grid {grid} · {address}</translation>
+    </message>
+    <message>
+        <source>{channel} · 受理 {at}</source>
+        <translation>{channel} · received {at}</translation>
+    </message>
+    <message>
+        <source>{step} · {loop} · 自 {at}</source>
+        <translation>{step} · {loop} · since {at}</translation>
+    </message>
+    <message>
+        <source>已结案</source>
+        <translation>Closed</translation>
+    </message>
+    <message>
+        <source>退回 {0} 次 · 返工 {1} 次 · 重复反映 {2} 次</source>
+        <translation>returned {0} · rework {1} · repeat reports {2}</translation>
+    </message>
+    <message>
+        <source>疑难案件</source>
+        <translation>Hard case</translation>
+    </message>
+    <message>
+        <source>推诿</source>
+        <translation>Buck-passing</translation>
+    </message>
+    <message>
+        <source>已上报区级</source>
+        <translation>Escalated to district</translation>
+    </message>
+    <message>
+        <source>、</source>
+        <comment>list separator</comment>
+        <translation>, </translation>
+    </message>
+</context>
+<context>
+    <name>CaseQueue</name>
+    <message>
+        <source>搜索案件编号或标题</source>
+        <translation>Search case no. or title</translation>
+    </message>
+    <message>
+        <source>仅疑难</source>
+        <translation>Hard only</translation>
+    </message>
+    <message>
+        <source>仅超期</source>
+        <translation>Overdue only</translation>
+    </message>
+    <message>
+        <source>清除筛选</source>
+        <translation>Clear filters</translation>
+    </message>
+    <message>
+        <source>清除全部筛选（Esc）</source>
+        <translation>Clear all filters (Esc)</translation>
+    </message>
+    <message>
+        <source>、</source>
+        <comment>list separator</comment>
+        <translation>, </translation>
+    </message>
+    <message>
+        <source>等{}个</source>
+        <translation> ({} in all)</translation>
+    </message>
+    <message>
+        <source>街道</source>
+        <translation>Street</translation>
+    </message>
+    <message>
+        <source>社区</source>
+        <translation>Community</translation>
+    </message>
+    <message>
+        <source>基础网格</source>
+        <translation>Base grid</translation>
+    </message>
+    <message>
+        <source>单元网格</source>
+        <translation>Unit grid</translation>
+    </message>
+    <message>
+        <source>部门</source>
+        <translation>Department</translation>
+    </message>
+    <message>
+        <source>渠道</source>
+        <translation>Channel</translation>
+    </message>
+    <message>
+        <source>大类</source>
+        <translation>Major</translation>
+    </message>
+    <message>
+        <source>类别</source>
+        <translation>Category</translation>
+    </message>
+    <message>
+        <source>{caption}：{names}</source>
+        <translation>{caption}: {names}</translation>
+    </message>
+    <message>
+        <source>环节：{}</source>
+        <translation>Step: {}</translation>
+    </message>
+    <message>
+        <source>灯：{}</source>
+        <translation>Light: {}</translation>
+    </message>
+    <message>
+        <source>疑难</source>
+        <translation>Hard</translation>
+    </message>
+    <message>
+        <source>超期</source>
+        <translation>Overdue</translation>
+    </message>
+    <message>
+        <source>推诿</source>
+        <translation>Buck-passing</translation>
+    </message>
+    <message>
+        <source>含已结案</source>
+        <translation>Incl. closed</translation>
+    </message>
+    <message>
+        <source>搜索：“{}”</source>
+        <translation>Search: “{}”</translation>
+    </message>
+    <message>
+        <source>全部在办案件</source>
+        <translation>All open cases</translation>
+    </message>
+    <message>
+        <source>显示 {shown} / {total} 件</source>
+        <translation>{shown} / {total} cases</translation>
+    </message>
+</context>
+<context>
+    <name>CaseQueueModel</name>
+    <message>
+        <source>案件编号</source>
+        <translation>Case no.</translation>
+    </message>
+    <message>
+        <source>标题</source>
+        <translation>Title</translation>
+    </message>
+    <message>
+        <source>渠道</source>
+        <translation>Channel</translation>
+    </message>
+    <message>
+        <source>类别</source>
+        <translation>Category</translation>
+    </message>
+    <message>
+        <source>街道</source>
+        <translation>Street</translation>
+    </message>
+    <message>
+        <source>单元网格</source>
+        <translation>Unit grid</translation>
+    </message>
+    <message>
+        <source>环节</source>
+        <translation>Step</translation>
+    </message>
+    <message>
+        <source>循环</source>
+        <translation>Loop</translation>
+    </message>
+    <message>
+        <source>部门</source>
+        <translation>Department</translation>
+    </message>
+    <message>
+        <source>环节用时</source>
+        <translation>In step</translation>
+    </message>
+    <message>
+        <source>时限</source>
+        <translation>Due</translation>
+    </message>
+    <message>
+        <source>灯</source>
+        <translation>Light</translation>
+    </message>
+    <message>
+        <source>退回</source>
+        <translation>Returns</translation>
+    </message>
+    <message>
+        <source>信息收集</source>
+        <translation>Collect</translation>
+    </message>
+    <message>
+        <source>案件建立</source>
+        <translation>File</translation>
+    </message>
+    <message>
+        <source>任务派遣</source>
+        <translation>Dispatch</translation>
+    </message>
+    <message>
+        <source>任务处理</source>
+        <translation>Handle</translation>
+    </message>
+    <message>
+        <source>处理反馈</source>
+        <translation>Feedback</translation>
+    </message>
+    <message>
+        <source>核查结案</source>
+        <translation>Verify/close</translation>
+    </message>
+    <message>
+        <source>综合评价</source>
+        <translation>Evaluate</translation>
+    </message>
+    <message>
+        <source>小循环</source>
+        <translation>Small loop</translation>
+    </message>
+    <message>
+        <source>大循环</source>
+        <translation>Big loop</translation>
+    </message>
+    <message>
+        <source>■ 红</source>
+        <translation>■ red</translation>
+    </message>
+    <message>
+        <source>▲ 黄</source>
+        <translation>▲ yellow</translation>
+    </message>
+    <message>
+        <source>● 绿</source>
+        <translation>● green</translation>
+    </message>
+    <message>
+        <source>◆疑难</source>
+        <translation>◆hard</translation>
+    </message>
+    <message>
+        <source>剩 {}</source>
+        <translation>{} left</translation>
+    </message>
+    <message>
+        <source>超 {}</source>
+        <translation>{} late</translation>
+    </message>
+    <message>
+        <source>{h}时{m:02d}分</source>
+        <translation>{h}h{m:02d}m</translation>
+    </message>
+    <message>
+        <source>{d}天{h}时</source>
+        <translation>{d}d{h}h</translation>
+    </message>
+    <message>
+        <source>刚刚</source>
+        <translation>just now</translation>
+    </message>
+    <message>
+        <source>{}分钟前</source>
+        <translation>{} min ago</translation>
+    </message>
+    <message>
+        <source>{}小时前</source>
+        <translation>{} h ago</translation>
+    </message>
+    <message>
+        <source>{}天前</source>
+        <translation>{} d ago</translation>
+    </message>
+    <message>
+        <source>进入本环节：{ago}（{at}）</source>
+        <translation>In this step since {ago} ({at})</translation>
+    </message>
+    <message>
+        <source>处置时限：{at}</source>
+        <translation>Deadline: {at}</translation>
+    </message>
+    <message>
+        <source>疑难案件</source>
+        <translation>Hard case</translation>
+    </message>
+    <message>
+        <source>未派遣</source>
+        <translation>Not dispatched</translation>
+    </message>
+</context>
+<context>
+    <name>Console</name>
+    <message>
+        <source>东城区网格化服务管理中心 · 指挥台</source>
+        <translation>Dongcheng Grid Service Management Center · Command Console</translation>
+    </message>
+    <message>
+        <source>在办案件数</source>
+        <translation>Open cases</translation>
+    </message>
+    <message>
+        <source>超期案件数</source>
+        <translation>Overdue cases</translation>
+    </message>
+    <message>
+        <source>近一小时新增</source>
+        <translation>New in last hour</translation>
+    </message>
+    <message>
+        <source>上报区级（在办）</source>
+        <translation>Escalated (open)</translation>
+    </message>
+</context>
+<context>
+    <name>DepartmentHeat</name>
+    <message>
+        <source>在办</source>
+        <translation>Open</translation>
+    </message>
+    <message>
+        <source>超期</source>
+        <translation>Overdue</translation>
+    </message>
+    <message>
+        <source>按期结案率</source>
+        <translation>On time</translation>
+    </message>
+    <message>
+        <source>退回</source>
+        <translation>Returns</translation>
+    </message>
+    <message>
+        <source>返工率</source>
+        <translation>Rework</translation>
+    </message>
+    <message>
+        <source>满意率</source>
+        <translation>Satisfied</translation>
+    </message>
+    <message>
+        <source>综合评分</source>
+        <translation>Score</translation>
+    </message>
+</context>
+<context>
+    <name>GridMap</name>
+    <message>
+        <source>东城区网格地图</source>
+        <translation>Dongcheng grid map</translation>
+    </message>
+    <message>
+        <source>无灯</source>
+        <translation>No light</translation>
+    </message>
+    <message>
+        <source>绿灯</source>
+        <translation>Green</translation>
+    </message>
+    <message>
+        <source>黄灯</source>
+        <translation>Yellow</translation>
+    </message>
+    <message>
+        <source>红灯</source>
+        <translation>Red</translation>
+    </message>
+    <message>
+        <source>无灯案件</source>
+        <translation>No-light cases</translation>
+    </message>
+    <message>
+        <source>绿灯案件</source>
+        <translation>Green cases</translation>
+    </message>
+    <message>
+        <source>黄灯案件</source>
+        <translation>Yellow cases</translation>
+    </message>
+    <message>
+        <source>红灯案件</source>
+        <translation>Red cases</translation>
+    </message>
+    <message>
+        <source>聚合（件数）</source>
+        <translation>Cluster (cases)</translation>
+    </message>
+    <message>
+        <source>{n} 件案件</source>
+        <translation>{n} cases</translation>
+    </message>
+    <message>
+        <source>案件已不在地图上</source>
+        <translation>Case no longer on the map</translation>
+    </message>
+    <message>
+        <source>{n} 格</source>
+        <translation>{n} grids</translation>
+    </message>
+</context>
+<context>
+    <name>KpiStrip</name>
+    <message>
+        <source>今日受理</source>
+        <translation>Intake today</translation>
+    </message>
+    <message>
+        <source>在办</source>
+        <translation>Open</translation>
+    </message>
+    <message>
+        <source>超期</source>
+        <translation>Overdue</translation>
+    </message>
+    <message>
+        <source>疑难</source>
+        <translation>Hard</translation>
+    </message>
+    <message>
+        <source>12345响应率</source>
+        <translation>12345 response</translation>
+    </message>
+    <message>
+        <source>解决率</source>
+        <translation>Resolution</translation>
+    </message>
+    <message>
+        <source>满意率</source>
+        <translation>Satisfaction</translation>
+    </message>
+    <message>
+        <source>结案率</source>
+        <translation>Closure</translation>
+    </message>
+    <message>
+        <source>信</source>
+        <comment>initial of the step 信息收集 (collect)</comment>
+        <translation>C</translation>
+    </message>
+    <message>
+        <source>案</source>
+        <comment>initial of the step 案件建立 (file)</comment>
+        <translation>F</translation>
+    </message>
+    <message>
+        <source>任</source>
+        <comment>initial of the step 任务派遣 (dispatch)</comment>
+        <translation>D</translation>
+    </message>
+    <message>
+        <source>任</source>
+        <comment>initial of the step 任务处理 (handle)</comment>
+        <translation>H</translation>
+    </message>
+    <message>
+        <source>处</source>
+        <comment>initial of the step 处理反馈 (feedback)</comment>
+        <translation>Fb</translation>
+    </message>
+    <message>
+        <source>待会商</source>
+        <translation>to council</translation>
+    </message>
+    <message>
+        <source>{0:,} 件</source>
+        <translation>{0:,} cases</translation>
+    </message>
+    <message>
+        <source>回访 {0:,}</source>
+        <translation>callbacks {0:,}</translation>
+    </message>
+</context>
+<context>
+    <name>LinkHealthBar</name>
+    <message>
+        <source>连接中</source>
+        <translation>Connecting</translation>
+    </message>
+    <message>
+        <source>同步中</source>
+        <translation>Syncing</translation>
+    </message>
+    <message>
+        <source>实时</source>
+        <translation>Live</translation>
+    </message>
+    <message>
+        <source>数据过时</source>
+        <translation>Stale</translation>
+    </message>
+    <message>
+        <source>已停止</source>
+        <translation>Stopped</translation>
+    </message>
+    <message>
+        <source>   正在接收快照：已收 {0:,} 条</source>
+        <translation>   receiving snapshot: {0:,} records</translation>
+    </message>
+    <message>
+        <source>最新数据 {age}   {rate:,.0f} 条/秒   序号 {seq:,}   重新同步 {resyncs}   丢失 {gaps}   拒收 {rejects:,}</source>
+        <translation>newest data {age}   {rate:,.0f} records/s   seq {seq:,}   resyncs {resyncs}   gaps {gaps}   rejected {rejects:,}</translation>
+    </message>
+</context>
+<context>
+    <name>StreetsPanel</name>
+    <message>
+        <source>街道</source>
+        <translation>Street</translation>
+    </message>
+    <message>
+        <source>小循环</source>
+        <translation>Small loop</translation>
+    </message>
+    <message>
+        <source>大循环</source>
+        <translation>Big loop</translation>
+    </message>
+    <message>
+        <source>上报比例</source>
+        <translation>Escalated</translation>
+    </message>
+    <message>
+        <source>控制线</source>
+        <translation>Limit</translation>
+    </message>
+    <message>
+        <source>超期</source>
+        <translation>Overdue</translation>
+    </message>
+</context>
+<context>
+    <name>WallWindow</name>
+    <message>
+        <source>全区指标</source>
+        <translation>District figures</translation>
+    </message>
+    <message>
+        <source>案件队列</source>
+        <translation>Case queue</translation>
+    </message>
+    <message>
+        <source>案件详情</source>
+        <translation>Case detail</translation>
+    </message>
+    <message>
+        <source>部门热力</source>
+        <translation>Department heat</translation>
+    </message>
+    <message>
+        <source>街道</source>
+        <translation>Streets</translation>
+    </message>
+    <message>
+        <source>链路中断 · 数据已过时 · 最新数据 {0} · 正在重连</source>
+        <translation>Link down · data is stale · newest data {0} · reconnecting</translation>
+    </message>
+    <message>
+        <source>上次已知状态</source>
+        <translation>Last known state</translation>
+    </message>
+    <message>
+        <source>历史回放</source>
+        <translation>Replay</translation>
+    </message>
+    <message>
+        <source>{0} · 数据截至 {1}（北京时间）· 非实时</source>
+        <translation>{0} · data as of {1} (Beijing time) · not live</translation>
+    </message>
+    <message>
+        <source>正在载入链路快照</source>
+        <translation>Loading the link snapshot</translation>
+    </message>
+    <message>
+        <source>正在载入上次已知状态</source>
+        <translation>Loading the last known state</translation>
+    </message>
+    <message>
+        <source>{0}：{1:,} / {2:,} 条（{3:.0%}）</source>
+        <translation>{0}: {1:,} / {2:,} records ({3:.0%})</translation>
+    </message>
+    <message>
+        <source>写入落后</source>
+        <translation>writes falling behind</translation>
+    </message>
+    <message>
+        <source>⚠ 本地存储告警：{0} — 正在重新同步</source>
+        <translation>⚠ Local store alarm: {0} — re-syncing</translation>
+    </message>
+</context>
+<context>
+    <name>format_age</name>
+    <message>
+        <source>无数据</source>
+        <translation>no data</translation>
+    </message>
+    <message>
+        <source>刚刚</source>
+        <translation>just now</translation>
+    </message>
+    <message>
+        <source>{0:.0f}秒前</source>
+        <translation>{0:.0f} s ago</translation>
+    </message>
+    <message>
+        <source>{0:.0f}分钟前</source>
+        <translation>{0:.0f} min ago</translation>
+    </message>
+    <message>
+        <source>{0:.0f}小时前</source>
+        <translation>{0:.0f} h ago</translation>
+    </message>
+</context>
+<context>
+    <name>labels</name>
+    <message>
+        <source>信息收集</source>
+        <translation>Collect</translation>
+    </message>
+    <message>
+        <source>案件建立</source>
+        <translation>File</translation>
+    </message>
+    <message>
+        <source>任务派遣</source>
+        <translation>Dispatch</translation>
+    </message>
+    <message>
+        <source>任务处理</source>
+        <translation>Handle</translation>
+    </message>
+    <message>
+        <source>处理反馈</source>
+        <translation>Feedback</translation>
+    </message>
+    <message>
+        <source>核查结案</source>
+        <translation>Verify/close</translation>
+    </message>
+    <message>
+        <source>综合评价</source>
+        <translation>Evaluate</translation>
+    </message>
+    <message>
+        <source>小循环</source>
+        <translation>Small loop</translation>
+    </message>
+    <message>
+        <source>大循环</source>
+        <translation>Big loop</translation>
+    </message>
+    <message>
+        <source>受理</source>
+        <translation>Intake</translation>
+    </message>
+    <message>
+        <source>立案</source>
+        <translation>File</translation>
+    </message>
+    <message>
+        <source>派遣</source>
+        <translation>Dispatch</translation>
+    </message>
+    <message>
+        <source>接收</source>
+        <translation>Accept</translation>
+    </message>
+    <message>
+        <source>退回</source>
+        <translation>Return</translation>
+    </message>
+    <message>
+        <source>处置</source>
+        <translation>Handle</translation>
+    </message>
+    <message>
+        <source>反馈</source>
+        <translation>Feedback</translation>
+    </message>
+    <message>
+        <source>核查通过</source>
+        <translation>Verified</translation>
+    </message>
+    <message>
+        <source>核查未通过（返工）</source>
+        <translation>Failed check (rework)</translation>
+    </message>
+    <message>
+        <source>结案</source>
+        <translation>Close</translation>
+    </message>
+    <message>
+        <source>回访</source>
+        <translation>Callback</translation>
+    </message>
+    <message>
+        <source>评价</source>
+        <translation>Evaluate</translation>
+    </message>
+    <message>
+        <source>上报区级</source>
+        <translation>Escalate to district</translation>
+    </message>
+    <message>
+        <source>提交会商</source>
+        <translation>Refer to council</translation>
+    </message>
+    <message>
+        <source>会商决定</source>
+        <translation>Council decision</translation>
+    </message>
+    <message>
+        <source>● 绿</source>
+        <translation>● green</translation>
+    </message>
+    <message>
+        <source>▲ 黄</source>
+        <translation>▲ yellow</translation>
+    </message>
+    <message>
+        <source>■ 红</source>
+        <translation>■ red</translation>
+    </message>
+    <message>
+        <source>{0}天{1}时</source>
+        <translation>{0}d{1}h</translation>
+    </message>
+    <message>
+        <source>{0}时{1:02d}分</source>
+        <translation>{0}h{1:02d}m</translation>
+    </message>
+    <message>
+        <source>剩 {0}</source>
+        <translation>{0} left</translation>
+    </message>
+    <message>
+        <source>超 {0}</source>
+        <translation>{0} late</translation>
+    </message>
+</context>
+</TS>

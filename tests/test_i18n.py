@@ -1,0 +1,215 @@
+"""The wall's language: Chinese source strings, English from the maintained Qt catalogue.
+
+The catalogue must be complete and compiled (a string added without a translation fails here), and
+with the English translator installed the panels show no Chinese UI text.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import string
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QCoreApplication, QLocale, Qt, QTranslator
+from PySide6.QtWidgets import QAbstractButton, QApplication, QDockWidget, QLabel, QLineEdit, QTableView, QWidget
+from pytestqt.qtbot import QtBot
+
+from console.core.case_table import CaseFilter
+from console.core.situation import Situation
+from console.shell.i18n import install_translators
+from console.shell.wall_window import WallWindow
+from server_link import records as r
+from server_link.link_state import Batch, LinkState, LinkStats
+from tests.test_situation import DISTRICT, GRIDS, A, S, bj, make_case, upd
+from widgets import labels
+from widgets.case_detail import CaseDetail
+from widgets.case_queue import CaseQueue
+from widgets.kpi_strip import KpiStrip
+from widgets.link_health import LinkHealthBar, format_age
+from widgets.map_page import page_texts
+from widgets.streets_panel import StreetsPanel
+
+ROOT = Path(__file__).resolve().parent.parent
+CATALOGUE = ROOT / "resources" / "i18n" / "console_en.ts"
+COMPILED = CATALOGUE.with_suffix(".qm")
+BIN = Path(sys.executable).parent
+CJK = re.compile(r"[\u3000-\u303f\u3400-\u9fff\uf900-\ufaff\uff00-\uffef]")  # ideographs, CJK and full-width marks
+
+Key = tuple[str, str, str]  # context, source, disambiguation
+
+
+def messages(ts: Path) -> dict[Key, ET.Element]:
+    """Every message of a catalogue by (context, source, disambiguation): its <translation> element."""
+    out: dict[Key, ET.Element] = {}
+    for context in ET.parse(ts).getroot().iter("context"):
+        name = context.findtext("name") or ""
+        for m in context.iter("message"):
+            key = (name, m.findtext("source") or "", m.findtext("comment") or "")
+            assert key not in out, f"message twice in {ts.name}: {key}"
+            translation = m.find("translation")
+            assert translation is not None, key
+            out[key] = translation
+    return out
+
+
+def fields(template: str) -> list[str]:
+    """The ``str.format`` replacement fields of a template, with their format specs, in order of appearance."""
+    return sorted(f"{name}:{spec}" for _, name, spec, _ in string.Formatter().parse(template) if name is not None)
+
+
+# ---------------------------------------------------------------------- the catalogue
+def test_the_compiled_catalogue_is_what_lrelease_makes_of_the_committed_one(tmp_path: Path) -> None:
+    out = tmp_path / "console_en.qm"
+    # the same options as scripts/translations
+    subprocess.run(
+        [BIN / "pyside6-lrelease", "-silent", "-removeidentical", CATALOGUE, "-qm", out], check=True, timeout=120
+    )
+    assert out.read_bytes() == COMPILED.read_bytes(), "run scripts/translations and commit resources/i18n/*.qm"
+
+
+def test_the_catalogue_holds_every_string_of_the_sources_translated(tmp_path: Path) -> None:
+    """lupdate over the sources (through scripts/translations) finds nothing new and nothing unfinished."""
+    committed = messages(CATALOGUE)
+    copy = tmp_path / CATALOGUE.name
+    shutil.copyfile(CATALOGUE, copy)
+    subprocess.run(["bash", ROOT / "scripts" / "translations", copy], check=True, timeout=300, capture_output=True)
+    updated = messages(copy)
+    assert updated.keys() - committed.keys() == set(), "new strings: run scripts/translations and translate them"
+    assert committed.keys() - updated.keys() == set(), "strings no source has any more: run scripts/translations"
+    assert len(updated) > 150
+    for key, translation in updated.items():
+        assert translation.get("type") is None, f"{translation.get('type')} message {key}"
+        text = translation.text or ""
+        assert text.strip(), f"empty translation of {key}"
+        assert not CJK.search(text), f"Chinese left in the English of {key}: {text!r}"
+        assert fields(text) == fields(key[1]), f"placeholders differ in {key}: {text!r}"
+    assert copy.with_suffix(".qm").read_bytes() == COMPILED.read_bytes()
+
+
+# ---------------------------------------------------------------------- the widgets
+@pytest.fixture
+def english(qapp: QApplication) -> Iterator[list[QTranslator]]:
+    """The English translators installed for one test, then removed (other tests stay Chinese)."""
+    locale = QLocale()
+    installed = install_translators(qapp, "en")
+    try:
+        yield installed
+    finally:
+        for translator in installed:
+            qapp.removeTranslator(translator)
+        QLocale.setDefault(locale)
+
+
+@pytest.fixture
+def sit() -> Situation:
+    t = bj(2026, 11, 27, 9, 0)
+    s = Situation(DISTRICT)
+    cases = [
+        make_case(1, [(t, S.COLLECTED, A.COLLECT, None), (t, S.DISPATCHED, A.DISPATCH, "d-hwzx")], grid=GRIDS[0]),
+        make_case(2, [(t, S.COLLECTED, A.COLLECT, None), (t, S.DISPATCHED, A.DISPATCH, "d-cgw"),
+                      (t, S.FILED, A.RETURN, "d-cgw"), (t, S.DISPATCHED, A.DISPATCH, "d-hwzx")],
+                  grid=GRIDS[-1], escalated=True, loop=r.Loop.BIG),
+    ]  # fmt: skip
+    s.apply(Batch(True, tuple(upd(c, i) for i, c in enumerate(cases, 1)), 2, "e"), t.timestamp() + 86400 * 3)
+    return s
+
+
+def ui_texts(root: QWidget) -> list[str]:
+    """The UI words of a widget tree: labels, buttons, placeholders, column headers, dock titles."""
+    out: list[str] = []
+    for w in (root, *root.findChildren(QWidget)):
+        if isinstance(w, QLabel):
+            out.append(w.text())
+        elif isinstance(w, QAbstractButton):
+            out += [w.text(), w.toolTip()]
+        elif isinstance(w, QLineEdit):
+            out.append(w.placeholderText())
+        elif isinstance(w, QDockWidget):
+            out.append(w.windowTitle())
+        if isinstance(w, QTableView) and w.model() is not None:
+            model = w.model()
+            out += [str(model.headerData(c, Qt.Orientation.Horizontal)) for c in range(model.columnCount())]
+    return [t for t in out if t]
+
+
+def build_panels(qtbot: QtBot, sit: Situation) -> dict[str, QWidget]:
+    kpis, queue, detail, streets = KpiStrip(), CaseQueue(sit), CaseDetail(), StreetsPanel()
+    health = LinkHealthBar()
+    for w in (kpis, queue, detail, streets, health):
+        qtbot.addWidget(w)
+    kpis.show_situation(sit)
+    streets.show_situation(sit)
+    health.show_stats(LinkStats(LinkState.LIVE, "tcp://127.0.0.1:1", last_sequence=6522, updates_per_s=6.0))
+    queue.set_filter(CaseFilter(overdue_only=True, hard_only=True, text="x"))
+    return {"kpis": kpis, "queue": queue, "detail": detail, "streets": streets, "health": health}
+
+
+def test_with_the_english_translator_the_panels_show_no_chinese(
+    qtbot: QtBot, sit: Situation, english: list[QTranslator]
+) -> None:
+    panels = build_panels(qtbot, sit)
+    texts = [t for w in panels.values() for t in ui_texts(w)]
+    chinese = [t for t in texts if CJK.search(t)]
+    assert not chinese, chinese
+    kpis, queue, health = panels["kpis"], panels["queue"], panels["health"]
+    assert isinstance(kpis, KpiStrip) and isinstance(queue, CaseQueue) and isinstance(health, LinkHealthBar)
+    assert {"Intake today", "Open", "Overdue", "Closure"} <= set(texts)
+    assert kpis.details["open"].text().startswith("C0 F0 D2 ")
+    assert health.state_label.text() == "Live" and "records/s" in health.detail_label.text()
+    assert queue.model.headerData(0, Qt.Orientation.Horizontal) == "Case no."
+    assert queue.breadcrumb.text() == "Hard › Overdue › Search: “x”"
+    assert queue.count_label.text() == f"0 / {queue.model.total} cases"
+
+    detail = panels["detail"]
+    assert isinstance(detail, CaseDetail)
+    assert detail.heading.text() == "No case selected"
+    detail.show_case(sit, "DC0000000002")
+    assert detail.fields["light"].text() == "■ red" and detail.fields["deadline"].text().endswith(" late")
+    assert detail.fields["step"].text().startswith("Dispatch · Big loop · since ")
+    assert detail.fields["flags"].text() == "Escalated to district"
+    assert [detail.timeline.item(row, 2).text() for row in range(detail.timeline.rowCount())] == [
+        "Intake", "Dispatch", "Return", "Dispatch",
+    ]  # fmt: skip
+
+    window = WallWindow("wall", QWidget(), {"streets": QWidget()})
+    qtbot.addWidget(window)
+    assert window.docks["streets"].windowTitle() == "Streets"
+    assert labels.step_name(r.Step.HANDLING) == "Handle" and labels.countdown(0.0, 3900.0) == "1h05m late"
+    assert format_age(None) == "no data" and format_age(30) == "30 s ago"
+    page = page_texts()
+    assert page["lights"][3] == "Red" and not CJK.search(str(page))
+
+
+def test_without_a_translator_the_panels_speak_chinese(qtbot: QtBot, sit: Situation) -> None:
+    panels = build_panels(qtbot, sit)
+    texts = [t for w in panels.values() for t in ui_texts(w)]
+    assert {"今日受理", "在办", "超期", "结案率", "仅疑难", "清除筛选", "上报比例"} <= set(texts)
+    kpis, queue, health = panels["kpis"], panels["queue"], panels["health"]
+    assert isinstance(kpis, KpiStrip) and isinstance(queue, CaseQueue) and isinstance(health, LinkHealthBar)
+    assert kpis.details["open"].text().startswith("信0 案0 任2 ")
+    assert health.state_label.text() == "实时"
+    assert queue.model.headerData(0, Qt.Orientation.Horizontal) == "案件编号"
+    assert queue.breadcrumb.text() == "疑难 › 超期 › 搜索：“x”"
+    assert labels.countdown(0.0, 3900.0) == "超 1时05分" and page_texts()["lights"][3] == "红灯"
+
+
+def test_the_translator_keeps_its_catalogue_in_memory(english: list[QTranslator]) -> None:
+    """QTranslator.load(bytes) reads the caller's buffer later: freed bytes must not be reused under it."""
+    size = COMPILED.stat().st_size
+    junk = [bytes([i % 251]) * size for i in range(2000)]  # reuses any freed block of the catalogue's size
+    assert QCoreApplication.translate("KpiStrip", "待会商") == "to council"
+    assert QCoreApplication.translate("labels", "核查未通过（返工）") == "Failed check (rework)"
+    del junk
+
+
+def test_an_unknown_language_is_refused(qapp: QApplication) -> None:
+    with pytest.raises(ValueError, match="unknown language"):
+        install_translators(qapp, "fr")
+    with pytest.raises(ValueError):
+        install_translators(qapp, "zh_TW")

@@ -1,0 +1,121 @@
+"""The ingest applies batches in slices between event-loop turns; new pictures are built beside the old."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from PySide6.QtCore import QTimer
+from pytestqt.qtbot import QtBot
+
+from console.core.situation import ChangeSet, Provenance, Situation
+from console.shell.ingest import Ingest
+from console.shell.repaint import Repainter
+from server_link import records as r
+from server_link.district import load_district
+from server_link.link_state import Batch, Update
+from tests.test_situation import A, S, bj, incremental, make_case, upd
+
+DISTRICT = load_district()
+T = bj(2026, 11, 27, 10, 0)
+
+
+def cases(first: int, n: int) -> list[r.Case]:
+    out = []
+    for i in range(first, first + n):
+        t = T + timedelta(minutes=i % 300)
+        out.append(make_case(i, [(t, S.COLLECTED, A.COLLECT, None), (t, S.DISPATCHED, A.DISPATCH, "d-hwzx")]))
+    return out
+
+
+def batch(items: list[r.Case], reset: bool = False, first_seq: int = 1) -> Batch:
+    updates = tuple(upd(c, first_seq + i) for i, c in enumerate(items))
+    return Batch(reset, updates, first_seq + len(items) - 1, "e1")
+
+
+def test_a_big_batch_is_applied_in_slices_with_the_event_loop_running_between(qtbot: QtBot) -> None:
+    sit = Situation(DISTRICT)
+    seen: list[ChangeSet] = []
+    ingest = Ingest(sit, seen.append, budget_ms=0.0, slice_size=50, clock=lambda: T.timestamp())
+    ingest.add(batch(cases(1, 20), reset=True))
+    ingest.drain()
+    ingest.add(batch(cases(100, 1000), first_seq=21))
+    assert ingest.backlog == 1000 and len(sit.cases) == 20  # nothing applied before the loop runs
+    ticks: list[int] = []
+    timer = QTimer()
+    timer.timeout.connect(lambda: ticks.append(len(sit.cases)))
+    timer.start(0)
+    qtbot.waitUntil(lambda: ingest.backlog == 0, timeout=10_000)
+    timer.stop()
+    assert len(sit.cases) == 1020 and sit.sequence == 1020
+    assert any(20 < n < 1020 for n in ticks)  # timers ran while the batch was half applied
+    assert len(seen) >= 1 + 1000 // 50 and all(not c.reset for c in seen[1:])
+    direct = Situation(DISTRICT)
+    direct.apply(batch(cases(1, 20), reset=True), T.timestamp())
+    direct.apply(batch(cases(100, 1000), first_seq=21), T.timestamp())
+    assert incremental(sit) == incremental(direct)
+
+
+def test_a_snapshot_is_built_beside_the_picture_on_show_then_taken_over_whole(qtbot: QtBot) -> None:
+    sit = Situation(DISTRICT)
+    seen: list[ChangeSet] = []
+    ingest = Ingest(sit, seen.append, budget_ms=0.0, slice_size=10, clock=lambda: T.timestamp())
+    ingest.add(batch(cases(1, 5), reset=True))
+    ingest.drain()
+    old = set(sit.cases)
+    progress: list[tuple[str, int, int]] = []
+    on_show: list[set[str]] = []  # what the views could read while the build went on
+
+    def on_progress(what: str, done: int, total: int) -> None:
+        progress.append((what, done, total))
+        on_show.append(set(sit.cases))
+
+    ingest.progressed.connect(on_progress)
+    ingest.add(batch(cases(500, 95), reset=True, first_seq=100))
+    qtbot.waitUntil(lambda: ingest.backlog == 0, timeout=10_000)
+    assert len(progress) == 10 and all(shown == old for shown in on_show[:-1])
+    assert progress[-1] == ("snapshot", 95, 95)
+    assert [p[1] for p in progress] == sorted(p[1] for p in progress)
+    assert set(sit.cases) == {c.no for c in cases(500, 95)} and sit.sequence == 194
+    assert seen[-1].reset and sit.provenance is Provenance.LIVE
+
+
+def test_a_snapshot_supersedes_everything_still_waiting() -> None:
+    sit = Situation(DISTRICT)
+    ingest = Ingest(sit, lambda c: None, clock=lambda: T.timestamp())
+    stored = {f"/case/{c.no}": upd(c).body for c in cases(1, 30)}
+    ingest.load(stored, saved_at=T.timestamp())
+    ingest.add(batch(cases(40, 3), reset=True))
+    ingest.add(batch(cases(50, 2), first_seq=4))
+    ingest.drain()
+    assert set(sit.cases) == {c.no for c in cases(40, 3) + cases(50, 2)}
+    assert sit.provenance is Provenance.LIVE and ingest.backlog == 0
+
+
+def test_the_last_known_state_is_marked_and_a_bad_stored_body_is_skipped() -> None:
+    sit = Situation(DISTRICT)
+    progress: list[tuple[str, int, int]] = []
+    ingest = Ingest(sit, lambda c: None, slice_size=7, clock=lambda: T.timestamp())
+    ingest.progressed.connect(lambda what, done, total: progress.append((what, done, total)))
+    stored = {f"/case/{c.no}": upd(c).body for c in cases(1, 20)}
+    stored["/case/DC0000000099"] = b"{not json"
+    ingest.load(stored, saved_at=T.timestamp() - 600)
+    ingest.drain()
+    assert len(sit.cases) == 20 and ingest.backlog == 0
+    assert sit.provenance is Provenance.LAST_KNOWN and sit.as_of == T.timestamp() - 600
+    assert progress[-1] == ("last_known", 21, 21)
+    live = Update("/case/DC0000000001", 2, None, b"")
+    ingest.add(Batch(False, (live,), 2, "e1"))  # live updates before a snapshot keep the mark
+    ingest.drain()
+    assert len(sit.cases) == 19 and sit.provenance is Provenance.LAST_KNOWN
+
+
+def test_the_repainter_paints_a_lone_change_at_once_and_a_stream_at_its_rate(qtbot: QtBot) -> None:
+    painted: list[ChangeSet] = []
+    repainter = Repainter(painted.append, interval_ms=300)
+    repainter.add(ChangeSet(kpis=True))
+    qtbot.waitUntil(lambda: len(painted) == 1, timeout=100)  # after a quiet spell: the next turn
+    for i in range(5):
+        repainter.add(ChangeSet(cases={str(i)}))
+    assert len(painted) == 1  # within the interval: held and merged
+    qtbot.waitUntil(lambda: len(painted) == 2, timeout=1_000)
+    assert painted[1].cases == {"0", "1", "2", "3", "4"}
