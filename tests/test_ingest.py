@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import msgspec
 from PySide6.QtCore import QTimer
 from pytestqt.qtbot import QtBot
 
@@ -77,6 +78,23 @@ def test_a_snapshot_is_built_beside_the_picture_on_show_then_taken_over_whole(qt
     assert [p[1] for p in progress] == sorted(p[1] for p in progress)
     assert set(sit.cases) == {c.no for c in cases(500, 95)} and sit.sequence == 194
     assert seen[-1].reset and sit.provenance is Provenance.LIVE
+
+
+def test_live_updates_waiting_for_the_same_case_are_applied_once_with_the_newest_value() -> None:
+    sit = Situation(DISTRICT)
+    applied: list[ChangeSet] = []
+    ingest = Ingest(sit, applied.append, slice_size=1000, clock=lambda: T.timestamp())
+    ingest.add(batch(cases(1, 3), reset=True))
+    ingest.drain()
+    applied.clear()
+    first = cases(1, 1)[0]
+    for seq in range(4, 54):  # fifty changes of one case arrive before the GUI thread gets a turn
+        ingest.add(Batch(False, (upd(msgspec.structs.replace(first, title=f"第 {seq} 次"), seq),), seq, "e1"))
+    ingest.add(batch(cases(2, 1), first_seq=54))
+    assert ingest.backlog == 2 and ingest.coalesced == 49
+    ingest.drain()
+    assert sit.cases[first.no].title == "第 53 次" and sit.sequence == 54
+    assert len(applied) == 1 and applied[0].cases == {first.no, cases(2, 1)[0].no}
 
 
 def test_a_snapshot_supersedes_everything_still_waiting() -> None:

@@ -45,7 +45,7 @@ log = logging.getLogger(__name__)
 RAMP: tuple[str, ...] = ("#735f58", "#8b665a", "#ae6656", "#d85f4d", "#ff4744")
 ZERO_COLOUR: Mapping[Theme, str] = {name: colours["zero"] for name, colours in THEMES.items()}
 AUTO_QUANTILES = (0.5, 0.75, 0.9, 0.97)  # class edges of an automatic binning, over the positive values
-DEFAULT_FLUSH_INTERVAL_MS = 250  # at most four flushes a second
+DEFAULT_FLUSH_INTERVAL_MS = 200  # at most five flushes a second, in step with the repainter
 LayerName = Literal["base_grids", "streets"]
 
 
@@ -468,7 +468,7 @@ class GridMap(QWidget):
         """Ring one case marker (or the cluster holding it) in blue; ``reveal`` zooms to it."""
         self._selected_case = no
         if self._ready:
-            self._flush_now()  # the case may still be waiting in the next flush
+            self.flush()  # the case may still be waiting in the next flush
             self._js("gridMap.selectCase", no, reveal)
 
     def fit_street(self, code: str) -> None:
@@ -549,7 +549,9 @@ class GridMap(QWidget):
         since_ms = (time.monotonic() - self._last_flush) * 1000
         self._flush_timer.start(max(0, math.ceil(self._interval_ms - min(since_ms, self._interval_ms))))
 
-    def _flush_now(self) -> None:
+    def flush(self) -> None:
+        """Send what is waiting now. A caller that already throttles its repaints (the console's
+        repainter) calls this after each paint, so a second throttle cannot add its own phase lag."""
         self._flush_timer.stop()
         self._flush()
 

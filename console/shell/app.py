@@ -67,6 +67,7 @@ class Console:
     heat: DepartmentHeat
     streets: StreetsPanel
     repainter: Repainter
+    rankings: Repainter
     server: ChpServer | None = None  # the embedded simulated backend (--demo)
     metric: int = 0
     closed: bool = False
@@ -80,14 +81,11 @@ class Console:
 
     # ------------------------------------------------------------------ painting
     def paint(self, changes: ChangeSet) -> None:
-        """Repaint what changed (called at most four times a second by the repainter)."""
+        """Repaint what changed (called at most five times a second by the repainter)."""
         sit = self.situation
         self.window.show_provenance(sit)
         self.kpis.show_situation(sit)
-        if changes.reset or changes.streets:
-            self.streets.show_situation(sit)
-        if changes.reset or changes.departments:
-            self.heat.show_situation(sit)
+        self.rankings.add(changes)
         self.queue.on_changes(changes, sit.now)
         if self.detail.case_no is not None and (changes.reset or self.detail.case_no in changes.cases):
             self.detail.refresh(sit)
@@ -101,6 +99,14 @@ class Console:
             upserts = [_marker(sit.cases[no]) for no in changes.cases if no in sit.cases and sit.cases[no].open]
             gone = [no for no in changes.cases if no not in sit.cases or not sit.cases[no].open]
             self.map.update_cases(upserts, gone)
+        self.map.flush()  # the repainter already holds paints to ≤ 5/s: the map's diff goes out now
+
+    def paint_rankings(self, changes: ChangeSet) -> None:
+        """The department heat and the streets: ranked tables read at a glance, repainted once a second."""
+        if changes.reset or changes.streets:
+            self.streets.show_situation(self.situation)
+        if changes.reset or changes.departments:
+            self.heat.show_situation(self.situation)
 
     def show_metric(self) -> None:
         name, title, figure = MAP_METRICS[self.metric]
@@ -112,8 +118,10 @@ class Console:
         self.show_metric()
 
     def select_case(self, no: str) -> None:
-        self.detail.show_case(self.situation, no)
-        self.map.select_case(no)
+        """The queue's selection ("" when nothing is selected) shown in the detail and on the map."""
+        target = no or None
+        self.detail.show_case(self.situation, target)
+        self.map.select_case(target)
 
     def case_clicked_on_map(self, no: str) -> None:
         self.queue.select_case(no)
@@ -146,10 +154,12 @@ def build(args: argparse.Namespace) -> Console:
     panels = {"kpis": kpis, "queue": queue, "detail": detail, "heat": heat, "streets": streets}
     window = WallWindow(QCoreApplication.translate("Console", TITLE), grid_map, panels)
     repainter = Repainter(lambda c: console.paint(c), parent=window)
+    rankings = Repainter(lambda c: console.paint_rankings(c), interval_ms=1000, parent=window)
     ingest = Ingest(situation, repainter.add, parent=window)
     console = Console(
-        window, link, store, situation, ingest, grid_map, queue, detail, kpis, heat, streets, repainter, server
-    )
+        window, link, store, situation, ingest, grid_map, queue, detail, kpis, heat, streets, repainter, rankings,
+        server,
+    )  # fmt: skip
 
     def on_batch(batch: Batch) -> None:
         if console.closed:

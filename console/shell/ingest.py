@@ -1,9 +1,12 @@
 """Applying the link's batches to the situation in slices, so no turn of the event loop runs long.
 
-A live batch is applied a slice at a time, as many slices per turn as fit the time budget; the event
-loop runs between turns (timers, input, repaints), and batches wait their turn in order. A whole new
-picture — the link's snapshot, or the last known state loaded from the store — is built into a fresh
-situation beside the one on show, which stays painted until the new one takes over in one step.
+Live updates wait keyed by record (CHP is a key → value map: the picture needs each key's newest
+value, not every value it passed through — the store journals them all), and are applied a slice at
+a time, as many slices per turn as fit the time budget; the event loop runs between turns (timers,
+input, repaints). So a burst the GUI thread cannot follow costs at most one application per key, and
+the wait never grows past the number of keys. A whole new picture — the link's snapshot, or the last
+known state loaded from the store — is built into a fresh situation beside the one on show, which
+stays painted until the new one takes over in one step.
 """
 
 from __future__ import annotations
@@ -34,12 +37,6 @@ class _Build:
     done: int = 0
 
 
-@dataclass
-class _Live:
-    batch: Batch
-    done: int = 0
-
-
 class Ingest(QObject):
     """Feeds ``situation`` from batches and stored pictures; hands each applied slice's changes on.
 
@@ -55,8 +52,8 @@ class Ingest(QObject):
         situation: Situation,
         changed: Callable[[ChangeSet], None],
         *,
-        budget_ms: float = 12.0,
-        slice_size: int = 100,
+        budget_ms: float = 8.0,
+        slice_size: int = 25,
         clock: Callable[[], float] = time.time,
         parent: QObject | None = None,
     ) -> None:
@@ -66,8 +63,10 @@ class Ingest(QObject):
         self._budget_s = budget_ms / 1000
         self._slice = slice_size
         self._clock = clock
-        self._jobs: deque[_Live | _Build] = deque()
-        self._backlog = 0
+        self._builds: deque[_Build] = deque()
+        self._waiting: dict[str, Update] = {}  # live updates by key, each key's newest only
+        self._sequence, self._epoch = 0, ""  # of the newest live batch received
+        self.coalesced = 0  # live updates replaced by a newer one for the same key before being applied
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.setInterval(0)
@@ -76,13 +75,18 @@ class Ingest(QObject):
     # ------------------------------------------------------------------ input
     def add(self, batch: Batch) -> None:
         """A batch from the link, in sequence order; a reset batch (snapshot) replaces everything."""
-        if batch.reset:  # it replaces everything: whatever still waits (live, stored, older snapshot) goes
-            self._jobs.clear()
-            self._backlog = len(batch.updates)
-            self._jobs.append(self._build("snapshot", iter(batch.updates), len(batch.updates), batch))
+        if batch.reset:  # whatever still waits (live, stored, an older snapshot) is superseded
+            self._builds.clear()
+            self._waiting.clear()
+            self._builds.append(self._build("snapshot", iter(batch.updates), len(batch.updates), batch))
         else:
-            self._jobs.append(_Live(batch))
-            self._backlog += len(batch.updates)
+            waiting = self._waiting
+            before = len(waiting)
+            for u in batch.updates:
+                waiting.pop(u.key, None)  # re-inserted at the end: keys are applied oldest change first
+                waiting[u.key] = u
+            self.coalesced += before + len(batch.updates) - len(waiting)
+            self._sequence, self._epoch = batch.sequence, batch.epoch
         self._timer.start()
 
     def load(self, bodies: Mapping[str, bytes], saved_at: float) -> None:
@@ -91,18 +95,17 @@ class Ingest(QObject):
             return
         job = self._build("last_known", _decoded(bodies.items()), len(bodies), None)
         job.fresh.provenance, job.fresh.as_of = Provenance.LAST_KNOWN, saved_at
-        self._jobs.append(job)
-        self._backlog += len(bodies)
+        self._builds.append(job)
         self._timer.start()
 
     @property
     def backlog(self) -> int:
-        """Updates received but not applied yet."""
-        return self._backlog
+        """Records received but not applied yet (live keys waiting, and what builds still have to do)."""
+        return len(self._waiting) + sum(j.total - j.done for j in self._builds)
 
     def drain(self) -> None:
         """Apply everything waiting now, whatever it takes (tests, screenshots, shutdown)."""
-        while self._jobs:
+        while self._busy():
             self._step()
         self._timer.stop()
 
@@ -115,39 +118,38 @@ class Ingest(QObject):
             job.sequence, job.epoch = batch.sequence, batch.epoch
         return job
 
+    def _busy(self) -> bool:
+        return bool(self._builds or self._waiting)
+
     def _run(self) -> None:
         deadline = time.perf_counter() + self._budget_s
-        while self._jobs:
+        while self._busy():
             self._step()  # at least one slice a turn, however small the budget
             if time.perf_counter() >= deadline:
                 break
-        if self._jobs:
+        if self._busy():
             self._timer.start()
 
     def _step(self) -> None:
-        """Apply one slice of the oldest job."""
-        job = self._jobs[0]
+        """Apply one slice: of the build under way first (live updates come after its picture)."""
         now = self._clock()
-        if isinstance(job, _Live):
-            updates = job.batch.updates[job.done : job.done + self._slice]
-            job.done += len(updates)
-            last = job.done >= len(job.batch.updates)
-            sequence = job.batch.sequence if last else updates[-1].sequence
-            self._changed(self.situation.apply(Batch(False, updates, sequence, job.batch.epoch), now))
-            self._backlog -= len(updates)
-            if last:
-                self._jobs.popleft()
+        if not self._builds:
+            waiting = self._waiting
+            keys = list(islice(waiting, self._slice))
+            updates = tuple(waiting.pop(k) for k in keys)
+            sequence = self._sequence if not waiting else self.situation.sequence  # complete up to
+            self._changed(self.situation.apply(Batch(False, updates, sequence, self._epoch), now))
             return
+        job = self._builds[0]
         chunk = tuple(islice(job.updates, self._slice))
         job.done += len(chunk)
-        self._backlog -= len(chunk)
         if chunk:
             job.fresh.apply(Batch(False, chunk, job.sequence, job.epoch), now)
         if chunk and job.done < job.total:
             self.progressed.emit(job.what, job.done, job.total)
             return
-        self._jobs.popleft()
-        self._backlog -= job.total - job.done  # bodies that did not decode
+        self._builds.popleft()
+        job.done = job.total  # bodies that did not decode count as done
         job.fresh.sequence, job.fresh.epoch = job.sequence, job.epoch
         self._changed(self.situation.adopt(job.fresh))
         self.progressed.emit(job.what, job.total, job.total)

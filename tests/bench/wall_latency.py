@@ -25,7 +25,7 @@ if hasattr(os, "geteuid") and os.geteuid() == 0:
     os.environ["QTWEBENGINE_CHROMIUM_FLAGS"] = f"{os.environ.get('QTWEBENGINE_CHROMIUM_FLAGS', '')} --no-sandbox"
 
 import PySide6.QtWebEngineWidgets  # noqa: F401  (before the QApplication)
-from PySide6.QtCore import QElapsedTimer, Qt, QTimer
+from PySide6.QtCore import QElapsedTimer, QEventLoop, Qt, QTimer
 from PySide6.QtWidgets import QApplication
 
 from console.shell.app import build, parse_args
@@ -33,7 +33,7 @@ from server_link.endpoints import Endpoints
 from server_link.link_state import LinkState
 
 
-def sample_latency(app: QApplication, seconds: float) -> list[float]:
+def sample_latency(seconds: float) -> list[float]:
     """Lateness of a 20 ms precise timer on the GUI thread, in ms, for ``seconds``."""
     late: list[float] = []
     clock = QElapsedTimer()
@@ -50,8 +50,9 @@ def sample_latency(app: QApplication, seconds: float) -> list[float]:
 
     timer.timeout.connect(on_tick)
     timer.start()
-    QTimer.singleShot(int(seconds * 1000), app.quit)
-    app.exec()
+    loop = QEventLoop()  # not app.exec()/quit(): quitting the application tears QtWebEngine's profile down
+    QTimer.singleShot(int(seconds * 1000), loop.quit)
+    loop.exec()
     timer.stop()
     return late
 
@@ -64,9 +65,10 @@ def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--rate", type=float, default=10_000)
     p.add_argument("--seconds", type=float, default=20.0)
+    p.add_argument("--warmup", type=float, default=3.0, help="seconds after LIVE before measuring (the snapshot)")
     args = p.parse_args()
-    app = QApplication(sys.argv[:1])
-    idle = sample_latency(app, 5.0)
+    app = QApplication(sys.argv[:1])  # noqa: F841  (kept alive for the run)
+    idle = sample_latency(5.0)
     endpoints = Endpoints.free_loopback()
     backend = subprocess.Popen(
         [sys.executable, "-m", "server_link.sim.cli", "--endpoint", str(endpoints), "--rate", f"{args.rate:g}",
@@ -81,10 +83,14 @@ def main() -> None:
             console.window.show()
             deadline = time.monotonic() + 60
             while console.window.health.state is not LinkState.LIVE and time.monotonic() < deadline:
-                sample_latency(app, 0.5)
-            held0, t0 = console.link.stats().updates_total, time.monotonic()
-            busy = sample_latency(app, args.seconds)
-            applied = (console.link.stats().updates_total - held0) / (time.monotonic() - t0)
+                sample_latency(0.5)
+            sample_latency(args.warmup)
+            held0, seq0, t0 = console.link.stats().updates_total, console.situation.sequence, time.monotonic()
+            busy = sample_latency(args.seconds)
+            elapsed = time.monotonic() - t0
+            applied = (console.link.stats().updates_total - held0) / elapsed
+            shown = (console.situation.sequence - seq0) / elapsed
+            backlog = console.ingest.backlog
             stats = console.link.stats()
             console.close()
     finally:
@@ -96,12 +102,12 @@ def main() -> None:
         f"max {max(busy):.0f} ms  ({len(busy)} ticks)"
     )
     print(
-        f"link delivered {applied:,.0f} updates/s to the GUI thread (asked {args.rate:,.0f}); "
-        f"gaps {stats.gaps} resyncs {stats.resyncs}"
+        f"link delivered {applied:,.0f} updates/s to the GUI thread (asked {args.rate:,.0f}), the situation "
+        f"applied {shown:,.0f}/s, {backlog:,} waiting at the end; gaps {stats.gaps} resyncs {stats.resyncs}"
     )
     print(
         f"RESULT wall_latency p99_ms={pct(busy, 99):.0f} p95_ms={pct(busy, 95):.0f} idle_p99_ms={pct(idle, 99):.0f} "
-        f"delivered_per_s={applied:.0f}"
+        f"delivered_per_s={applied:.0f} applied_per_s={shown:.0f}"
     )
 
 
