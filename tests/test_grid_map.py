@@ -280,6 +280,11 @@ def test_cases_cluster_update_and_click(qtbot: QtBot, grid_map: GridMap) -> None
     wait_page(qtbot, grid_map, "gridMap.caseLayer.getLayers().length > 0", True)  # drawn in the next frame
     s = read(qtbot, grid_map, "gridMap.summary()")
     assert s["clusters"] > 0 and s["caseMarkers"] + s["clusters"] < len(cases)  # clustered when zoomed out
+    names = read(qtbot, grid_map, "gridMap.labelOverlaps()")  # street names moved clear of the clusters
+    assert names["overlaps"] == 0 and names["shown"] >= 12, names
+    before = read(qtbot, grid_map, "(gridMap._labelNodes().forEach((n) => n.style.setProperty('--dy', '0px')), "
+                                   "gridMap.labelOverlaps().overlaps)")  # fmt: skip
+    assert before > 0  # left where their streets put them, they would collide
     grid_map.update_cases([CaseMarker("C9999", cases[0].lon, cases[0].lat, Light.RED, "新案件")], ["C0001", "C0002"])
     wait_page(qtbot, grid_map, "[gridMap.cases.size, gridMap.cases.has('C9999'), gridMap.cases.has('C0001')]",
               [len(cases) - 1, True, False])  # fmt: skip

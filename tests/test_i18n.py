@@ -160,7 +160,7 @@ def test_with_the_english_translator_the_panels_show_no_chinese(
     kpis, queue, health = panels["kpis"], panels["queue"], panels["health"]
     assert isinstance(kpis, KpiStrip) and isinstance(queue, CaseQueue) and isinstance(health, LinkHealthBar)
     assert {"Intake today", "Open", "Overdue", "Closure"} <= set(texts)
-    assert kpis.details["open"].text().startswith("C0 F0 D2 ")
+    assert kpis.details["open"].text().startswith("By step: Collect 0 · File 0 · Dispatch 2 ")
     assert health.state_label.text() == "Live" and "records/s" in health.detail_label.text()
     assert queue.model.headerData(0, Qt.Orientation.Horizontal) == "Case no."
     assert queue.breadcrumb.text() == "Hard › Overdue › Search: “x”"
@@ -192,7 +192,7 @@ def test_without_a_translator_the_panels_speak_chinese(qtbot: QtBot, sit: Situat
     assert {"今日受理", "在办", "超期", "结案率", "仅疑难", "清除筛选", "上报比例"} <= set(texts)
     kpis, queue, health = panels["kpis"], panels["queue"], panels["health"]
     assert isinstance(kpis, KpiStrip) and isinstance(queue, CaseQueue) and isinstance(health, LinkHealthBar)
-    assert kpis.details["open"].text().startswith("信0 案0 任2 ")
+    assert kpis.details["open"].text().startswith("在办环节：收集 0 · 立案 0 · 派遣 2 ")
     assert health.state_label.text() == "实时"
     assert queue.model.headerData(0, Qt.Orientation.Horizontal) == "案件编号"
     assert queue.breadcrumb.text() == "疑难 › 超期 › 搜索：“x”"

@@ -24,11 +24,11 @@ from widgets.i18n import QT_TRANSLATE_NOOP
 
 METRICS = (  # (name, column caption: translated where it is shown)
     ("open", QT_TRANSLATE_NOOP("DepartmentHeat", "在办")), ("overdue", QT_TRANSLATE_NOOP("DepartmentHeat", "超期")),
-    ("on_time", QT_TRANSLATE_NOOP("DepartmentHeat", "按期结案率")),
+    ("on_time", QT_TRANSLATE_NOOP("DepartmentHeat", "按期率")),
     ("returns", QT_TRANSLATE_NOOP("DepartmentHeat", "退回")),
-    ("rework", QT_TRANSLATE_NOOP("DepartmentHeat", "返工率")),
-    ("satisfaction", QT_TRANSLATE_NOOP("DepartmentHeat", "满意率")),
-    ("composite", QT_TRANSLATE_NOOP("DepartmentHeat", "综合评分")),
+    ("rework", QT_TRANSLATE_NOOP("DepartmentHeat", "返工")),
+    ("satisfaction", QT_TRANSLATE_NOOP("DepartmentHeat", "满意")),
+    ("composite", QT_TRANSLATE_NOOP("DepartmentHeat", "综合")),
 )  # fmt: skip
 RAMP = ("#3a3d42", "#5a4a44", "#8a4a3c", "#b8442f", "#e03b2a")  # calm grey → red, as on the map
 VISIBLE_ROWS = 18
@@ -57,7 +57,7 @@ class DepartmentHeat(QWidget):
         self.view.setBackground(None)
         self.plot = self.view.addPlot(row=0, col=0)
         self.spark = self.view.addPlot(row=0, col=1)
-        self.view.ci.layout.setColumnStretchFactor(0, 3)
+        self.view.ci.layout.setColumnStretchFactor(0, 5)
         self.view.ci.layout.setColumnStretchFactor(1, 1)
         for p in (self.plot, self.spark):
             p.setMenuEnabled(False)

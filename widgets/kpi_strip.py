@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QGridLayout, QLabel, QWidget
+from PySide6.QtWidgets import QGridLayout, QLabel, QSizePolicy, QWidget
 
 from console.core.situation import Situation
 from server_link import records as r
@@ -40,17 +40,25 @@ class KpiStrip(QWidget):
             cap = _plain(QLabel(caption), "kpiCaption")
             fig = _plain(QLabel("—"), "kpiFigure")
             detail = _plain(QLabel(""), "kpiDetail")
-            layout.addWidget(cap, 3 * row, col)
-            layout.addWidget(fig, 3 * row + 1, col)
-            layout.addWidget(detail, 3 * row + 2, col)
+            # A detail never widens its column: the four columns share the width.
+            detail.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+            layout.setColumnStretch(col, 1)
+            top = 0 if row == 0 else 5
+            layout.addWidget(cap, top, col)
+            layout.addWidget(fig, top + 1, col)
+            if row == 1:
+                layout.addWidget(detail, top + 2, col)
             self.figures[name], self.details[name] = fig, detail
-        # One mark per open step before its backlog (Chinese: the step name's first character).
-        self._initials = {
-            r.Step.COLLECTED: self.tr("信", "initial of the step 信息收集 (collect)"),
-            r.Step.FILED: self.tr("案", "initial of the step 案件建立 (file)"),
-            r.Step.DISPATCHED: self.tr("任", "initial of the step 任务派遣 (dispatch)"),
-            r.Step.HANDLING: self.tr("任", "initial of the step 任务处理 (handle)"),
-            r.Step.FEEDBACK: self.tr("处", "initial of the step 处理反馈 (feedback)"),
+        # Intake by channel and backlog by step are too long for a tile: a full-width line each.
+        layout.addWidget(self.details["intake"], 2, 0, 1, 4)
+        layout.addWidget(self.details["open"], 3, 0, 1, 4)
+        layout.setRowMinimumHeight(4, 8)
+        self._step_names = {
+            r.Step.COLLECTED: self.tr("收集", "short name of the step 信息收集 (collect)"),
+            r.Step.FILED: self.tr("立案", "short name of the step 案件建立 (file)"),
+            r.Step.DISPATCHED: self.tr("派遣", "short name of the step 任务派遣 (dispatch)"),
+            r.Step.HANDLING: self.tr("处理", "short name of the step 任务处理 (handle)"),
+            r.Step.FEEDBACK: self.tr("反馈", "short name of the step 处理反馈 (feedback)"),
         }
 
     def show_situation(self, sit: Situation) -> None:
@@ -58,14 +66,12 @@ class KpiStrip(QWidget):
         today = datetime.fromtimestamp(sit.now, BEIJING).strftime("%Y-%m-%d")
         intake = d.intake_on(today)
         channels = sit.district.channels
-        top = sorted(intake.items(), key=lambda x: -x[1])[:3]
-        self._set(
-            "intake",
-            f"{sum(intake.values()):,}",
-            "  ".join(f"{channels[c].name[:6] if c in channels else c} {n}" for c, n in top),
-        )
+        top = sorted(intake.items(), key=lambda x: -x[1])[:4]
+        by_channel = " · ".join(f"{channels[c].name[:6] if c in channels else c} {n:,}" for c, n in top)
+        self._set("intake", f"{sum(intake.values()):,}", self.tr("受理渠道：{0}").format(by_channel) if top else "")
         open_total = sum(d.backlog[s.value] for s in _OPEN_STEPS)
-        backlog = " ".join(f"{self._initials[s]}{d.backlog[s.value]}" for s in _OPEN_STEPS)
+        by_step = " · ".join(f"{self._step_names[s]} {d.backlog[s.value]:,}" for s in _OPEN_STEPS)
+        backlog = self.tr("在办环节：{0}").format(by_step)
         self._set("open", f"{open_total:,}", backlog)
         self._set("overdue", f"{d.overdue:,}", "", alarm=d.overdue > 0)
         self._set("hard", f"{d.hard_open:,}", self.tr("待会商"), warn=d.hard_open > 0)

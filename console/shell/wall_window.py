@@ -79,6 +79,9 @@ class WallWindow(QMainWindow):
             )
             self.addDockWidget(_AREAS[area], dock)
             self.docks[name] = dock
+        # The right column runs the full height (KPIs, a queue long enough to work, the detail);
+        # the heat and the streets sit under the map only.
+        self.setCorner(Qt.Corner.BottomRightCorner, Qt.DockWidgetArea.RightDockWidgetArea)
         if "heat" in self.docks and "streets" in self.docks:
             self.splitDockWidget(self.docks["heat"], self.docks["streets"], Qt.Orientation.Horizontal)
         self._stats: LinkStats | None = None
@@ -86,22 +89,21 @@ class WallWindow(QMainWindow):
         self._shortcut(QKeySequence("Ctrl+Tab"), self.focus_next_panel)
 
     def apply_default_sizes(self) -> None:
-        """WALL.md's default: the map about 60 % wide; KPIs, queue and detail on the right; the
-        department heat and the streets along the bottom."""
+        """WALL.md's default: the map about 60 % wide; KPIs, queue and detail in a full-height column
+        on the right; the department heat and the streets along the bottom, under the map."""
         w, h = max(self.width(), 800), max(self.height(), 600)
         right = [self.docks[n] for n in ("kpis", "queue", "detail") if n in self.docks]
         if right:
-            self.resizeDocks(right[:1], [int(w * 0.42)], Qt.Orientation.Horizontal)
-            shares = {"kpis": 0.36, "queue": 0.40, "detail": 0.24}
+            self.resizeDocks(right[:1], [int(w * 0.40)], Qt.Orientation.Horizontal)
+            shares = {"kpis": 0.31, "queue": 0.41, "detail": 0.28}
             self.resizeDocks(
-                right,
-                [int(h * 0.72 * shares[n]) for n in ("kpis", "queue", "detail") if n in self.docks],
+                right, [int(h * shares[n]) for n in ("kpis", "queue", "detail") if n in self.docks],
                 Qt.Orientation.Vertical,
-            )
+            )  # fmt: skip
         bottom = [self.docks[n] for n in ("heat", "streets") if n in self.docks]
         if bottom:
-            self.resizeDocks(bottom[:1], [int(h * 0.28)], Qt.Orientation.Vertical)
-            self.resizeDocks(bottom, [int(w * 0.62), int(w * 0.38)][: len(bottom)], Qt.Orientation.Horizontal)
+            self.resizeDocks(bottom[:1], [int(h * 0.30)], Qt.Orientation.Vertical)
+            self.resizeDocks(bottom, [int(w * 0.33), int(w * 0.27)][: len(bottom)], Qt.Orientation.Horizontal)
 
     # ------------------------------------------------------------------ banners
     def show_link(self, stats: LinkStats) -> None:

@@ -402,7 +402,7 @@
         <translation>Overdue</translation>
     </message>
     <message>
-        <source>按期结案率</source>
+        <source>按期率</source>
         <translation>On time</translation>
     </message>
     <message>
@@ -410,15 +410,15 @@
         <translation>Returns</translation>
     </message>
     <message>
-        <source>返工率</source>
+        <source>返工</source>
         <translation>Rework</translation>
     </message>
     <message>
-        <source>满意率</source>
+        <source>满意</source>
         <translation>Satisfied</translation>
     </message>
     <message>
-        <source>综合评分</source>
+        <source>综合</source>
         <translation>Score</translation>
     </message>
 </context>
@@ -512,29 +512,37 @@
         <translation>Closure</translation>
     </message>
     <message>
-        <source>信</source>
-        <comment>initial of the step 信息收集 (collect)</comment>
-        <translation>C</translation>
+        <source>收集</source>
+        <comment>short name of the step 信息收集 (collect)</comment>
+        <translation>Collect</translation>
     </message>
     <message>
-        <source>案</source>
-        <comment>initial of the step 案件建立 (file)</comment>
-        <translation>F</translation>
+        <source>立案</source>
+        <comment>short name of the step 案件建立 (file)</comment>
+        <translation>File</translation>
     </message>
     <message>
-        <source>任</source>
-        <comment>initial of the step 任务派遣 (dispatch)</comment>
-        <translation>D</translation>
+        <source>派遣</source>
+        <comment>short name of the step 任务派遣 (dispatch)</comment>
+        <translation>Dispatch</translation>
     </message>
     <message>
-        <source>任</source>
-        <comment>initial of the step 任务处理 (handle)</comment>
-        <translation>H</translation>
+        <source>处理</source>
+        <comment>short name of the step 任务处理 (handle)</comment>
+        <translation>Handle</translation>
     </message>
     <message>
-        <source>处</source>
-        <comment>initial of the step 处理反馈 (feedback)</comment>
-        <translation>Fb</translation>
+        <source>反馈</source>
+        <comment>short name of the step 处理反馈 (feedback)</comment>
+        <translation>Feedback</translation>
+    </message>
+    <message>
+        <source>受理渠道：{0}</source>
+        <translation>By channel: {0}</translation>
+    </message>
+    <message>
+        <source>在办环节：{0}</source>
+        <translation>By step: {0}</translation>
     </message>
     <message>
         <source>待会商</source>

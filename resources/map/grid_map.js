@@ -12,6 +12,12 @@
 
   const LIGHT_CLASS = { 0: 'none', 1: 'green', 2: 'yellow', 3: 'red' };
 
+  // Where a street name may go, in multiples of its own height: on its point, below, above, then further.
+  const LABEL_SPOTS = [[0, 0], [0, 1], [0, -1], [0, 2], [0, -2], [2.5, 0], [-2.5, 0], [0, 3], [0, -3]];
+  const box = (e) => { const r = e.getBoundingClientRect(); return { left: r.left, top: r.top, right: r.right, bottom: r.bottom }; };
+  const shift = (r, dx, dy) => ({ left: r.left + dx, top: r.top + dy, right: r.right + dx, bottom: r.bottom + dy });
+  const overlaps = (a, b) => a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom;
+
   function el(tag, className, text) {
     const node = document.createElement(tag);
     if (className) node.className = className;
@@ -328,6 +334,46 @@
       }
     }
     this.stats.reclusters++;
+    this.placeLabels();
+  };
+
+  /** Street names never sit under a case symbol or another name: each takes the first free spot
+      around its street's label point, in the district's order, or stays hidden at this zoom. */
+  GridMapPage.prototype.placeLabels = function () {
+    const taken = this.caseLayer.getLayers().map((l) => l.getElement()).filter(Boolean).map(box);
+    for (const node of this._labelNodes()) {
+      node.style.setProperty('--dx', '0px');
+      node.style.setProperty('--dy', '0px');
+      node.style.visibility = '';
+      const home = box(node);
+      const h = home.bottom - home.top + 2;
+      const spot = LABEL_SPOTS.map(([dx, dy]) => [dx * h, dy * h])
+        .find(([dx, dy]) => !taken.some((t) => overlaps(shift(home, dx, dy), t)));
+      if (spot === undefined) {
+        node.style.visibility = 'hidden';
+        continue;
+      }
+      node.style.setProperty('--dx', spot[0] + 'px');
+      node.style.setProperty('--dy', spot[1] + 'px');
+      taken.push(shift(home, spot[0], spot[1]));
+    }
+  };
+
+  GridMapPage.prototype._labelNodes = function () {
+    return this.labels.getLayers().map((m) => m.getElement()).filter(Boolean)
+      .map((e) => e.firstChild).filter(Boolean);
+  };
+
+  /** Pairs of overlapping things among the shown street names and case symbols (read by tests). */
+  GridMapPage.prototype.labelOverlaps = function () {
+    const symbols = this.caseLayer.getLayers().map((l) => l.getElement()).filter(Boolean).map(box);
+    const names = this._labelNodes().filter((n) => n.style.visibility !== 'hidden').map(box);
+    let n = 0;
+    names.forEach((a, i) => {
+      n += symbols.filter((b) => overlaps(a, b)).length;
+      n += names.slice(i + 1).filter((b) => overlaps(a, b)).length;
+    });
+    return { overlaps: n, shown: names.length, hidden: this._labelNodes().length - names.length };
   };
 
   GridMapPage.prototype._caseMarker = function (c) {
