@@ -48,7 +48,7 @@ class LinkSink(Protocol):
 class LinkConfig:
     endpoints: Endpoints
     subtree: str = "/"
-    hugz_timeout: float = 3.0
+    hugz_timeout: float = 2.5  # two and a half heartbeats: one lost HUGZ is no alarm; a cut shows in < 3 s
     snapshot_timeout: float = 3.0
     batch_interval: float = 0.05
     stats_interval: float = 0.5

@@ -256,13 +256,11 @@ def test_cutting_the_link_shows_stale_within_the_heartbeat_timeout(
                 timeout=WAIT_MS,
             )
             took = time.monotonic() - cut
-            # The link says STALE after hugz_timeout (LinkConfig default: 3.0 s) of silence since its
-            # newest message, looked at every 0.1 s; that message came at most one HUGZ interval (1 s)
-            # before the cut, so STALE shows 2–3.1 s after it. Allowed: the documented timeout, plus
-            # 0.5 s for the check interval and the hop to the GUI thread (as tests/test_link_recovery.py).
-            timeout = LinkConfig(endpoints).hugz_timeout
-            assert timeout == 3.0
-            assert took <= timeout + 0.5, f"STALE shown {took:.2f} s after the cut"
+            # The link says STALE after hugz_timeout (LinkConfig default: 2.5 s) of silence since its
+            # newest message, looked at every 0.1 s; that message came at or before the cut, so STALE
+            # shows at most about 2.6 s after it, plus the hop to the GUI thread: within the 3 s asked.
+            assert LinkConfig(endpoints).hugz_timeout == 2.5
+            assert took <= 3.0, f"STALE shown {took:.2f} s after the cut"
             assert console.window.health.state_label.text() == state_text(LinkState.STALE) == "数据过时"
             assert "链路中断" in console.window.stale.text()
     finally:

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
+import shiboken6
 from PySide6.QtCore import QCoreApplication, QTimer
 from PySide6.QtGui import QGuiApplication, QKeySequence, QShortcut
 from PySide6.QtWidgets import QApplication
@@ -263,7 +264,11 @@ def main(argv: list[str] | None = None) -> int:
     if args.screenshot:
         QTimer.singleShot(int(args.after * 1000), lambda: _screenshot(console.window, args.screenshot, app))
     app.aboutToQuit.connect(console.close)
-    return app.exec()
+    code = app.exec()
+    # Destroy the window (and the map's page before its web profile) while the application exists;
+    # left to interpreter shutdown, the order is arbitrary and QtWebEngine warns of a live page.
+    shiboken6.delete(console.window)
+    return code
 
 
 def _chromium_flags() -> None:
