@@ -27,6 +27,13 @@ def test_demo_window_shows_live_counts(qtbot: QtBot, tmp_path: Path) -> None:
         assert "条/秒" in console.window.health.detail_label.text()
         assert console.situation.provenance is Provenance.LIVE and console.window.banner.isHidden()
         assert len(console.heat.order) == 85
+
+        # the sparklines are drawn as soon as the snapshot is in, from the cases' timelines
+        def sparklines() -> int:
+            xs = console.heat.curve.getData()[0]
+            return 0 if xs is None else len(xs)
+
+        qtbot.waitUntil(lambda: sparklines() > 145, timeout=5_000)
         assert console.store.store.flush(10)
         assert len(console.store.store.last_known().bodies) > 100  # the store keeps what arrives
     finally:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 import time
 from collections import deque
+from collections.abc import Iterable, Mapping
 
 import numpy as np
 import numpy.typing as npt
@@ -34,7 +35,7 @@ RAMP = ("#3a3d42", "#5a4a44", "#8a4a3c", "#b8442f", "#e03b2a")  # calm grey → 
 VISIBLE_ROWS = 18
 ROW_PX = 22
 SAMPLE_EVERY_S = 600.0  # one sparkline point per ten minutes, 24 hours kept
-HISTORY = 144
+HISTORY = 145  # 24 hours of ten-minute samples, both ends included
 
 
 class DepartmentHeat(QWidget):
@@ -117,6 +118,13 @@ class DepartmentHeat(QWidget):
         rows = max(3, min(len(self.order) or VISIBLE_ROWS, self.height() // ROW_PX))
         top = max(0.0, self.plot.getViewBox().viewRange()[1][0]) if self._ranged else 0.0
         self.plot.setYRange(top, top + rows, padding=0)
+
+    def show_history(self, history: Mapping[str, Iterable[int]]) -> None:
+        """The sparklines' past (open cases per department, oldest first, one point per ten minutes
+        up to now), rebuilt from the cases' timelines; live samples carry on from there."""
+        self._history = {dept: deque((int(v) for v in points), maxlen=HISTORY) for dept, points in history.items()}
+        self._last_sample = time.monotonic()
+        self._draw_sparklines()
 
     def _sample(self, rows: dict[str, tuple[float, ...]]) -> None:
         now = time.monotonic()

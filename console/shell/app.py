@@ -18,6 +18,7 @@ from PySide6.QtWidgets import QApplication
 
 from console.core.aggregates import GridFigures
 from console.core.case_state import CaseState
+from console.core.history import open_held_by_department
 from console.core.situation import ChangeSet, Situation
 from console.shell.i18n import LANGUAGES, install_translators
 from console.shell.ingest import Ingest
@@ -34,7 +35,7 @@ from server_link.server import ChpServer
 from server_link.sim.backend import make_backend, start_backend
 from widgets.case_detail import CaseDetail
 from widgets.case_queue import CaseQueue
-from widgets.department_heat import DepartmentHeat
+from widgets.department_heat import SAMPLE_EVERY_S, DepartmentHeat
 from widgets.grid_map import CaseMarker, GridMap
 from widgets.i18n import QT_TRANSLATE_NOOP
 from widgets.kpi_strip import KpiStrip
@@ -83,6 +84,8 @@ class Console:
     # ------------------------------------------------------------------ painting
     def paint(self, changes: ChangeSet) -> None:
         """Repaint what changed (called at most five times a second by the repainter)."""
+        if self.closed:
+            return  # a late timer or page signal while the window is being torn down
         sit = self.situation
         self.window.show_provenance(sit)
         self.kpis.show_situation(sit)
@@ -104,10 +107,17 @@ class Console:
 
     def paint_rankings(self, changes: ChangeSet) -> None:
         """The department heat and the streets: ranked tables read at a glance, repainted once a second."""
+        if self.closed:
+            return
         if changes.reset or changes.streets:
             self.streets.show_situation(self.situation)
         if changes.reset or changes.departments:
             self.heat.show_situation(self.situation)
+        if changes.reset:  # a new picture: the sparklines' 24 hours come from its cases' timelines
+            sit = self.situation
+            records = (record for no in sit.cases if (record := sit.case_record(no)) is not None)
+            _, history = open_held_by_department(records, sit.now, step_s=SAMPLE_EVERY_S)
+            self.heat.show_history({dept: history.get(dept, ()) for dept in sit.district.departments})
 
     def show_metric(self) -> None:
         name, title, figure = MAP_METRICS[self.metric]
