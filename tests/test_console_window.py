@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import threading
+import time
+from importlib import resources
 from pathlib import Path
 
 from pytestqt.qtbot import QtBot
@@ -11,7 +13,7 @@ from console.core.situation import Provenance
 from console.shell.app import build, parse_args
 from console.store import Store, StoreStats
 from server_link.endpoints import Endpoints
-from server_link.link_state import Batch, LinkState
+from server_link.link_state import Batch, LinkState, LinkStats
 from tests.test_situation import A, S, bj, make_case, upd
 
 
@@ -74,5 +76,17 @@ def test_a_store_alarm_from_another_thread_is_shown(qtbot: QtBot, tmp_path: Path
         worker.join()
         qtbot.waitUntil(lambda: not console.window.alarm.isHidden(), timeout=5_000)
         assert "store queue full" in console.window.alarm.text()
+        # A long link line (a big re-sync under way on a stale link) and long banners wrap; they never
+        # make the window wider than a 1280 px screen.
+        stale = LinkStats(
+            LinkState.STALE, "tcp://10.20.30.40:5556", last_sequence=9_876_543_210, updates_total=9_876_543_210,
+            updates_per_s=12_345.0, newest_at=time.time() - 7200, gaps=12_345, resyncs=1_234,
+            rejects={"schema": 123_456}, syncing_records=1_234_567,
+        )  # fmt: skip
+        console.window.setStyleSheet((resources.files("resources.styles") / "dark.qss").read_text(encoding="utf-8"))
+        console.window.show_link(stale)  # with the wall's type sizes, as grid-console sets them
+        console.window.show_progress("snapshot", 123_456, 1_234_567)
+        assert not console.window.stale.isHidden() and "1,234,567" in console.window.health.detail_label.text()
+        assert console.window.minimumSizeHint().width() <= 1280
     finally:
         console.close()

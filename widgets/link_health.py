@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 
 from PySide6.QtCore import QCoreApplication, Qt, QTimer
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QSizePolicy, QWidget
 
 from server_link.link_state import LinkState, LinkStats
 from widgets.i18n import QT_TRANSLATE_NOOP
@@ -51,6 +51,10 @@ class LinkHealthBar(QWidget):
         self.state_label.setObjectName("linkState")
         self.detail_label = QLabel()
         self.detail_label.setObjectName("linkDetail")
+        # The figures never widen the window (at 1280 px with a snapshot's progress they would): the
+        # line wraps instead.
+        self.detail_label.setWordWrap(True)
+        self.detail_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         for label in (self.state_label, self.detail_label):
             label.setTextFormat(Qt.TextFormat.PlainText)
         layout = QHBoxLayout(self)
