@@ -46,6 +46,7 @@ from console.core.case_table import CaseFilter, CaseTable
 from console.core.situation import ChangeSet, Provenance, Situation
 from server_link import records as r
 from server_link.workcal import BEIJING
+from widgets import labels
 
 Rows = npt.NDArray[np.int64]
 Theme = Literal["dark", "light"]
@@ -178,17 +179,9 @@ class CaseQueueModel(QAbstractTableModel):
             self.tr("单元网格"), self.tr("环节"), self.tr("循环"), self.tr("部门"), self.tr("环节用时"),
             self.tr("时限"), self.tr("灯"), self.tr("退回"),
         )  # fmt: skip
-        self._step_names = (
-            self.tr("信息收集"), self.tr("案件建立"), self.tr("任务派遣"), self.tr("任务处理"),
-            self.tr("处理反馈"), self.tr("核查结案"), self.tr("综合评价"),
-        )  # fmt: skip
-        self._loop_names = {r.Loop.SMALL.value: self.tr("小循环"), r.Loop.BIG.value: self.tr("大循环")}
-        self._light_names = {
-            Light.RED: self.tr("■ 红"),  # the same shapes as on the map and in the detail
-            Light.YELLOW: self.tr("▲ 黄"),
-            Light.GREEN: self.tr("● 绿"),
-            Light.NONE: "—",
-        }
+        self._step_names = tuple(labels.step_name(step) for step in _STEPS)  # the panels' shared names
+        self._loop_names = {loop.value: labels.loop_name(loop) for loop in r.Loop}
+        self._light_names = {light: labels.light_text(light) for light in Light}
         self._hard_mark = self.tr("◆疑难")
         self._left = self.tr("剩 {}")
         self._over = self.tr("超 {}")

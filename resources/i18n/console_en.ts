@@ -268,54 +268,6 @@
         <translation>Returns</translation>
     </message>
     <message>
-        <source>信息收集</source>
-        <translation>Collect</translation>
-    </message>
-    <message>
-        <source>案件建立</source>
-        <translation>File</translation>
-    </message>
-    <message>
-        <source>任务派遣</source>
-        <translation>Dispatch</translation>
-    </message>
-    <message>
-        <source>任务处理</source>
-        <translation>Handle</translation>
-    </message>
-    <message>
-        <source>处理反馈</source>
-        <translation>Feedback</translation>
-    </message>
-    <message>
-        <source>核查结案</source>
-        <translation>Verify/close</translation>
-    </message>
-    <message>
-        <source>综合评价</source>
-        <translation>Evaluate</translation>
-    </message>
-    <message>
-        <source>小循环</source>
-        <translation>Small loop</translation>
-    </message>
-    <message>
-        <source>大循环</source>
-        <translation>Big loop</translation>
-    </message>
-    <message>
-        <source>■ 红</source>
-        <translation>■ red</translation>
-    </message>
-    <message>
-        <source>▲ 黄</source>
-        <translation>▲ yellow</translation>
-    </message>
-    <message>
-        <source>● 绿</source>
-        <translation>● green</translation>
-    </message>
-    <message>
         <source>◆疑难</source>
         <translation>◆hard</translation>
     </message>
