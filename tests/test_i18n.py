@@ -25,8 +25,8 @@ from console.core.situation import Situation
 from console.shell.i18n import install_translators
 from console.shell.wall_window import WallWindow
 from server_link import records as r
-from server_link.link_state import Batch, LinkState, LinkStats
-from tests.test_situation import DISTRICT, GRIDS, A, S, bj, make_case, upd
+from server_link.link_state import LinkState, LinkStats
+from tests.test_panels import two_cases
 from widgets import labels
 from widgets.case_detail import CaseDetail
 from widgets.case_queue import CaseQueue
@@ -108,16 +108,7 @@ def english(qapp: QApplication) -> Iterator[list[QTranslator]]:
 
 @pytest.fixture
 def sit() -> Situation:
-    t = bj(2026, 11, 27, 9, 0)
-    s = Situation(DISTRICT)
-    cases = [
-        make_case(1, [(t, S.COLLECTED, A.COLLECT, None), (t, S.DISPATCHED, A.DISPATCH, "d-hwzx")], grid=GRIDS[0]),
-        make_case(2, [(t, S.COLLECTED, A.COLLECT, None), (t, S.DISPATCHED, A.DISPATCH, "d-cgw"),
-                      (t, S.FILED, A.RETURN, "d-cgw"), (t, S.DISPATCHED, A.DISPATCH, "d-hwzx")],
-                  grid=GRIDS[-1], escalated=True, loop=r.Loop.BIG),
-    ]  # fmt: skip
-    s.apply(Batch(True, tuple(upd(c, i) for i, c in enumerate(cases, 1)), 2, "e"), t.timestamp() + 86400 * 3)
-    return s
+    return two_cases()
 
 
 def ui_texts(root: QWidget) -> list[str]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import msgspec
 import pytest
 from PySide6.QtCore import QPointF, Qt
 from pytestqt.qtbot import QtBot
@@ -18,8 +19,9 @@ from widgets.streets_panel import StreetsPanel
 PAYLOAD = '<b>粗体</b><img src=x onerror="window.pwned=1"><script>alert(1)</script>'
 
 
-@pytest.fixture
-def sit() -> Situation:
+def two_cases(title: str | None = None) -> Situation:
+    """A situation of two cases (one plain, one returned, escalated and in the big loop) three days
+    on; ``title`` replaces the first case's title and text."""
     t = bj(2026, 11, 27, 9, 0)
     s = Situation(DISTRICT)
     cases = [
@@ -28,11 +30,15 @@ def sit() -> Situation:
                       (t, S.FILED, A.RETURN, "d-cgw"), (t, S.DISPATCHED, A.DISPATCH, "d-hwzx")],
                   grid=GRIDS[-1], escalated=True, loop=r.Loop.BIG),
     ]  # fmt: skip
-    cases[0] = r.Case(
-        **{**{f: getattr(cases[0], f) for f in cases[0].__struct_fields__}, "title": PAYLOAD, "text": PAYLOAD}
-    )
+    if title is not None:
+        cases[0] = msgspec.structs.replace(cases[0], title=title, text=title)
     s.apply(Batch(True, tuple(upd(c, i) for i, c in enumerate(cases, 1)), 2, "e"), t.timestamp() + 86400 * 3)
     return s
+
+
+@pytest.fixture
+def sit() -> Situation:
+    return two_cases(PAYLOAD)
 
 
 def test_case_detail_shows_public_text_literally(qtbot: QtBot, sit: Situation) -> None:

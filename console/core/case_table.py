@@ -127,6 +127,7 @@ class CaseTable:
             row = self._allocate()
             self._rows[s.no] = row
             self.nos[row] = s.no
+            self._cols["no_key"][row] = _no_key(s.no)  # a case number never changes: once per row
         self._pending[row] = s
         self.titles[row] = s.title
         self.search[row] = f"{s.no} {s.title}".casefold()
@@ -160,7 +161,6 @@ class CaseTable:
         c["valid"][rows] = True
         for name in ("open", "hard", "escalated", "buck_passing"):
             c[name][rows] = list(map(attrgetter(name), states))
-        c["no_key"][rows] = [_no_key(s.no) for s in states]
 
     def remove(self, no: str) -> int | None:
         row = self._rows.pop(no, None)
