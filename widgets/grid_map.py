@@ -444,8 +444,10 @@ class GridMap(QWidget):
             self._js("gridMap.setCases", [c.compact() for c in self._cases.values()])
 
     def update_cases(self, upserts: Iterable[CaseMarker], removals: Iterable[str] = ()) -> None:
-        """Add or move cases and remove others; sent with the next flush."""
+        """Add or move cases and remove others; sent with the next flush (markers already shown as given are not)."""
         for c in upserts:
+            if self._cases.get(c.no) == c:
+                continue  # most updates of a case change nothing the marker shows
             self._cases[c.no] = c
             self._upserts[c.no] = c
             self._removals.discard(c.no)

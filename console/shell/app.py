@@ -26,6 +26,7 @@ from console.shell.link_bridge import LinkBridge
 from console.shell.repaint import Repainter
 from console.shell.store_bridge import StoreBridge
 from console.shell.wall_window import WallWindow, load_layout
+from console.store.process import StoreProcessError
 from server_link.agent import LinkConfig
 from server_link.curve import client_keys
 from server_link.district import load_district
@@ -175,9 +176,8 @@ def build(args: argparse.Namespace) -> Console:
     def on_batch(batch: Batch) -> None:
         if console.closed:
             return
-        if not store.store.submit(batch):
-            link.resync()  # the store is behind: only a fresh snapshot closes the hole
-        elif batch.reset:
+        # A refused batch (the store is behind) asks for a re-sync through store.resync_needed.
+        if store.store.submit(batch) and batch.reset:
             window.clear_store_alarm()
         ingest.add(batch)
 
@@ -251,7 +251,7 @@ def main(argv: list[str] | None = None) -> int:
         install_translators(app, args.lang)  # before any widget is built; the app owns the translators
         console = build(args)
         layout = load_layout(args.layout) if args.layout else None
-    except (ValueError, OSError) as exc:
+    except (ValueError, OSError, StoreProcessError) as exc:
         print(f"grid-console: {exc}", file=sys.stderr)
         return 2
     width, height = (int(v) for v in args.size.lower().split("x"))

@@ -1,0 +1,455 @@
+"""``StoreProcess``: the console's ``Store`` run in a child process of its own.
+
+Why: at 10,000 updates/s the store's writer thread, sharing the console's interpreter lock, was the
+largest part of the wall's event-loop latency tail (docs/performance.md, "The wall"). In a child
+process the journal costs the console only a copy of each batch's keys, sequences and bodies.
+
+The child (``python -m console.store.process``) owns a ``Store`` with every rule of it unchanged
+(bounded queue, alarm, re-sync request, checkpoints, durable operator actions). The parent talks
+to it over two pipes, in pickled messages framed by ``multiprocessing.connection``:
+
+* parent → child, all from one sender thread, in order: ``open``, then batches and calls;
+* child → parent, read by one reader thread: ``ready``/``failed``, replies to calls, alarms and
+  re-sync requests (passed on to ``on_alarm`` / ``on_resync_needed`` from the reader thread).
+
+``submit`` never blocks: a batch waits in a bounded queue in the parent until the sender thread
+has written it to the pipe. That queue only fills when the child stops reading (hung or dead); it
+then behaves as the store's own queue does (alarm, refuse until a snapshot, ask for a re-sync).
+If the child ends, the alarm says so with its exit code and nothing more is accepted. Calls
+(``flush``, ``last_known``, ``record_action``…) travel behind the batches already submitted and
+wait for the child's answer; an exception raised in the child is raised again in the caller.
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+import os
+import pickle
+import subprocess
+import sys
+import threading
+from collections import deque
+from collections.abc import Callable
+from concurrent.futures import Future
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from multiprocessing.connection import Connection
+from typing import Any, Final
+
+import msgspec
+
+from console.core.situation import Situation
+from console.store.time_travel import PastState, Window, past_situation
+from console.store.writer import LastKnown, RetentionResult, Store, StoreConfig, StoredAction, StoreStats
+from server_link.district import District
+from server_link.link_state import Batch, Update
+
+log = logging.getLogger(__name__)
+
+NICE: Final = 10  # the journal may lag a little; the wall's GUI thread comes first on a busy machine
+OPEN_TIMEOUT_S: Final = 120.0  # migrating a large database can take a while
+CALL_TIMEOUT_S: Final = 60.0
+# The parent's queue only holds batches on their way into the pipe; a hundred seconds' worth at
+# the link's 20 batches a second means the child has stopped reading. (Updates: StoreConfig's bound.)
+MAX_WAITING_BATCHES: Final = 2_000
+SENDER_THREAD: Final = "store-sender"
+READER_THREAD: Final = "store-reader"
+# What the parent may call in the child: Store's methods that return plain, picklable data.
+CALLS: Final = frozenset(
+    {"flush", "stats", "last_known", "record_action", "set_action_status", "actions", "state_at",
+     "time_window", "retention"}
+)  # fmt: skip
+_PROTOCOL: Final = pickle.HIGHEST_PROTOCOL
+_ROWS: Final = msgspec.msgpack.Encoder()
+_ROWS_DECODER: Final = msgspec.msgpack.Decoder(list[tuple[str, int, bytes]])
+_call_ids = itertools.count(1)
+
+
+class StoreProcessError(RuntimeError):
+    """The store's child process could not start, or ended."""
+
+
+@dataclass(slots=True)
+class _Outbox:
+    """The parent's side of the pipe: messages waiting for the sender thread, and the rules of its bound."""
+
+    items: deque[tuple[str, Any]]
+    updates: int = 0  # in the batches waiting
+    behind: bool = False
+    closing: bool = False
+
+
+class StoreProcess:
+    """The ``Store`` in a child process, with the same interface the console uses.
+
+    ``open()``, ``submit()`` batches, ``flush()``, ``last_known()``, ``record_action()``, …,
+    ``close()``. ``max_waiting_batches`` bounds the parent's queue (see the module docstring).
+    ``on_alarm`` and ``on_resync_needed`` are called from the submitting thread (the
+    parent's queue is full) or the reader thread (the child's store raised them, or the child
+    ended); they must not block.
+    """
+
+    def __init__(
+        self,
+        db: str | os.PathLike[str] | None = None,
+        config: StoreConfig | None = None,
+        *,
+        on_alarm: Callable[[StoreStats], None] | None = None,
+        on_resync_needed: Callable[[], None] | None = None,
+        nice: int = NICE,
+        max_waiting_batches: int = MAX_WAITING_BATCHES,
+    ) -> None:
+        self.db = None if db is None else os.fspath(db)
+        self.config = config or StoreConfig()
+        self.on_alarm = on_alarm
+        self.on_resync_needed = on_resync_needed
+        self.nice = nice
+        self.max_waiting_batches = max_waiting_batches
+        self.resumed = False
+        self._cond = threading.Condition()
+        self._out = _Outbox(deque())
+        self._replies: dict[int, Future[Any]] = {}
+        self._alarm: StoreStats | None = None  # the parent's own alarm (queue full, child ended)
+        self._ended = ""  # why the child is gone, once it is
+        self._child: subprocess.Popen[bytes] | None = None
+        self._send: Connection | None = None
+        self._recv: Connection | None = None
+        self._threads: list[threading.Thread] = []
+        self._opened = False
+
+    # ------------------------------------------------------------------ life cycle
+    def open(self, timeout: float = OPEN_TIMEOUT_S) -> StoreProcess:
+        """Start the child, open (and migrate) the store in it; raise ``StoreProcessError`` if it fails."""
+        if self._child is not None:
+            raise RuntimeError("a StoreProcess is opened once")
+        to_child_r, to_child_w = os.pipe()
+        to_parent_r, to_parent_w = os.pipe()
+        try:
+            self._child = subprocess.Popen(
+                [sys.executable, "-m", __name__, str(to_child_r), str(to_parent_w), str(self.nice)],
+                pass_fds=(to_child_r, to_parent_w),
+                stdin=subprocess.DEVNULL,
+            )
+        finally:
+            os.close(to_child_r)
+            os.close(to_parent_w)
+        self._send = Connection(to_child_w, readable=False)
+        self._recv = Connection(to_parent_r, writable=False)
+        ready: Future[Any] = Future()
+        self._replies[0] = ready
+        self._out.items.append(("open", (self.db, self.config)))
+        for target, name in ((self._sender, SENDER_THREAD), (self._reader, READER_THREAD)):
+            thread = threading.Thread(target=target, name=name, daemon=True)
+            thread.start()
+            self._threads.append(thread)
+        try:
+            self.resumed = bool(ready.result(timeout))
+            self._opened = True
+        except BaseException as exc:
+            self._stop_child()
+            if isinstance(exc, StoreProcessError):
+                raise
+            raise StoreProcessError(f"the store did not open: {exc}") from exc
+        return self
+
+    def close(self, timeout: float | None = None) -> None:
+        """Let the child write what is queued and end; wait for it (``TimeoutError`` past ``timeout``)."""
+        with self._cond:
+            if self._out.closing or self._child is None:
+                return
+            self._out.closing = True
+            self._cond.notify_all()
+        for thread in self._threads:
+            thread.join(timeout)
+        try:
+            code = self._child.wait(timeout)
+        except subprocess.TimeoutExpired as exc:
+            self._stop_child()
+            raise TimeoutError(f"the store process did not finish within {timeout} s") from exc
+        if code != 0:
+            log.error("the store process ended with exit code %s", code)
+
+    def __enter__(self) -> StoreProcess:
+        return self.open() if self._child is None else self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
+    def _stop_child(self) -> None:
+        with self._cond:
+            self._out.closing = True
+            self._cond.notify_all()
+        if self._child is not None and self._child.poll() is None:
+            self._child.kill()
+            self._child.wait()
+
+    @property
+    def pid(self) -> int | None:
+        """The child's process id (None before ``open``)."""
+        return None if self._child is None else self._child.pid
+
+    # ------------------------------------------------------------------ ingest
+    def submit(self, batch: Batch, received_at: datetime | None = None) -> bool:
+        """Queue a batch for the child; never blocks. False: refused — the queue to the child is
+        full (the owner is asked to re-sync, as the store itself does), or the child has ended."""
+        at = received_at if received_at is not None else datetime.now(UTC)
+        n = len(batch.updates)
+        alarm, resync, accepted = "", False, False
+        with self._cond:
+            out = self._out
+            if out.closing:
+                raise RuntimeError("the store is closed")
+            if self._ended:
+                return False
+            room = len(out.items) < self.max_waiting_batches and (
+                out.updates + n <= self.config.max_queue_updates or not out.items
+            )
+            if not batch.reset and (out.behind or not room):
+                if not out.behind:
+                    out.behind = resync = True
+                    alarm = (
+                        f"store process not taking batches ({len(out.items)} waiting, {out.updates} updates): "
+                        "refusing updates until the link re-syncs"
+                    )
+            else:
+                if not room:  # the snapshot holds everything the waiting batches would have written
+                    kept = deque(item for item in out.items if item[0] != "batch")
+                    alarm = f"store process not taking batches: a snapshot superseded {len(out.items) - len(kept)}"
+                    out.items, out.updates = kept, 0
+                out.items.append(("batch", (batch, at)))
+                out.updates += n
+                out.behind = out.behind and not batch.reset
+                accepted = True
+                self._cond.notify_all()
+        if alarm:
+            self._raise(alarm, resync)
+        return accepted
+
+    @property
+    def needs_resync(self) -> bool:
+        with self._cond:
+            return self._out.behind
+
+    # ------------------------------------------------------------------ calls into the child
+    def flush(self, timeout: float = 30.0) -> bool:
+        """Wait until every batch submitted before this call is written; False on time-out."""
+        try:
+            return bool(self._call("flush", (timeout,), {}, timeout + 5.0))
+        except (StoreProcessError, TimeoutError):
+            return False
+
+    def stats(self) -> StoreStats:
+        """The child's counters; when it has ended, the last alarm with ``running`` False."""
+        if self._ended:
+            return self._alarm or StoreStats(error=self._ended)
+        stats: StoreStats = self._call("stats", (), {})
+        with self._cond:
+            queued = sum(len(item[1][0].updates) for item in self._out.items if item[0] == "batch")
+            batches = sum(1 for item in self._out.items if item[0] == "batch")
+            behind = self._out.behind
+        return replace(
+            stats,
+            queued_batches=stats.queued_batches + batches,
+            queued_updates=stats.queued_updates + queued,
+            alarm=stats.alarm or behind,
+            needs_resync=stats.needs_resync or behind,
+        )
+
+    def last_known(self) -> LastKnown:
+        result: LastKnown = self._call("last_known", (), {})
+        return result
+
+    def record_action(self, *args: Any, **kwargs: Any) -> StoredAction:
+        """``Store.record_action``: committed durably in the child before this returns."""
+        result: StoredAction = self._call("record_action", args, kwargs)
+        return result
+
+    def set_action_status(self, *args: Any, **kwargs: Any) -> None:
+        self._call("set_action_status", args, kwargs)
+
+    def actions(self, **kwargs: Any) -> list[StoredAction]:
+        result: list[StoredAction] = self._call("actions", (), kwargs)
+        return result
+
+    def state_at(self, instant: datetime, now: datetime | None = None) -> PastState:
+        result: PastState = self._call("state_at", (instant, now), {})
+        return result
+
+    def situation_at(self, instant: datetime, district: District, now: datetime | None = None) -> Situation:
+        """Time travel: the read-only situation at ``instant`` (built here from the child's state)."""
+        return past_situation(self.state_at(instant, now), district)
+
+    def time_window(self) -> Window | None:
+        result: Window | None = self._call("time_window", (), {})
+        return result
+
+    def retention(self, now: datetime | None = None) -> RetentionResult:
+        result: RetentionResult = self._call("retention", (now,), {})
+        return result
+
+    def _call(self, name: str, args: tuple[Any, ...], kwargs: dict[str, Any], timeout: float = CALL_TIMEOUT_S) -> Any:
+        reply: Future[Any] = Future()
+        call_id = next(_call_ids)
+        with self._cond:
+            if self._ended:
+                raise StoreProcessError(self._ended)
+            if self._out.closing or self._child is None:
+                raise RuntimeError("the store is not open")
+            self._replies[call_id] = reply
+            self._out.items.append(("call", (call_id, name, args, kwargs)))
+            self._cond.notify_all()
+        try:
+            return reply.result(timeout)
+        finally:
+            with self._cond:
+                self._replies.pop(call_id, None)
+
+    # ------------------------------------------------------------------ threads
+    def _sender(self) -> None:
+        """Write waiting messages to the child, in order; at close, end the pipe (the child then finishes)."""
+        assert self._send is not None
+        send = self._send
+        try:
+            while True:
+                with self._cond:
+                    while not self._out.items and not self._out.closing:
+                        self._cond.wait()
+                    if not self._out.items:
+                        return
+                    kind, payload = self._out.items.popleft()
+                    if kind == "batch":
+                        self._out.updates -= len(payload[0].updates)
+                if kind == "batch":  # its rows as one msgpack blob: a fifth of pickling 500 tuples
+                    batch, at = payload
+                    rows = _ROWS.encode([(u.key, u.sequence, u.body) for u in batch.updates])
+                    payload = (batch.reset, batch.sequence, batch.epoch, at, rows)
+                send.send_bytes(pickle.dumps((kind, payload), _PROTOCOL))
+        except OSError as exc:  # the child is gone: the reader tells why
+            log.debug("store sender stopped: %s", exc)
+        finally:
+            send.close()
+
+    def _reader(self) -> None:
+        assert self._recv is not None and self._child is not None
+        recv = self._recv
+        try:
+            while True:
+                data = recv.recv_bytes()
+                try:
+                    kind, payload = pickle.loads(data)
+                except Exception:  # a message this side cannot read: say so, keep reading
+                    log.exception("unreadable message from the store process")
+                    continue
+                if kind == "reply":
+                    call_id, ok, value = payload
+                    with self._cond:
+                        reply = self._replies.get(call_id)
+                    if reply is not None:
+                        reply.set_result(value) if ok else reply.set_exception(value)
+                elif kind == "alarm":
+                    self._notify(payload, False)
+                elif kind == "resync":
+                    self._notify(None, True)
+        except (EOFError, OSError):
+            pass
+        finally:
+            recv.close()
+        code = self._child.wait()
+        with self._cond:
+            closing = self._out.closing
+            if not closing or code != 0:
+                self._ended = f"the store process ended (exit code {code}): nothing more is journalled"
+            ended = self._ended
+            waiting = list(self._replies.values())
+        for reply in waiting:
+            if not reply.done():
+                reply.set_exception(StoreProcessError(ended or "the store process ended"))
+        if ended and not closing and self._opened:
+            log.error(ended)
+            self._raise(ended, False)
+
+    def _raise(self, text: str, resync: bool) -> None:
+        with self._cond:
+            previous = self._alarm or StoreStats()
+            self._alarm = replace(
+                previous, alarm=True, alarms=previous.alarms + 1, last_alarm=text, needs_resync=resync,
+                error=self._ended, running=not self._ended,
+            )  # fmt: skip
+            stats = self._alarm
+        self._notify(stats, resync)
+
+    def _notify(self, stats: StoreStats | None, resync: bool) -> None:
+        try:
+            if stats is not None and self.on_alarm is not None:
+                self.on_alarm(stats)
+            if resync and self.on_resync_needed is not None:
+                self.on_resync_needed()
+        except Exception:  # a broken callback must not stop the store's threads
+            log.exception("store alarm callback failed")
+
+
+# ---------------------------------------------------------------------- the child
+def _serve(recv: Connection, send: Connection) -> int:
+    """The child's main loop: open the store, then take batches and calls until the pipe ends."""
+    lock = threading.Lock()  # the store's callbacks come from its writer thread too
+
+    def tell(kind: str, payload: Any) -> None:
+        data = pickle.dumps((kind, payload), _PROTOCOL)
+        with lock:
+            send.send_bytes(data)
+
+    kind, (db, config) = pickle.loads(recv.recv_bytes())
+    store = Store(
+        db, config, on_alarm=lambda stats: tell("alarm", stats), on_resync_needed=lambda: tell("resync", None)
+    )
+    try:
+        store.open()
+    except Exception as exc:  # noqa: BLE001 - told to the parent, which raises it from open()
+        tell("reply", (0, False, StoreProcessError(f"{type(exc).__name__}: {exc}")))
+        return 1
+    tell("reply", (0, True, store.resumed))
+    try:
+        while True:
+            try:
+                kind, payload = pickle.loads(recv.recv_bytes())
+            except EOFError:
+                return 0  # the parent closed the pipe (or died): write what is queued, and end
+            if kind == "batch":
+                reset, sequence, epoch, at, rows = payload
+                updates = tuple(Update(key, seq, None, body) for key, seq, body in _ROWS_DECODER.decode(rows))
+                store.submit(Batch(reset, updates, sequence, epoch), at)
+            elif kind == "call":
+                call_id, name, args, kwargs = payload
+                tell("reply", (call_id, *_run_call(store, name, args, kwargs)))
+    finally:
+        store.close()
+
+
+def _run_call(store: Store, name: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[bool, Any]:
+    if name not in CALLS:
+        return False, ValueError(f"{name!r} is not a store call")
+    try:
+        return True, getattr(store, name)(*args, **kwargs)
+    except Exception as exc:  # noqa: BLE001 - raised again in the parent's caller
+        try:
+            pickle.dumps(exc, _PROTOCOL)
+        except Exception:  # noqa: BLE001 - an exception that does not pickle travels as its text
+            exc = RuntimeError(f"{type(exc).__name__}: {exc}")
+        return False, exc
+
+
+def main(argv: list[str]) -> int:
+    fd_in, fd_out, nice = (int(a) for a in argv)
+    logging.basicConfig(level=logging.WARNING, format="grid-console store: %(levelname)s %(name)s: %(message)s")
+    if nice:
+        os.nice(nice)
+    return _serve(Connection(fd_in, writable=False), Connection(fd_out, readable=False))
+
+
+if __name__ == "__main__":
+    # Run the imported module's main, not this __main__ copy's: what the child pickles (its
+    # exceptions) must name console.store.process, where the parent can find it.
+    from console.store import process
+
+    sys.exit(process.main(sys.argv[1:]))
