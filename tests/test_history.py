@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 
 import numpy as np
 
-from console.core.history import open_held_by_department
+from console.core.history import HeldByDepartment, open_held_by_department
 from console.core.situation import Situation
 from server_link import records as r
 from server_link.district import load_district
@@ -56,3 +56,19 @@ def test_the_last_point_is_every_departments_live_open_figure() -> None:
     live = {d: f.open for d, f in sit.aggregates.departments.items() if f.open}
     assert live and {d: int(v[-1]) for d, v in held.items() if v[-1]} == live
     assert any(v.max() > v[-1] for v in held.values())  # a history, not a flat copy of now
+
+
+def test_cases_added_in_slices_give_what_one_pass_gives() -> None:
+    district = load_district()
+    sim = Simulation(district, seed=3, start=START)
+    sim.run(until=START + timedelta(days=1))
+    stream = [*sim.reference(), *sim.drain()]
+    records = [x for k, b in stream if b and isinstance(x := r.decode(k, b), r.Case)]
+    end = (START + timedelta(days=1)).timestamp()
+    times, whole = open_held_by_department(records, end, step_s=900)
+    sliced = HeldByDepartment(end, step_s=900)
+    for i in range(0, len(records), 7):
+        sliced.add(iter(records[i : i + 7]))
+    assert len(records) > 50 and np.array_equal(sliced.times, times)
+    assert whole and sliced.result().keys() == whole.keys()
+    assert all(np.array_equal(sliced.result()[d], whole[d]) for d in whole)

@@ -5,9 +5,11 @@ from __future__ import annotations
 from datetime import timedelta
 
 import msgspec
+import numpy as np
 from PySide6.QtCore import QTimer
 from pytestqt.qtbot import QtBot
 
+from console.core.history import open_held_by_department
 from console.core.situation import ChangeSet, Provenance, Situation
 from console.shell.ingest import Ingest
 from console.shell.repaint import Repainter
@@ -137,3 +139,23 @@ def test_the_repainter_paints_a_lone_change_at_once_and_a_stream_at_its_rate(qtb
     assert len(painted) == 1  # within the interval: held and merged
     qtbot.waitUntil(lambda: len(painted) == 2, timeout=1_000)
     assert painted[1].cases == {"0", "1", "2", "3", "4"}
+
+
+def test_a_new_picture_brings_its_sparklines_past_gathered_slice_by_slice(qtbot: QtBot) -> None:
+    sit = Situation(DISTRICT)
+    history_at_reset: list[dict[str, object]] = []
+    ingest = Ingest(
+        sit,
+        lambda c: history_at_reset.append(dict(ingest.held_history)) if c.reset else None,
+        budget_ms=0.0,
+        slice_size=10,
+        history_step_s=1800,
+        clock=lambda: (T + timedelta(hours=6)).timestamp(),
+    )
+    snapshot = cases(1, 95)
+    ingest.add(batch(snapshot, reset=True))
+    qtbot.waitUntil(lambda: ingest.backlog == 0, timeout=10_000)
+    _, expected = open_held_by_department(snapshot, (T + timedelta(hours=6)).timestamp(), step_s=1800)
+    assert history_at_reset and history_at_reset[-1].keys() == expected.keys() == {"d-hwzx"}
+    assert np.array_equal(ingest.held_history["d-hwzx"], expected["d-hwzx"])
+    assert ingest.held_history["d-hwzx"][-1] == 95  # every case still held by its department now

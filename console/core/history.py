@@ -17,36 +17,55 @@ import numpy.typing as npt
 from server_link import records as r
 
 
+class HeldByDepartment:
+    """Open cases held per department at sample instants, accumulated case by case.
+
+    The instants (POSIX seconds, ascending, the last one ``end``) are fixed when it is made; cases
+    are added in any number of slices (``add``) — so a new picture's sparklines are built a slice
+    at a time as the picture is, never in one long pass — and ``result`` reads the counts.
+    """
+
+    def __init__(self, end: float, *, hours: float = 24.0, step_s: float = 600.0) -> None:
+        n = int(hours * 3600 // step_s) + 1
+        self.times = end - step_s * np.arange(n - 1, -1, -1, dtype=np.float64)
+        self._n = n
+        self._steps: dict[str, npt.NDArray[np.int64]] = {}  # per department: +1 where a span starts, -1 after it
+
+    def add(self, cases: Iterable[r.Case]) -> None:
+        for case in cases:
+            holder: str | None = None
+            since = 0.0
+            for event in case.timeline:
+                at = event.at.timestamp()
+                now_held = None if event.action is r.Action.CLOSE else (event.dept or holder)
+                if now_held != holder:
+                    if holder is not None:
+                        self._held(holder, since, at)
+                    holder, since = now_held, at
+                if event.action is r.Action.CLOSE:
+                    break
+            if holder is not None:
+                self._held(holder, since, np.inf)
+
+    def result(self) -> dict[str, npt.NDArray[np.int64]]:
+        """Per department that held anything, its count at each instant of ``times``."""
+        return {dept: np.cumsum(delta)[: self._n] for dept, delta in self._steps.items()}
+
+    def _held(self, dept: str, start: float, stop: float) -> None:
+        first, after = np.searchsorted(self.times, [start, stop], side="left")
+        if first < after:
+            delta = self._steps.get(dept)
+            if delta is None:
+                delta = self._steps[dept] = np.zeros(self._n + 1, dtype=np.int64)
+            delta[first] += 1
+            delta[after] -= 1
+
+
 def open_held_by_department(
     cases: Iterable[r.Case], end: float, *, hours: float = 24.0, step_s: float = 600.0
 ) -> tuple[npt.NDArray[np.float64], dict[str, npt.NDArray[np.int64]]]:
     """Sample instants (POSIX seconds, ascending, the last one ``end``) and, per department, the
-    number of open cases it held at each instant."""
-    n = int(hours * 3600 // step_s) + 1
-    times = end - step_s * np.arange(n - 1, -1, -1, dtype=np.float64)
-    steps: dict[str, npt.NDArray[np.int64]] = {}  # per department: +1 where a span starts, -1 after it
-
-    def held(dept: str, start: float, stop: float) -> None:
-        first, after = np.searchsorted(times, [start, stop], side="left")
-        if first < after:
-            delta = steps.get(dept)
-            if delta is None:
-                delta = steps[dept] = np.zeros(n + 1, dtype=np.int64)
-            delta[first] += 1
-            delta[after] -= 1
-
-    for case in cases:
-        holder: str | None = None
-        since = 0.0
-        for event in case.timeline:
-            at = event.at.timestamp()
-            now_held = None if event.action is r.Action.CLOSE else (event.dept or holder)
-            if now_held != holder:
-                if holder is not None:
-                    held(holder, since, at)
-                holder, since = now_held, at
-            if event.action is r.Action.CLOSE:
-                break
-        if holder is not None:
-            held(holder, since, np.inf)
-    return times, {dept: np.cumsum(delta)[:n] for dept, delta in steps.items()}
+    number of open cases it held at each instant (all cases in one pass)."""
+    held = HeldByDepartment(end, hours=hours, step_s=step_s)
+    held.add(cases)
+    return held.times, held.result()

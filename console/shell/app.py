@@ -18,7 +18,6 @@ from PySide6.QtWidgets import QApplication
 
 from console.core.aggregates import GridFigures
 from console.core.case_state import CaseState
-from console.core.history import open_held_by_department
 from console.core.situation import ChangeSet, Situation
 from console.shell.i18n import LANGUAGES, install_translators
 from console.shell.ingest import Ingest
@@ -114,11 +113,9 @@ class Console:
             self.streets.show_situation(self.situation)
         if changes.reset or changes.departments:
             self.heat.show_situation(self.situation)
-        if changes.reset:  # a new picture: the sparklines' 24 hours come from its cases' timelines
-            sit = self.situation
-            records = (record for no in sit.cases if (record := sit.case_record(no)) is not None)
-            _, history = open_held_by_department(records, sit.now, step_s=SAMPLE_EVERY_S)
-            self.heat.show_history({dept: history.get(dept, ()) for dept in sit.district.departments})
+        if changes.reset:  # a new picture: the sparklines' 24 hours, gathered from its cases' timelines as it was built
+            history = self.ingest.held_history
+            self.heat.show_history({dept: history.get(dept, ()) for dept in self.situation.district.departments})
 
     def show_metric(self) -> None:
         name, title, figure = MAP_METRICS[self.metric]
@@ -167,7 +164,7 @@ def build(args: argparse.Namespace) -> Console:
     window = WallWindow(QCoreApplication.translate("Console", TITLE), grid_map, panels)
     repainter = Repainter(lambda c: console.paint(c), parent=window)
     rankings = Repainter(lambda c: console.paint_rankings(c), interval_ms=1000, parent=window)
-    ingest = Ingest(situation, repainter.add, parent=window)
+    ingest = Ingest(situation, repainter.add, history_step_s=SAMPLE_EVERY_S, parent=window)
     console = Console(
         window, link, store, situation, ingest, grid_map, queue, detail, kpis, heat, streets, repainter, rankings,
         server,

@@ -17,8 +17,11 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from itertools import islice
 
+import numpy as np
+import numpy.typing as npt
 from PySide6.QtCore import QObject, QTimer, Signal
 
+from console.core.history import HeldByDepartment
 from console.core.situation import ChangeSet, Provenance, Situation
 from server_link import records as r
 from server_link.link_state import Batch, Update
@@ -32,6 +35,7 @@ class _Build:
     updates: Iterator[Update]
     total: int
     fresh: Situation
+    held: HeldByDepartment | None  # the sparklines' past, built with the picture
     sequence: int = 0
     epoch: str = ""
     done: int = 0
@@ -43,6 +47,10 @@ class Ingest(QObject):
     Signals:
         progressed(str, int, int): a build's name ("snapshot", "last_known"), records done, total;
             emitted as it goes and once with done == total when the new picture takes over.
+
+    With ``history_step_s``, a build also gathers, slice by slice, the open cases each department
+    held over the last 24 hours (from the cases' timelines, sampled every ``history_step_s``):
+    ``held_history`` holds it for the picture last taken over.
     """
 
     progressed = Signal(str, int, int)
@@ -54,6 +62,7 @@ class Ingest(QObject):
         *,
         budget_ms: float = 8.0,
         slice_size: int = 25,
+        history_step_s: float | None = None,
         clock: Callable[[], float] = time.time,
         parent: QObject | None = None,
     ) -> None:
@@ -63,6 +72,8 @@ class Ingest(QObject):
         self._budget_s = budget_ms / 1000
         self._slice = slice_size
         self._clock = clock
+        self._history_step_s = history_step_s
+        self.held_history: dict[str, npt.NDArray[np.int64]] = {}
         self._builds: deque[_Build] = deque()
         self._waiting: dict[str, Update] = {}  # live updates by key, each key's newest only
         self._sequence, self._epoch = 0, ""  # of the newest live batch received
@@ -113,7 +124,9 @@ class Ingest(QObject):
     def _build(self, what: str, updates: Iterator[Update], total: int, batch: Batch | None) -> _Build:
         sit = self.situation
         fresh = Situation(sit.district, calendar=sit.calendar, rules=sit.rules, keep_bodies=sit.keep_bodies)
-        job = _Build(what, updates, total, fresh)
+        step = self._history_step_s
+        held = HeldByDepartment(self._clock(), step_s=step) if step is not None else None
+        job = _Build(what, updates, total, fresh, held)
         if batch is not None:
             job.sequence, job.epoch = batch.sequence, batch.epoch
         return job
@@ -145,12 +158,16 @@ class Ingest(QObject):
         job.done += len(chunk)
         if chunk:
             job.fresh.apply(Batch(False, chunk, job.sequence, job.epoch), now)
+            if job.held is not None:
+                job.held.add(u.record for u in chunk if isinstance(u.record, r.Case))
         if chunk and job.done < job.total:
             self.progressed.emit(job.what, job.done, job.total)
             return
         self._builds.popleft()
         job.done = job.total  # bodies that did not decode count as done
         job.fresh.sequence, job.fresh.epoch = job.sequence, job.epoch
+        if job.held is not None:
+            self.held_history = job.held.result()
         self._changed(self.situation.adopt(job.fresh))
         self.progressed.emit(job.what, job.total, job.total)
 
