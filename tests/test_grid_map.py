@@ -288,6 +288,11 @@ def test_cases_cluster_update_and_click(qtbot: QtBot, grid_map: GridMap) -> None
     grid_map.update_cases([CaseMarker("C9999", cases[0].lon, cases[0].lat, Light.RED, "新案件")], ["C0001", "C0002"])
     wait_page(qtbot, grid_map, "[gridMap.cases.size, gridMap.cases.has('C9999'), gridMap.cases.has('C0001')]",
               [len(cases) - 1, True, False])  # fmt: skip
+    moved = CaseMarker(cases[3].no, cases[3].lon, cases[3].lat, Light.RED, cases[3].title)
+    grid_map.update_cases([cases[4], cases[5], moved])  # two of them exactly as shown already
+    grid_map.flush()
+    wait_page(qtbot, grid_map, f"gridMap.cases.get('{moved.no}').light", int(Light.RED))
+    assert read(qtbot, grid_map, "gridMap.stats.lastUpserts") == 1  # only what changes on the map is sent
     target = cases[10]
     grid_map.select_case(target.no, reveal=True)
     wait_page(qtbot, grid_map, f"gridMap.caseMarkers.has('{target.no}')", True)  # zoomed in: its own marker

@@ -37,9 +37,8 @@ from datetime import UTC, datetime
 from multiprocessing.connection import Connection
 from typing import Any, Final
 
-import msgspec
-
 from console.core.situation import Situation
+from console.store import pipes
 from console.store.time_travel import PastState, Window, past_situation
 from console.store.writer import LastKnown, RetentionResult, Store, StoreConfig, StoredAction, StoreStats
 from server_link.district import District
@@ -60,9 +59,6 @@ CALLS: Final = frozenset(
     {"flush", "stats", "last_known", "record_action", "set_action_status", "actions", "state_at",
      "time_window", "retention"}
 )  # fmt: skip
-_PROTOCOL: Final = pickle.HIGHEST_PROTOCOL
-_ROWS: Final = msgspec.msgpack.Encoder()
-_ROWS_DECODER: Final = msgspec.msgpack.Decoder(list[tuple[str, int, bytes]])
 _call_ids = itertools.count(1)
 
 
@@ -123,19 +119,7 @@ class StoreProcess:
         """Start the child, open (and migrate) the store in it; raise ``StoreProcessError`` if it fails."""
         if self._child is not None:
             raise RuntimeError("a StoreProcess is opened once")
-        to_child_r, to_child_w = os.pipe()
-        to_parent_r, to_parent_w = os.pipe()
-        try:
-            self._child = subprocess.Popen(
-                [sys.executable, "-m", __name__, str(to_child_r), str(to_parent_w), str(self.nice)],
-                pass_fds=(to_child_r, to_parent_w),
-                stdin=subprocess.DEVNULL,
-            )
-        finally:
-            os.close(to_child_r)
-            os.close(to_parent_w)
-        self._send = Connection(to_child_w, readable=False)
-        self._recv = Connection(to_parent_r, writable=False)
+        self._child, self._send, self._recv = pipes.spawn(__name__, str(self.nice))
         ready: Future[Any] = Future()
         self._replies[0] = ready
         self._out.items.append(("open", (self.db, self.config)))
@@ -322,9 +306,9 @@ class StoreProcess:
                         self._out.updates -= len(payload[0].updates)
                 if kind == "batch":  # its rows as one msgpack blob: a fifth of pickling 500 tuples
                     batch, at = payload
-                    rows = _ROWS.encode([(u.key, u.sequence, u.body) for u in batch.updates])
+                    rows = pipes.ROWS.encode([(u.key, u.sequence, u.body) for u in batch.updates])
                     payload = (batch.reset, batch.sequence, batch.epoch, at, rows)
-                send.send_bytes(pickle.dumps((kind, payload), _PROTOCOL))
+                pipes.send(send, (kind, payload))
         except OSError as exc:  # the child is gone: the reader tells why
             log.debug("store sender stopped: %s", exc)
         finally:
@@ -335,9 +319,10 @@ class StoreProcess:
         recv = self._recv
         try:
             while True:
-                data = recv.recv_bytes()
                 try:
-                    kind, payload = pickle.loads(data)
+                    kind, payload = pipes.receive(recv)
+                except (EOFError, OSError):
+                    break  # the child closed its end: it ended
                 except Exception:  # a message this side cannot read: say so, keep reading
                     log.exception("unreadable message from the store process")
                     continue
@@ -351,8 +336,6 @@ class StoreProcess:
                     self._notify(payload, False)
                 elif kind == "resync":
                     self._notify(None, True)
-        except (EOFError, OSError):
-            pass
         finally:
             recv.close()
         code = self._child.wait()
@@ -395,11 +378,10 @@ def _serve(recv: Connection, send: Connection) -> int:
     lock = threading.Lock()  # the store's callbacks come from its writer thread too
 
     def tell(kind: str, payload: Any) -> None:
-        data = pickle.dumps((kind, payload), _PROTOCOL)
         with lock:
-            send.send_bytes(data)
+            pipes.send(send, (kind, payload))
 
-    kind, (db, config) = pickle.loads(recv.recv_bytes())
+    kind, (db, config) = pipes.receive(recv)
     store = Store(
         db, config, on_alarm=lambda stats: tell("alarm", stats), on_resync_needed=lambda: tell("resync", None)
     )
@@ -412,12 +394,12 @@ def _serve(recv: Connection, send: Connection) -> int:
     try:
         while True:
             try:
-                kind, payload = pickle.loads(recv.recv_bytes())
+                kind, payload = pipes.receive(recv)
             except EOFError:
                 return 0  # the parent closed the pipe (or died): write what is queued, and end
             if kind == "batch":
                 reset, sequence, epoch, at, rows = payload
-                updates = tuple(Update(key, seq, None, body) for key, seq, body in _ROWS_DECODER.decode(rows))
+                updates = tuple(Update(key, seq, None, body) for key, seq, body in pipes.ROWS_DECODER.decode(rows))
                 store.submit(Batch(reset, updates, sequence, epoch), at)
             elif kind == "call":
                 call_id, name, args, kwargs = payload
@@ -433,18 +415,18 @@ def _run_call(store: Store, name: str, args: tuple[Any, ...], kwargs: dict[str, 
         return True, getattr(store, name)(*args, **kwargs)
     except Exception as exc:  # noqa: BLE001 - raised again in the parent's caller
         try:
-            pickle.dumps(exc, _PROTOCOL)
+            pickle.dumps(exc, pipes.PROTOCOL)
         except Exception:  # noqa: BLE001 - an exception that does not pickle travels as its text
             exc = RuntimeError(f"{type(exc).__name__}: {exc}")
         return False, exc
 
 
 def main(argv: list[str]) -> int:
-    fd_in, fd_out, nice = (int(a) for a in argv)
+    recv, send, (nice,) = pipes.child_ends(argv)
     logging.basicConfig(level=logging.WARNING, format="grid-console store: %(levelname)s %(name)s: %(message)s")
-    if nice:
-        os.nice(nice)
-    return _serve(Connection(fd_in, writable=False), Connection(fd_out, readable=False))
+    if int(nice):
+        os.nice(int(nice))
+    return _serve(recv, send)
 
 
 if __name__ == "__main__":
