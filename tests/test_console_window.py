@@ -70,12 +70,15 @@ def test_a_store_alarm_from_another_thread_is_shown(qtbot: QtBot, tmp_path: Path
     console = build(parse_args(["--endpoint", str(Endpoints.free_loopback()), "--db", str(tmp_path / "c.db")]))
     try:
         qtbot.addWidget(console.window)
-        stats = StoreStats(alarm=True, alarms=1, last_alarm="store queue full (20000 batches)")
+        stats = StoreStats(alarm=True, alarms=1, last_alarm="store queue full (20000 batches)", needs_resync=True)
         worker = threading.Thread(target=console.store._alarm, args=(stats,))  # as the writer thread would
         worker.start()
         worker.join()
         qtbot.waitUntil(lambda: not console.window.alarm.isHidden(), timeout=5_000)
-        assert "store queue full" in console.window.alarm.text()
+        assert "store queue full" in console.window.alarm.text() and "正在重新同步" in console.window.alarm.text()
+        ended = StoreStats(alarm=True, alarms=2, last_alarm="the store process ended (exit code -9)", running=False)
+        console.window.show_store_alarm(ended)  # no re-sync can mend that: the banner does not promise one
+        assert "exit code -9" in console.window.alarm.text() and "同步" not in console.window.alarm.text()
         # A long link line (a big re-sync under way on a stale link) and long banners wrap; they never
         # make the window wider than a 1280 px screen.
         stale = LinkStats(

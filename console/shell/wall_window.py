@@ -138,7 +138,10 @@ class WallWindow(QMainWindow):
 
     def show_store_alarm(self, stats: StoreStats) -> None:
         alarm = stats.last_alarm or self.tr("写入落后")  # the store's own words, when it has them
-        self.alarm.setText(self.tr("⚠ 本地存储告警：{0} — 正在重新同步").format(alarm))
+        if stats.needs_resync:
+            self.alarm.setText(self.tr("⚠ 本地存储告警：{0} — 正在重新同步").format(alarm))
+        else:  # e.g. the store's process ended: a re-sync would not help, and the banner must not say so
+            self.alarm.setText(self.tr("⚠ 本地存储告警：{0}").format(alarm))
         self.alarm.show()
 
     def clear_store_alarm(self) -> None:

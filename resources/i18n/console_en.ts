@@ -625,6 +625,10 @@
         <source>⚠ 本地存储告警：{0} — 正在重新同步</source>
         <translation>⚠ Local store alarm: {0} — re-syncing</translation>
     </message>
+    <message>
+        <source>⚠ 本地存储告警：{0}</source>
+        <translation>⚠ Local store alarm: {0}</translation>
+    </message>
 </context>
 <context>
     <name>format_age</name>
