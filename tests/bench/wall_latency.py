@@ -1,6 +1,6 @@
 """Benchmark: the wall's GUI event-loop latency while the backend publishes 10,000 updates/s.
 
-Run: ``.venv/bin/python tests/bench/wall_latency.py [--rate N] [--seconds S] [--warmup S]``
+Run: ``.venv/bin/python tests/bench/wall_latency.py [--rate N] [--seconds S] [--warmup S] [--backend-nice N]``
 
 The simulated backend runs in another process in load mode (``grid-backend-sim --rate N``); this
 process runs the whole console (``console.shell.app.build``: link, store, situation, every panel,
@@ -9,7 +9,9 @@ the map page) offscreen, as the wall would. Once the link is LIVE and ``--warmup
 on the GUI thread and each tick's lateness (actual gap minus 20 ms) is a sample of how long the
 event loop was busy. Reference in the same run: the same measurement with the console idle (link
 stopped), so the figure shows what the load added. Aim: p99 ≤ 50 ms at 10,000 updates/s. Also
-printed: the CPU the console and the backend used (both share this machine's cores).
+printed: the CPU the console, its helper processes (the store, the map's web engine) and the backend
+used — they all share this machine's cores; ``--backend-nice`` lowers the backend's priority, as a
+stand-in for a server that in the center runs on another machine — and what the store journalled.
 """
 
 from __future__ import annotations
