@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -15,7 +16,17 @@ from pytestqt.qtbot import QtBot
 
 from console.core.case_state import Light
 from server_link.district import load_district
-from widgets.grid_map import RAMP, ZERO_COLOUR, Binning, CaseMarker, GridMap, LocalOnlyInterceptor, PageReadError
+from widgets.grid_map import (
+    RAMP,
+    STORM_CHANGES,
+    STORM_INTERVAL_MS,
+    ZERO_COLOUR,
+    Binning,
+    CaseMarker,
+    GridMap,
+    LocalOnlyInterceptor,
+    PageReadError,
+)
 from widgets.map_page import THEMES, PageOptions, build_page, tile_origins
 
 # Messages of headless Chromium/Qt about the missing GPU, not about the map.
@@ -331,3 +342,22 @@ def test_case_text_is_shown_literally(qtbot: QtBot, grid_map: GridMap) -> None:
     assert set(tooltip[1]) <= {"DIV", "SPAN"}, tooltip[1]
     assert read(qtbot, grid_map, "document.querySelectorAll('img[src=\"x\"], svg[onload], b, i').length") == 0
     assert read(qtbot, grid_map, "typeof window.__pwned") == "undefined"
+
+
+def test_in_a_storm_the_page_redraws_at_most_twice_a_second(qtbot: QtBot, grid_map: GridMap) -> None:
+    grid_map.set_metric("open", {}, "在办案件数", bins=[1, 2, 3, 5])
+    sent: list[float] = []
+    grid_map.values_sent.connect(lambda _id, _codes: sent.append(time.monotonic()))
+    grid_map.update_values({c: 2.0 for c in CODES[: STORM_CHANGES + 1]})
+    grid_map.flush()
+    assert len(sent) == 1  # a storm's first flush goes at once
+    grid_map.update_values({CODES[0]: 7.0})
+    grid_map.flush()
+    assert len(sent) == 1  # the next waits for the storm interval
+    qtbot.waitUntil(lambda: len(sent) == 2, timeout=WAIT_MS)
+    assert sent[1] - sent[0] >= 0.94 * STORM_INTERVAL_MS / 1000  # a coarse timer may fire 5 % early
+    wait_page(qtbot, grid_map, f"gridMap.values.get('{CODES[0]}')", 7)
+    time.sleep(STORM_INTERVAL_MS / 1000)  # that flush was small: no pacing after it
+    grid_map.update_values({CODES[1]: 9.0})
+    grid_map.flush()
+    assert len(sent) == 3

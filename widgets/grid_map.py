@@ -46,6 +46,12 @@ RAMP: tuple[str, ...] = ("#735f58", "#8b665a", "#ae6656", "#d85f4d", "#ff4744")
 ZERO_COLOUR: Mapping[Theme, str] = {name: colours["zero"] for name, colours in THEMES.items()}
 AUTO_QUANTILES = (0.5, 0.75, 0.9, 0.97)  # class edges of an automatic binning, over the positive values
 DEFAULT_FLUSH_INTERVAL_MS = 200  # at most five flushes a second, in step with the repainter
+# In a storm the page redraws less often: after a flush of more than STORM_CHANGES changes (grids
+# restyled, markers moved), the next one waits STORM_INTERVAL_MS. Redrawing costs the page's renderer
+# about the same whatever the size (at 10,000 updates/s it took a quarter of a core at five a second),
+# and a core is what the GUI thread then lacks; at 1,000 updates/s flushes carry ~55 changes.
+STORM_CHANGES = 300
+STORM_INTERVAL_MS = 500
 LayerName = Literal["base_grids", "streets"]
 
 
@@ -255,7 +261,8 @@ class GridMap(QWidget):
     """The district map panel: choropleth by one metric, base-grid and street layers, case markers.
 
     Call ``set_metric`` for a new metric and ``update_values`` for live changes (only changed grids
-    reach the page, at most every ``flush_interval_ms``); ``set_cases``/``update_cases`` for markers;
+    reach the page, at most every ``flush_interval_ms``, or ``STORM_INTERVAL_MS`` after a flush of
+    more than ``STORM_CHANGES`` changes); ``set_cases``/``update_cases`` for markers;
     ``select_grid``/``select_case`` to highlight (in blue). A click in the page only emits a signal:
     the owner decides what is selected and calls back. Calls made before the page is ready are kept
     and applied once it is; after a renderer crash the page reloads and gets the whole state again.
@@ -311,6 +318,7 @@ class GridMap(QWidget):
         self._upserts: dict[str, CaseMarker] = {}
         self._removals: set[str] = set()
         self._last_flush = -math.inf
+        self._next_flush_at = -math.inf  # monotonic: no flush before (a storm's pacing)
         self._flush_id = 0
         self.flushes_sent = 0
         self.values_sent_total = 0
@@ -470,7 +478,7 @@ class GridMap(QWidget):
         """Ring one case marker (or the cluster holding it) in blue; ``reveal`` zooms to it."""
         self._selected_case = no
         if self._ready:
-            self.flush()  # the case may still be waiting in the next flush
+            self._flush_now()  # the case may still be waiting in the next flush
             self._js("gridMap.selectCase", no, reveal)
 
     def fit_street(self, code: str) -> None:
@@ -548,12 +556,21 @@ class GridMap(QWidget):
     def _schedule_flush(self) -> None:
         if not self._ready or self._flush_timer.isActive():
             return
-        since_ms = (time.monotonic() - self._last_flush) * 1000
-        self._flush_timer.start(max(0, math.ceil(self._interval_ms - min(since_ms, self._interval_ms))))
+        now = time.monotonic()
+        since_ms = (now - self._last_flush) * 1000
+        wait_ms = max(self._interval_ms - min(since_ms, self._interval_ms), (self._next_flush_at - now) * 1000)
+        self._flush_timer.start(max(0, math.ceil(wait_ms)))
 
     def flush(self) -> None:
-        """Send what is waiting now. A caller that already throttles its repaints (the console's
-        repainter) calls this after each paint, so a second throttle cannot add its own phase lag."""
+        """Send what is waiting now (in a storm: when its pacing allows). A caller that already
+        throttles its repaints (the console's repainter) calls this after each paint, so a second
+        throttle cannot add its own phase lag."""
+        if time.monotonic() < self._next_flush_at:
+            self._schedule_flush()
+            return
+        self._flush_now()
+
+    def _flush_now(self) -> None:
         self._flush_timer.stop()
         self._flush()
 
@@ -579,6 +596,8 @@ class GridMap(QWidget):
                 self._page_values[code] = v
         self._flush_id += 1
         self._last_flush = time.monotonic()
+        storm = len(values) + len(upserts) + len(removals) > STORM_CHANGES
+        self._next_flush_at = self._last_flush + STORM_INTERVAL_MS / 1000 if storm else -math.inf
         payload: dict[str, object] = {"id": self._flush_id, "values": values}
         if upserts or removals:
             payload["upserts"] = upserts
