@@ -14,13 +14,13 @@ from console.shell.app import build, parse_args
 from console.store import Store, StoreStats
 from server_link.endpoints import Endpoints
 from server_link.link_state import Batch, LinkState, LinkStats
+from tests.support.consoles import dispose
 from tests.test_situation import A, S, bj, make_case, upd
 
 
 def test_demo_window_shows_live_counts(qtbot: QtBot, tmp_path: Path) -> None:
     console = build(parse_args(["--demo", "--demo-history", "0.5", "--db", str(tmp_path / "c.db")]))
     try:
-        qtbot.addWidget(console.window)
         console.window.show()
         qtbot.waitUntil(lambda: console.window.health.state is LinkState.LIVE, timeout=10_000)
         qtbot.waitUntil(lambda: console.streets.table.rowCount() == 17, timeout=10_000)
@@ -39,7 +39,7 @@ def test_demo_window_shows_live_counts(qtbot: QtBot, tmp_path: Path) -> None:
         assert console.store.store.flush(10)
         assert len(console.store.store.last_known().bodies) > 100  # the store keeps what arrives
     finally:
-        console.close()
+        dispose(qtbot, console)
 
 
 def test_a_restart_paints_the_last_known_state_first(qtbot: QtBot, tmp_path: Path) -> None:
@@ -53,7 +53,6 @@ def test_a_restart_paints_the_last_known_state_first(qtbot: QtBot, tmp_path: Pat
     nobody = Endpoints.free_loopback()  # no backend runs there: only the store can paint
     console = build(parse_args(["--endpoint", str(nobody), "--db", str(db)]))
     try:
-        qtbot.addWidget(console.window)
         with qtbot.waitSignal(console.ingest.progressed, timeout=5_000) as loaded:
             pass  # built beside the empty picture, in slices, then taken over whole
         assert loaded.args == ["last_known", 1, 1]
@@ -63,13 +62,12 @@ def test_a_restart_paints_the_last_known_state_first(qtbot: QtBot, tmp_path: Pat
         assert console.kpis.figures["open"].text() == "1"
         assert "上次已知状态" in console.window.banner.text() and not console.window.banner.isHidden()
     finally:
-        console.close()
+        dispose(qtbot, console)
 
 
 def test_a_store_alarm_from_another_thread_is_shown(qtbot: QtBot, tmp_path: Path) -> None:
     console = build(parse_args(["--endpoint", str(Endpoints.free_loopback()), "--db", str(tmp_path / "c.db")]))
     try:
-        qtbot.addWidget(console.window)
         stats = StoreStats(alarm=True, alarms=1, last_alarm="store queue full (20000 batches)", needs_resync=True)
         worker = threading.Thread(target=console.store._alarm, args=(stats,))  # as the writer thread would
         worker.start()
@@ -92,4 +90,4 @@ def test_a_store_alarm_from_another_thread_is_shown(qtbot: QtBot, tmp_path: Path
         assert not console.window.stale.isHidden() and "1,234,567" in console.window.health.detail_label.text()
         assert console.window.minimumSizeHint().width() <= 1280
     finally:
-        console.close()
+        dispose(qtbot, console)

@@ -7,6 +7,7 @@ import pytest
 from PySide6.QtCore import QPointF, Qt
 from pytestqt.qtbot import QtBot
 
+from console.core.aggregates import DepartmentFigures
 from console.core.situation import Situation
 from server_link import records as r
 from server_link.link_state import Batch
@@ -98,3 +99,17 @@ def test_department_heat_ranks_and_clicks(qtbot: QtBot, sit: Situation) -> None:
     with qtbot.waitSignal(heat.department_clicked) as signal:
         heat._on_image_clicked(Click())
     assert signal.args == ["d-hwzx"]
+
+
+def test_department_heat_hands_pyqtgraph_only_what_changed(qtbot: QtBot, sit: Situation) -> None:
+    heat = DepartmentHeat()
+    qtbot.addWidget(heat)
+    heat.show_situation(sit)
+    image, ticks = heat.image.image, heat.plot.getAxis("left")._tickLevels
+    curve = heat.curve.getData()
+    heat.show_situation(sit)  # the same figures a second later
+    assert heat.image.image is image and heat.plot.getAxis("left")._tickLevels is ticks
+    assert all(a is b for a, b in zip(heat.curve.getData(), curve, strict=True))
+    sit.aggregates.departments["u-water"] = DepartmentFigures(open=3, overdue=3)  # the image follows
+    heat.show_situation(sit)
+    assert heat.image.image is not image

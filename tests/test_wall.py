@@ -33,6 +33,7 @@ from server_link.endpoints import Endpoints
 from server_link.link_state import LinkState
 from server_link.server import ChpServer
 from server_link.workcal import BEIJING
+from tests.support.consoles import dispose
 from tests.test_grid_map import read, wait_page
 from widgets.case_queue_model import CASE_NO_ROLE, Column
 from widgets.link_health import state_text
@@ -123,12 +124,9 @@ def receiving(console: Console) -> bool:
 def wall(qtbot: QtBot, tmp_path: Path, endpoints: Endpoints, *, map_page: bool = True) -> Iterator[Console]:
     """The wall on ``endpoints``, shown, receiving (and its map page loaded); closed on exit, whatever happened.
 
-    The window is deleted here, not by pytest-qt at teardown, so that its web page is gone before
-    the next test (and before the process exits: QtWebEngine warns about a page that outlives it).
+    The window is deleted here (``dispose``), not by pytest-qt at teardown.
     """
     console = build(parse_args(["--endpoint", str(endpoints), "--db", str(tmp_path / "wall.db")]))
-    deleted: list[bool] = []
-    console.map.destroyed.connect(lambda: deleted.append(True))
     try:
         console.window.resize(1600, 1000)
         console.window.show()
@@ -138,10 +136,7 @@ def wall(qtbot: QtBot, tmp_path: Path, endpoints: Endpoints, *, map_page: bool =
             qtbot.waitUntil(lambda: console.map.is_ready, timeout=LOAD_MS)
         yield console
     finally:
-        console.close()
-        console.window.close()
-        console.window.deleteLater()
-        qtbot.waitUntil(lambda: bool(deleted), timeout=WAIT_MS)
+        dispose(qtbot, console)
 
 
 def applied(qtbot: QtBot, console: Console, sequence: int) -> None:

@@ -54,6 +54,8 @@ class DepartmentHeat(QWidget):
         self._history: dict[str, deque[int]] = {}
         self._last_sample = -math.inf
         self._ranged = False
+        self._shown: npt.NDArray[np.float64] | None = None  # the badness matrix on screen
+        self._ticked: list[str] = []  # the order the row names were laid out in
         self.view = pg.GraphicsLayoutWidget()
         self.view.setBackground(None)
         self.plot = self.view.addPlot(row=0, col=0)
@@ -96,17 +98,24 @@ class DepartmentHeat(QWidget):
         rows = {i: _row(figures.get(i) or DepartmentFigures(), weights) for i in ids}
         self.order = sorted(ids, key=lambda i: (-(100 - rows[i][-1]), -rows[i][1], -rows[i][0], i))
         self.values = rows
-        matrix = np.array([rows[i] for i in self.order], dtype=np.float64)
-        self.image.setImage(_badness(matrix), autoLevels=False, levels=(0.0, 1.0))
-        self.image.setRect(0, 0, len(METRICS), len(self.order))
-        self.plot.getAxis("left").setTicks([[(k + 0.5, names[i][:8]) for k, i in enumerate(self.order)]])
-        self.plot.setXRange(0, len(METRICS), padding=0)
+        # Only what changed is handed to pyqtgraph: new ticks re-lay 85 names of text, and a new
+        # image or curve repaints the view — once a second, under load, that was most of its time.
+        badness = _badness(np.array([rows[i] for i in self.order], dtype=np.float64))
+        if self._shown is None or not np.array_equal(badness, self._shown):
+            self._shown = badness
+            self.image.setImage(badness, autoLevels=False, levels=(0.0, 1.0))
+            self.image.setRect(0, 0, len(METRICS), len(self.order))
+        reordered = self.order != self._ticked
+        if reordered:
+            self._ticked = list(self.order)
+            self.plot.getAxis("left").setTicks([[(k + 0.5, names[i][:8]) for k, i in enumerate(self.order)]])
         if not self._ranged:  # the first time only: afterwards the user's scroll position stays
+            self.plot.setXRange(0, len(METRICS), padding=0)
             self._fit_rows()
             self.plot.getViewBox().disableAutoRange()
             self._ranged = True
-        self._sample(rows)
-        self._draw_sparklines()
+        if self._sample(rows) or reordered:
+            self._draw_sparklines()
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
@@ -126,13 +135,15 @@ class DepartmentHeat(QWidget):
         self._last_sample = time.monotonic()
         self._draw_sparklines()
 
-    def _sample(self, rows: dict[str, tuple[float, ...]]) -> None:
+    def _sample(self, rows: dict[str, tuple[float, ...]]) -> bool:
+        """Append each department's open figure if a sample is due; True if one was."""
         now = time.monotonic()
         if now - self._last_sample < SAMPLE_EVERY_S:
-            return
+            return False
         self._last_sample = now
         for dept, values in rows.items():
             self._history.setdefault(dept, deque(maxlen=HISTORY)).append(int(values[0]))
+        return True
 
     def _draw_sparklines(self) -> None:
         xs: list[npt.NDArray[np.float64]] = []
