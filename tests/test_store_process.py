@@ -11,8 +11,7 @@ import subprocess
 import sys
 import textwrap
 import threading
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -21,17 +20,9 @@ from console.store import ActionKind, ActionStatus, StoreConfig, StoreStats
 from console.store.process import READER_THREAD, SENDER_THREAD, StoreProcess, StoreProcessError
 from server_link.link_state import Batch, Update
 from tests.store_support.batches import Feed, body
+from tests.test_store import wait_until
 
 ROOT = Path(__file__).resolve().parents[1]
-
-
-def wait_until(predicate: Callable[[], bool], timeout: float = 15.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(0.02)
-    return True
 
 
 @pytest.fixture(autouse=True)

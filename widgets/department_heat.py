@@ -99,7 +99,8 @@ class DepartmentHeat(QWidget):
         self.order = sorted(ids, key=lambda i: (-(100 - rows[i][-1]), -rows[i][1], -rows[i][0], i))
         self.values = rows
         # Only what changed is handed to pyqtgraph: new ticks re-lay 85 names of text, and a new
-        # image or curve repaints the view — once a second, under load, that was most of its time.
+        # image or curve repaints the view (a native profile of the GUI thread under load found the
+        # heat's axis painting among its larger parts).
         badness = _badness(np.array([rows[i] for i in self.order], dtype=np.float64))
         if self._shown is None or not np.array_equal(badness, self._shown):
             self._shown = badness

@@ -229,9 +229,8 @@ class StoreProcess:
             return self._alarm or StoreStats(error=self._ended)
         stats: StoreStats = self._call("stats", (), {})
         with self._cond:
-            queued = sum(len(item[1][0].updates) for item in self._out.items if item[0] == "batch")
-            batches = sum(1 for item in self._out.items if item[0] == "batch")
-            behind = self._out.behind
+            batches = sum(1 for kind, _ in self._out.items if kind == "batch")
+            queued, behind = self._out.updates, self._out.behind
         return replace(
             stats,
             queued_batches=stats.queued_batches + batches,
