@@ -132,6 +132,8 @@ class StoreProcess:
             self._opened = True
         except BaseException as exc:
             self._stop_child()
+            for thread in self._threads:  # the pipes end with the child: both threads finish
+                thread.join(10.0)
             if isinstance(exc, StoreProcessError):
                 raise
             raise StoreProcessError(f"the store did not open: {exc}") from exc
