@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import threading
 from collections.abc import Iterator
@@ -30,6 +31,13 @@ def _no_dangling_link_threads() -> Iterator[None]:
     yield
     left = [t.name for t in threading.enumerate() if t.ident not in before and t.name in _OUR_THREADS and t.is_alive()]
     assert not left, f"threads left running: {left}"
+
+
+@pytest.fixture(autouse=True)
+def _nothing_left_frozen() -> Iterator[None]:
+    """A console that took over a picture froze the heap (console/shell/heap.py): thaw it for the next test."""
+    yield
+    gc.unfreeze()
 
 
 @pytest.fixture

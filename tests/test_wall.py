@@ -8,6 +8,7 @@ wait on what the wall shows. No sleeps: ``qtbot.waitUntil``/``waitSignal`` only.
 
 from __future__ import annotations
 
+import gc
 import html
 import time
 from collections.abc import Iterator
@@ -188,6 +189,16 @@ def test_clicking_a_grid_on_the_map_filters_the_queue_to_it(
         assert f"单元网格：{GRID}" in console.queue.breadcrumb.text()
         assert console.queue.count_label.text() == "显示 3 / 7 件"
         wait_page(qtbot, console.map, "gridMap.selectionDrawn() && gridMap.selectionDrawn().grid", GRID)
+
+
+def test_the_picture_taken_over_is_frozen_out_of_the_cycle_collectors_way(
+    qtbot: QtBot, tmp_path: Path, endpoints: Endpoints, server: ChpServer
+) -> None:
+    gc.unfreeze()
+    publish(server, [case(1, GRID)])
+    with wall(qtbot, tmp_path, endpoints, map_page=False) as console:
+        qtbot.waitUntil(lambda: gc.get_freeze_count() > 0, timeout=WAIT_MS)
+        assert not any(o is console.situation for o in gc.get_objects())  # frozen: full collections skip it
 
 
 def test_the_selection_survives_live_updates(

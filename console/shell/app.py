@@ -19,6 +19,7 @@ from PySide6.QtWidgets import QApplication
 from console.core.aggregates import GridFigures
 from console.core.case_state import CaseState
 from console.core.situation import ChangeSet, Situation
+from console.shell import heap
 from console.shell.i18n import LANGUAGES, install_translators
 from console.shell.ingest import Ingest
 from console.shell.link_bridge import LinkBridge
@@ -178,12 +179,17 @@ def build(args: argparse.Namespace) -> Console:
             window.clear_store_alarm()
         ingest.add(batch)
 
+    def on_progress(_what: str, done: int, total: int) -> None:
+        if done == total:  # a new picture has taken over: what it holds is long-lived
+            heap.settle()
+
     def on_tick() -> None:  # lights and overdue move with time, not only with updates
         if not console.closed:
             console.repainter.add(situation.tick(time.time()))
 
     link.batch_received.connect(on_batch)
     ingest.progressed.connect(window.show_progress)
+    ingest.progressed.connect(on_progress)
     link.state_changed.connect(window.show_link)
     link.stats_updated.connect(window.show_link)
     store.resync_needed.connect(link.resync)

@@ -5,11 +5,13 @@ Run: ``.venv/bin/python tests/bench/wall_latency.py [--rate N] [--seconds S] [--
 The simulated backend runs in another process in load mode (``grid-backend-sim --rate N``); this
 process runs the whole console (``console.shell.app.build``: link, store, situation, every panel,
 the map page) offscreen, as the wall would. Once the link is LIVE and ``--warmup`` seconds have passed
-(the snapshot is built and taken over), a precise 20 ms ``QTimer`` ticks
-on the GUI thread and each tick's lateness (actual gap minus 20 ms) is a sample of how long the
-event loop was busy. Reference in the same run: the same measurement with the console idle (link
-stopped), so the figure shows what the load added. Aim: p99 ≤ 50 ms at 10,000 updates/s. Also
-printed: the CPU the console, its helper processes (the store, the map's web engine) and the backend
+(the snapshot is built and taken over), a precise 20 ms ``QTimer`` ticks on the GUI thread and each
+tick's lateness (actual gap minus 20 ms) is a sample of how long the event loop was busy. References
+in the same run: the same measurement with the console idle (link stopped), so the figure shows what
+the load added; and this machine's speed, the simulation's updates/s on one core with nothing else
+running (``sim_rate.simulation_alone``), since the same aim is easy on one two-core machine and out
+of reach on another half as fast (``load`` = asked rate / that speed). Aim: p99 ≤ 50 ms at 10,000
+updates/s. Also printed: the CPU the console, its helper processes (the store, the map's web engine) and the backend
 used — they all share this machine's cores; ``--backend-nice`` lowers the backend's priority, as a
 stand-in for a server that in the center runs on another machine — and what the store journalled.
 """
@@ -17,6 +19,7 @@ stand-in for a server that in the center runs on another machine — and what th
 from __future__ import annotations
 
 import argparse
+import gc
 import os
 import statistics
 import subprocess
@@ -31,10 +34,38 @@ if hasattr(os, "geteuid") and os.geteuid() == 0:
 import PySide6.QtWebEngineWidgets  # noqa: F401  (before the QApplication)
 from PySide6.QtCore import QElapsedTimer, QEventLoop, Qt, QTimer
 from PySide6.QtWidgets import QApplication
+from sim_rate import simulation_alone  # this folder's sibling (the script's folder is on sys.path)
 
 from console.shell.app import build, parse_args
 from server_link.endpoints import Endpoints
 from server_link.link_state import LinkState
+
+
+class CollectorPauses:
+    """The cycle collector's passes while on (``gc.callbacks``): per generation, how many and the longest, in ms.
+
+    A pass holds the interpreter lock, whichever thread runs it, so the GUI thread waits it out.
+    """
+
+    def __init__(self) -> None:
+        self.passes: dict[int, list[float]] = {0: [], 1: [], 2: []}
+        self._start = 0.0
+
+    def __enter__(self) -> CollectorPauses:
+        gc.callbacks.append(self._on_pass)
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        gc.callbacks.remove(self._on_pass)
+
+    def _on_pass(self, phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            self._start = time.perf_counter()
+        else:
+            self.passes[info["generation"]].append((time.perf_counter() - self._start) * 1000)
+
+    def summary(self) -> str:
+        return ", ".join(f"gen{g} {len(d)}× longest {max(d, default=0):.0f} ms" for g, d in self.passes.items())
 
 
 def sample_latency(seconds: float) -> list[float]:
@@ -114,6 +145,8 @@ def main() -> None:
         help="run the simulated backend at this niceness (it stands for a server on another machine)",
     )  # fmt: skip
     args = p.parse_args()
+    machine = simulation_alone(3.0)
+    gc.collect()  # the reference's simulation leaves ~100,000 objects in cycles: not the console's to collect
     app = QApplication(sys.argv[:1])  # noqa: F841  (kept alive for the run)
     idle = sample_latency(5.0)
     endpoints = Endpoints.free_loopback()
@@ -137,7 +170,8 @@ def main() -> None:
             helpers = [p for p in descendants(os.getpid()) if p != backend.pid]
             names = {console.store.store.pid: "store"}
             cpu0, backend_cpu0, helpers0 = time.process_time(), cpu_seconds(backend.pid), cpu_by_name(helpers, names)
-            busy = sample_latency(args.seconds)
+            with CollectorPauses() as collector:
+                busy = sample_latency(args.seconds)
             elapsed = time.monotonic() - t0
             cpu = (time.process_time() - cpu0) / elapsed
             backend_cpu = (cpu_seconds(backend.pid) - backend_cpu0) / elapsed
@@ -151,6 +185,7 @@ def main() -> None:
     finally:
         backend.terminate()
         backend.wait(10)
+    print(f"this machine: the simulation alone makes {machine:,.0f} updates/s on one core")
     print(f"idle:   p50 {pct(idle, 50):6.1f} ms  p95 {pct(idle, 95):6.1f} ms  p99 {pct(idle, 99):6.1f} ms")
     print(
         f"loaded: p50 {pct(busy, 50):6.1f} ms  p95 {pct(busy, 95):6.1f} ms  p99 {pct(busy, 99):6.1f} ms "
@@ -160,6 +195,7 @@ def main() -> None:
         f"link delivered {applied:,.0f} updates/s to the GUI thread (asked {args.rate:,.0f}), the situation "
         f"applied {shown:,.0f}/s, {backlog:,} waiting at the end; gaps {stats.gaps} resyncs {stats.resyncs}"
     )
+    print(f"cycle collector passes while measured: {collector.summary()}")
     others = ", ".join(f"{name} {share:.0%}" for name, share in sorted(helpers_cpu.items()) if share >= 0.005)
     print(
         f"CPU: the console {cpu:.0%} of a core (all its threads), its helper processes: {others or 'none'}; "
@@ -171,7 +207,8 @@ def main() -> None:
     )
     print(
         f"RESULT wall_latency p99_ms={pct(busy, 99):.0f} p95_ms={pct(busy, 95):.0f} idle_p99_ms={pct(idle, 99):.0f} "
-        f"delivered_per_s={applied:.0f} applied_per_s={shown:.0f}"
+        f"delivered_per_s={applied:.0f} applied_per_s={shown:.0f} sim_alone_per_s={machine:.0f} "
+        f"load={args.rate / machine:.2f}"
     )
 
 
