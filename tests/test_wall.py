@@ -26,6 +26,7 @@ from PySide6.QtWebEngineWidgets import QWebEngineView
 from PySide6.QtWidgets import QLabel
 from pytestqt.qtbot import QtBot
 
+from console.core.situation import ChangeSet
 from console.shell.app import Console, build, parse_args
 from server_link import records as r
 from server_link.agent import LinkConfig
@@ -199,6 +200,27 @@ def test_the_picture_taken_over_is_frozen_out_of_the_cycle_collectors_way(
     with wall(qtbot, tmp_path, endpoints, map_page=False) as console:
         qtbot.waitUntil(lambda: gc.get_freeze_count() > 0, timeout=WAIT_MS)
         assert not any(o is console.situation for o in gc.get_objects())  # frozen: full collections skip it
+
+
+def test_the_queue_and_the_kpis_of_one_paint_show_the_same_instant(
+    qtbot: QtBot, tmp_path: Path, endpoints: Endpoints, server: ChpServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    publish(server, [case(1, GRID)])
+    with wall(qtbot, tmp_path, endpoints, map_page=False) as console:
+        shown: list[tuple[str, str]] = []  # (the KPI's open figure, the queue's count) right after each paint
+        paint = console.paint
+
+        def paint_and_read(changes: ChangeSet) -> None:
+            paint(changes)
+            shown.append((console.kpis.figures["open"].text(), console.queue.count_label.text()))
+
+        monkeypatch.setattr(console, "paint", paint_and_read)
+        for n in range(2, 8):
+            last = publish(server, [case(n, STREET_GRIDS[n])])
+            qtbot.waitUntil(lambda n=last: console.situation.sequence >= n, timeout=WAIT_MS)
+        applied(qtbot, console, last)
+        assert shown[-1] == ("7", "显示 7 / 7 件")
+        assert all(label == f"显示 {open_} / {open_} 件" for open_, label in shown), shown
 
 
 def test_the_selection_survives_live_updates(

@@ -158,7 +158,7 @@ def build(args: argparse.Namespace) -> Console:
     district = load_district()
     situation = Situation(district)
     theme = args.theme
-    kpis, queue, detail = KpiStrip(), CaseQueue(situation, theme=theme), CaseDetail()
+    kpis, queue, detail = KpiStrip(), CaseQueue(situation, coalesce_ms=0, theme=theme), CaseDetail()
     heat, streets = DepartmentHeat(), StreetsPanel()
     grid_map = GridMap(theme=theme, district=district, tile_url=args.tile_url)
     panels = {"kpis": kpis, "queue": queue, "detail": detail, "heat": heat, "streets": streets}
