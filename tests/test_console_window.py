@@ -11,7 +11,7 @@ from pytestqt.qtbot import QtBot
 
 from console.core.situation import Provenance
 from console.shell.app import build, parse_args
-from console.store import Store, StoreStats
+from console.store import AlarmKind, Store, StoreStats
 from server_link.endpoints import Endpoints
 from server_link.link_state import Batch, LinkState, LinkStats
 from tests.support.consoles import dispose
@@ -68,15 +68,28 @@ def test_a_restart_paints_the_last_known_state_first(qtbot: QtBot, tmp_path: Pat
 def test_a_store_alarm_from_another_thread_is_shown(qtbot: QtBot, tmp_path: Path) -> None:
     console = build(parse_args(["--endpoint", str(Endpoints.free_loopback()), "--db", str(tmp_path / "c.db")]))
     try:
-        stats = StoreStats(alarm=True, alarms=1, last_alarm="store queue full (20000 batches)", needs_resync=True)
+        stats = StoreStats(
+            alarm=True, alarms=1, last_alarm="store queue full (20000 batches)", alarm_kind=AlarmKind.BEHIND,
+            needs_resync=True,
+        )  # fmt: skip
         worker = threading.Thread(target=console.store._alarm, args=(stats,))  # as the writer thread would
         worker.start()
         worker.join()
         qtbot.waitUntil(lambda: not console.window.alarm.isHidden(), timeout=5_000)
-        assert "store queue full" in console.window.alarm.text() and "正在重新同步" in console.window.alarm.text()
-        ended = StoreStats(alarm=True, alarms=2, last_alarm="the store process ended (exit code -9)", running=False)
+        # In the wall's language (the store's English words are for the log).
+        assert console.window.alarm.text() == "⚠ 本地存储告警：写入落后，暂停记录更新 — 正在重新同步"
+        ended = StoreStats(
+            alarm=True, alarms=2, last_alarm="the store process ended (exit code -9)", alarm_kind=AlarmKind.ENDED,
+            running=False,
+        )  # fmt: skip
         console.window.show_store_alarm(ended)  # no re-sync can mend that: the banner does not promise one
-        assert "exit code -9" in console.window.alarm.text() and "同步" not in console.window.alarm.text()
+        assert console.window.alarm.text() == "⚠ 本地存储告警：存储进程已退出，不再记录更新"
+        failed = StoreStats(
+            alarm=True, alarms=3, alarm_kind=AlarmKind.WRITE_FAILED, error="OperationalError: disk I/O error",
+            needs_resync=True,
+        )  # fmt: skip
+        console.window.show_store_alarm(failed)
+        assert "写入失败（OperationalError: disk I/O error）" in console.window.alarm.text()
         # A long link line (a big re-sync under way on a stale link) and long banners wrap; they never
         # make the window wider than a 1280 px screen.
         stale = LinkStats(

@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from console.store import ActionKind, ActionStatus, OutsideWindow, Store, StoreConfig
+from console.store import ActionKind, ActionStatus, AlarmKind, OutsideWindow, Store, StoreConfig
 from console.store.engines import Role, make_engine
 from console.store.paths import database_url, default_db_path
 from tests.store_support.batches import Feed, body
@@ -169,7 +169,7 @@ def test_a_full_queue_raises_the_alarm_refuses_updates_and_recovers_with_a_snaps
         stats = s.stats()
         assert stats.alarm and stats.needs_resync and s.needs_resync
         assert (stats.alarms, stats.refused_batches, stats.refused_updates) == (1, 1, 2)
-        assert "queue full" in stats.last_alarm
+        assert "queue full" in stats.last_alarm and stats.alarm_kind is AlarmKind.BEHIND
         assert len(alarms) == 1 and resyncs == [1]
 
         release.set()
@@ -212,6 +212,7 @@ def test_a_snapshot_into_a_full_queue_supersedes_the_waiting_batches(db: Path) -
         stats = s.stats()
         assert not stats.needs_resync and stats.queued_batches == 1  # memory stays bounded
         assert (stats.superseded_batches, stats.superseded_updates, stats.alarms) == (3, 3, 2)
+        assert stats.alarm_kind is AlarmKind.SUPERSEDED
         release.set()
         assert s.flush(10)
         assert s.last_known().bodies == feed.bodies
@@ -236,6 +237,7 @@ def test_a_failed_write_raises_the_alarm_and_the_next_snapshot_repairs_the_state
         assert s.flush(10)
         stats = s.stats()
         assert "disk full" in stats.error and stats.needs_resync and resyncs == [1]
+        assert stats.alarm_kind is AlarmKind.WRITE_FAILED
         assert s.last_known().bodies == {k: v for k, v in [body(1), body(2)]}
         assert s.submit(feed.reset(sorted(feed.bodies.items())), T0 + timedelta(seconds=1))
         assert s.flush(10)

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from console.store import ActionKind, ActionStatus, StoreConfig, StoreStats
+from console.store import ActionKind, ActionStatus, AlarmKind, StoreConfig, StoreStats
 from console.store.process import READER_THREAD, SENDER_THREAD, StoreProcess, StoreProcessError
 from server_link.link_state import Batch, Update
 from tests.store_support.batches import Feed, body
@@ -109,7 +109,7 @@ def test_the_childs_own_alarm_and_resync_request_reach_the_parent(tmp_path: Path
         for v in range(1, 7):
             assert store.submit(feed.batch([body(v, v)]))  # handed on: the child decides
         assert wait_until(lambda: alarms.resyncs == 1 and bool(alarms.alarms))
-        assert "store queue full" in alarms.alarms[0].last_alarm
+        assert "store queue full" in alarms.alarms[0].last_alarm and alarms.alarms[0].alarm_kind is AlarmKind.BEHIND
     finally:
         blocker.rollback()
         blocker.close()
@@ -138,6 +138,7 @@ def test_a_child_that_stops_reading_fills_the_parents_queue_and_a_snapshot_recov
         results = [store.submit(big_batch(feed)) for _ in range(8)]
         assert results[0] and not results[-1]
         assert alarms.resyncs == 1 and "not taking batches" in alarms.alarms[-1].last_alarm
+        assert alarms.alarms[-1].alarm_kind is AlarmKind.BEHIND
         assert store.needs_resync
         snapshot = feed.reset([body(n, 5) for n in range(4)], sequence=feed.sequence + 1)
         assert store.submit(snapshot) and not store.needs_resync
@@ -156,6 +157,7 @@ def test_a_child_that_dies_raises_the_alarm_and_nothing_more_is_taken(tmp_path: 
     assert wait_until(lambda: bool(alarms.alarms))
     last = alarms.alarms[-1]
     assert "exit code -9" in last.last_alarm and not last.running and last.error
+    assert last.alarm_kind is AlarmKind.ENDED
     assert not store.submit(feed.batch([body(1)]))
     assert not store.flush(5)
     assert not store.stats().running

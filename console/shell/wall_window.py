@@ -19,7 +19,7 @@ from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QScrollArea, QSizePolicy, QVBoxLayout, QWidget
 
 from console.core.situation import Provenance, Situation
-from console.store import StoreStats
+from console.store import AlarmKind, StoreStats
 from server_link.link_state import LinkState, LinkStats
 from server_link.workcal import BEIJING
 from widgets.i18n import QT_TRANSLATE_NOOP
@@ -137,12 +137,24 @@ class WallWindow(QMainWindow):
         self.progress.show()
 
     def show_store_alarm(self, stats: StoreStats) -> None:
-        alarm = stats.last_alarm or self.tr("写入落后")  # the store's own words, when it has them
+        alarm = self._alarm_text(stats)
         if stats.needs_resync:
             self.alarm.setText(self.tr("⚠ 本地存储告警：{0} — 正在重新同步").format(alarm))
         else:  # e.g. the store's process ended: a re-sync would not help, and the banner must not say so
             self.alarm.setText(self.tr("⚠ 本地存储告警：{0}").format(alarm))
         self.alarm.show()
+
+    def _alarm_text(self, stats: StoreStats) -> str:
+        """The alarm in the wall's language (``last_alarm`` is the store's English, for the log)."""
+        match stats.alarm_kind:
+            case AlarmKind.SUPERSEDED:
+                return self.tr("写入落后，待写的更新已由快照取代（其明细未记入日志）")
+            case AlarmKind.WRITE_FAILED:
+                return self.tr("写入失败（{0}），暂停记录更新").format(stats.error)
+            case AlarmKind.ENDED:
+                return self.tr("存储进程已退出，不再记录更新")
+            case _:
+                return self.tr("写入落后，暂停记录更新")
 
     def clear_store_alarm(self) -> None:
         self.alarm.hide()

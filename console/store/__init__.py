@@ -6,11 +6,12 @@ no Qt, no sockets. ``Store`` (in ``writer``) is the one object the rest of the c
 
 from console.store.schema import ActionKind, ActionStatus
 from console.store.time_travel import OutsideWindow, PastState, Window
-from console.store.writer import LastKnown, Store, StoreConfig, StoredAction, StoreStats
+from console.store.writer import AlarmKind, LastKnown, Store, StoreConfig, StoredAction, StoreStats
 
 __all__ = [
     "ActionKind",
     "ActionStatus",
+    "AlarmKind",
     "LastKnown",
     "OutsideWindow",
     "PastState",

@@ -40,7 +40,7 @@ from typing import Any, Final
 from console.core.situation import Situation
 from console.store import pipes
 from console.store.time_travel import PastState, Window, past_situation
-from console.store.writer import LastKnown, RetentionResult, Store, StoreConfig, StoredAction, StoreStats
+from console.store.writer import AlarmKind, LastKnown, RetentionResult, Store, StoreConfig, StoredAction, StoreStats
 from server_link.district import District
 from server_link.link_state import Batch, Update
 
@@ -181,7 +181,7 @@ class StoreProcess:
         full (the owner is asked to re-sync, as the store itself does), or the child has ended."""
         at = received_at if received_at is not None else datetime.now(UTC)
         n = len(batch.updates)
-        alarm, resync, accepted = "", False, False
+        alarm, kind, resync, accepted = "", AlarmKind.BEHIND, False, False
         with self._cond:
             out = self._out
             if out.closing:
@@ -202,6 +202,7 @@ class StoreProcess:
                 if not room:  # the snapshot holds everything the waiting batches would have written
                     kept = deque(item for item in out.items if item[0] != "batch")
                     alarm = f"store process not taking batches: a snapshot superseded {len(out.items) - len(kept)}"
+                    kind = AlarmKind.SUPERSEDED
                     out.items, out.updates = kept, 0
                 out.items.append(("batch", (batch, at)))
                 out.updates += n
@@ -209,7 +210,7 @@ class StoreProcess:
                 accepted = True
                 self._cond.notify_all()
         if alarm:
-            self._raise(alarm, resync)
+            self._raise(alarm, kind, resync)
         return accepted
 
     @property
@@ -351,13 +352,13 @@ class StoreProcess:
                 reply.set_exception(StoreProcessError(ended or "the store process ended"))
         if ended and not closing and self._opened:
             log.error(ended)
-            self._raise(ended, False)
+            self._raise(ended, AlarmKind.ENDED, False)
 
-    def _raise(self, text: str, resync: bool) -> None:
+    def _raise(self, text: str, kind: AlarmKind, resync: bool) -> None:
         with self._cond:
             previous = self._alarm or StoreStats()
             self._alarm = replace(
-                previous, alarm=True, alarms=previous.alarms + 1, last_alarm=text, needs_resync=resync,
+                previous, alarm=True, alarms=previous.alarms + 1, last_alarm=text, alarm_kind=kind, needs_resync=resync,
                 error=self._ended, running=not self._ended,
             )  # fmt: skip
             stats = self._alarm

@@ -26,6 +26,7 @@ and an action waits at most for the one journal transaction under way (bounded b
 
 from __future__ import annotations
 
+import enum
 import logging
 import os
 import threading
@@ -100,6 +101,15 @@ class LastKnown:
         return self.saved_at is None
 
 
+class AlarmKind(enum.StrEnum):
+    """What a store alarm is about; ``StoreStats.last_alarm`` says it in words, for the log."""
+
+    BEHIND = "behind"  # the queue (or the pipe to the store's process) is full: updates refused until a re-sync
+    SUPERSEDED = "superseded"  # a snapshot replaced batches still waiting: their detail is not journalled
+    WRITE_FAILED = "write_failed"  # the database refused a write (``StoreStats.error``): refusing until a re-sync
+    ENDED = "ended"  # the store's process ended: nothing more is journalled
+
+
 @dataclass(frozen=True, slots=True)
 class StoreStats:
     """Counters for the status bar and tests; ``alarm`` is true while the store is behind."""
@@ -120,6 +130,7 @@ class StoreStats:
     alarm: bool = False
     alarms: int = 0
     last_alarm: str = ""
+    alarm_kind: AlarmKind | None = None  # of the last alarm
     needs_resync: bool = False
     refused_batches: int = 0  # update batches refused (queue full, or behind): recovered by a re-sync
     refused_updates: int = 0
@@ -170,6 +181,7 @@ class _Counters:
     epoch: str = ""
     alarms: int = 0
     last_alarm: str = ""
+    alarm_kind: AlarmKind | None = None
     refused_batches: int = 0
     refused_updates: int = 0
     superseded_batches: int = 0
@@ -291,7 +303,7 @@ class Store:
         is always taken: if the queue is full, it supersedes the batches still waiting in it."""
         at = _utc(received_at) if received_at is not None else self._clock()
         n = len(batch.updates)
-        alarm, resync, accepted = "", False, False
+        alarm, kind, resync, accepted = "", AlarmKind.BEHIND, False, False
         with self._cond:
             if self._stopping:
                 raise RuntimeError("the store is closed")
@@ -314,6 +326,7 @@ class Store:
                     # their detail in the journal is lost. This keeps memory bounded however
                     # often the link re-syncs while the writer is stuck.
                     alarm = f"store queue full: a snapshot superseded {len(q.items)} waiting batches"
+                    kind = AlarmKind.SUPERSEDED
                     self._n.superseded_batches += len(q.items)
                     self._n.superseded_updates += q.updates
                     self._done += len(q.items)
@@ -331,7 +344,7 @@ class Store:
                 self._cond.notify_all()
             if alarm:
                 self._n.alarms += 1
-                self._n.last_alarm = alarm
+                self._n.last_alarm, self._n.alarm_kind = alarm, kind
                 log.error(alarm)
         if alarm:
             self._raise_alarm(resync)
@@ -376,6 +389,7 @@ class Store:
                 alarm=self._behind,
                 alarms=n.alarms,
                 last_alarm=n.last_alarm,
+                alarm_kind=n.alarm_kind,
                 needs_resync=self._behind,
                 refused_batches=n.refused_batches,
                 refused_updates=n.refused_updates,
@@ -683,6 +697,7 @@ class Store:
                 self._behind = call = True
                 self._n.alarms += 1
                 self._n.last_alarm = f"store write failed ({self._n.error}); refusing updates until the link re-syncs"
+                self._n.alarm_kind = AlarmKind.WRITE_FAILED
             self._cond.notify_all()
         if call:
             self._raise_alarm(resync=True)

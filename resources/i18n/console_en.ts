@@ -618,8 +618,20 @@
         <translation>{0}: {1:,} / {2:,} records ({3:.0%})</translation>
     </message>
     <message>
-        <source>写入落后</source>
-        <translation>writes falling behind</translation>
+        <source>写入落后，待写的更新已由快照取代（其明细未记入日志）</source>
+        <translation>writes falling behind: a snapshot replaced the updates waiting to be written (their detail is not journalled)</translation>
+    </message>
+    <message>
+        <source>写入失败（{0}），暂停记录更新</source>
+        <translation>write failed ({0}): updates are not recorded</translation>
+    </message>
+    <message>
+        <source>存储进程已退出，不再记录更新</source>
+        <translation>the store process ended: nothing more is recorded</translation>
+    </message>
+    <message>
+        <source>写入落后，暂停记录更新</source>
+        <translation>writes falling behind: updates are not recorded</translation>
     </message>
     <message>
         <source>⚠ 本地存储告警：{0} — 正在重新同步</source>
