@@ -11,10 +11,13 @@ Other panels drive it through ``filter_to_grid``/``filter_to_street``/``filter_t
 
 from __future__ import annotations
 
+import base64
+import binascii
 from collections.abc import Callable, Iterable
 from dataclasses import replace
+from typing import Final
 
-from PySide6.QtCore import QEvent, QItemSelection, QItemSelectionModel, Qt, QTimer, Signal
+from PySide6.QtCore import QByteArray, QEvent, QItemSelection, QItemSelectionModel, Qt, QTimer, Signal
 from PySide6.QtGui import QFont, QKeyEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -93,6 +96,15 @@ class _QueueView(QTableView):
             return None
         last = self.rowAt(self.viewport().height() - 1)
         return first, rows - 1 if last < 0 else last
+
+
+# The order the columns are shown in, most decisive first: how late (light, countdown) and what, then
+# where it stands and with whom; the rest after. The model keeps its own order. The operator may drag
+# columns; ``view_state`` carries the arrangement into the wall's saved layout.
+SHOWN_ORDER: Final = (
+    Column.NO, Column.LIGHT, Column.DEADLINE, Column.TITLE, Column.STEP, Column.DEPT, Column.STREET,
+    Column.TIME_IN_STEP, Column.RETURNS, Column.GRID, Column.LOOP, Column.CHANNEL, Column.CATEGORY,
+)  # fmt: skip
 
 
 class CaseQueue(QWidget):
@@ -197,11 +209,27 @@ class CaseQueue(QWidget):
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setSectionResizeMode(Column.TITLE, QHeaderView.ResizeMode.Stretch)
         header.setHighlightSections(False)
+        header.setSectionsMovable(True)
+        for visual, column in enumerate(SHOWN_ORDER):
+            header.moveSection(header.visualIndex(column), visual)
         header.setSortIndicator(self.model.sort_column, self.model.sort_order)
         v.setSortingEnabled(True)
         v.fit_to_font()
         v.selectionModel().selectionChanged.connect(self._on_selection_changed)
         self.model.sort_changed.connect(self._on_sort_changed)
+
+    # ------------------------------------------------------------------ layouts
+    def view_state(self) -> str:
+        """The columns' order, widths and sort (Qt's header state, base64) for the wall's layout file."""
+        return base64.b64encode(bytes(self.view.horizontalHeader().saveState().data())).decode("ascii")
+
+    def restore_view_state(self, data: str) -> bool:
+        """Apply what ``view_state`` gave; False (and nothing changed) if it is not one."""
+        try:
+            raw = base64.b64decode(data, validate=True)
+        except (binascii.Error, ValueError):
+            return False
+        return bool(raw) and self.view.horizontalHeader().restoreState(QByteArray(raw))
 
     # ------------------------------------------------------------------ what other panels call
     def on_changes(self, changes: ChangeSet, now: float) -> None:

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 import shiboken6
 from PySide6.QtCore import QCoreApplication, QTimer
@@ -25,7 +26,7 @@ from console.shell.ingest import Ingest
 from console.shell.link_bridge import LinkBridge
 from console.shell.repaint import Repainter
 from console.shell.store_bridge import StoreBridge
-from console.shell.wall_window import WallWindow, load_layout
+from console.shell.wall_window import WallWindow, default_layout_path, load_layout
 from console.store.process import StoreProcessError
 from server_link.agent import LinkConfig
 from server_link.curve import client_keys
@@ -253,15 +254,15 @@ def main(argv: list[str] | None = None) -> int:
     try:
         install_translators(app, args.lang)  # before any widget is built; the app owns the translators
         console = build(args)
-        layout = load_layout(args.layout) if args.layout else None
+        layout_path, layout = _layout(args.layout)
     except (ValueError, OSError, StoreProcessError) as exc:
         print(f"grid-console: {exc}", file=sys.stderr)
         return 2
     width, height = (int(v) for v in args.size.lower().split("x"))
     console.window.resize(width, height)
-    if layout is not None:
-        for problem in console.window.restore_layout(layout):
-            print(f"grid-console: layout: {problem}", file=sys.stderr)
+    console.window.layout_path = layout_path  # Ctrl+S saves there
+    if args.layout and layout is None:
+        print(f"grid-console: layout: {layout_path} does not exist yet: the default (Ctrl+S saves)", file=sys.stderr)
     screens = QGuiApplication.screens()
     if args.screen is not None:
         if not 0 <= args.screen < len(screens):
@@ -272,8 +273,17 @@ def main(argv: list[str] | None = None) -> int:
         console.window.showFullScreen()
     else:
         console.window.show()
-    for delay in (0, 500):  # docks take their sizes once the window is really shown
-        QTimer.singleShot(delay, console.window.apply_default_sizes)
+
+    def arrange(first: bool) -> None:  # docks take their sizes once the window is really shown
+        if layout is None:
+            console.window.apply_default_sizes()
+            return
+        for problem in console.window.restore_layout(layout):
+            if first:
+                print(f"grid-console: layout: {problem}", file=sys.stderr)
+
+    for delay in (0, 500):
+        QTimer.singleShot(delay, lambda first=delay == 0: arrange(first))
     if args.screenshot:
         QTimer.singleShot(int(args.after * 1000), lambda: _screenshot(console.window, args.screenshot, app))
     app.aboutToQuit.connect(console.close)
@@ -282,6 +292,24 @@ def main(argv: list[str] | None = None) -> int:
     # left to interpreter shutdown, the order is arbitrary and QtWebEngine warns of a live page.
     shiboken6.delete(console.window)
     return code
+
+
+def _layout(given: Path | None) -> tuple[Path, dict[str, Any] | None]:
+    """The layout file (``--layout``, else the default one) and what it holds, if it exists yet.
+
+    A given file that cannot be read is an error (``ValueError``); a damaged default one is reported
+    and the default layout used: the wall must start.
+    """
+    path = given or default_layout_path()
+    if not path.exists():
+        return path, None
+    try:
+        return path, load_layout(path)
+    except ValueError as exc:
+        if given is not None:
+            raise
+        print(f"grid-console: {exc}: the default layout is used", file=sys.stderr)
+        return path, None
 
 
 def _chromium_flags() -> None:

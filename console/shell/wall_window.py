@@ -12,14 +12,15 @@ import logging
 from collections.abc import Callable, Mapping
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol, runtime_checkable
 
-from PySide6.QtCore import QByteArray, QCoreApplication, Qt
+from PySide6.QtCore import QByteArray, QCoreApplication, Qt, QTimer
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QScrollArea, QSizePolicy, QVBoxLayout, QWidget
 
 from console.core.situation import Provenance, Situation
 from console.store import AlarmKind, StoreStats
+from console.store.paths import data_folder
 from server_link.link_state import LinkState, LinkStats
 from server_link.workcal import BEIJING
 from widgets.i18n import QT_TRANSLATE_NOOP
@@ -27,6 +28,7 @@ from widgets.link_health import LinkHealthBar, format_age
 
 log = logging.getLogger(__name__)
 LAYOUT_SCHEMA = 1
+NOTICE_MS = 5000  # how long a notice (layout saved) stays up
 _AREAS = {
     "left": Qt.DockWidgetArea.LeftDockWidgetArea,
     "right": Qt.DockWidgetArea.RightDockWidgetArea,
@@ -44,6 +46,20 @@ DEFAULT_PANELS = (
 )
 
 
+@runtime_checkable
+class RestorableView(Protocol):
+    """A panel with an arrangement of its own (the queue's columns) kept in the wall's layout."""
+
+    def view_state(self) -> str: ...
+
+    def restore_view_state(self, data: str) -> bool: ...
+
+
+def default_layout_path() -> Path:
+    """Where the wall keeps its layout when no ``--layout`` is given (beside the default store)."""
+    return data_folder() / "wall-layout.json"
+
+
 class WallWindow(QMainWindow):
     """The map in the middle, panels docked around it, the link's health and banners on top."""
 
@@ -56,11 +72,18 @@ class WallWindow(QMainWindow):
         self.stale = _banner("staleBanner")
         self.alarm = _banner("storeAlarm")
         self.progress = _banner("progressBanner")
+        self.notice = _banner("noticeBanner")
+        self._notice_timer = QTimer(self)
+        self._notice_timer.setSingleShot(True)
+        self._notice_timer.setInterval(NOTICE_MS)
+        self._notice_timer.timeout.connect(self.notice.hide)
+        self.panels = dict(panels)
+        self.layout_path: Path | None = None  # where Ctrl+S saves the layout (set by grid-console)
         top = QWidget()
         column = QVBoxLayout(top)
         column.setContentsMargins(0, 0, 0, 0)
         column.setSpacing(0)
-        for w in (self.health, self.stale, self.progress, self.banner, self.alarm):
+        for w in (self.health, self.stale, self.progress, self.banner, self.alarm, self.notice):
             column.addWidget(w)
         column.addWidget(map_widget, 1)
         self.setCentralWidget(top)
@@ -87,6 +110,7 @@ class WallWindow(QMainWindow):
         self._stats: LinkStats | None = None
         self._shortcut(QKeySequence(Qt.Key.Key_F11), self.toggle_full_screen)
         self._shortcut(QKeySequence("Ctrl+Tab"), self.focus_next_panel)
+        self._shortcut(QKeySequence(QKeySequence.StandardKey.Save), self.save_layout_here)
 
     def apply_default_sizes(self) -> None:
         """WALL.md's default: the map about 60 % wide; KPIs, queue and detail in a full-height column
@@ -190,17 +214,36 @@ class WallWindow(QMainWindow):
             "qt_state": base64.b64encode(bytes(self.saveState(LAYOUT_SCHEMA).data())).decode("ascii"),
             "geometry": base64.b64encode(bytes(self.saveGeometry().data())).decode("ascii"),
             "full_screen": self.isFullScreen(),
+            "views": {name: p.view_state() for name, p in self.panels.items() if isinstance(p, RestorableView)},
         }
 
     def save_layout(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(json.dumps(self.layout_state(), ensure_ascii=False, indent=2), encoding="utf-8")
 
+    def save_layout_here(self) -> None:
+        """Save the layout to ``layout_path`` (Ctrl+S), and say where, or why it could not be."""
+        if self.layout_path is None:
+            return
+        try:
+            self.save_layout(self.layout_path)
+        except OSError as exc:
+            self.show_notice(self.tr("布局未能保存：{0}").format(exc))
+            return
+        self.show_notice(self.tr("布局已保存：{0}").format(self.layout_path))
+
+    def show_notice(self, text: str) -> None:
+        """A passing word (informational, not an alarm): shown for a few seconds."""
+        self.notice.setText(text)
+        self.notice.show()
+        self._notice_timer.start()
+
     def restore_layout(self, state: Mapping[str, Any]) -> list[str]:
         """Apply a saved layout; return what could not be applied (never raises on a bad file).
 
         Policy: a panel the file does not know keeps its default place; a panel the file names that
-        this build does not have is ignored; a different schema version keeps the defaults.
+        this build does not have is ignored; a different schema version keeps the defaults; a panel's
+        own arrangement (the queue's columns) that cannot be applied keeps that panel's default.
         """
         problems: list[str] = []
         if state.get("schema") != LAYOUT_SCHEMA:
@@ -220,10 +263,13 @@ class WallWindow(QMainWindow):
                 dock.setVisible(bool(spec.get("visible", True)))
         for name in self.docks.keys() - set(panels if isinstance(panels, dict) else ()):
             problems.append(f"panel {name!r} is not in the layout: shown in its default place")
+        views = state.get("views", {})
+        for name, data in views.items() if isinstance(views, dict) else ():
+            view = self.panels.get(name)
+            if isinstance(view, RestorableView) and not (isinstance(data, str) and view.restore_view_state(data)):
+                problems.append(f"the arrangement inside panel {name!r} could not be restored: its default kept")
         if state.get("full_screen"):
             self.showFullScreen()
-        for p in problems:
-            log.warning("layout: %s", p)
         return problems
 
 

@@ -634,6 +634,14 @@
         <translation>writes falling behind: updates are not recorded</translation>
     </message>
     <message>
+        <source>布局未能保存：{0}</source>
+        <translation>Layout not saved: {0}</translation>
+    </message>
+    <message>
+        <source>布局已保存：{0}</source>
+        <translation>Layout saved: {0}</translation>
+    </message>
+    <message>
         <source>⚠ 本地存储告警：{0} — 正在重新同步</source>
         <translation>⚠ Local store alarm: {0} — re-syncing</translation>
     </message>

@@ -1,0 +1,100 @@
+"""Wall layouts: the queue's default column order, Ctrl+S saving, a restart restoring, bad files."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtTest import QTest
+from pytestqt.qtbot import QtBot
+
+from console.shell import app
+from console.shell.app import Console, build, parse_args
+from console.shell.wall_window import load_layout
+from server_link.endpoints import Endpoints
+from tests.support.consoles import dispose
+from widgets.case_queue import SHOWN_ORDER
+from widgets.case_queue_model import Column
+
+
+@contextmanager
+def console_at(qtbot: QtBot, tmp_path: Path) -> Iterator[Console]:
+    """A wall (no backend needed: the link keeps trying), shown at 1600×1000 with its default sizes."""
+    console = build(parse_args(["--endpoint", str(Endpoints.free_loopback()), "--db", str(tmp_path / "c.db")]))
+    try:
+        console.window.resize(1600, 1000)
+        console.window.show()
+        console.window.apply_default_sizes()
+        yield console
+    finally:
+        dispose(qtbot, console)
+
+
+def shown_order(console: Console) -> list[Column]:
+    header = console.queue.view.horizontalHeader()
+    return sorted(Column, key=header.visualIndex)
+
+
+def test_the_queue_shows_how_late_first_and_ctrl_s_saves_what_a_restart_restores(
+    qtbot: QtBot, tmp_path: Path
+) -> None:
+    path = tmp_path / "layouts" / "wall.json"
+    with console_at(qtbot, tmp_path) as console:
+        assert shown_order(console) == list(SHOWN_ORDER)
+        assert shown_order(console)[:3] == [Column.NO, Column.LIGHT, Column.DEADLINE]
+        header = console.queue.view.horizontalHeader()
+        header.moveSection(header.visualIndex(Column.TITLE), 0)  # as a drag of the header would
+        header.resizeSection(Column.DEPT, 333)
+        console.window.docks["detail"].hide()
+        arranged = shown_order(console)
+        console.window.layout_path = path
+        console.window.activateWindow()
+        qtbot.waitUntil(console.window.isActiveWindow)
+        QTest.keyClick(console.window, Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
+        qtbot.waitUntil(lambda: path.exists())
+        assert not console.window.notice.isHidden() and str(path) in console.window.notice.text()
+    saved = load_layout(path)
+    with console_at(qtbot, tmp_path) as again:
+        assert again.window.restore_layout(saved) == []
+        assert shown_order(again) == arranged and arranged[0] is Column.TITLE
+        assert again.queue.view.horizontalHeader().sectionSize(Column.DEPT) == 333
+        assert again.window.docks["detail"].isHidden() and not again.window.docks["queue"].isHidden()
+
+
+def test_a_damaged_column_state_keeps_the_queues_default_and_says_so(qtbot: QtBot, tmp_path: Path) -> None:
+    with console_at(qtbot, tmp_path) as console:
+        state = console.window.layout_state()
+        for bad in ("not base64 at all!", "", "AAAA"):
+            state["views"] = {"queue": bad}
+            problems = console.window.restore_layout(state)
+            assert problems == ["the arrangement inside panel 'queue' could not be restored: its default kept"]
+            assert shown_order(console) == list(SHOWN_ORDER)
+
+
+def test_saving_where_it_cannot_write_says_so_on_the_wall(qtbot: QtBot, tmp_path: Path) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    with console_at(qtbot, tmp_path) as console:
+        console.window.layout_path = blocker / "wall.json"  # its folder is a file
+        console.window.save_layout_here()
+        assert console.window.notice.text().startswith("布局未能保存：")
+
+
+def test_the_default_layout_file_never_stops_the_wall_but_a_given_one_must_be_readable(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    path, layout = app._layout(None)
+    assert path == tmp_path / "data" / "grid-console" / "wall-layout.json" and layout is None  # none saved yet
+    path.parent.mkdir(parents=True)
+    path.write_text("{ damaged")
+    assert app._layout(None) == (path, None)
+    assert "cannot be read" in capsys.readouterr().err
+    with pytest.raises(ValueError, match="cannot be read"):
+        app._layout(path)
+    path.write_text(json.dumps({"schema": 1, "panels": {}}))
+    assert app._layout(path) == (path, {"schema": 1, "panels": {}})
