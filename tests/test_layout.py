@@ -39,9 +39,7 @@ def shown_order(console: Console) -> list[Column]:
     return sorted(Column, key=header.visualIndex)
 
 
-def test_the_queue_shows_how_late_first_and_ctrl_s_saves_what_a_restart_restores(
-    qtbot: QtBot, tmp_path: Path
-) -> None:
+def test_the_queue_shows_how_late_first_and_ctrl_s_saves_what_a_restart_restores(qtbot: QtBot, tmp_path: Path) -> None:
     path = tmp_path / "layouts" / "wall.json"
     with console_at(qtbot, tmp_path) as console:
         assert shown_order(console) == list(SHOWN_ORDER)

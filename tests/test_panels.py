@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+from collections import Counter
+from importlib import resources
+from typing import Literal
+
 import msgspec
 import pytest
 from PySide6.QtCore import QPointF, Qt
+from PySide6.QtGui import QColor
+from PySide6.QtWidgets import QVBoxLayout, QWidget
 from pytestqt.qtbot import QtBot
 
 from console.core.aggregates import DepartmentFigures
@@ -99,6 +105,38 @@ def test_department_heat_ranks_and_clicks(qtbot: QtBot, sit: Situation) -> None:
     with qtbot.waitSignal(heat.department_clicked) as signal:
         heat._on_image_clicked(Click())
     assert signal.args == ["d-hwzx"]
+
+
+def contrast(a: QColor, b: QColor) -> float:
+    """WCAG contrast ratio of two colours (1 … 21; 4.5 is the floor for body text)."""
+
+    def luminance(c: QColor) -> float:
+        channels = [v / 255 for v in (c.red(), c.green(), c.blue())]
+        lin = [v / 12.92 if v <= 0.04045 else ((v + 0.055) / 1.055) ** 2.4 for v in channels]
+        return 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2]
+
+    hi, lo = sorted((luminance(a), luminance(b)), reverse=True)
+    return (hi + 0.05) / (lo + 0.05)
+
+
+@pytest.mark.parametrize("theme", ["dark", "light"])
+def test_department_names_stand_out_from_the_panel_in_either_theme(
+    qtbot: QtBot, sit: Situation, theme: Literal["dark", "light"]
+) -> None:
+    box = QWidget()  # the panel as the wall shows it: the theme's style sheet, the heat inside
+    box.setStyleSheet((resources.files("resources.styles") / f"{theme}.qss").read_text(encoding="utf-8"))
+    qtbot.addWidget(box)
+    heat = DepartmentHeat(theme=theme)
+    QVBoxLayout(box).addWidget(heat)
+    box.resize(700, 420)
+    box.show()
+    qtbot.waitExposed(box)
+    heat.show_situation(sit)
+    image = heat.grab().toImage()
+    names = [image.pixelColor(x, y) for x in range(4, 140) for y in range(40, image.height() - 10)]  # the name axis
+    ground = QColor.fromRgba(Counter(c.rgba() for c in names).most_common(1)[0][0])
+    text = max(names, key=lambda c: contrast(c, ground))
+    assert contrast(text, ground) >= 4.5, (theme, ground.name(), text.name())
 
 
 def test_department_heat_hands_pyqtgraph_only_what_changed(qtbot: QtBot, sit: Situation) -> None:

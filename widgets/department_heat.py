@@ -10,6 +10,8 @@ import math
 import time
 from collections import deque
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Final
 
 import numpy as np
 import numpy.typing as npt
@@ -22,6 +24,7 @@ from console.core.aggregates import DepartmentFigures
 from console.core.rules import ScoreWeights
 from console.core.situation import Situation
 from widgets.i18n import QT_TRANSLATE_NOOP
+from widgets.map_page import Theme
 
 METRICS = (  # (name, column caption: translated where it is shown)
     ("open", QT_TRANSLATE_NOOP("DepartmentHeat", "在办")), ("overdue", QT_TRANSLATE_NOOP("DepartmentHeat", "超期")),
@@ -31,7 +34,20 @@ METRICS = (  # (name, column caption: translated where it is shown)
     ("satisfaction", QT_TRANSLATE_NOOP("DepartmentHeat", "满意")),
     ("composite", QT_TRANSLATE_NOOP("DepartmentHeat", "综合")),
 )  # fmt: skip
-RAMP = ("#3a3d42", "#5a4a44", "#8a4a3c", "#b8442f", "#e03b2a")  # calm grey → red, as on the map
+
+
+@dataclass(frozen=True, slots=True)
+class Palette:
+    ramp: tuple[str, ...]  # badness 0 … 1: calm grey → red, as on the map
+    names: str  # department names
+    captions: str  # metric captions
+    spark: str  # sparklines
+
+
+PALETTES: Final[Mapping[Theme, Palette]] = {
+    "dark": Palette(("#3a3d42", "#5a4a44", "#8a4a3c", "#b8442f", "#e03b2a"), "#e6e6e6", "#a8abb0", "#a8abb0"),
+    "light": Palette(("#d3d5d8", "#d2b1a6", "#cf8572", "#d45a45", "#e03b2a"), "#14181f", "#3d4148", "#5e6268"),
+}
 VISIBLE_ROWS = 18
 ROW_PX = 22
 SAMPLE_EVERY_S = 600.0  # one sparkline point per ten minutes, 24 hours kept
@@ -47,8 +63,9 @@ class DepartmentHeat(QWidget):
 
     department_clicked = Signal(str)
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, parent: QWidget | None = None, *, theme: Theme = "dark") -> None:
         super().__init__(parent)
+        colours = PALETTES[theme]
         self.order: list[str] = []  # department ids, worst first
         self.values: dict[str, tuple[float, ...]] = {}
         self._history: dict[str, deque[int]] = {}
@@ -71,17 +88,18 @@ class DepartmentHeat(QWidget):
         left = self.plot.getAxis("left")
         left.setWidth(150)
         left.setStyle(tickLength=0, autoExpandTextSpace=False)
-        left.setTextPen("#e6e6e6")
-        self.plot.getAxis("top").setTextPen("#a8abb0")
+        left.setTextPen(colours.names)
+        self.plot.getAxis("top").setTextPen(colours.captions)
         self.plot.hideAxis("bottom")
         self.spark.hideAxis("left")
         self.spark.hideAxis("bottom")
         self.spark.setYLink(self.plot)
         self.image = pg.ImageItem(axisOrder="row-major")
-        self.image.setLookupTable(pg.ColorMap(np.linspace(0, 1, len(RAMP)), list(RAMP)).getLookupTable(nPts=256))
+        ramp = list(colours.ramp)
+        self.image.setLookupTable(pg.ColorMap(np.linspace(0, 1, len(ramp)), ramp).getLookupTable(nPts=256))
         self.image.setLevels((0.0, 1.0))
         self.plot.addItem(self.image)
-        self.curve = pg.PlotDataItem(pen=pg.mkPen("#a8abb0", width=1))
+        self.curve = pg.PlotDataItem(pen=pg.mkPen(colours.spark, width=1))
         self.spark.addItem(self.curve)
         captions = [QCoreApplication.translate("DepartmentHeat", caption) for _, caption in METRICS]
         self.plot.getAxis("top").setTicks([[(i + 0.5, caption) for i, caption in enumerate(captions)]])

@@ -160,7 +160,7 @@ def build(args: argparse.Namespace) -> Console:
     situation = Situation(district)
     theme = args.theme
     kpis, queue, detail = KpiStrip(), CaseQueue(situation, coalesce_ms=0, theme=theme), CaseDetail()
-    heat, streets = DepartmentHeat(), StreetsPanel()
+    heat, streets = DepartmentHeat(theme=theme), StreetsPanel()
     grid_map = GridMap(theme=theme, district=district, tile_url=args.tile_url)
     panels = {"kpis": kpis, "queue": queue, "detail": detail, "heat": heat, "streets": streets}
     window = WallWindow(QCoreApplication.translate("Console", TITLE), grid_map, panels)

@@ -351,15 +351,15 @@
     </message>
     <message>
         <source>超期</source>
-        <translation>Overdue</translation>
+        <translation>Late</translation>
     </message>
     <message>
         <source>按期率</source>
-        <translation>On time</translation>
+        <translation>On-time</translation>
     </message>
     <message>
         <source>退回</source>
-        <translation>Returns</translation>
+        <translation>Ret.</translation>
     </message>
     <message>
         <source>返工</source>
@@ -367,7 +367,7 @@
     </message>
     <message>
         <source>满意</source>
-        <translation>Satisfied</translation>
+        <translation>Satisf.</translation>
     </message>
     <message>
         <source>综合</source>
@@ -548,11 +548,11 @@
     </message>
     <message>
         <source>小循环</source>
-        <translation>Small loop</translation>
+        <translation>Small</translation>
     </message>
     <message>
         <source>大循环</source>
-        <translation>Big loop</translation>
+        <translation>Big</translation>
     </message>
     <message>
         <source>上报比例</source>
