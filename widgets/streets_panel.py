@@ -51,7 +51,7 @@ class StreetsPanel(QWidget):
         for i, code in enumerate(rows):
             f = figures[code]
             cells = (
-                _short(sit.district.streets[code].name), f"{f.small_loop:,}", f"{f.big_loop:,}",
+                sit.district.streets[code].short_name, f"{f.small_loop:,}", f"{f.big_loop:,}",
                 f"{100 * f.escalation_ratio:.1f}%", f"{100 * f.limit:.1f}%", f"{f.overdue:,}",
             )  # fmt: skip
             for col, text in enumerate(cells):
@@ -68,8 +68,3 @@ class StreetsPanel(QWidget):
     def _on_cell_clicked(self, row: int, _column: int) -> None:
         if 0 <= row < len(self._codes):
             self.street_clicked.emit(self._codes[row])
-
-
-def _short(name: str) -> str:
-    """A street's name without the 街道 every one of them ends with (the column says it once)."""
-    return name.removesuffix("街道") or name
