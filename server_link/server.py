@@ -127,6 +127,9 @@ class ChpServer:
         return self
 
     def stop(self) -> None:
+        """Stop the server thread and release its sockets; a second call does nothing."""
+        if self._stop.is_set():
+            return
         self._stop.set()
         self._wake()
         self._thread.join(10)

@@ -140,3 +140,10 @@ def test_a_large_snapshot_does_not_silence_heartbeats(endpoints: Endpoints) -> N
             assert LinkState.STALE not in watcher.states
     finally:
         server.stop()
+
+
+def test_a_server_stopped_twice_does_nothing_the_second_time(endpoints: Endpoints) -> None:
+    srv = ChpServer(endpoints).start()
+    srv.stop()
+    srv.stop()  # as a console closing after its demo backend was already stopped
+    assert not any(t.name == "chp-server" and t.is_alive() for t in threading.enumerate())
