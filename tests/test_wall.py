@@ -23,7 +23,7 @@ from PySide6.QtCore import QPoint, Qt
 from PySide6.QtGui import QTextDocument
 from PySide6.QtTest import QTest
 from PySide6.QtWebEngineWidgets import QWebEngineView
-from PySide6.QtWidgets import QLabel
+from PySide6.QtWidgets import QGraphicsOpacityEffect, QLabel
 from pytestqt.qtbot import QtBot
 
 from console.core.situation import ChangeSet
@@ -274,7 +274,7 @@ def test_cutting_the_link_shows_stale_within_the_heartbeat_timeout(
     running = True
     try:
         publish(backend, [case(1, GRID)])
-        with wall(qtbot, tmp_path, endpoints, map_page=False) as console:
+        with wall(qtbot, tmp_path, endpoints) as console:
             assert console.window.stale.isHidden()
             cut = time.monotonic()
             backend.stop()  # the backend goes silent: no updates, no HUGZ
@@ -291,6 +291,24 @@ def test_cutting_the_link_shows_stale_within_the_heartbeat_timeout(
             assert took <= 3.0, f"STALE shown {took:.2f} s after the cut"
             assert console.window.health.state_label.text() == state_text(LinkState.STALE) == "数据过时"
             assert "链路中断" in console.window.stale.text()
+            # Stale is never shown as live: every panel dimmed, its title saying how old its data is,
+            # and the map's grids and symbols dimmed too.
+            newest = datetime.fromtimestamp(console.link.stats().newest_at or 0, BEIJING).strftime("%H:%M:%S")
+            for name, dock in console.window.docks.items():
+                effect = dock.widget().graphicsEffect()
+                assert isinstance(effect, QGraphicsOpacityEffect) and effect.opacity() < 0.5, name
+                assert dock.windowTitle().endswith(f" · 数据截至 {newest}（非实时）"), dock.windowTitle()
+            dimmed = "gridMap.map.getContainer().classList.contains('stale')"
+            wait_page(qtbot, console.map, dimmed, True)
+            # The backend comes back: live again, nothing dimmed.
+            backend = ChpServer(endpoints).start()
+            running = True
+            publish(backend, [case(1, GRID)])
+            qtbot.waitUntil(lambda: receiving(console), timeout=WAIT_MS)
+            assert console.window.stale.isHidden()
+            assert all(d.widget().graphicsEffect() is None for d in console.window.docks.values())
+            assert console.window.docks["kpis"].windowTitle() == "全区指标"
+            wait_page(qtbot, console.map, dimmed, False)
     finally:
         if running:
             backend.stop()

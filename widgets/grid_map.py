@@ -309,6 +309,7 @@ class GridMap(QWidget):
         self._values: dict[str, float] = {}
         self._cases: dict[str, CaseMarker] = {}
         self._selected_grid: str | None = None
+        self._stale = False  # the link is STALE: the page dims
         self._selected_case: str | None = None
         self._layers: dict[LayerName, bool] = {"base_grids": True, "streets": True}
         self._fit: tuple[str, str | None] = ("district", None)
@@ -493,6 +494,12 @@ class GridMap(QWidget):
         if self._ready:
             self._js("gridMap.fitDistrict")
 
+    def set_stale(self, stale: bool) -> None:
+        """Dim the grids and the case symbols while the data is old (the link is STALE)."""
+        self._stale = stale
+        if self._ready:
+            self._js("gridMap.setStale", stale)
+
     def set_layer_visible(self, layer: LayerName, visible: bool) -> None:
         """Show or hide the base-grid lines or the street outlines (with their names)."""
         if layer not in self._layers:
@@ -628,6 +635,8 @@ class GridMap(QWidget):
             self._js("gridMap.selectCase", self._selected_case, False)
         if self._fit[0] == "street":
             self._js("gridMap.fitStreet", self._fit[1])
+        if self._stale:
+            self._js("gridMap.setStale", True)
         self.page_loaded.emit()
 
     def _on_renderer_gone(self, status: QWebEnginePage.RenderProcessTerminationStatus, code: int) -> None:

@@ -193,6 +193,7 @@ def build(args: argparse.Namespace) -> Console:
     ingest.progressed.connect(on_progress)
     link.state_changed.connect(window.show_link)
     link.stats_updated.connect(window.show_link)
+    window.stale_changed.connect(grid_map.set_stale)
     store.resync_needed.connect(link.resync)
     store.alarm_raised.connect(window.show_store_alarm)
     console.queue.case_selected.connect(console.select_case)

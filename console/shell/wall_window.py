@@ -14,9 +14,18 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
-from PySide6.QtCore import QByteArray, QCoreApplication, Qt, QTimer
+from PySide6.QtCore import QByteArray, QCoreApplication, Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
-from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QScrollArea, QSizePolicy, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QDockWidget,
+    QGraphicsOpacityEffect,
+    QLabel,
+    QMainWindow,
+    QScrollArea,
+    QSizePolicy,
+    QVBoxLayout,
+    QWidget,
+)
 
 from console.core.situation import Provenance, Situation
 from console.store import AlarmKind, StoreStats
@@ -29,6 +38,7 @@ from widgets.link_health import LinkHealthBar, format_age
 log = logging.getLogger(__name__)
 LAYOUT_SCHEMA = 1
 NOTICE_MS = 5000  # how long a notice (layout saved) stays up
+STALE_OPACITY = 0.45  # panels' values while the link is STALE: dimmed, still readable
 _AREAS = {
     "left": Qt.DockWidgetArea.LeftDockWidgetArea,
     "right": Qt.DockWidgetArea.RightDockWidgetArea,
@@ -61,7 +71,14 @@ def default_layout_path() -> Path:
 
 
 class WallWindow(QMainWindow):
-    """The map in the middle, panels docked around it, the link's health and banners on top."""
+    """The map in the middle, panels docked around it, the link's health and banners on top.
+
+    Signals:
+        stale_changed(bool): the link went STALE (True) or came back (False): the map dims with the
+            panels (the composition root wires it to the map).
+    """
+
+    stale_changed = Signal(bool)
 
     def __init__(self, title: str, map_widget: QWidget, panels: Mapping[str, QWidget]) -> None:
         super().__init__()
@@ -89,10 +106,13 @@ class WallWindow(QMainWindow):
         self.setCentralWidget(top)
         self.setDockOptions(QMainWindow.DockOption.AnimatedDocks | QMainWindow.DockOption.AllowNestedDocks)
         self.docks: dict[str, QDockWidget] = {}
+        self._captions: dict[str, str] = {}
+        self._stale = False
         for name, caption, area in DEFAULT_PANELS:
             if name not in panels:
                 continue
-            dock = QDockWidget(QCoreApplication.translate("WallWindow", caption), self)
+            self._captions[name] = QCoreApplication.translate("WallWindow", caption)
+            dock = QDockWidget(self._captions[name], self)
             dock.setObjectName(f"dock-{name}")
             dock.setWidget(_scrollable(panels[name]) if name in _SCROLLED else panels[name])
             dock.setFeatures(
@@ -139,8 +159,25 @@ class WallWindow(QMainWindow):
             self.stale.show()
         else:
             self.stale.hide()
-        self.setProperty("stale", stats.state is LinkState.STALE)
-        self._repolish()
+        self._dim(stats)
+
+    def _dim(self, stats: LinkStats) -> None:
+        """While STALE: every panel dimmed and its title saying how old its data is (WALL.md)."""
+        stale = stats.state is LinkState.STALE
+        if stale and stats.newest_at is not None:
+            at = datetime.fromtimestamp(stats.newest_at, BEIJING).strftime("%H:%M:%S")
+            for name, dock in self.docks.items():
+                dock.setWindowTitle(self.tr("{0} · 数据截至 {1}（非实时）").format(self._captions[name], at))
+        if stale == self._stale:
+            return
+        self._stale = stale
+        for name, dock in self.docks.items():
+            if stale:
+                dock.widget().setGraphicsEffect(QGraphicsOpacityEffect(dock, opacity=STALE_OPACITY))
+            else:
+                dock.widget().setGraphicsEffect(None)  # type: ignore[arg-type]  # Qt takes None: no effect
+                dock.setWindowTitle(self._captions[name])
+        self.stale_changed.emit(stale)
 
     def show_provenance(self, sit: Situation) -> None:
         if sit.provenance is Provenance.LIVE:
@@ -198,10 +235,6 @@ class WallWindow(QMainWindow):
 
     def _shortcut(self, keys: QKeySequence, slot: Callable[[], None]) -> None:
         QShortcut(keys, self).activated.connect(slot)
-
-    def _repolish(self) -> None:
-        self.style().unpolish(self)
-        self.style().polish(self)
 
     # ------------------------------------------------------------------ layouts
     def layout_state(self) -> dict[str, Any]:

@@ -594,6 +594,10 @@
         <translation>Link down · data is stale · newest data {0} · reconnecting</translation>
     </message>
     <message>
+        <source>{0} · 数据截至 {1}（非实时）</source>
+        <translation>{0} · data as of {1} (not live)</translation>
+    </message>
+    <message>
         <source>上次已知状态</source>
         <translation>Last known state</translation>
     </message>

@@ -244,6 +244,12 @@
     if (this.map._animatingZoom) this.map.once('zoomend', run); else run();
   };
 
+  /** The link is STALE: grids and case symbols dim (the legend and the controls stay as they are). */
+  GridMapPage.prototype.setStale = function (on) {
+    this.map.getContainer().classList.toggle('stale', !!on);
+    return true;
+  };
+
   GridMapPage.prototype.setLayerVisible = function (name, on) {
     const groups = { base_grids: [this.cfg.baseGrids], streets: [this.cfg.streets, this.labels] }[name];
     if (!groups) return false;
