@@ -96,3 +96,18 @@ def test_the_default_layout_file_never_stops_the_wall_but_a_given_one_must_be_re
         app._layout(path)
     path.write_text(json.dumps({"schema": 1, "panels": {}}))
     assert app._layout(path) == (path, {"schema": 1, "panels": {}})
+
+
+def test_ctrl_0_brings_every_panel_back_to_its_place(qtbot: QtBot, tmp_path: Path) -> None:
+    with console_at(qtbot, tmp_path) as console:
+        window = console.window
+        default = {name: window.dockWidgetArea(dock) for name, dock in window.docks.items()}
+        window.docks["detail"].close()  # the operator closed one panel,
+        window.docks["heat"].setFloating(True)  # floated another away,
+        window.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, window.docks["kpis"])  # and moved a third
+        assert window.docks["detail"].isHidden() and window.docks["heat"].isFloating()
+        window.activateWindow()
+        qtbot.waitUntil(window.isActiveWindow)
+        QTest.keyClick(window, Qt.Key.Key_0, Qt.KeyboardModifier.ControlModifier)
+        qtbot.waitUntil(lambda: all(d.isVisible() and not d.isFloating() for d in window.docks.values()))
+        assert {name: window.dockWidgetArea(dock) for name, dock in window.docks.items()} == default

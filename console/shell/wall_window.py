@@ -108,7 +108,7 @@ class WallWindow(QMainWindow):
         self.docks: dict[str, QDockWidget] = {}
         self._captions: dict[str, str] = {}
         self._stale = False
-        for name, caption, area in DEFAULT_PANELS:
+        for name, caption, _area in DEFAULT_PANELS:
             if name not in panels:
                 continue
             self._captions[name] = QCoreApplication.translate("WallWindow", caption)
@@ -120,17 +120,35 @@ class WallWindow(QMainWindow):
                 | QDockWidget.DockWidgetFeature.DockWidgetClosable
                 | QDockWidget.DockWidgetFeature.DockWidgetFloatable
             )
-            self.addDockWidget(_AREAS[area], dock)
             self.docks[name] = dock
-        # The right column runs the full height (KPIs, a queue long enough to work, the detail);
-        # the heat and the streets sit under the map only.
-        self.setCorner(Qt.Corner.BottomRightCorner, Qt.DockWidgetArea.RightDockWidgetArea)
-        if "heat" in self.docks and "streets" in self.docks:
-            self.splitDockWidget(self.docks["heat"], self.docks["streets"], Qt.Orientation.Horizontal)
+        self._place_docks()
         self._stats: LinkStats | None = None
         self._shortcut(QKeySequence(Qt.Key.Key_F11), self.toggle_full_screen)
         self._shortcut(QKeySequence("Ctrl+Tab"), self.focus_next_panel)
         self._shortcut(QKeySequence(QKeySequence.StandardKey.Save), self.save_layout_here)
+        self._shortcut(QKeySequence("Ctrl+0"), self.reset_layout)
+
+    def _place_docks(self) -> None:
+        """Every panel docked in its default area. The right column runs the full height (KPIs, a
+        queue long enough to work, the detail); the heat and the streets sit under the map only."""
+        for name, _caption, area in DEFAULT_PANELS:
+            if name in self.docks:
+                self.addDockWidget(_AREAS[area], self.docks[name])
+        self.setCorner(Qt.Corner.BottomRightCorner, Qt.DockWidgetArea.RightDockWidgetArea)
+        if "heat" in self.docks and "streets" in self.docks:
+            self.splitDockWidget(self.docks["heat"], self.docks["streets"], Qt.Orientation.Horizontal)
+
+    def reset_layout(self) -> None:
+        """Back to the default layout (Ctrl+0): every panel shown, docked in its place, default sizes.
+
+        The way back for a panel closed or floated away; the saved layout file is left as it is.
+        """
+        for dock in self.docks.values():
+            dock.setFloating(False)
+        self._place_docks()
+        for dock in self.docks.values():
+            dock.show()
+        self.apply_default_sizes()
 
     def apply_default_sizes(self) -> None:
         """WALL.md's default: the map about 60 % wide; KPIs, queue and detail in a full-height column
