@@ -72,6 +72,29 @@ def test_kpi_strip_reads_the_district_figures(qtbot: QtBot, sit: Situation) -> N
     assert strip.figures["overdue"].text() == "2" and strip.figures["overdue"].property("level") == "alarm"
 
 
+def test_a_changed_kpi_glows_softly_and_fades(qtbot: QtBot, sit: Situation) -> None:
+    strip = KpiStrip()
+    qtbot.addWidget(strip)
+    strip.show()
+    qtbot.waitExposed(strip)
+    strip.show_situation(sit)
+    assert all(f.glow == 0.0 for f in strip.figures.values())  # the first figures are no change anyone saw
+    before = {name: f.text() for name, f in strip.figures.items()}
+    t = bj(2026, 11, 27, 9, 0)
+    third = make_case(3, [(t, S.COLLECTED, A.COLLECT, None)], grid=GRIDS[1])
+    sit.apply(Batch(False, (upd(third, 3),), 3, "e"), sit.now)
+    strip.show_situation(sit)
+    figure = strip.figures["open"]
+    assert figure.text() == "3" and figure.glow == 1.0
+    unchanged = [name for name, f in strip.figures.items() if f.text() == before[name]]
+    assert "hard" in unchanged and all(strip.figures[name].glow == 0.0 for name in unchanged)
+    glowing = figure.grab().toImage()
+    qtbot.waitUntil(lambda: figure.glow == 0.0, timeout=3000)  # it fades within FADE_MS
+    assert figure.grab().toImage() != glowing  # the same figure, without the glow: it was drawn
+    strip.show_situation(sit)  # nothing changed: no glow
+    assert figure.glow == 0.0
+
+
 def test_streets_panel_puts_streets_over_the_limit_first_and_clicks(qtbot: QtBot, sit: Situation) -> None:
     panel = StreetsPanel()
     qtbot.addWidget(panel)

@@ -10,6 +10,7 @@ from PySide6.QtWidgets import QGridLayout, QLabel, QSizePolicy, QWidget
 from console.core.situation import Situation
 from server_link import records as r
 from server_link.workcal import BEIJING
+from widgets.fading_figure import FadingFigure
 from widgets.labels import percent
 
 _OPEN_STEPS = (r.Step.COLLECTED, r.Step.FILED, r.Step.DISPATCHED, r.Step.HANDLING, r.Step.FEEDBACK)
@@ -24,7 +25,7 @@ class KpiStrip(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("kpiStrip")
-        self.figures: dict[str, QLabel] = {}
+        self.figures: dict[str, FadingFigure] = {}
         self.details: dict[str, QLabel] = {}
         layout = QGridLayout(self)
         layout.setContentsMargins(8, 4, 8, 4)
@@ -38,7 +39,8 @@ class KpiStrip(QWidget):
         for i, (name, caption) in enumerate(tiles):
             row, col = divmod(i, 4)  # two rows of four: fits the right-hand column of a 1920 px wall
             cap = _plain(QLabel(caption), "kpiCaption")
-            fig = _plain(QLabel("—"), "kpiFigure")
+            fig = FadingFigure("—")
+            fig.setObjectName("kpiFigure")
             detail = _plain(QLabel(""), "kpiDetail")
             # A detail never widens its column: the four columns share the width.
             detail.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
@@ -85,10 +87,12 @@ class KpiStrip(QWidget):
 
     def _set(self, name: str, figure: str, detail: str, *, alarm: bool = False, warn: bool = False) -> None:
         fig = self.figures[name]
-        fig.setText(figure)
-        fig.setProperty("level", "alarm" if alarm else ("warn" if warn else "normal"))
-        fig.style().unpolish(fig)
-        fig.style().polish(fig)
+        fig.show_value(figure)  # a changed figure glows softly for a moment
+        level = "alarm" if alarm else ("warn" if warn else "normal")
+        if fig.property("level") != level:  # re-polishing restyles the label: only on a new level
+            fig.setProperty("level", level)
+            fig.style().unpolish(fig)
+            fig.style().polish(fig)
         self.details[name].setText(detail)
 
 
