@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QCoreApplication, Qt
+from PySide6.QtCore import QCoreApplication, Qt, Signal
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from console.core.cameras import nearby
 from console.core.case_state import CaseState, Light
 from console.core.situation import Situation
 from server_link import records as r
@@ -27,10 +28,22 @@ _TIMELINE_COLUMNS = (
     QT_TRANSLATE_NOOP("CaseDetail", "动作"), QT_TRANSLATE_NOOP("CaseDetail", "部门"),
     QT_TRANSLATE_NOOP("CaseDetail", "经办"), QT_TRANSLATE_NOOP("CaseDetail", "说明"),
 )  # fmt: skip
+_CAMERA_COLUMNS = (
+    QT_TRANSLATE_NOOP("CaseDetail", "附近摄像头"), QT_TRANSLATE_NOOP("CaseDetail", "距离"),
+    QT_TRANSLATE_NOOP("CaseDetail", "状态"),
+)  # fmt: skip
+_URL_ROLE = Qt.ItemDataRole.UserRole + 1
 
 
 class CaseDetail(QWidget):
-    """Shows one case. Every text that came from the public or a department is plain text."""
+    """Shows one case. Every text that came from the public or a department is plain text.
+
+    Signals:
+        camera_requested(str): the link of an online camera near the case that the operator
+            activated (double-click or Enter); the shell checks it and opens it.
+    """
+
+    camera_requested = Signal(str)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -59,10 +72,23 @@ class CaseDetail(QWidget):
         self.timeline.verticalHeader().hide()
         self.timeline.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         self.timeline.horizontalHeader().setStretchLastSection(True)
+        self.cameras = QTableWidget(0, len(_CAMERA_COLUMNS))
+        self.cameras.setObjectName("nearbyCameras")
+        self.cameras.setHorizontalHeaderLabels([QCoreApplication.translate("CaseDetail", c) for c in _CAMERA_COLUMNS])
+        self.cameras.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.cameras.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.cameras.verticalHeader().hide()
+        header = self.cameras.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        self.cameras.setToolTip(self.tr("双击或按回车，用本机播放器打开在线摄像头的视频"))
+        self.cameras.cellActivated.connect(self._on_camera_activated)
+        self.cameras.setFixedHeight(self._cameras_height(0))
         layout = QVBoxLayout(self)
         layout.addWidget(self.heading)
         layout.addWidget(self.report)
         layout.addLayout(form)
+        layout.addWidget(self.cameras)
         layout.addWidget(self.timeline, 1)
 
     def show_case(self, sit: Situation, no: str | None) -> None:
@@ -76,8 +102,11 @@ class CaseDetail(QWidget):
             for label in self.fields.values():
                 label.setText("—")
             self.timeline.setRowCount(0)
+            self.cameras.setRowCount(0)
+            self.cameras.setFixedHeight(self._cameras_height(0))
             return
         self._fill(sit, state, record)
+        self._fill_cameras(sit, state)
 
     def refresh(self, sit: Situation) -> None:
         """Re-read the shown case (after a change set that names it, or a tick)."""
@@ -125,6 +154,33 @@ class CaseDetail(QWidget):
                     item.setForeground(QColor("#e0a030"))
                 self.timeline.setItem(row, col, item)
         self.timeline.scrollToBottom()
+
+    def _fill_cameras(self, sit: Situation, s: CaseState) -> None:
+        """The public cameras nearest the case; an offline one is shown greyed and cannot be opened."""
+        found = nearby((c for c in sit.of_kind(r.Camera) if isinstance(c, r.Camera)), s.lon, s.lat)
+        self.cameras.setRowCount(len(found))
+        for row, n in enumerate(found):
+            state = self.tr("在线") if n.camera.online else self.tr("离线")
+            cells = (n.camera.name, self.tr("{0:.0f} 米").format(n.distance_m), state)
+            for col, text in enumerate(cells):
+                item = QTableWidgetItem(text)  # plain text, as every item
+                item.setData(_URL_ROLE, n.camera.url if n.camera.online else "")
+                if not n.camera.online:
+                    item.setFlags(item.flags() & ~Qt.ItemFlag.ItemIsEnabled)
+                self.cameras.setItem(row, col, item)
+        self.cameras.setFixedHeight(self._cameras_height(len(found)))
+
+    def _cameras_height(self, rows: int) -> int:
+        """Just tall enough for its rows (at least one, for "none near"), so the timeline keeps the rest."""
+        t = self.cameras
+        rows_px = t.verticalHeader().defaultSectionSize() * max(1, rows)
+        return t.horizontalHeader().sizeHint().height() + rows_px + 2 * t.frameWidth()
+
+    def _on_camera_activated(self, row: int, _col: int) -> None:
+        item = self.cameras.item(row, 0)
+        url = str(item.data(_URL_ROLE) or "") if item is not None else ""
+        if url:
+            self.camera_requested.emit(url)
 
 
 def _plain(label: QLabel) -> QLabel:

@@ -13,11 +13,12 @@ from pathlib import Path
 from typing import Any
 
 import shiboken6
-from PySide6.QtCore import QCoreApplication, QTimer
-from PySide6.QtGui import QGuiApplication, QKeySequence, QShortcut
+from PySide6.QtCore import QCoreApplication, QTimer, QUrl
+from PySide6.QtGui import QDesktopServices, QGuiApplication, QKeySequence, QShortcut
 from PySide6.QtWidgets import QApplication
 
 from console.core.aggregates import GridFigures
+from console.core.cameras import checked_stream_url
 from console.core.case_state import CaseState
 from console.core.situation import ChangeSet, Situation
 from console.shell import heap
@@ -134,6 +135,17 @@ class Console:
         self.detail.show_case(self.situation, target)
         self.map.select_case(target)
 
+    def open_camera(self, url: str) -> None:
+        """Open a camera's stream with the desktop's handler (a player; never a shell), once checked."""
+        try:
+            link = QUrl(checked_stream_url(url), QUrl.ParsingMode.StrictMode)
+        except ValueError as exc:
+            self.window.show_notice(QCoreApplication.translate("Console", "摄像头链接未打开：{0}").format(exc))
+            return
+        if not link.isValid() or not QDesktopServices.openUrl(link):
+            missing = QCoreApplication.translate("Console", "没有能打开此摄像头的播放器：{0}")
+            self.window.show_notice(missing.format(url))
+
     def case_clicked_on_map(self, no: str) -> None:
         self.queue.select_case(no)
         self.select_case(no)
@@ -197,6 +209,7 @@ def build(args: argparse.Namespace) -> Console:
     store.resync_needed.connect(link.resync)
     store.alarm_raised.connect(window.show_store_alarm)
     console.queue.case_selected.connect(console.select_case)
+    console.detail.camera_requested.connect(console.open_camera)
     grid_map.case_clicked.connect(console.case_clicked_on_map)
     grid_map.grid_clicked.connect(console.queue.filter_to_grid)
     grid_map.grid_clicked.connect(grid_map.select_grid)

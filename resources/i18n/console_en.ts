@@ -28,6 +28,18 @@
         <translation>Note</translation>
     </message>
     <message>
+        <source>附近摄像头</source>
+        <translation>Nearby camera</translation>
+    </message>
+    <message>
+        <source>距离</source>
+        <translation>Distance</translation>
+    </message>
+    <message>
+        <source>状态</source>
+        <translation>State</translation>
+    </message>
+    <message>
         <source>未选择案件</source>
         <translation>No case selected</translation>
     </message>
@@ -62,6 +74,10 @@
     <message>
         <source>标记</source>
         <translation>Flags</translation>
+    </message>
+    <message>
+        <source>双击或按回车，用本机播放器打开在线摄像头的视频</source>
+        <translation>Double-click or press Enter to open an online camera&apos;s video in this machine&apos;s player</translation>
     </message>
     <message>
         <source>{0}：已不在当前态势中</source>
@@ -107,6 +123,18 @@
         <source>、</source>
         <comment>list separator</comment>
         <translation>, </translation>
+    </message>
+    <message>
+        <source>在线</source>
+        <translation>online</translation>
+    </message>
+    <message>
+        <source>离线</source>
+        <translation>offline</translation>
+    </message>
+    <message>
+        <source>{0:.0f} 米</source>
+        <translation>{0:.0f} m</translation>
     </message>
 </context>
 <context>
@@ -341,6 +369,14 @@
     <message>
         <source>上报区级（在办）</source>
         <translation>Escalated (open)</translation>
+    </message>
+    <message>
+        <source>摄像头链接未打开：{0}</source>
+        <translation>Camera link not opened: {0}</translation>
+    </message>
+    <message>
+        <source>没有能打开此摄像头的播放器：{0}</source>
+        <translation>No player can open this camera: {0}</translation>
     </message>
 </context>
 <context>
