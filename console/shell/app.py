@@ -8,7 +8,6 @@ import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +26,7 @@ from console.shell.ingest import Ingest
 from console.shell.link_bridge import LinkBridge
 from console.shell.repaint import Repainter
 from console.shell.store_bridge import StoreBridge
+from console.shell.style import auto_scale, style_sheet
 from console.shell.wall_window import WallWindow, default_layout_path, load_layout
 from console.store.process import StoreProcessError
 from server_link.agent import LinkConfig
@@ -249,7 +249,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--db", help="the store: a SQLite file or a SQLAlchemy URL (default: the user's data folder)")
     p.add_argument("--screenshot", type=Path, help="save a PNG of the window to this path and exit")
     p.add_argument("--after", type=float, default=5.0, help="seconds before the screenshot")
-    p.add_argument("--size", default="1920x1080", help="window size WxH")
+    p.add_argument("--size", type=_size, help="window size WxH (default: maximised on its screen)")
+    p.add_argument(
+        "--scale", type=_scale,
+        help="type and spacing scale, 0.5-3 (default: from the screen's height, 1 at 1080 px)",
+    )  # fmt: skip
     p.add_argument("--theme", choices=("dark", "light"), default="dark")
     p.add_argument("--lang", choices=LANGUAGES, default=LANGUAGES[0], help="the wall's language")
     p.add_argument("--screen", type=int, help="show full screen on this screen (0, 1, …)")
@@ -264,7 +268,13 @@ def main(argv: list[str] | None = None) -> int:
     app = QApplication.instance() or QApplication(sys.argv[:1])
     assert isinstance(app, QApplication)
     app.setApplicationName("grid-console")
-    app.setStyleSheet((resources.files("resources.styles") / f"{args.theme}.qss").read_text(encoding="utf-8"))
+    screens = QGuiApplication.screens()
+    if args.screen is not None and not 0 <= args.screen < len(screens):
+        print(f"grid-console: there is no screen {args.screen} (screens: {len(screens)})", file=sys.stderr)
+        return 2
+    screen = screens[args.screen] if args.screen is not None else app.primaryScreen()
+    scale = args.scale or auto_scale(screen.availableGeometry().height())
+    app.setStyleSheet(style_sheet(args.theme, scale))
     try:
         install_translators(app, args.lang)  # before any widget is built; the app owns the translators
         console = build(args)
@@ -272,21 +282,20 @@ def main(argv: list[str] | None = None) -> int:
     except (ValueError, OSError, StoreProcessError) as exc:
         print(f"grid-console: {exc}", file=sys.stderr)
         return 2
-    width, height = (int(v) for v in args.size.lower().split("x"))
-    console.window.resize(width, height)
+    if args.size:
+        console.window.resize(*args.size)
     console.window.layout_path = layout_path  # Ctrl+S saves there
     if args.layout and layout is None:
         print(f"grid-console: layout: {layout_path} does not exist yet: the default (Ctrl+S saves)", file=sys.stderr)
-    screens = QGuiApplication.screens()
     if args.screen is not None:
-        if not 0 <= args.screen < len(screens):
-            print(f"grid-console: there is no screen {args.screen} (screens: {len(screens)})", file=sys.stderr)
-            return 2
         console.window.setScreen(screens[args.screen])
         console.window.move(screens[args.screen].geometry().topLeft())
         console.window.showFullScreen()
-    else:
+    elif args.size:
         console.window.show()
+    else:  # a laptop or a desk screen: the whole of it (sized first, for a desktop with no window manager)
+        console.window.setGeometry(screen.availableGeometry())
+        console.window.showMaximized()
 
     def arrange(first: bool) -> None:  # docks take their sizes once the window is really shown
         if layout is None:
@@ -306,6 +315,28 @@ def main(argv: list[str] | None = None) -> int:
     # left to interpreter shutdown, the order is arbitrary and QtWebEngine warns of a live page.
     shiboken6.delete(console.window)
     return code
+
+
+def _size(text: str) -> tuple[int, int]:
+    """``--size``: WxH, each at least 320 pixels."""
+    try:
+        width, height = (int(v) for v in text.lower().split("x"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not WIDTHxHEIGHT, e.g. 1920x1080") from None
+    if min(width, height) < 320:
+        raise argparse.ArgumentTypeError(f"{text!r}: each side must be at least 320 pixels")
+    return width, height
+
+
+def _scale(text: str) -> float:
+    """``--scale``: a number from 0.5 to 3."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not 0.5 <= value <= 3.0:
+        raise argparse.ArgumentTypeError(f"{text!r} is outside 0.5 … 3")
+    return value
 
 
 def _layout(given: Path | None) -> tuple[Path, dict[str, Any] | None]:
