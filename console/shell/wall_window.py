@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import base64
 import json
-import logging
 from collections.abc import Callable, Mapping
 from datetime import datetime
 from pathlib import Path
@@ -35,7 +34,6 @@ from server_link.workcal import BEIJING
 from widgets.i18n import QT_TRANSLATE_NOOP
 from widgets.link_health import LinkHealthBar, format_age
 
-log = logging.getLogger(__name__)
 LAYOUT_SCHEMA = 1
 NOTICE_MS = 5000  # how long a notice (layout saved) stays up
 STALE_OPACITY = 0.45  # panels' values while the link is STALE: dimmed, still readable
