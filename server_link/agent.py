@@ -7,11 +7,21 @@ server epoch starts a re-sync; HUGZ silence makes the link STALE and reconnects.
 decoded and validated here, off the GUI thread, and handed to a ``LinkSink`` in immutable
 batches at most every ``batch_interval`` seconds. The owner talks to the agent through an inproc
 pipe (commands to send, re-sync, stop).
+
+Nothing from the wire may end the agent, take its neighbours with it or grow memory without a
+bound: every message is handled on its own (whatever a handler raises is a reject counted with its
+reason), every buffer has a byte budget (the snapshot under way, updates held while syncing,
+updates not yet flushed, batches the owner has not taken yet), a snapshot has a time limit, and
+failed snapshot requests are retried with back-off. A fault that still escapes the loop restarts the
+agent with fresh sockets (STALE, counted in ``crashes``). The client's states and transitions are
+written in ``docs/protocol.md`` ("The client's state machine").
 """
 
 from __future__ import annotations
 
+import contextlib
 import itertools
+import logging
 import threading
 import time
 import uuid
@@ -20,15 +30,19 @@ from dataclasses import dataclass
 from typing import Protocol
 
 import zmq
+import zmq.utils.monitor
 
 from server_link import chp, records
 from server_link.curve import KeyPair
 from server_link.endpoints import Endpoints
 from server_link.link_state import Batch, LinkState, LinkStats, Update
 
-MAX_MESSAGE_BYTES = 1024 * 1024  # ZMQ_MAXMSGSIZE: a larger frame disconnects the peer
+MAX_MESSAGE_BYTES = 1024 * 1024  # ZMQ_MAXMSGSIZE: a larger frame disconnects the peer (counted)
 DEFAULT_UPDATE_HWM = 200_000
+MiB = 1024 * 1024
 _CHECK_INTERVAL = 0.1  # how often silence and snapshot time-outs are looked at
+_MONITORED = zmq.EVENT_CONNECTED | zmq.EVENT_DISCONNECTED
+log = logging.getLogger(__name__)
 _pipe_ids = itertools.count()
 _recv = zmq.backend.Socket.recv
 _get = zmq.backend.Socket.get
@@ -43,17 +57,28 @@ class LinkSink(Protocol):
 
     def deliver_stats(self, stats: LinkStats) -> None: ...
 
+    def backlog_bytes(self) -> int:
+        """Bytes of delivered batches the owner has not taken yet (0 if it takes them at once)."""
+        ...
+
 
 @dataclass(frozen=True, slots=True)
 class LinkConfig:
     endpoints: Endpoints
     subtree: str = "/"
     hugz_timeout: float = 2.5  # two and a half heartbeats: one lost HUGZ is no alarm; a cut shows in < 3 s
-    snapshot_timeout: float = 3.0
+    snapshot_timeout: float = 3.0  # silence in a snapshot under way before it is asked for again
+    snapshot_limit: float = 120.0  # a whole snapshot, however busy, before it is abandoned
+    max_snapshot_bytes: int = 512 * MiB  # keys and bodies of the snapshot under way
+    max_buffer_bytes: int = 128 * MiB  # updates held while a snapshot is under way
+    max_pending_bytes: int = 16 * MiB  # updates not yet flushed: over it, flushed at once
+    max_backlog_bytes: int = 256 * MiB  # batches the owner has not taken: over it, drop and re-sync
+    retry_min: float = 0.5  # back-off after a failed snapshot or a restart, doubling up to retry_max
+    retry_max: float = 30.0
     batch_interval: float = 0.05
     stats_interval: float = 0.5
     update_hwm: int = DEFAULT_UPDATE_HWM
-    max_buffer: int = 2_000_000
+    max_buffer: int = 2_000_000  # updates held while syncing, by count (besides max_buffer_bytes)
     server_key: bytes | None = None
     client_keys: KeyPair | None = None
     role: str = "console"
@@ -173,11 +198,17 @@ class _Agent:
         self.state = LinkState.CONNECTING
         self.epoch = ""
         self.last_seq = 0
+        self.server_seq = 0  # the newest sequence the server has announced (KVPUB or HUGZ)
         self.snapshot_seq = 0  # KVPUBs up to here are in the snapshot, wherever they were queued
         self.syncing = True
-        self.buffer: list[list[bytes]] = []
+        self.buffer: list[list[bytes]] = []  # KVPUBs held while the snapshot is under way
+        self.buffer_bytes = 0
         self.snapshot: dict[str, bytes] = {}
-        self.pending: list[Update] = []
+        self.snapshot_bytes = 0
+        self.pending: list[Update] = []  # decoded, not yet flushed
+        self.pending_bytes = 0
+        self.pending_since = 0.0  # when the oldest pending update arrived (time.monotonic)
+        self.owner_behind = False  # the owner has not taken max_backlog_bytes: updates dropped until it has
         self.rejects: Counter[str] = Counter()
         self.last_reject = ""
         self.recent_rejects: deque[str] = deque(maxlen=50)
@@ -188,14 +219,21 @@ class _Agent:
         self.updates_total = 0
         self.snapshot_records = 0
         self.commands_sent = 0
+        self.crashes = 0
+        self.last_crash = ""
+        self.disconnects = 0
+        self.failures = 0  # snapshot failures and restarts in a row: the back-off grows with them
+        self.retry_at: float | None = None  # when the next snapshot request goes out (backing off)
         self.newest_at: float | None = None
         self.newest_mono = time.monotonic()
-        self.snapshot_mono = time.monotonic()
+        self.snapshot_mono = time.monotonic()  # the snapshot's newest message
+        self.snapshot_started = time.monotonic()
         self.rate = 0.0
         self._rate_mark = (time.monotonic(), 0)
         self._stats = LinkStats(LinkState.CONNECTING, str(config.endpoints))
         self._stats_lock = threading.Lock()
         self.sub: zmq.Socket[bytes] | None = None
+        self.monitor: zmq.Socket[bytes] | None = None
         self.dealer: zmq.Socket[bytes] | None = None
         self.poller = zmq.Poller()
 
@@ -204,33 +242,53 @@ class _Agent:
         return client_socket(self.ctx, kind, self.cfg)
 
     def _open_subscriber(self) -> None:
-        if self.sub is not None:
-            self.poller.unregister(self.sub)
-            self.sub.close()
+        self._close_subscriber()
         sub = self._socket(zmq.SUB)
         sub.rcvhwm = self.cfg.update_hwm
         # Subscribe to every key: the sequence rule can only be checked over all KVPUBs, so a
         # subtree is filtered here, after the sequence check.
         sub.setsockopt(zmq.SUBSCRIBE, b"/")
         sub.setsockopt(zmq.SUBSCRIBE, chp.HUGZ.encode())
+        # Disconnections are counted: a frame over MAX_MESSAGE_BYTES makes ZeroMQ drop the connection.
+        self.monitor = sub.get_monitor_socket(_MONITORED)
         sub.connect(self.cfg.endpoints.updates)
         self.sub = sub
         self.poller.register(sub, zmq.POLLIN)
+        self.poller.register(self.monitor, zmq.POLLIN)
 
-    def _request_snapshot(self) -> None:
+    def _close_subscriber(self) -> None:
+        if self.sub is not None:
+            self.poller.unregister(self.sub)
+            self.sub.disable_monitor()
+            self.sub.close()
+            self.sub = None
+        if self.monitor is not None:
+            self.poller.unregister(self.monitor)
+            self.monitor.close()
+            self.monitor = None
+
+    def _close_dealer(self) -> None:
         if self.dealer is not None:
             self.poller.unregister(self.dealer)
             self.dealer.close()
+            self.dealer = None
+
+    def _request_snapshot(self) -> None:
+        self._close_dealer()
         dealer = self._socket(zmq.DEALER)
-        dealer.rcvhwm = 0  # a snapshot must never be cut short by a HWM
+        dealer.rcvhwm = 0  # a snapshot must never be cut short by a HWM (its size is budgeted here)
         dealer.connect(self.cfg.endpoints.snapshot)
         dealer.send_multipart([chp.ICANHAZ, self.cfg.subtree.encode()])
         self.dealer = dealer
         self.poller.register(dealer, zmq.POLLIN)
         self.syncing = True
-        self.snapshot = {}
-        self.buffer = []
-        self.snapshot_mono = time.monotonic()
+        self.retry_at = None
+        self._drop_snapshot()
+        self.snapshot_mono = self.snapshot_started = time.monotonic()
+
+    def _drop_snapshot(self) -> None:
+        self.snapshot, self.snapshot_bytes = {}, 0
+        self.buffer, self.buffer_bytes = [], 0
 
     # ----------------------------------------------------------------- loop
     def run(self) -> None:
@@ -241,36 +299,74 @@ class _Agent:
         push.sndhwm = 10_000
         push.connect(self.cfg.endpoints.collector)
         self.poller.register(pipe, zmq.POLLIN)
+        try:
+            while True:
+                try:
+                    self._serve(pipe, push)
+                    return
+                except Exception as exc:  # noqa: BLE001 - the last line of defence: restart, never die
+                    if not self._restart_after(exc, pipe, push):
+                        return
+        finally:
+            self._close_subscriber()
+            self._close_dealer()
+            push.close()
+            pipe.close()
+            with contextlib.suppress(Exception):  # an owner gone already cannot be told
+                self._set_state(LinkState.STOPPED)
+
+    def _serve(self, pipe: zmq.Socket[bytes], push: zmq.Socket[bytes]) -> None:
+        """Follow the server until the owner says STOP."""
         self._open_subscriber()
         self._request_snapshot()
         next_flush = next_stats = next_check = time.monotonic()
-        try:
-            while True:
-                now = time.monotonic()
-                wake = min(next_flush if self.pending else next_check, next_check)
-                events = dict(self.poller.poll(max(0, int((wake - now) * 1000)) + 1))
-                if pipe in events and not self._on_pipe(pipe, push):
-                    break
-                if self.dealer is not None and self.dealer in events:
-                    self._drain(self.dealer, self._on_snapshot)
-                if self.sub is not None and self.sub in events:
-                    self._drain(self.sub, self._on_update)
-                now = time.monotonic()
-                if self.pending and now >= next_flush:
-                    self._flush()
-                    next_flush = now + self.cfg.batch_interval
-                if now >= next_check:
-                    self._check_timers(now)
-                    next_check = now + _CHECK_INTERVAL
-                if now >= next_stats:
-                    self._publish_stats(now)
-                    next_stats = now + self.cfg.stats_interval
-        finally:
-            self._flush()
-            for s in (self.sub, self.dealer, push, pipe):
-                if s is not None:
-                    s.close()
-            self._set_state(LinkState.STOPPED)
+        while True:
+            now = time.monotonic()
+            wake = min(next_flush if self.pending else next_check, next_check)
+            events = dict(self.poller.poll(max(0, int((wake - now) * 1000)) + 1))
+            if pipe in events and not self._on_pipe(pipe, push):
+                self._flush()
+                return
+            if self.monitor is not None and self.monitor in events:
+                self._on_monitor(self.monitor)
+            if self.dealer is not None and self.dealer in events:
+                self._drain(self.dealer, self._on_snapshot)
+            if self.sub is not None and self.sub in events:
+                self._drain(self.sub, self._on_update)
+            now = time.monotonic()
+            if self.pending and (now >= next_flush or self.pending_bytes > self.cfg.max_pending_bytes):
+                self._flush()
+                next_flush = now + self.cfg.batch_interval
+            if now >= next_check:
+                self._check_timers(now)
+                next_check = now + _CHECK_INTERVAL
+            if now >= next_stats:
+                self._publish_stats(now)
+                next_stats = now + self.cfg.stats_interval
+
+    def _restart_after(self, exc: Exception, pipe: zmq.Socket[bytes], push: zmq.Socket[bytes]) -> bool:
+        """The loop itself failed: count it, show STALE, wait (answering the pipe), start afresh.
+
+        Returns False when the owner said STOP while waiting."""
+        self.crashes += 1
+        self.last_crash = f"{type(exc).__name__}: {exc}"[:300]
+        log.exception("the link agent failed; restarting it with fresh sockets")
+        self._close_subscriber()
+        self._close_dealer()
+        self.pending, self.pending_bytes = [], 0
+        self._drop_snapshot()
+        self.syncing, self.owner_behind = True, False
+        self.failures += 1
+        with contextlib.suppress(Exception):  # the sink itself may be what failed
+            self._set_state(LinkState.STALE)
+        resume = time.monotonic() + self._backoff()
+        while (left := resume - time.monotonic()) > 0:
+            if pipe.poll(int(left * 1000) + 1) and not self._on_pipe(pipe, push):
+                return False
+        return True
+
+    def _backoff(self) -> float:
+        return float(min(self.cfg.retry_max, self.cfg.retry_min * 2 ** max(0, self.failures - 1)))
 
     def _drain(self, sock: zmq.Socket[bytes], handle: object) -> None:
         # The Cython recv/get, not Socket.recv_multipart: its per-frame Python wrappers and
@@ -289,12 +385,21 @@ class _Agent:
             while more(sock, rcvmore):
                 frames.append(recv(sock, noblock))
             got += 1
-            fn(frames)  # type: ignore[operator]
+            try:
+                fn(frames)  # type: ignore[operator]
+            except Exception as exc:  # noqa: BLE001 - one message that breaks a handler is a reject, not a dead link
+                self._unhandled(frames, exc)
             if sock is not self.sub and sock is not self.dealer:
                 return  # the socket was replaced by a re-sync
         if got and sock is self.sub:
             self.newest_mono = time.monotonic()  # once per drain, not per message
             self.newest_at = time.time()
+
+    def _unhandled(self, frames: list[bytes], exc: Exception) -> None:
+        key = frames[0][:80].decode(errors="replace") if frames else "?"
+        self._reject("unhandled", f"{key}: {type(exc).__name__}: {exc}")
+        if self.rejects["unhandled"] <= 10:  # the first few with their traceback; all are counted
+            log.warning("message %r could not be handled", key, exc_info=exc)
 
     def _on_pipe(self, pipe: zmq.Socket[bytes], push: zmq.Socket[bytes]) -> bool:
         frames = pipe.recv_multipart()
@@ -302,7 +407,8 @@ class _Agent:
         if cmd == b"STOP":
             return False
         if cmd == b"RESYNC":
-            self._resync("requested")
+            if self.sub is not None:  # not while restarting: a snapshot is asked for then anyway
+                self._resync("requested")
         elif cmd == b"SEND":
             _, key, body, props = frames
             msg = [key, chp.encode_sequence(0), uuid.uuid4().bytes, props, body]
@@ -313,18 +419,53 @@ class _Agent:
                 self._reject("command_queue_full", key.decode(errors="replace"))
         return True
 
+    def _on_monitor(self, monitor: zmq.Socket[bytes]) -> None:
+        while True:
+            try:
+                event = zmq.utils.monitor.recv_monitor_message(monitor, zmq.NOBLOCK)
+            except zmq.Again:
+                return
+            if event["event"] == zmq.EVENT_DISCONNECTED:
+                self.disconnects += 1
+                self._reject(
+                    "disconnected",
+                    f"updates connection to {event['endpoint']!r} dropped "
+                    f"(the server went away, or sent a frame over {MAX_MESSAGE_BYTES // MiB} MiB)",
+                )
+
     # ----------------------------------------------------------------- snapshot
     def _on_snapshot(self, frames: list[bytes]) -> None:
+        if not self.syncing:
+            key = frames[0][:80].decode(errors="replace") if frames else "?"
+            self._reject("out_of_state", f"{key} after the snapshot was complete")
+            return
         self.snapshot_mono = time.monotonic()
         try:
             msg = chp.decode(frames)
         except chp.FrameError as exc:
             self._reject(exc.reason, str(exc))
             return
-        if msg.key != chp.KTHXBAI:
-            self.snapshot[msg.key] = msg.body
+        if msg.key == chp.KTHXBAI:
+            self._complete_snapshot(msg)
             return
-        self._complete_snapshot(msg)
+        if msg.key == chp.HUGZ or not msg.key.startswith(self.cfg.subtree):
+            self._reject("key", f"KVSYNC {msg.key[:80]!r} is not in the subtree {self.cfg.subtree!r} asked for")
+            return
+        size = len(msg.key) + len(msg.body)
+        old = self.snapshot.get(msg.key)
+        self.snapshot_bytes += size - (0 if old is None else len(msg.key) + len(old))
+        self.snapshot[msg.key] = msg.body
+        if self.snapshot_bytes > self.cfg.max_snapshot_bytes:
+            self._snapshot_failed("snapshot_too_big", f"over {self.cfg.max_snapshot_bytes // MiB} MiB")
+
+    def _snapshot_failed(self, reason: str, detail: str) -> None:
+        """Abandon the snapshot under way (freeing what it held) and ask again after a back-off."""
+        self._reject(reason, f"snapshot abandoned: {detail}")
+        self.last_resync = f"{reason}: {detail}"
+        self._close_dealer()
+        self._drop_snapshot()
+        self.failures += 1
+        self.retry_at = time.monotonic() + self._backoff()
 
     def _complete_snapshot(self, done: chp.Message) -> None:
         updates = []
@@ -334,15 +475,18 @@ class _Agent:
             record = self._decode(key, body)
             if record is not None:
                 updates.append(Update(key, done.sequence, record, body))
-        self.snapshot = {}
+        self.snapshot, self.snapshot_bytes = {}, 0
         self._flush()
         self.epoch = done.properties.get("epoch", "")
         self.last_seq = self.snapshot_seq = done.sequence
+        self.server_seq = max(self.server_seq, done.sequence)
         self.snapshot_records = len(updates)
         self.syncing = False
-        self.newest_mono, self.newest_at = time.monotonic(), time.time()
-        self.sink.deliver_batch(Batch(True, tuple(updates), done.sequence, self.epoch))
-        buffered, self.buffer = self.buffer, []
+        self.failures = 0
+        now = time.monotonic()
+        self.newest_mono, self.newest_at = now, time.time()
+        self.sink.deliver_batch(Batch(True, tuple(updates), done.sequence, self.epoch, now))
+        buffered, self.buffer, self.buffer_bytes = self.buffer, [], 0
         self._set_state(LinkState.LIVE)
         for frames in buffered:
             self._on_update(frames, replay=True)
@@ -359,10 +503,7 @@ class _Agent:
             self._reject("sequence", f"{len(raw_seq)} bytes, expected 8")
             return
         if self.syncing:
-            if len(self.buffer) >= self.cfg.max_buffer:
-                self._resync("buffer overflow")
-            else:
-                self.buffer.append(frames)
+            self._hold(frames)
             return
         seq = int.from_bytes(raw_seq, "big")
         raw_key = frames[0]
@@ -380,13 +521,19 @@ class _Agent:
                 self._resync(f"gap: {last} → {seq}")
             return
         self.last_seq = seq
+        if seq > self.server_seq:
+            self.server_seq = seq
         self.snapshot_seq = 0  # in order again: from now on an old sequence means a restarted server
+        if self.owner_behind:
+            return  # dropped: a re-sync follows once the owner has caught up
         try:
             key = raw_key.decode()
         except UnicodeDecodeError:
             self._reject("key", "not UTF-8")
             return
         if not key.startswith(self.cfg.subtree):
+            if not key.startswith("/"):  # e.g. "HUGZ…": subscribed to, but not a heartbeat nor a path
+                self._reject("key", f"{key[:80]!r} is neither HUGZ nor a CHP path")
             return
         body = frames[4]
         if body:
@@ -398,8 +545,25 @@ class _Agent:
                 self._reject("key", f"{key[:80]!r} is not a known key path")
                 return
             record = None
+        if not self.pending:
+            self.pending_since = time.monotonic()
         self.pending.append(Update(key, seq, record, body))
+        self.pending_bytes += len(key) + len(body)
         self.updates_total += 1
+
+    def _hold(self, frames: list[bytes]) -> None:
+        """Keep a KVPUB that arrived while the snapshot is under way, within the buffer's budgets."""
+        if self.dealer is None:
+            return  # no snapshot asked for yet (backing off): the one asked for later covers it
+        size = sum(len(f) for f in frames)
+        if len(self.buffer) >= self.cfg.max_buffer or self.buffer_bytes + size > self.cfg.max_buffer_bytes:
+            self._snapshot_failed(
+                "buffer_full",
+                f"updates held while syncing passed {self.cfg.max_buffer:,} or {self.cfg.max_buffer_bytes // MiB} MiB",
+            )
+            return
+        self.buffer.append(frames)
+        self.buffer_bytes += size
 
     def _on_hugz(self, seq: int, raw_props: bytes, replay: bool = False) -> None:
         self.heartbeats += 1
@@ -443,14 +607,27 @@ class _Agent:
             self.newest_mono = now  # reconnect at most once per time-out
             self._open_subscriber()
             self._request_snapshot()
-        elif self.syncing and now - self.snapshot_mono > self.cfg.snapshot_timeout:
+        elif self.syncing and self.dealer is not None:
+            if now - self.snapshot_mono > self.cfg.snapshot_timeout:
+                self._snapshot_failed("snapshot_timeout", f"silent for {self.cfg.snapshot_timeout:g} s")
+            elif now - self.snapshot_started > self.cfg.snapshot_limit:
+                self._snapshot_failed("snapshot_too_slow", f"not complete in {self.cfg.snapshot_limit:g} s")
+        elif self.syncing and self.retry_at is not None and now >= self.retry_at:
             self._request_snapshot()
+        if self.owner_behind and self.sink.backlog_bytes() <= self.cfg.max_backlog_bytes // 2:
+            self.owner_behind = False
+            self._resync(f"the console fell behind by more than {self.cfg.max_backlog_bytes // MiB} MiB")
 
     def _flush(self) -> None:
         if not self.pending:
             return
-        batch = Batch(False, tuple(self.pending), self.last_seq, self.epoch)
-        self.pending = []
+        if self.owner_behind or self.sink.backlog_bytes() > self.cfg.max_backlog_bytes:
+            # The owner is not taking what it was given: hold no more, re-sync when it has caught up.
+            self.owner_behind = True
+            self.pending, self.pending_bytes = [], 0
+            return
+        batch = Batch(False, tuple(self.pending), self.last_seq, self.epoch, self.pending_since, self.pending_bytes)
+        self.pending, self.pending_bytes = [], 0
         self.sink.deliver_batch(batch)
 
     def _set_state(self, state: LinkState) -> None:
@@ -469,6 +646,7 @@ class _Agent:
             endpoint=str(self.cfg.endpoints),
             epoch=self.epoch,
             last_sequence=self.last_seq,
+            server_sequence=self.server_seq,
             updates_total=self.updates_total,
             updates_per_s=self.rate,
             newest_at=self.newest_at,
@@ -480,7 +658,16 @@ class _Agent:
             last_reject=self.last_reject,
             snapshot_records=self.snapshot_records,
             syncing_records=len(self.snapshot) if self.syncing else 0,
+            snapshot_bytes=self.snapshot_bytes,
+            buffered_updates=len(self.buffer),
+            buffered_bytes=self.buffer_bytes,
+            backlog_bytes=self.sink.backlog_bytes(),
+            owner_behind=self.owner_behind,
+            retry_in=None if self.retry_at is None else max(0.0, self.retry_at - now),
             commands_sent=self.commands_sent,
+            crashes=self.crashes,
+            last_crash=self.last_crash,
+            disconnects=self.disconnects,
         )
         with self._stats_lock:
             self._stats = stats

@@ -159,10 +159,24 @@ def _format(s: LinkStats, keys: int) -> str:
     age = s.newest_age()
     age_text = "-" if age is None else f"{age:.1f}s"
     rejects = ",".join(f"{k}={v}" for k, v in sorted(s.rejects.items())) or "0"
-    return (
-        f"{s.state.value:<10} seq={s.last_sequence} keys={keys} rate={s.updates_per_s:,.0f}/s "
-        f"newest={age_text} gaps={s.gaps} resyncs={s.resyncs} rejects={rejects}"
+    line = (
+        f"{s.state.value:<10} seq={s.last_sequence} server_seq={s.server_sequence} keys={keys} "
+        f"rate={s.updates_per_s:,.0f}/s newest={age_text} gaps={s.gaps} resyncs={s.resyncs} rejects={rejects}"
     )
+    if s.snapshot_bytes or s.buffered_updates:
+        line += (
+            f" snapshot={s.syncing_records}/{s.snapshot_bytes / 2**20:.1f}MiB"
+            f" held={s.buffered_updates}/{s.buffered_bytes / 2**20:.1f}MiB"
+        )
+    if s.retry_in is not None:
+        line += f" retry_in={s.retry_in:.1f}s"
+    if s.disconnects:
+        line += f" disconnects={s.disconnects}"
+    if s.crashes:
+        line += f" crashes={s.crashes} ({s.last_crash[:80]!r})"
+    if s.last_resync:
+        line += f" last_resync={s.last_resync[:80]!r}"
+    return line
 
 
 if __name__ == "__main__":

@@ -30,12 +30,20 @@ class Update(NamedTuple):
 
 @dataclass(frozen=True, slots=True)
 class Batch:
-    """Updates in sequence order. ``reset``: a snapshot that replaces everything held before."""
+    """Updates in sequence order. ``reset``: a snapshot that replaces everything held before.
+
+    ``received`` is when the link read the batch's oldest update (``time.monotonic()``, this
+    process; None where nobody stamped it): how far behind the server a console is, is measured
+    from it. ``nbytes`` is the keys' and bodies' size, for the budget on batches delivered and not
+    yet taken (0 for a snapshot, which has a budget of its own while it is received).
+    """
 
     reset: bool
     updates: tuple[Update, ...]
     sequence: int
     epoch: str
+    received: float | None = None
+    nbytes: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,6 +52,7 @@ class LinkStats:
     endpoint: str
     epoch: str = ""
     last_sequence: int = 0
+    server_sequence: int = 0  # the newest sequence the server announced (a KVPUB or a HUGZ)
     updates_total: int = 0
     updates_per_s: float = 0.0
     newest_at: float | None = None  # wall-clock time (time.time()) of the newest message
@@ -55,7 +64,16 @@ class LinkStats:
     last_reject: str = ""
     snapshot_records: int = 0
     syncing_records: int = 0  # KVSYNCs received so far in a snapshot under way
+    snapshot_bytes: int = 0  # their keys and bodies (within LinkConfig.max_snapshot_bytes)
+    buffered_updates: int = 0  # KVPUBs held while the snapshot is under way
+    buffered_bytes: int = 0
+    backlog_bytes: int = 0  # batches delivered that the owner has not taken yet
+    owner_behind: bool = False  # over the backlog budget: updates dropped, a re-sync follows
+    retry_in: float | None = None  # seconds until a failed snapshot is asked for again
     commands_sent: int = 0
+    crashes: int = 0  # times the link's loop failed and was restarted with fresh sockets
+    last_crash: str = ""
+    disconnects: int = 0  # the updates connection dropped (server gone, or a frame over the limit)
 
     @property
     def rejects_total(self) -> int:

@@ -58,6 +58,9 @@ class Mirror:
             self.stats = stats
             self._cond.notify_all()
 
+    def backlog_bytes(self) -> int:
+        return 0  # batches are taken as they come
+
     # waiting ---------------------------------------------------------------
     def wait_for(self, predicate: Callable[[Mirror], bool], timeout: float) -> bool:
         """Block until ``predicate(self)`` holds (checked under the lock) or the time runs out."""

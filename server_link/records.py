@@ -14,8 +14,8 @@ from __future__ import annotations
 
 import enum
 import re
-from datetime import datetime
-from typing import Annotated, Final, Literal
+from datetime import UTC, datetime, timedelta, timezone
+from typing import Annotated, Final, Literal, NoReturn
 
 import msgspec
 from msgspec import Meta, Struct
@@ -24,7 +24,31 @@ SCHEMA_VERSION: Final = 1
 MAX_BODY_BYTES: Final = 256 * 1024
 MAX_TIMELINE: Final = 500
 
-Timestamp = Annotated[datetime, Meta(tz=True, description="ISO 8601 with a UTC offset")]
+# The instants the console computes with: every timestamp of a record MUST lie in
+# [TIME_FROM, TIME_UNTIL) and carry an offset of at most MAX_OFFSET either way (docs/protocol.md §18).
+# Dongcheng's grid system dates from 2004, so nothing real is older than TIME_FROM; a century ahead is
+# beyond any deadline a backend sets, and the whole window plus the longest deadline stays far inside
+# what datetime, POSIX float seconds (exact to the microsecond until 2255) and the working calendar
+# compute. msgspec has no datetime ranges: the structs check these in ``__post_init__``, and the
+# JSON Schema's pattern states the offset and a necessary range of the year for other implementations.
+TIME_FROM: Final = datetime(2000, 1, 1, tzinfo=UTC)
+TIME_UNTIL: Final = datetime(2100, 1, 1, tzinfo=UTC)
+MAX_OFFSET: Final = timedelta(hours=14)
+MAX_REPORTS: Final = 999_999
+TIMESTAMP_PATTERN: Final = (
+    r"^(1999|20[0-9]{2}|2100)-[0-9]{2}-[0-9]{2}[Tt ][0-9]{2}:[0-9]{2}:[0-9]{2}([.][0-9]+)?"
+    r"([Zz]|[+-](0[0-9]|1[0-3]):[0-5][0-9]|[+-]14:00)$"
+)
+Timestamp = Annotated[
+    datetime,
+    Meta(
+        tz=True,
+        description=(
+            "RFC 3339 with a UTC offset of at most ±14:00; the instant in [2000-01-01T00:00:00Z, 2100-01-01T00:00:00Z)"
+        ),
+        extra_json_schema={"pattern": TIMESTAMP_PATTERN},
+    ),
+]
 Text = Annotated[str, Meta(max_length=4000)]
 ShortText = Annotated[str, Meta(max_length=200)]
 # Identifiers are length-bounded here; their form is checked once, on the key path, where it is
@@ -132,7 +156,7 @@ class Case(Struct, frozen=True, kw_only=True, gc=False, tag="case", tag_field="k
     deadline: Timestamp | None = None
     escalated: bool = False
     hard: bool = False
-    reports: Annotated[int, Meta(ge=1)] = 1
+    reports: Annotated[int, Meta(ge=1, le=MAX_REPORTS)] = 1
     satisfied: bool | None = None  # from the callback (回访)
     resolved: bool | None = None  # the reporter says it was solved (12345 解决率)
     timeline: Annotated[list[Event], Meta(max_length=MAX_TIMELINE)] = []
@@ -142,6 +166,16 @@ class Case(Struct, frozen=True, kw_only=True, gc=False, tag="case", tag_field="k
         _check_code(self.street, "street")
         if not self.unit_grid.startswith(self.street):
             raise ValueError(f"unit_grid {self.unit_grid} is not in street {self.street}")
+        # Hot (every case of every update): _in_window's fast test inlined, no call per timestamp
+        # and no __post_init__ per event; anything it does not settle takes the exact path.
+        offsets = _OFFSETS
+        for at in (self.received_at, self.step_at, self.deadline):
+            if not (at is None or (at.tzinfo in offsets and 2000 < at.year < 2099) or _in_window_exactly(at)):
+                _time_error(self)
+        for event in self.timeline:
+            at = event.at
+            if not ((at.tzinfo in offsets and 2000 < at.year < 2099) or _in_window_exactly(at)):
+                _time_error(self)
 
 
 class Camera(Struct, frozen=True, kw_only=True, gc=False, tag="camera", tag_field="kind"):
@@ -202,6 +236,10 @@ class Decision(Struct, frozen=True, kw_only=True, gc=False, tag="decision", tag_
     by: ShortText
     role: Ident
 
+    def __post_init__(self) -> None:
+        if not _in_window(self.decided_at):
+            _time_error(self)
+
 
 class ServerMeta(Struct, frozen=True, kw_only=True, gc=False, tag="meta", tag_field="kind"):
     """What the backend says about itself (key ``/meta/<name>``)."""
@@ -212,6 +250,46 @@ class ServerMeta(Struct, frozen=True, kw_only=True, gc=False, tag="meta", tag_fi
     clock: Timestamp
     speed: Annotated[float, Meta(gt=0)] = 1.0
     simulated: bool = False
+
+    def __post_init__(self) -> None:
+        if not _in_window(self.clock):
+            _time_error(self)
+
+
+# Every offset a timestamp may carry, as the timezone objects msgspec decodes to (equal by offset).
+_OFFSETS: Final = frozenset(timezone(timedelta(minutes=m)) for m in range(-14 * 60, 14 * 60 + 1))
+
+
+def _in_window(at: datetime, offsets: frozenset[timezone] = _OFFSETS) -> bool:
+    """Whether ``at`` has an offset within ±14:00 and lies in [TIME_FROM, TIME_UNTIL).
+
+    Hot (every timestamp of every record): a set lookup and the year as written, which settle it
+    for years 2001..2098 at any offset within ±14:00; the rest takes the exact path.
+    """
+    return (at.tzinfo in offsets and 2000 < at.year < 2099) or _in_window_exactly(at)
+
+
+def _in_window_exactly(at: datetime) -> bool:
+    offset = at.utcoffset()  # a tzinfo of another class (records built in Python), or none
+    return offset is not None and abs(offset) <= MAX_OFFSET and TIME_FROM <= at < TIME_UNTIL
+
+
+def _time_error(record: Case | Decision | ServerMeta) -> NoReturn:
+    """Raise for the first timestamp of ``record`` outside the window (msgspec reports it as a schema fault)."""
+    stamps: list[tuple[str, datetime | None]] = []
+    match record:
+        case Case():
+            stamps += [("received_at", record.received_at), ("step_at", record.step_at), ("deadline", record.deadline)]
+            stamps += [(f"timeline[{i}].at", e.at) for i, e in enumerate(record.timeline)]
+        case Decision():
+            stamps.append(("decided_at", record.decided_at))
+        case ServerMeta():
+            stamps.append(("clock", record.clock))
+    field, at = next(((f, at) for f, at in stamps if at is not None and not _in_window(at)), ("?", None))
+    raise ValueError(
+        f"{field} {at.isoformat() if at else '?'} is outside [2000-01-01T00:00:00Z, 2100-01-01T00:00:00Z)"
+        " or its offset is beyond ±14:00"
+    )
 
 
 def _check_code(code: str, field: str) -> None:
@@ -294,6 +372,10 @@ def decode(key: str, body: bytes) -> Record:
         raise RecordError(_version_or_schema(body), str(exc)) from None
     except msgspec.DecodeError as exc:
         raise RecordError("json", str(exc)) from None
+    except RecursionError:
+        raise RecordError("json", "nested too deeply to decode") from None
+    except Exception as exc:  # noqa: BLE001 - whatever a decoder raises is a bad body, never a dead thread
+        raise RecordError("json", f"{type(exc).__name__}: {exc}") from None
     if _KIND[type(record)] != m.lastgroup:
         raise RecordError("key", f"a {_KIND[type(record)]} record cannot live at {key!r}")
     if key_of(record) != key:
@@ -304,7 +386,7 @@ def decode(key: str, body: bytes) -> Record:
 def _version_or_schema(body: bytes) -> str:
     try:
         probe = msgspec.json.decode(body, type=_VersionProbe)
-    except (msgspec.ValidationError, msgspec.DecodeError):
+    except Exception:  # noqa: BLE001 - only a guess at the reason; the body is rejected either way
         return "schema"
     return "version" if probe.schema != SCHEMA_VERSION else "schema"
 

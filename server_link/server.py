@@ -11,12 +11,13 @@ from __future__ import annotations
 import contextlib
 import heapq
 import itertools
+import logging
 import os
 import queue
 import secrets
 import threading
 import time
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import Future
 from dataclasses import dataclass
@@ -62,6 +63,7 @@ def accept_valid_record(key: str, body: bytes, props: Mapping[str, str]) -> bool
     return True
 
 
+log = logging.getLogger(__name__)
 _EMPTY = b""
 _send = zmq.backend.Socket.send
 
@@ -96,6 +98,7 @@ class ChpServer:
         self.snapshots_served = 0
         self.kvsets_received = 0
         self.kvsets_rejected = 0
+        self.kvset_rejects: Counter[str] = Counter()  # by reason
         self._keys = keys
         self._authorized = authorized
         self._pub_hwm = pub_hwm
@@ -337,18 +340,28 @@ class ChpServer:
                 return
             self.kvsets_received += 1
             try:
-                msg = chp.decode(frames)
-            except chp.FrameError:
+                reason = self._take_kvset(frames, pub)
+            except Exception as exc:  # one command that breaks the hook is a reject, not a dead server
+                reason = f"unhandled: {type(exc).__name__}"
+                log.warning("KVSET could not be handled", exc_info=exc)
+            if reason:
                 self.kvsets_rejected += 1
-                continue
-            if msg.key in chp.COMMANDS or not msg.key.startswith("/"):
-                self.kvsets_rejected += 1
-                continue
-            if len(msg.body) > records.MAX_BODY_BYTES or not self.on_kvset(msg.key, msg.body, msg.properties):
-                self.kvsets_rejected += 1
-                continue
-            ttl = _ttl_of(msg.properties)
-            self._apply(pub, msg.key, msg.body, ttl)
+                self.kvset_rejects[reason] += 1
+
+    def _take_kvset(self, frames: list[bytes], pub: zmq.Socket[bytes]) -> str:
+        """Apply one KVSET from the collector; the reason it was refused, or "" when applied."""
+        try:
+            msg = chp.decode(frames)
+        except chp.FrameError as exc:
+            return exc.reason
+        if msg.key in chp.COMMANDS or not msg.key.startswith("/"):
+            return "key"
+        if len(msg.body) > records.MAX_BODY_BYTES:
+            return "oversize"
+        if not self.on_kvset(msg.key, msg.body, msg.properties):
+            return "refused"
+        self._apply(pub, msg.key, msg.body, _ttl_of(msg.properties))
+        return ""
 
 
 def _ttl_of(props: Mapping[str, str]) -> float | None:

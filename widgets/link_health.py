@@ -1,4 +1,6 @@
-"""The link's health, always visible: LIVE / STALE with the age of the newest data, rate, sequence."""
+"""The link's health, always visible: LIVE / BEHIND / STALE with the age of the newest data, how far
+behind the server the wall is, rate, sequence, and the diagnostics (rejects by reason, re-syncs,
+restarts, buffers) in its tooltip."""
 
 from __future__ import annotations
 
@@ -17,6 +19,8 @@ _STATE_TEXT = {
     LinkState.STALE: QT_TRANSLATE_NOOP("LinkHealthBar", "数据过时"),
     LinkState.STOPPED: QT_TRANSLATE_NOOP("LinkHealthBar", "已停止"),
 }
+BEHIND_AFTER_S = 5.0  # the wall is "behind", not live, once what it shows is this much older than what arrived
+CAUGHT_UP_S = 2.0  # … and live again once it is within this
 
 
 def state_text(state: LinkState) -> str:
@@ -47,6 +51,9 @@ class LinkHealthBar(QWidget):
         super().__init__(parent)
         self.setObjectName("linkHealth")
         self._stats: LinkStats | None = None
+        self.waiting = 0  # updates received and not yet on show
+        self.behind_s = 0.0  # how long the oldest of them has waited
+        self.behind = False
         self.state_label = QLabel(state_text(LinkState.CONNECTING))
         self.state_label.setObjectName("linkState")
         self.detail_label = QLabel()
@@ -70,6 +77,14 @@ class LinkHealthBar(QWidget):
         self._stats = stats
         self._refresh()
 
+    def show_lag(self, waiting: int, behind_s: float) -> bool:
+        """How far the wall is behind what the link received; True when that makes it "behind"
+        (over ``BEHIND_AFTER_S``, until it is back within ``CAUGHT_UP_S``)."""
+        self.waiting, self.behind_s = waiting, behind_s
+        self.behind = behind_s > (CAUGHT_UP_S if self.behind else BEHIND_AFTER_S)
+        self._refresh()
+        return self.behind
+
     @property
     def state(self) -> LinkState:
         return self._stats.state if self._stats else LinkState.CONNECTING
@@ -79,8 +94,9 @@ class LinkHealthBar(QWidget):
         if s is None:
             return
         age = s.newest_age(time.time())
-        self.state_label.setText(state_text(s.state))
-        self.setProperty("linkState", s.state.value)
+        behind = self.behind and s.state is LinkState.LIVE
+        self.state_label.setText(self.tr("落后") if behind else state_text(s.state))
+        self.setProperty("linkState", "BEHIND" if behind else s.state.value)
         self.style().unpolish(self)
         self.style().polish(self)
         progress = ""
@@ -93,4 +109,41 @@ class LinkHealthBar(QWidget):
             age=format_age(age), rate=s.updates_per_s, seq=s.last_sequence, resyncs=s.resyncs, gaps=s.gaps,
             rejects=s.rejects_total,
         )  # fmt: skip
-        self.detail_label.setText(detail + progress)
+        lag = ""
+        if self.waiting or self.behind_s >= 1:
+            lag = self.tr("   待显示 {0:,} 条 · 落后 {1:.0f} 秒").format(self.waiting, self.behind_s)
+        trouble = ""
+        if s.crashes:
+            trouble += self.tr("   链路重启 {0}").format(s.crashes)
+        if s.disconnects:
+            trouble += self.tr("   断开 {0}").format(s.disconnects)
+        if s.retry_in is not None:
+            trouble += self.tr("   {0:.0f} 秒后重新请求快照").format(s.retry_in)
+        self.detail_label.setText(detail + lag + trouble + progress)
+        self.setToolTip(diagnostics(s))
+
+
+def diagnostics(s: LinkStats) -> str:
+    """The link's diagnostics as plain text (WALL.md level 4): every reject by reason, re-syncs,
+    restarts, disconnections, and the buffers against their budgets. Only the console's own words:
+    no text from the wire."""
+    mib = 1024 * 1024
+    lines = [
+        QCoreApplication.translate("LinkHealthBar", "端点 {0}").format(s.endpoint),
+        QCoreApplication.translate("LinkHealthBar", "序号 {0:,}（后端 {1:,}）").format(
+            s.last_sequence, s.server_sequence
+        ),
+        QCoreApplication.translate("LinkHealthBar", "拒收 {0:,}").format(s.rejects_total)
+        + "".join(f"\n    {reason}: {n:,}" for reason, n in sorted(s.rejects.items())),
+        QCoreApplication.translate(
+            "LinkHealthBar", "重新同步 {0} · 链路重启 {1} · 连接断开 {2}（后端离线，或一帧超过上限）"
+        ).format(s.resyncs, s.crashes, s.disconnects),
+        QCoreApplication.translate("LinkHealthBar", "快照接收中 {0:,} 条 {1:.1f} MiB").format(
+            s.syncing_records, s.snapshot_bytes / mib
+        ),
+        QCoreApplication.translate("LinkHealthBar", "同步期间暂存 {0:,} 条 {1:.1f} MiB").format(
+            s.buffered_updates, s.buffered_bytes / mib
+        ),
+        QCoreApplication.translate("LinkHealthBar", "已交付待显示 {0:.1f} MiB").format(s.backlog_bytes / mib),
+    ]
+    return "\n".join(lines)

@@ -33,7 +33,7 @@ from server_link.agent import LinkConfig
 from server_link.curve import client_keys
 from server_link.district import load_district
 from server_link.endpoints import Endpoints
-from server_link.link_state import Batch
+from server_link.link_state import Batch, LinkStats
 from server_link.server import ChpServer
 from server_link.sim.backend import make_backend, start_backend
 from widgets.case_detail import CaseDetail
@@ -200,11 +200,19 @@ def build(args: argparse.Namespace) -> Console:
         if not console.closed:
             console.repainter.add(situation.tick(time.time()))
 
+    def on_stats(stats: LinkStats) -> None:  # with the link's figures: how far the picture is behind them
+        window.show_link(stats)
+        if console.closed:
+            return
+        flying, flying_since = link.in_flight()
+        since = [t for t in (flying_since, ingest.behind_since()) if t is not None]
+        window.show_lag(flying + ingest.backlog, time.monotonic() - min(since) if since else 0.0)
+
     link.batch_received.connect(on_batch)
     ingest.progressed.connect(window.show_progress)
     ingest.progressed.connect(on_progress)
     link.state_changed.connect(window.show_link)
-    link.stats_updated.connect(window.show_link)
+    link.stats_updated.connect(on_stats)
     window.stale_changed.connect(grid_map.set_stale)
     store.resync_needed.connect(link.resync)
     store.alarm_raised.connect(window.show_store_alarm)

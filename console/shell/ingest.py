@@ -39,6 +39,7 @@ class _Build:
     sequence: int = 0
     epoch: str = ""
     done: int = 0
+    received: float | None = None  # a snapshot's: when the link had it whole (time.monotonic)
 
 
 class Ingest(QObject):
@@ -77,6 +78,7 @@ class Ingest(QObject):
         self._builds: deque[_Build] = deque()
         self._waiting: dict[str, Update] = {}  # live updates by key, each key's newest only
         self._sequence, self._epoch = 0, ""  # of the newest live batch received
+        self._arrivals: deque[tuple[int, float]] = deque()  # live batches not wholly applied: (sequence, received)
         self.coalesced = 0  # live updates replaced by a newer one for the same key before being applied
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
@@ -89,6 +91,7 @@ class Ingest(QObject):
         if batch.reset:  # whatever still waits (live, stored, an older snapshot) is superseded
             self._builds.clear()
             self._waiting.clear()
+            self._arrivals.clear()
             self._builds.append(self._build("snapshot", iter(batch.updates), len(batch.updates), batch))
         else:
             waiting = self._waiting
@@ -98,6 +101,8 @@ class Ingest(QObject):
                 waiting[u.key] = u
             self.coalesced += before + len(batch.updates) - len(waiting)
             self._sequence, self._epoch = batch.sequence, batch.epoch
+            if batch.updates and batch.received is not None:
+                self._arrivals.append((batch.sequence, batch.received))
         self._timer.start()
 
     def load(self, bodies: Mapping[str, bytes], saved_at: float) -> None:
@@ -114,6 +119,23 @@ class Ingest(QObject):
         """Records received but not applied yet (live keys waiting, and what builds still have to do)."""
         return len(self._waiting) + sum(j.total - j.done for j in self._builds)
 
+    def behind_since(self) -> float | None:
+        """When the oldest update not yet on show arrived (``time.monotonic``), or None when none waits.
+
+        Waiting live keys are kept in the order of their last change, so the first holds the
+        oldest sequence still to apply; a batch all of whose updates are older is wholly applied.
+        """
+        if not self._waiting:
+            self._arrivals.clear()
+        else:
+            oldest = next(iter(self._waiting.values())).sequence
+            while self._arrivals and self._arrivals[0][0] < oldest:
+                self._arrivals.popleft()
+        since = [j.received for j in self._builds if j.received is not None]
+        if self._arrivals:
+            since.append(self._arrivals[0][1])
+        return min(since, default=None)
+
     def drain(self) -> None:
         """Apply everything waiting now, whatever it takes (tests, screenshots, shutdown)."""
         while self._busy():
@@ -128,7 +150,7 @@ class Ingest(QObject):
         held = HeldByDepartment(self._clock(), step_s=step) if step is not None else None
         job = _Build(what, updates, total, fresh, held)
         if batch is not None:
-            job.sequence, job.epoch = batch.sequence, batch.epoch
+            job.sequence, job.epoch, job.received = batch.sequence, batch.epoch, batch.received
         return job
 
     def _busy(self) -> bool:
@@ -159,7 +181,8 @@ class Ingest(QObject):
         if chunk:
             job.fresh.apply(Batch(False, chunk, job.sequence, job.epoch), now)
             if job.held is not None:
-                job.held.add(u.record for u in chunk if isinstance(u.record, r.Case))
+                # the cases the picture took (a record it rejected has no past on show either)
+                job.held.add(u.record for u in chunk if isinstance(u.record, r.Case) and u.record.no in job.fresh.cases)
         if chunk and job.done < job.total:
             self.progressed.emit(job.what, job.done, job.total)
             return

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import json
+import time
 from collections.abc import Callable, Mapping
 from datetime import datetime
 from pathlib import Path
@@ -169,19 +170,40 @@ class WallWindow(QMainWindow):
     def show_link(self, stats: LinkStats) -> None:
         self._stats = stats
         self.health.show_stats(stats)
+        self._show_freshness()
+
+    def show_lag(self, waiting: int, behind_s: float) -> None:
+        """How far the picture is behind what the link received (updates waiting, seconds)."""
+        self.health.show_lag(waiting, behind_s)
+        self._show_freshness()
+
+    def _show_freshness(self) -> None:
+        """STALE, or live but behind: a banner says so and every panel dims (WALL.md)."""
+        stats = self._stats
+        if stats is None:
+            return
+        behind = self.health.behind and stats.state is LinkState.LIVE
         if stats.state is LinkState.STALE:
             age = format_age(stats.newest_age())
             self.stale.setText(self.tr("链路中断 · 数据已过时 · 最新数据 {0} · 正在重连").format(age))
             self.stale.show()
+        elif behind:
+            text = self.tr("画面落后于后端 {0:.0f} 秒 · 待显示 {1:,} 条 · 正在追赶")
+            self.stale.setText(text.format(self.health.behind_s, self.health.waiting))
+            self.stale.show()
         else:
             self.stale.hide()
-        self._dim(stats)
+        self._dim(stats, behind)
 
-    def _dim(self, stats: LinkStats) -> None:
-        """While STALE: every panel dimmed and its title saying how old its data is (WALL.md)."""
-        stale = stats.state is LinkState.STALE
-        if stale and stats.newest_at is not None:
-            at = datetime.fromtimestamp(stats.newest_at, BEIJING).strftime("%H:%M:%S")
+    def _dim(self, stats: LinkStats, behind: bool) -> None:
+        """While STALE or behind: every panel dimmed and its title saying how old its data is (WALL.md)."""
+        stale = stats.state is LinkState.STALE or behind
+        if stale:
+            if behind:
+                newest = time.time() - self.health.behind_s
+            else:
+                newest = stats.newest_at if stats.newest_at is not None else time.time()
+            at = datetime.fromtimestamp(newest, BEIJING).strftime("%H:%M:%S")
             for name, dock in self.docks.items():
                 dock.setWindowTitle(self.tr("{0} · 数据截至 {1}（非实时）").format(self._captions[name], at))
         if stale == self._stale:

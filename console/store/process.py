@@ -400,9 +400,13 @@ def _serve(recv: Connection, send: Connection) -> int:
             except EOFError:
                 return 0  # the parent closed the pipe (or died): write what is queued, and end
             if kind == "batch":
-                reset, sequence, epoch, at, rows = payload
-                updates = tuple(Update(key, seq, None, body) for key, seq, body in pipes.ROWS_DECODER.decode(rows))
-                store.submit(Batch(reset, updates, sequence, epoch), at)
+                try:
+                    reset, sequence, epoch, at, rows = payload
+                    updates = tuple(Update(key, seq, None, body) for key, seq, body in pipes.ROWS_DECODER.decode(rows))
+                    store.submit(Batch(reset, updates, sequence, epoch), at)
+                except Exception:  # a batch this child cannot take is not journalled: say so, and have it re-synced
+                    log.exception("a batch could not be taken; asking for a re-sync")
+                    tell("resync", None)
             elif kind == "call":
                 call_id, name, args, kwargs = payload
                 tell("reply", (call_id, *_run_call(store, name, args, kwargs)))

@@ -568,12 +568,60 @@
         <translation>Stopped</translation>
     </message>
     <message>
+        <source>落后</source>
+        <translation>BEHIND</translation>
+    </message>
+    <message>
         <source>   正在接收快照：已收 {0:,} 条</source>
         <translation>   receiving snapshot: {0:,} records</translation>
     </message>
     <message>
         <source>最新数据 {age}   {rate:,.0f} 条/秒   序号 {seq:,}   重新同步 {resyncs}   丢失 {gaps}   拒收 {rejects:,}</source>
         <translation>newest data {age}   {rate:,.0f} records/s   seq {seq:,}   resyncs {resyncs}   gaps {gaps}   rejected {rejects:,}</translation>
+    </message>
+    <message>
+        <source>   待显示 {0:,} 条 · 落后 {1:.0f} 秒</source>
+        <translation>   {0:,} waiting · {1:.0f} s behind</translation>
+    </message>
+    <message>
+        <source>   链路重启 {0}</source>
+        <translation>   Link restarts {0}</translation>
+    </message>
+    <message>
+        <source>   断开 {0}</source>
+        <translation>   Disconnects {0}</translation>
+    </message>
+    <message>
+        <source>   {0:.0f} 秒后重新请求快照</source>
+        <translation>   Snapshot asked again in {0:.0f} s</translation>
+    </message>
+    <message>
+        <source>端点 {0}</source>
+        <translation>Endpoint {0}</translation>
+    </message>
+    <message>
+        <source>序号 {0:,}（后端 {1:,}）</source>
+        <translation>Sequence {0:,} (server {1:,})</translation>
+    </message>
+    <message>
+        <source>拒收 {0:,}</source>
+        <translation>Rejects {0:,}</translation>
+    </message>
+    <message>
+        <source>重新同步 {0} · 链路重启 {1} · 连接断开 {2}（后端离线，或一帧超过上限）</source>
+        <translation>Re-syncs {0} · link restarts {1} · disconnects {2} (server gone, or a frame over the limit)</translation>
+    </message>
+    <message>
+        <source>快照接收中 {0:,} 条 {1:.1f} MiB</source>
+        <translation>Snapshot under way: {0:,} records, {1:.1f} MiB</translation>
+    </message>
+    <message>
+        <source>同步期间暂存 {0:,} 条 {1:.1f} MiB</source>
+        <translation>Held while syncing: {0:,} updates, {1:.1f} MiB</translation>
+    </message>
+    <message>
+        <source>已交付待显示 {0:.1f} MiB</source>
+        <translation>Delivered, not yet shown: {0:.1f} MiB</translation>
     </message>
 </context>
 <context>
@@ -628,6 +676,10 @@
     <message>
         <source>链路中断 · 数据已过时 · 最新数据 {0} · 正在重连</source>
         <translation>Link down · data is stale · newest data {0} · reconnecting</translation>
+    </message>
+    <message>
+        <source>画面落后于后端 {0:.0f} 秒 · 待显示 {1:,} 条 · 正在追赶</source>
+        <translation>The wall is {0:.0f} s behind the backend · {1:,} updates waiting · catching up</translation>
     </message>
     <message>
         <source>{0} · 数据截至 {1}（非实时）</source>

@@ -289,6 +289,9 @@ class CountingSink:
     def deliver_stats(self, stats: LinkStats) -> None:
         pass
 
+    def backlog_bytes(self) -> int:
+        return 0
+
 
 def _expect(conn: Connection, word: str) -> tuple[Any, ...]:
     reply = _recv(conn)

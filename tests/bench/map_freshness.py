@@ -126,6 +126,9 @@ class QtSink(QObject):
     def deliver_stats(self, stats: LinkStats) -> None:
         pass
 
+    def backlog_bytes(self) -> int:
+        return 0
+
 
 class Meter:
     """Runs on the GUI thread: feeds the console's ingest, repaints the map through the console's

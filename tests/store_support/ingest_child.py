@@ -49,6 +49,9 @@ class StoreSink:
     def deliver_stats(self, stats: LinkStats) -> None:
         pass
 
+    def backlog_bytes(self) -> int:
+        return 0
+
 
 def say(line: str) -> None:
     sys.stdout.write(line + "\n")
