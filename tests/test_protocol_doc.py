@@ -17,6 +17,8 @@ from typing import Any, cast
 import jsonschema
 import msgspec
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from server_link import records as r
 from server_link import schema_doc
@@ -269,6 +271,11 @@ _BY_KIND: dict[str, list[tuple[str, Callable[[Json], None]]]] = {
             "timeline too long",
             _set("timeline", [{"at": "2026-11-27T09:30:00+08:00", "step": "FILED", "action": "file"}] * 501),
         ),
+        ("received_at at the calendar's start", _set("received_at", "0001-01-01T00:00:00+14:00")),
+        ("step_at at the calendar's end", _set("step_at", "9999-12-31T23:59:59-14:00")),
+        ("deadline with an offset of +23:59", _set("deadline", "2026-11-27T09:30:00+23:59")),
+        ("event before the window", _first_event("at", "1970-01-01T00:00:00Z")),
+        ("reports past their bound", _set("reports", r.MAX_REPORTS + 1)),
     ],
     "camera": [
         ("lon as a string", _set("lon", "116.4012")),
@@ -291,11 +298,13 @@ _BY_KIND: dict[str, list[tuple[str, Callable[[Json], None]]]] = {
         ("unknown action", _set("action", "ignore")),
         ("by missing", _drop("by")),
         ("too many supporting departments", _set("supporting", [f"d{i}" for i in range(21)])),
+        ("decided_at after the window", _set("decided_at", "2101-01-01T00:00:00+08:00")),
     ],
     "meta": [
         ("speed zero", _set("speed", 0)),
         ("district too short", _set("district", "11")),
         ("simulated as a number", _set("simulated", 1)),
+        ("clock offset beyond 14:00", _set("clock", "2026-11-27T09:30:00-14:30")),
     ],
 }
 _CASES = [
@@ -368,3 +377,47 @@ def _decode_any(kind: str, raw: bytes) -> r.Record:
         if rec_type.__name__ == DOC_SCHEMAS[kind]["title"]:
             return cast(r.Record, msgspec.json.decode(raw, type=rec_type))
     raise AssertionError(f"no struct for kind {kind}")
+
+
+# ------------------------------------------------------------------ §18.1: the bounds the console computes within
+
+
+def test_section_18_1_states_the_bounds_the_decoder_checks() -> None:
+    text = DOC.read_text(encoding="utf-8")
+    section = text[text.index("### 18.1") : text.index("## 19.")]
+    window = f"[`{r.TIME_FROM:%Y-%m-%dT%H:%M:%SZ}`, `{r.TIME_UNTIL:%Y-%m-%dT%H:%M:%SZ}`)"
+    assert window in section
+    assert timedelta(hours=14) == r.MAX_OFFSET and "±14:00" in section
+    assert f"`reports` MUST be 1 … {r.MAX_REPORTS:,}" in section
+    decision = _instance(SAMPLES["decision"])
+    for quoted, stamp, accepted in [  # the section's examples, decided as it says
+        ("2000-01-01T07:59:59+08:00", "2000-01-01T07:59:59+08:00", False),
+        ("1999-12-31T20:00:00-04:00", "1999-12-31T20:00:00-04:00", True),
+        ("0001-01-01T00:00:00+14:00", "0001-01-01T00:00:00+14:00", False),
+        ("9999-12-31T23:59:59-14:00", "9999-12-31T23:59:59-14:00", False),
+        ("+23:59", "2026-11-27T09:30:00+23:59", False),
+    ]:
+        assert f"`{quoted}`" in section
+        body = json.dumps(decision | {"decided_at": stamp}).encode()
+        if accepted:
+            r.decode(r.key_of(SAMPLES["decision"]), body)
+        else:
+            with pytest.raises(r.RecordError, match="schema"):
+                r.decode(r.key_of(SAMPLES["decision"]), body)
+
+
+_ALLOWED_OFFSETS = st.integers(-14 * 60, 14 * 60).map(lambda m: timezone(timedelta(minutes=m)))
+
+
+@settings(max_examples=300)
+@given(st.datetimes(datetime(1999, 12, 30), datetime(2100, 1, 2), timezones=_ALLOWED_OFFSETS))
+def test_the_schemas_pattern_admits_every_timestamp_the_decoder_accepts(at: datetime) -> None:
+    """The pattern is a necessary condition: what fails it, the decoder rejects too."""
+    instance = _instance(SAMPLES["decision"]) | {"decided_at": at.isoformat()}
+    try:
+        r.decode(r.key_of(SAMPLES["decision"]), json.dumps(instance).encode())
+    except r.RecordError:
+        assert not r.TIME_FROM <= at < r.TIME_UNTIL
+        return
+    assert r.TIME_FROM <= at < r.TIME_UNTIL
+    _validator("decision").validate(instance)

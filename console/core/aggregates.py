@@ -152,10 +152,11 @@ class Aggregates:
         self.district = DistrictFigures()
 
     def account(self, s: CaseState, sign: int) -> None:
+        day = beijing_day(s.received_at)  # the one step that can fail: before anything changes
         g = self.grids.get(s.unit_grid) or self.grids.setdefault(s.unit_grid, GridFigures())
         st = self.streets.get(s.street) or self.streets.setdefault(s.street, StreetFigures())
         d = self.district
-        d.intake[(beijing_day(s.received_at), s.channel)] += sign
+        d.intake[(day, s.channel)] += sign
         d.held += sign
         g.recent += sign * s.recent
         small = s.loop is Loop.SMALL

@@ -30,22 +30,36 @@ class HeldByDepartment:
         self.times = end - step_s * np.arange(n - 1, -1, -1, dtype=np.float64)
         self._n = n
         self._steps: dict[str, npt.NDArray[np.int64]] = {}  # per department: +1 where a span starts, -1 after it
+        self.skipped = 0  # cases whose timeline could not be read
 
     def add(self, cases: Iterable[r.Case]) -> None:
         for case in cases:
-            holder: str | None = None
-            since = 0.0
-            for event in case.timeline:
-                at = event.at.timestamp()
-                now_held = None if event.action is r.Action.CLOSE else (event.dept or holder)
-                if now_held != holder:
-                    if holder is not None:
-                        self._held(holder, since, at)
-                    holder, since = now_held, at
-                if event.action is r.Action.CLOSE:
-                    break
-            if holder is not None:
-                self._held(holder, since, np.inf)
+            try:
+                spans = self._spans(case)
+            except Exception:  # noqa: BLE001 - one case's past is skipped (and counted), never the picture's
+                self.skipped += 1
+                continue
+            for dept, start, stop in spans:
+                self._held(dept, start, stop)
+
+    @staticmethod
+    def _spans(case: r.Case) -> list[tuple[str, float, float]]:
+        """(department, from, until) for each span the case's timeline gives it, read before any is counted."""
+        spans: list[tuple[str, float, float]] = []
+        holder: str | None = None
+        since = 0.0
+        for event in case.timeline:
+            at = event.at.timestamp()
+            now_held = None if event.action is r.Action.CLOSE else (event.dept or holder)
+            if now_held != holder:
+                if holder is not None:
+                    spans.append((holder, since, at))
+                holder, since = now_held, at
+            if event.action is r.Action.CLOSE:
+                break
+        if holder is not None:
+            spans.append((holder, since, np.inf))
+        return spans
 
     def result(self) -> dict[str, npt.NDArray[np.int64]]:
         """Per department that held anything, its count at each instant of ``times``."""

@@ -4,6 +4,10 @@
 ``tick`` moves time-dependent flags (lights, overdue, new in the last hour) forward without any
 update, through a heap of the instants when each case's flags next flip. No Qt, no sockets, no
 database: the shell feeds it, views read it.
+
+Each record of a batch is applied on its own: one the core cannot compute (which the schema's
+bounds should make impossible) is rejected, counted in ``rejects`` and leaves the situation exactly
+as it was, and the rest of its batch, or snapshot, is applied all the same.
 """
 
 from __future__ import annotations
@@ -11,10 +15,11 @@ from __future__ import annotations
 import enum
 import heapq
 import math
+from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
-from console.core.aggregates import Aggregates, StreetFigures
+from console.core.aggregates import Aggregates, StreetFigures, beijing_day
 from console.core.case_state import CaseState, derive
 from console.core.case_table import CaseTable
 from console.core.rules import Rules
@@ -103,6 +108,8 @@ class Situation:
         self.now = 0.0
         self.provenance = Provenance.LIVE
         self.as_of: float | None = None  # for LAST_KNOWN and PAST: when the newest data was received
+        self.rejects: Counter[str] = Counter()  # records not applied, by reason ("apply", or a decode reason)
+        self.last_reject = ""  # the last one's key and cause
         self._timers: list[tuple[float, str]] = []  # (when a case's flags next flip, case no)
         self._armed: dict[str, float] = {}  # the one timer that counts per case
         self._set_street_limits()
@@ -121,15 +128,15 @@ class Situation:
         rules: Rules | None = None,
     ) -> Situation:
         """A situation from stored (key, body) pairs: the last known state (which the next snapshot
-        replaces) or a past instant (read-only). Bodies that no longer decode are skipped."""
+        replaces) or a past instant (read-only). Bodies that no longer decode are skipped and counted."""
         sit = cls(district, calendar=calendar, rules=rules, read_only=provenance is Provenance.PAST)
         sit.provenance, sit.as_of = provenance, as_of
         updates = []
         for key, body in bodies.items():
             try:
                 updates.append(Update(key, 0, r.decode(key, body), body))
-            except r.RecordError:
-                continue
+            except r.RecordError as exc:
+                sit._reject(exc.reason, key, str(exc))
         sit._apply_updates(updates, reset=True, now=now)
         return sit
 
@@ -154,6 +161,8 @@ class Situation:
         self._timers, self._armed = other._timers, other._armed
         self.sequence, self.epoch, self.now = other.sequence, other.epoch, max(self.now, other.now)
         self.provenance, self.as_of = other.provenance, other.as_of
+        self.rejects += other.rejects
+        self.last_reject = other.last_reject or self.last_reject
         changes = ChangeSet(reset=True, kpis=True)
         changes.merge(self.tick(self.now))
         return changes
@@ -165,21 +174,29 @@ class Situation:
             self._clear()
             changes.kpis = True
         for u in updates:
-            kind = u.key[1 : u.key.index("/", 1)]
-            if kind == "case":
-                self._apply_case(u, changes)
-            else:
-                self._apply_other(kind, u, changes)
+            try:
+                kind = u.key[1 : u.key.index("/", 1)]
+                if kind == "case":
+                    self._apply_case(u, changes)
+                else:
+                    self._apply_other(kind, u, changes)
+            except Exception as exc:  # noqa: BLE001 - the last line of defence: one record, never its batch
+                self._reject("apply", u.key, f"{type(exc).__name__}: {exc}")
         return changes
 
+    def _reject(self, reason: str, key: str, detail: str) -> None:
+        self.rejects[reason] += 1
+        self.last_reject = f"{reason} {key[:80]}: {detail[:200]}"
+
     def _apply_case(self, u: Update, changes: ChangeSet) -> None:
+        """Everything that can fail (deriving, the day the case counts on, its next timer) runs
+        before anything changes; the changes after it cannot fail for a derived state."""
         no = u.key[6:]
         old = self.cases.get(no)
-        if old is not None:
-            self.aggregates.account(old, -1)
-            changes.note(old)
         if u.record is None or not isinstance(u.record, r.Case):
             if old is not None:
+                self.aggregates.account(old, -1)
+                changes.note(old)
                 self._reindex(no, _index_keys(old), ())
                 del self.cases[no]
                 self.bodies.pop(no, None)
@@ -188,6 +205,11 @@ class Situation:
             return
         s = derive(u.record, self.district, self.calendar, self.rules, old)
         s.evaluate(self.now, self.rules.recent_hours * 3600)
+        beijing_day(s.received_at)  # the aggregates' intake key: raises here if it cannot be had
+        s.next_change(self.now, self.rules.recent_hours * 3600)
+        if old is not None:
+            self.aggregates.account(old, -1)
+            changes.note(old)
         self.cases[no] = s
         if self.keep_bodies:
             self.bodies[no] = u.body
@@ -239,6 +261,17 @@ class Situation:
         else:
             self._armed[s.no] = when
             heapq.heappush(self._timers, (when, s.no))
+
+    # ------------------------------------------------------------------ crossing processes
+    def detached(self) -> Situation:
+        """This situation without its district, to be pickled (the store's process builds past
+        situations and hands them over this way); the receiver must ``attach`` its district."""
+        self.district = None  # type: ignore[assignment]  # until attach(): nothing reads it in between
+        return self
+
+    def attach(self, district: District) -> None:
+        """Give a situation received from another process the district it was built on."""
+        self.district = district
 
     # ------------------------------------------------------------------ reading
     def cases_where(self, dim: str, value: str) -> set[str]:
