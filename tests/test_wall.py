@@ -27,6 +27,7 @@ from PySide6.QtWidgets import QGraphicsOpacityEffect, QLabel
 from pytestqt.qtbot import QtBot
 
 from console.core.situation import ChangeSet
+from console.core.untrusted import ZWSP, block, one_line
 from console.shell.app import Console, build, parse_args
 from server_link import records as r
 from server_link.agent import LinkConfig
@@ -37,6 +38,7 @@ from server_link.server import ChpServer
 from server_link.workcal import BEIJING
 from tests.support.consoles import dispose
 from tests.test_grid_map import read, wait_page
+from widgets.case_detail import CELL_CHARS
 from widgets.case_queue_model import CASE_NO_ROLE, Column
 from widgets.link_health import state_text
 from widgets.map_page import page_texts
@@ -323,15 +325,17 @@ def test_hostile_case_text_is_shown_literally_everywhere(
         m = console.queue.model
         qtbot.waitUntil(lambda: m.position_of(hostile.no) is not None, timeout=WAIT_MS)
 
-        # the queue: the title as given; its rich-text tooltip escapes it and reads back as the same text
+        # the queue: the title as given (its long run given break opportunities, nothing else changed);
+        # its rich-text tooltip escapes it and reads back as the same text
         p = m.position_of(hostile.no)
         assert p is not None
-        assert m.index(p, Column.TITLE).data(Qt.ItemDataRole.DisplayRole) == HOSTILE_TITLE
+        shown = m.index(p, Column.TITLE).data(Qt.ItemDataRole.DisplayRole)
+        assert shown == one_line(HOSTILE_TITLE) and shown.replace(ZWSP, "") == HOSTILE_TITLE
         tip = m.index(p, Column.TITLE).data(Qt.ItemDataRole.ToolTipRole)
-        assert QtGui.Qt.mightBeRichText(tip) and html.escape(HOSTILE_TITLE) in tip and "<script" not in tip
+        assert QtGui.Qt.mightBeRichText(tip) and html.escape(shown) in tip and "<script" not in tip
         doc = QTextDocument()
         doc.setHtml(tip)
-        assert HOSTILE_TITLE in doc.toPlainText().splitlines()
+        assert shown in doc.toPlainText().splitlines()
 
         # the map: the operator clicks the case's marker; its popup holds only text nodes in plain elements
         console.map.select_case(hostile.no, reveal=True)
@@ -358,10 +362,14 @@ def test_hostile_case_text_is_shown_literally_everywhere(
         qtbot.waitUntil(lambda: console.detail.case_no == hostile.no, timeout=WAIT_MS)
         assert console.queue.selected_case == hostile.no
         d = console.detail
-        assert d.heading.text() == f"{hostile.no}　{HOSTILE_TITLE}"
-        assert d.report.text() == HOSTILE_TEXT
-        assert d.fields["where"].text().endswith(HOSTILE_TITLE)
+        assert d.heading.text() == f"{hostile.no}　{shown}"
+        assert d.report.text() == block(HOSTILE_TEXT) and d.report.text().replace(ZWSP, "") == HOSTILE_TEXT
+        assert d.fields["where"].text().endswith(shown)
         labels = d.findChildren(QLabel)
         assert labels and all(label.textFormat() == Qt.TextFormat.PlainText for label in labels)
-        notes = [d.timeline.item(row, 5) for row in range(d.timeline.rowCount())]
-        assert HOSTILE_TEXT in [item.text() for item in notes if item is not None]
+        notes = [item for row in range(d.timeline.rowCount()) if (item := d.timeline.item(row, 5)) is not None]
+        note = next(item for item in notes if item.text())
+        assert note.text() == one_line(HOSTILE_TEXT, CELL_CHARS) and note.text().endswith("…")  # the cell: its start
+        tip = QTextDocument()  # the whole note in the cell's tooltip, escaped
+        tip.setHtml(note.toolTip())
+        assert QtGui.Qt.mightBeRichText(note.toolTip()) and tip.toPlainText().replace(ZWSP, "") == HOSTILE_TEXT

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QCoreApplication, Qt, Signal
-from PySide6.QtGui import QColor
+from PySide6.QtGui import QColor, QResizeEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QFormLayout,
+    QFrame,
     QHeaderView,
     QLabel,
+    QScrollArea,
+    QSizePolicy,
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
@@ -18,6 +21,7 @@ from PySide6.QtWidgets import (
 from console.core.cameras import nearby
 from console.core.case_state import CaseState, Light
 from console.core.situation import Situation
+from console.core.untrusted import block, one_line, tooltip
 from server_link import records as r
 from widgets.i18n import QT_TRANSLATE_NOOP
 from widgets.labels import action_name, clock, countdown, light_text, loop_name, step_name
@@ -33,10 +37,17 @@ _CAMERA_COLUMNS = (
     QT_TRANSLATE_NOOP("CaseDetail", "状态"),
 )  # fmt: skip
 _URL_ROLE = Qt.ItemDataRole.UserRole + 1
+REPORT_LINES = 6  # the citizen's text: at most this many lines tall, the rest scrolls
+HEADING_CHARS = 100  # of a title in the heading (the tooltip has the rest)
+NAME_CHARS = 20  # a name in a timeline cell (its column fits its contents); the tooltip has the rest
+CELL_CHARS = 80  # a note or a camera's name in a stretched cell; the tooltip has the rest
 
 
 class CaseDetail(QWidget):
-    """Shows one case. Every text that came from the public or a department is plain text.
+    """Shows one case. Every text that came from the public or a department is plain text, passed
+    through ``console.core.untrusted`` (isolated, one line where one line is meant, long words
+    broken), and no text can make the panel wider than it is given or the citizen's text taller than
+    ``REPORT_LINES``.
 
     Signals:
         camera_requested(str): the link of an online camera near the case that the operator
@@ -51,9 +62,16 @@ class CaseDetail(QWidget):
         self.case_no: str | None = None
         self.heading = _plain(QLabel(self.tr("未选择案件")))
         self.heading.setObjectName("detailHeading")
-        self.heading.setWordWrap(True)
-        self.report = _plain(QLabel())
-        self.report.setWordWrap(True)
+        _never_wider(self.heading)
+        self.report = _never_wider(_plain(QLabel()))
+        self.report.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
+        self.report_area = QScrollArea()
+        self.report_area.setObjectName("detailReport")
+        self.report_area.setWidget(self.report)
+        self.report_area.setWidgetResizable(True)
+        self.report_area.setFrameShape(QFrame.Shape.NoFrame)
+        self.report_area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.report_area.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
         self.fields: dict[str, QLabel] = {}
         form = QFormLayout()
         for name, caption in (
@@ -62,6 +80,7 @@ class CaseDetail(QWidget):
             ("light", self.tr("灯")), ("returns", self.tr("退回/返工")), ("flags", self.tr("标记")),
         ):  # fmt: skip
             self.fields[name] = _plain(QLabel("—"))
+            _never_wider(self.fields[name])  # a long address wraps (its long words are broken)
             form.addRow(_plain(QLabel(caption)), self.fields[name])
         self.timeline = QTableWidget(0, len(_TIMELINE_COLUMNS))
         self.timeline.setHorizontalHeaderLabels(
@@ -86,7 +105,7 @@ class CaseDetail(QWidget):
         self.cameras.setFixedHeight(self._cameras_height(0))
         layout = QVBoxLayout(self)
         layout.addWidget(self.heading)
-        layout.addWidget(self.report)
+        layout.addWidget(self.report_area)
         layout.addLayout(form)
         layout.addWidget(self.cameras)
         layout.addWidget(self.timeline, 1)
@@ -97,8 +116,11 @@ class CaseDetail(QWidget):
         state = sit.cases.get(no) if no else None
         record = sit.case_record(no) if no else None
         if state is None or record is None:
-            self.heading.setText(self.tr("未选择案件") if no is None else self.tr("{0}：已不在当前态势中").format(no))
+            gone = self.tr("{0}：已不在当前态势中")
+            self.heading.setText(self.tr("未选择案件") if no is None else gone.format(one_line(no)))
+            self.heading.setToolTip("")
             self.report.clear()
+            self._fit_report()
             for label in self.fields.values():
                 label.setText("—")
             self.timeline.setRowCount(0)
@@ -118,20 +140,26 @@ class CaseDetail(QWidget):
         channel = d.channels.get(s.channel)
         category = d.categories.get(s.category)
         dept = d.departments.get(s.dept or "")
-        self.heading.setText(f"{c.no}　{c.title}")
-        self.report.setText(c.text or self.tr("（无描述）"))
+        self.heading.setText(f"{one_line(c.no)}　{one_line(c.title, HEADING_CHARS)}")
+        self.heading.setToolTip(tooltip(c.title) if len(c.title) > HEADING_CHARS else "")
+        self.report.setText(block(c.text) or self.tr("（无描述）"))
+        self._fit_report()
         where = self.tr("{street} · 网格 {grid} · {address}")
         self.fields["where"].setText(
-            where.format(street=street.name if street else s.street, grid=s.unit_grid, address=c.address)
-        )
+            where.format(
+                street=one_line(street.name if street else s.street), grid=one_line(s.unit_grid),
+                address=one_line(c.address),
+            )
+        )  # fmt: skip
         received = self.tr("{channel} · 受理 {at}")
         self.fields["channel"].setText(
-            received.format(channel=channel.name if channel else s.channel, at=clock(s.received_at))
+            received.format(channel=one_line(channel.name if channel else s.channel), at=clock(s.received_at))
         )
-        self.fields["category"].setText(f"{category.major_name} / {category.title}" if category else s.category)
+        kind = f"{category.major_name} / {category.title}" if category else s.category
+        self.fields["category"].setText(one_line(kind))
         since = self.tr("{step} · {loop} · 自 {at}")
         self.fields["step"].setText(since.format(step=step_name(s.step), loop=loop_name(s.loop), at=clock(s.step_at)))
-        self.fields["dept"].setText(dept.name if dept else (s.dept or "—"))
+        self.fields["dept"].setText(one_line(dept.name if dept else (s.dept or "—")))
         self.fields["deadline"].setText(countdown(s.deadline, sit.now) if s.open else self.tr("已结案"))
         self.fields["light"].setText(light_text(s.light))
         colour = _ABNORMAL.get(s.light)
@@ -145,11 +173,13 @@ class CaseDetail(QWidget):
         for row, e in enumerate(c.timeline):
             who = d.departments.get(e.dept or "")
             cells = (
-                clock(e.at), step_name(e.step), action_name(e.action), who.name if who else (e.dept or ""),
-                e.actor, e.note,
+                (clock(e.at), 0), (step_name(e.step), 0), (action_name(e.action), 0),
+                (who.name if who else (e.dept or ""), NAME_CHARS), (e.actor, NAME_CHARS), (e.note, CELL_CHARS),
             )  # fmt: skip
-            for col, text in enumerate(cells):
-                item = QTableWidgetItem(text)  # items show text as given: never rich text
+            for col, (text, limit) in enumerate(cells):
+                item = QTableWidgetItem(one_line(text, limit) if limit else text)  # items are never rich text
+                if limit and len(text) > limit:
+                    item.setToolTip(tooltip(text))  # the whole text, escaped (a tooltip may be rich text)
                 if e.action in (r.Action.RETURN, r.Action.VERIFY_FAIL, r.Action.FLAG_HARD):
                     item.setForeground(QColor("#e0a030"))
                 self.timeline.setItem(row, col, item)
@@ -161,7 +191,7 @@ class CaseDetail(QWidget):
         self.cameras.setRowCount(len(found))
         for row, n in enumerate(found):
             state = self.tr("在线") if n.camera.online else self.tr("离线")
-            cells = (n.camera.name, self.tr("{0:.0f} 米").format(n.distance_m), state)
+            cells = (one_line(n.camera.name, CELL_CHARS), self.tr("{0:.0f} 米").format(n.distance_m), state)
             for col, text in enumerate(cells):
                 item = QTableWidgetItem(text)  # plain text, as every item
                 item.setData(_URL_ROLE, n.camera.url if n.camera.online else "")
@@ -176,6 +206,18 @@ class CaseDetail(QWidget):
         rows_px = t.verticalHeader().defaultSectionSize() * max(1, rows)
         return t.horizontalHeader().sizeHint().height() + rows_px + 2 * t.frameWidth()
 
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._fit_report()
+
+    def _fit_report(self) -> None:
+        """The citizen's text as tall as it needs, up to ``REPORT_LINES`` lines (then it scrolls)."""
+        area = self.report_area
+        lines = self.report.fontMetrics().lineSpacing() * REPORT_LINES
+        width = max(1, area.width() - area.verticalScrollBar().sizeHint().width())
+        needed = self.report.heightForWidth(width) if self.report.text() else self.report.sizeHint().height()
+        area.setFixedHeight(max(self.report.fontMetrics().lineSpacing(), min(needed, lines)) + 2 * area.frameWidth())
+
     def _on_camera_activated(self, row: int, _col: int) -> None:
         item = self.cameras.item(row, 0)
         url = str(item.data(_URL_ROLE) or "") if item is not None else ""
@@ -186,4 +228,15 @@ class CaseDetail(QWidget):
 def _plain(label: QLabel) -> QLabel:
     label.setTextFormat(Qt.TextFormat.PlainText)
     label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+    return label
+
+
+def _never_wider(label: QLabel) -> QLabel:
+    """Wrapped, and never asking for more width than the panel has: ``one_line``/``block`` break every
+    long run, and a run still wider than the panel (30 bold W) is clipped in its own label rather than
+    pushing the fields beside and below it off-screen."""
+    label.setWordWrap(True)
+    policy = QSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+    policy.setHeightForWidth(True)  # (setSizePolicy replaces the flag setWordWrap set)
+    label.setSizePolicy(policy)
     return label

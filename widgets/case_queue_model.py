@@ -16,7 +16,9 @@ The time-dependent columns (time in step, countdown, light) are refreshed once a
 visible rows only.
 
 Everything shown is plain text: ``DisplayRole`` strings are never interpreted as markup by the
-default delegate. The tooltip is rich text and escapes every value.
+default delegate. The tooltip is rich text and escapes every value. Every text from the wire (case
+numbers, titles, names and codes) passes ``console.core.untrusted.one_line`` first: isolated, on one
+line, without controls (it caches, so the cost per cell stays a dictionary look-up).
 """
 
 from __future__ import annotations
@@ -46,6 +48,7 @@ from PySide6.QtGui import QBrush, QColor
 from console.core.case_state import Light
 from console.core.case_table import CaseFilter, CaseTable
 from console.core.situation import ChangeSet, Provenance, Situation
+from console.core.untrusted import one_line, rich
 from server_link import records as r
 from server_link.workcal import BEIJING
 from widgets import labels
@@ -107,6 +110,8 @@ _FOREGROUND: Final = int(Qt.ItemDataRole.ForegroundRole)
 _ALIGNMENT: Final = int(Qt.ItemDataRole.TextAlignmentRole)
 _TOOLTIP: Final = int(Qt.ItemDataRole.ToolTipRole)
 _ROLES: Final = frozenset({_DISPLAY, _FOREGROUND, _ALIGNMENT, _TOOLTIP, CASE_NO_ROLE})
+_TIP_LINE: Final = "margin:0; white-space:pre-wrap;"  # a tooltip paragraph: one of its lines
+_TIP_INDENT_PX: Final = 14  # the title's paragraph in the tooltip
 
 # Saturated colour only for what is abnormal (WALL.md); green stays in the plain text colour.
 _COLOURS: Final[dict[Theme, dict[str, str]]] = {
@@ -472,10 +477,10 @@ class CaseQueueModel(QAbstractTableModel):
         t = self._table
         c = t.cols
         if col == Column.NO:
-            no = t.nos[row] or ""
+            no = one_line(t.nos[row] or "")
             return f"{no} {self._hard_mark}" if c["hard"][row] else no
         if col == Column.TITLE:
-            return t.titles[row]
+            return one_line(t.titles[row])
         if col == Column.CHANNEL:
             return self._name("channel", c["channel"][row])
         if col == Column.CATEGORY:
@@ -483,7 +488,7 @@ class CaseQueueModel(QAbstractTableModel):
         if col == Column.STREET:
             return self._name("street", c["street"][row])
         if col == Column.GRID:
-            return self._code("unit_grid", c["unit_grid"][row])
+            return one_line(self._code("unit_grid", c["unit_grid"][row]))
         if col == Column.STEP:
             return self._step_names[int(c["step"][row])]
         if col == Column.LOOP:
@@ -535,7 +540,11 @@ class CaseQueueModel(QAbstractTableModel):
         return names[i] if 0 <= i < len(names) else ""
 
     def _name(self, vocab: str, code: Any) -> str:
-        """The Chinese name of a coded value, from the district's data (the code if it is unknown)."""
+        """The Chinese name of a coded value, from the district's data or a record (the code if it is
+        unknown), safe to draw."""
+        return one_line(self._raw_name(vocab, code))
+
+    def _raw_name(self, vocab: str, code: Any) -> str:
         value = self._code(vocab, code)
         d = self._sit.district
         if vocab == "channel":
@@ -578,10 +587,14 @@ class CaseQueueModel(QAbstractTableModel):
         return days.format(int(seconds // 86400))
 
     def _tooltip(self, row: int) -> str:
-        """Rich text (so every value is escaped): number, full title, absolute Beijing times."""
+        """Rich text (so every value is escaped): number, full title, absolute Beijing times, each its
+        own paragraph. The title is one line (its line breaks shown as ⏎), isolated (it cannot reorder
+        the lines after it) and indented: where it wraps, no line of it can pass for one of ours."""
         t = self._table
         c = t.cols
-        lines = [f"<b>{html.escape(t.nos[row] or '')}</b>", html.escape(t.titles[row])]
+        number = f"<p style='{_TIP_LINE}'><b>{rich(one_line(t.nos[row] or ''))}</b></p>"
+        title = f"<p style='{_TIP_LINE} margin-left:{_TIP_INDENT_PX}px'>{rich(one_line(t.titles[row]))}</p>"
+        lines = []
         step_at = float(c["step_at"][row])
         if not math.isnan(step_at):
             ago = self._ago_text(self._view_now - step_at)
@@ -591,7 +604,7 @@ class CaseQueueModel(QAbstractTableModel):
             lines.append(html.escape(self._tip_deadline.format(at=_beijing(deadline))))
         if c["hard"][row]:
             lines.append(html.escape(self._tip_hard))
-        return "<p style='white-space:pre-wrap'>" + "<br>".join(lines) + "</p>"
+        return number + title + "".join(f"<p style='{_TIP_LINE}'>{line}</p>" for line in lines)
 
     def step_name(self, step: r.Step) -> str:
         return self._step_names[_STEPS.index(step)]

@@ -23,6 +23,7 @@ from PySide6.QtWidgets import QVBoxLayout, QWidget
 from console.core.aggregates import DepartmentFigures
 from console.core.rules import ScoreWeights
 from console.core.situation import Situation
+from console.core.untrusted import one_line
 from widgets.i18n import QT_TRANSLATE_NOOP
 from widgets.map_page import Theme
 
@@ -127,7 +128,7 @@ class DepartmentHeat(QWidget):
         reordered = self.order != self._ticked
         if reordered:
             self._ticked = list(self.order)
-            self.plot.getAxis("left").setTicks([[(k + 0.5, names[i][:8]) for k, i in enumerate(self.order)]])
+            self.plot.getAxis("left").setTicks([[(k + 0.5, one_line(names[i][:8])) for k, i in enumerate(self.order)]])
         if not self._ranged:  # the first time only: afterwards the user's scroll position stays
             self.plot.setXRange(0, len(METRICS), padding=0)
             self._fit_rows()

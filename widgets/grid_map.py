@@ -33,6 +33,7 @@ from PySide6.QtWebEngineWidgets import QWebEngineView
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 from console.core.case_state import Light
+from console.core.untrusted import one_line
 from server_link.district import District, load_district
 from widgets.map_page import THEMES, PageOptions, Theme, page_file, tile_origins
 
@@ -61,7 +62,11 @@ class PageReadError(Exception):
 
 @dataclass(frozen=True, slots=True)
 class CaseMarker:
-    """A case as the map shows it. ``title`` is untrusted text (what a citizen wrote)."""
+    """A case as the map shows it. ``title`` is untrusted text (what a citizen wrote), and so is ``no``.
+
+    The page gets both as ``one_line`` made them (isolated, one line, no controls; long words are
+    left to the page's CSS ``overflow-wrap: anywhere``), and the raw number as the marker's key.
+    """
 
     no: str
     lon: float
@@ -70,7 +75,8 @@ class CaseMarker:
     title: str
 
     def compact(self) -> list[object]:
-        return [self.no, self.lon, self.lat, int(self.light), self.title]
+        shown_no = one_line(self.no, wrap=False)
+        return [self.no, self.lon, self.lat, int(self.light), one_line(self.title, wrap=False), shown_no]
 
 
 @dataclass(frozen=True, slots=True)

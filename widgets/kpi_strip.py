@@ -8,6 +8,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QGridLayout, QLabel, QSizePolicy, QWidget
 
 from console.core.situation import Situation
+from console.core.untrusted import one_line
 from server_link import records as r
 from server_link.workcal import BEIJING
 from widgets.fading_figure import FadingFigure
@@ -69,7 +70,8 @@ class KpiStrip(QWidget):
         intake = d.intake_on(today)
         channels = sit.district.channels
         top = sorted(intake.items(), key=lambda x: -x[1])[:4]
-        by_channel = " · ".join(f"{channels[c].name[:6] if c in channels else c} {n:,}" for c, n in top)
+        # an unknown channel is shown by its code, as the backend sent it: untrusted, kept short
+        by_channel = " · ".join(f"{one_line(channels[c].name[:6] if c in channels else c, 12)} {n:,}" for c, n in top)
         self._set("intake", f"{sum(intake.values()):,}", self.tr("受理渠道：{0}").format(by_channel) if top else "")
         open_total = sum(d.backlog[s.value] for s in _OPEN_STEPS)
         by_step = " · ".join(f"{self._step_names[s]} {d.backlog[s.value]:,}" for s in _OPEN_STEPS)

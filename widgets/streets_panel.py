@@ -7,6 +7,7 @@ from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget
 
 from console.core.situation import Situation
+from console.core.untrusted import one_line
 from widgets.i18n import QT_TRANSLATE_NOOP
 
 _COLUMNS = (
@@ -51,7 +52,7 @@ class StreetsPanel(QWidget):
         for i, code in enumerate(rows):
             f = figures[code]
             cells = (
-                sit.district.streets[code].short_name, f"{f.small_loop:,}", f"{f.big_loop:,}",
+                one_line(sit.district.streets[code].short_name), f"{f.small_loop:,}", f"{f.big_loop:,}",
                 f"{100 * f.escalation_ratio:.1f}%", f"{100 * f.limit:.1f}%", f"{f.overdue:,}",
             )  # fmt: skip
             for col, text in enumerate(cells):

@@ -17,9 +17,10 @@ from PySide6.QtGui import QDesktopServices, QGuiApplication, QKeySequence, QShor
 from PySide6.QtWidgets import QApplication
 
 from console.core.aggregates import GridFigures
-from console.core.cameras import checked_stream_url
+from console.core.cameras import CameraNetworks, LinkRefused, checked_stream_url
 from console.core.case_state import CaseState
 from console.core.situation import ChangeSet, Situation
+from console.core.untrusted import one_line
 from console.shell import heap
 from console.shell.i18n import LANGUAGES, install_translators
 from console.shell.ingest import Ingest
@@ -74,6 +75,7 @@ class Console:
     repainter: Repainter
     rankings: Repainter
     server: ChpServer | None = None  # the embedded simulated backend (--demo)
+    camera_networks: CameraNetworks | None = None  # --camera-networks: where camera links may point
     metric: int = 0
     closed: bool = False
 
@@ -136,15 +138,23 @@ class Console:
         self.map.select_case(target)
 
     def open_camera(self, url: str) -> None:
-        """Open a camera's stream with the desktop's handler (a player; never a shell), once checked."""
+        """Open a camera's stream with the desktop's handler (a player; never a shell), once checked by
+        ``checked_stream_url`` (against ``camera_networks`` when set) and by Qt's strict parser; a
+        refused link is said on the wall with the real reason."""
+        refused = QCoreApplication.translate("Console", "摄像头链接未打开：{0}")
         try:
-            link = QUrl(checked_stream_url(url), QUrl.ParsingMode.StrictMode)
-        except ValueError as exc:
-            self.window.show_notice(QCoreApplication.translate("Console", "摄像头链接未打开：{0}").format(exc))
+            link = QUrl(checked_stream_url(url, self.camera_networks), QUrl.ParsingMode.StrictMode)
+        except LinkRefused as exc:
+            self.window.show_notice(refused.format(exc.translated(QCoreApplication.translate)))
             return
-        if not link.isValid() or not QDesktopServices.openUrl(link):
-            missing = QCoreApplication.translate("Console", "没有能打开此摄像头的播放器：{0}")
-            self.window.show_notice(missing.format(url))
+        if not link.isValid():  # ours passed it, Qt's parser did not: say what Qt says, without the link it quotes
+            why = QCoreApplication.translate("Console", "Qt 无法解析此链接：{0}")
+            error = link.errorString().split("; source was", 1)[0]
+            self.window.show_notice(refused.format(why.format(one_line(error, 200))))
+            return
+        if not QDesktopServices.openUrl(link):
+            missing = QCoreApplication.translate("Console", "本机没有登记能打开 {0} 链接的播放器")
+            self.window.show_notice(refused.format(missing.format(link.scheme())))
 
     def case_clicked_on_map(self, no: str) -> None:
         self.queue.select_case(no)
@@ -217,6 +227,7 @@ def build(args: argparse.Namespace) -> Console:
     store.resync_needed.connect(link.resync)
     store.alarm_raised.connect(window.show_store_alarm)
     console.queue.case_selected.connect(console.select_case)
+    console.camera_networks = args.camera_networks
     console.detail.camera_requested.connect(console.open_camera)
     grid_map.case_clicked.connect(console.case_clicked_on_map)
     grid_map.grid_clicked.connect(console.queue.filter_to_grid)
@@ -267,6 +278,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--screen", type=int, help="show full screen on this screen (0, 1, …)")
     p.add_argument("--layout", type=Path, help="a saved wall layout (JSON) to restore")
     p.add_argument("--tile-url", help="an intranet tile server URL template, e.g. http://tiles.local/{z}/{x}/{y}.png")
+    p.add_argument(
+        "--camera-networks", type=_camera_networks, metavar="LIST",
+        help="open camera links only to these networks (CIDR) and domains, e.g. 10.0.0.0/8,cams.dc.gov.cn",
+    )  # fmt: skip
     return p.parse_args(argv)
 
 
@@ -345,6 +360,14 @@ def _scale(text: str) -> float:
     if not 0.5 <= value <= 3.0:
         raise argparse.ArgumentTypeError(f"{text!r} is outside 0.5 … 3")
     return value
+
+
+def _camera_networks(text: str) -> CameraNetworks:
+    """``--camera-networks``: comma-separated CIDR networks and host-name domains."""
+    try:
+        return CameraNetworks.parse(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def _layout(given: Path | None) -> tuple[Path, dict[str, Any] | None]:

@@ -5,7 +5,9 @@
  * QWebChannel object "bridge" (ready, gridClicked, caseClicked, flushApplied).
  *
  * Untrusted text (case numbers, titles) is only ever set with textContent: every DOM node this file
- * makes is built with createElement, never from an HTML string.
+ * makes is built with createElement, never from an HTML string. Python sends it already passed
+ * through console.core.untrusted.one_line (one line, no controls, right-to-left text isolated), and
+ * the elements that show it isolate it again in CSS (unicode-bidi: isolate, grid_map.css).
  */
 (function () {
   'use strict';
@@ -44,6 +46,7 @@
                    unknownCodes: 0, reclusters: 0, restyleMs: 0 };
     this._reclusterPending = false;
     this._popupCase = null;
+    this._shownNo = null;
     this._build();
   }
 
@@ -191,8 +194,9 @@
   };
 
   GridMapPage.prototype._putCase = function (c) {
-    // compact form from Python: [no, lon, lat, light, title]
-    this.cases.set(String(c[0]), { no: String(c[0]), lon: +c[1], lat: +c[2], light: c[3] | 0, title: String(c[4]) });
+    // compact form from Python: [no, lon, lat, light, title, no as shown]; no is the key
+    this.cases.set(String(c[0]), { no: String(c[0]), lon: +c[1], lat: +c[2], light: c[3] | 0, title: String(c[4]),
+                                   label: c.length > 5 ? String(c[5]) : String(c[0]) });
   };
 
   GridMapPage.prototype.selectGrid = function (code) {
@@ -440,13 +444,13 @@
     const c = this.cases.get(no);
     const box = el('div', 'case-popup');
     if (!c) {
-      box.appendChild(el('div', 'case-no', no));
+      box.appendChild(el('div', 'case-no', this._shownNo === null ? no : this._shownNo));
       box.appendChild(el('div', 'case-gone', this.text.caseGone));
       return box;
     }
     const head = el('div', 'case-head');
     head.appendChild(el('span', 'case-light light-' + LIGHT_CLASS[c.light], this.text.lights[c.light]));
-    head.appendChild(el('span', 'case-no', c.no));
+    head.appendChild(el('span', 'case-no', c.label));
     box.appendChild(head);
     if (withTitle) box.appendChild(el('div', 'case-title', c.title));
     return box;
@@ -461,8 +465,10 @@
     const c = this.cases.get(no);
     if (!c) return false;
     this._popupCase = no;
+    this._shownNo = c.label; // kept for the popup of a case that then leaves the map
     if (!this.popup) {
-      this.popup = L.popup({ maxWidth: 420, className: 'case-popup-wrap', offset: [0, -8] });
+      // minWidth: a long title (one line, up to 200 characters) reads across, not down a narrow column
+      this.popup = L.popup({ maxWidth: 420, minWidth: 260, className: 'case-popup-wrap', offset: [0, -8] });
       this.map.on('popupclose', (e) => { if (e.popup === this.popup) this._popupCase = null; });
     }
     this.popup.setLatLng([c.lat, c.lon]).setContent(this._caseContent(no, true));
