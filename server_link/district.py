@@ -1,6 +1,6 @@
 """The district as data: streets, communities, grids, departments, taxonomy, channels, cameras.
 
-Read from ``resources/district`` (made by ``scripts/build_district.py``). Geometry stays in the
+Read from ``resources/district`` (made by ``server_link.district_build``). Geometry stays in the
 GeoJSON files for the map; this module keeps what the simulator and the core reason with.
 """
 

@@ -1,4 +1,5 @@
-"""Shared fixtures: loopback endpoints, a reference server, and leak checks for link threads."""
+"""Shared fixtures: loopback endpoints, a reference server, leak checks for link threads, and a
+throw-away PostgreSQL server for the store's tests (tests/store_support/postgres.py)."""
 
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ import PySide6.QtWebEngineWidgets  # noqa: F401
 
 from server_link.endpoints import Endpoints
 from server_link.server import ChpServer
+from tests.store_support.postgres import postgres_server, postgres_url  # noqa: F401 - fixtures
 
 _OUR_THREADS = ("grid-link-agent", "chp-server", "feed-pump")
 

@@ -1,22 +1,20 @@
 """Invariants of the generated district data in ``resources/district`` (no Qt, no network).
 
-The files are made by ``scripts/build_district.py``; the last test rebuilds them into a temporary
-directory and demands byte-identical output.
+The files are made by ``server_link.district_build`` (``scripts/build_district.py``); the last test
+rebuilds them into a temporary directory and demands byte-identical output.
 """
 
 from __future__ import annotations
 
+import contextlib
 import functools
-import importlib.util
+import io
 import json
 import math
 import re
-import subprocess
-import sys
 from collections import Counter, defaultdict
 from collections.abc import Iterator
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import numpy as np
@@ -24,9 +22,12 @@ import pytest
 import shapely
 from shapely.geometry import Point, shape
 
+from server_link.district_build import cli
+from server_link.district_build.coords import gcj02_to_wgs84, wgs84_to_gcj02
+
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "resources" / "district"
-SOURCE = ROOT / "resources" / "district" / "source"  # a copy of ../shared/data/dongcheng (CC BY 4.0)
+SOURCE = ROOT / "resources" / "district" / "source"  # ../shared/data/dongcheng (CC BY 4.0) + catalogue.json
 ATTRIBUTION = "Vonng/adcode (CC BY 4.0)"
 
 STREETS = (
@@ -184,11 +185,10 @@ def test_outline_is_wgs84_shifted_from_the_gcj02_source() -> None:
 
 
 def test_gcj02_inversion_round_trips() -> None:
-    build = load_generator()
     lon = np.array([116.38, 116.41, 116.45])
     lat = np.array([39.86, 39.92, 39.97])
-    wlon, wlat = build.gcj02_to_wgs84(lon, lat)
-    glon, glat = build.wgs84_to_gcj02(wlon, wlat)
+    wlon, wlat = gcj02_to_wgs84(lon, lat)
+    glon, glat = wgs84_to_gcj02(wlon, wlat)
     assert np.abs(glon - lon).max() < 1e-9 and np.abs(glat - lat).max() < 1e-9
     assert np.all((lon - wlon > 0.005) & (lon - wlon < 0.007))
 
@@ -429,28 +429,16 @@ def test_channels() -> None:
 # ---------------------------------------------------------------------------------------------
 
 
-def load_generator() -> ModuleType:
-    """Import scripts/build_district.py as a module."""
-    spec = importlib.util.spec_from_file_location("build_district", ROOT / "scripts" / "build_district.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules.setdefault("build_district", module)
-    spec.loader.exec_module(module)
-    return module
-
-
 @pytest.fixture(scope="module")
 def regenerated(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Run the generator once into a temporary directory."""
+    """Run the build's command once into a temporary directory (source and catalogue of the tree)."""
     if not SOURCE.is_dir():
         pytest.fail(f"source data {SOURCE} missing; cannot check reproducibility")
     out = tmp_path_factory.mktemp("district")
-    subprocess.run(
-        [sys.executable, str(ROOT / "scripts" / "build_district.py"), "--source", str(SOURCE), "--out", str(out)],
-        check=True,
-        timeout=240,
-        capture_output=True,
-    )
+    args = ["--source", str(SOURCE), "--catalogue", str(SOURCE / "catalogue.json"), "--out", str(out)]
+    with contextlib.redirect_stdout(io.StringIO()) as printed:
+        assert cli.main(args) == 0
+    assert printed.getvalue().startswith(f"wrote 12 files to {out}")
     return out
 
 

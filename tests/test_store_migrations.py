@@ -1,10 +1,9 @@
 """Alembic migrations of the store: from an empty database, from the previous revision with rows in
-it, the models agreeing with the migrations, and the same on PostgreSQL when a server is given."""
+it, the models agreeing with the migrations, and the same on PostgreSQL (a throw-away server the tests
+start, or the one in GRID_TEST_POSTGRES_URL: tests/store_support/postgres.py)."""
 
 from __future__ import annotations
 
-import os
-import secrets
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -32,7 +31,6 @@ from tests.store_support.threads import no_store_threads  # noqa: F401 - fixture
 pytestmark = pytest.mark.usefixtures("no_store_threads")
 
 T0 = datetime(2026, 11, 20, 8, 0, tzinfo=UTC)
-POSTGRES_URL = os.environ.get("GRID_TEST_POSTGRES_URL", "")
 TABLES = {"journal", "state", "link_meta", "checkpoints", "operator_actions", "alembic_version"}
 
 
@@ -129,27 +127,6 @@ def test_downgrade_to_the_previous_revision_and_back(engine: sa.Engine) -> None:
 
 
 # ---------------------------------------------------------------------- PostgreSQL
-@pytest.fixture
-def postgres_url() -> Iterator[str]:
-    """A fresh schema on the server in GRID_TEST_POSTGRES_URL, dropped afterwards."""
-    if not POSTGRES_URL:
-        pytest.skip("no PostgreSQL server: set GRID_TEST_POSTGRES_URL=postgresql+psycopg://user:pw@host/db to run")
-    url = sa.make_url(POSTGRES_URL)
-    try:
-        admin = sa.create_engine(url)
-    except ModuleNotFoundError as exc:
-        pytest.skip(f"GRID_TEST_POSTGRES_URL is set but its driver is not installed: {exc}")
-    schema = f"grid_test_{secrets.token_hex(4)}"
-    with admin.begin() as conn:
-        conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
-    try:
-        yield url.update_query_dict({"options": f"-csearch_path={schema}"}).render_as_string(hide_password=False)
-    finally:
-        with admin.begin() as conn:
-            conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
-
-
 @pytest.mark.postgres
 def test_postgres_migrations_round_trip_actions_and_time_travel(postgres_url: str) -> None:
     engine = sa.create_engine(postgres_url)

@@ -14,13 +14,17 @@ SYSTEM_PACKAGES=(
   libxcb-xinerama0 libxcb-xkb1 libxcb-shape0 libxcb-randr0 libxcb-xfixes0
   fonts-noto-cjk xvfb xauth
 )
+# Only for the tests: a PostgreSQL server (initdb, pg_ctl), started throw-away for the store's tests
+# (tests/store_support/postgres.py). The demo runs on SQLite and does not need it.
+TEST_SYSTEM_PACKAGES=(postgresql)
 
 say() { printf '==> %s\n' "$*" >&2; }
 
+# install_system_packages PACKAGE...: as root, apt-get install what is missing; otherwise say how.
 install_system_packages() {
-  command -v dpkg-query >/dev/null 2>&1 || { say "not a Debian/Ubuntu system: install Qt 6's runtime libraries and Noto Sans CJK yourself"; return 0; }
+  command -v dpkg-query >/dev/null 2>&1 || { say "not a Debian/Ubuntu system: install Qt 6's runtime libraries and Noto Sans CJK (for the tests, PostgreSQL too) yourself"; return 0; }
   local missing=()
-  for p in "${SYSTEM_PACKAGES[@]}"; do
+  for p in "$@"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
   done
   [ ${#missing[@]} -eq 0 ] && return 0
@@ -76,7 +80,10 @@ make_venv() {
   fi
 }
 
+# setup EXTRA: system packages (with the test-only ones for the "test" extra), then .venv.
 setup() {
-  install_system_packages
-  make_venv "${1:-}"
+  local extra="${1:-}" packages=("${SYSTEM_PACKAGES[@]}")
+  if [ "$extra" = test ]; then packages+=("${TEST_SYSTEM_PACKAGES[@]}"); fi
+  install_system_packages "${packages[@]}"
+  make_venv "$extra"
 }
