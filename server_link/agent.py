@@ -222,6 +222,7 @@ class _Agent:
         self.crashes = 0
         self.last_crash = ""
         self.disconnects = 0
+        self.last_disconnect = ""
         self.failures = 0  # snapshot failures and restarts in a row: the back-off grows with them
         self.retry_at: float | None = None  # when the next snapshot request goes out (backing off)
         self.newest_at: float | None = None
@@ -233,7 +234,8 @@ class _Agent:
         self._stats = LinkStats(LinkState.CONNECTING, str(config.endpoints))
         self._stats_lock = threading.Lock()
         self.sub: zmq.Socket[bytes] | None = None
-        self.monitor: zmq.Socket[bytes] | None = None
+        self.monitors: dict[zmq.Socket[bytes], str] = {}  # monitor socket → what it watches
+        self._monitor_of: dict[zmq.Socket[bytes], zmq.Socket[bytes]] = {}
         self.dealer: zmq.Socket[bytes] | None = None
         self.poller = zmq.Poller()
 
@@ -249,34 +251,44 @@ class _Agent:
         # subtree is filtered here, after the sequence check.
         sub.setsockopt(zmq.SUBSCRIBE, b"/")
         sub.setsockopt(zmq.SUBSCRIBE, chp.HUGZ.encode())
-        # Disconnections are counted: a frame over MAX_MESSAGE_BYTES makes ZeroMQ drop the connection.
-        self.monitor = sub.get_monitor_socket(_MONITORED)
+        self._watch(sub, "updates")
         sub.connect(self.cfg.endpoints.updates)
         self.sub = sub
         self.poller.register(sub, zmq.POLLIN)
-        self.poller.register(self.monitor, zmq.POLLIN)
+
+    def _watch(self, sock: zmq.Socket[bytes], what: str) -> None:
+        """Count the socket's disconnections: a frame over MAX_MESSAGE_BYTES makes ZeroMQ drop the
+        connection, and nothing else would say why the data stopped."""
+        monitor = sock.get_monitor_socket(_MONITORED)
+        self.monitors[monitor] = what
+        self._monitor_of[sock] = monitor
+        self.poller.register(monitor, zmq.POLLIN)
+
+    def _close(self, sock: zmq.Socket[bytes]) -> None:
+        monitor = self._monitor_of.pop(sock, None)
+        if monitor is not None:
+            sock.disable_monitor()
+            self.poller.unregister(monitor)
+            del self.monitors[monitor]
+            monitor.close()
+        self.poller.unregister(sock)
+        sock.close()
 
     def _close_subscriber(self) -> None:
         if self.sub is not None:
-            self.poller.unregister(self.sub)
-            self.sub.disable_monitor()
-            self.sub.close()
+            self._close(self.sub)
             self.sub = None
-        if self.monitor is not None:
-            self.poller.unregister(self.monitor)
-            self.monitor.close()
-            self.monitor = None
 
     def _close_dealer(self) -> None:
         if self.dealer is not None:
-            self.poller.unregister(self.dealer)
-            self.dealer.close()
+            self._close(self.dealer)
             self.dealer = None
 
     def _request_snapshot(self) -> None:
         self._close_dealer()
         dealer = self._socket(zmq.DEALER)
         dealer.rcvhwm = 0  # a snapshot must never be cut short by a HWM (its size is budgeted here)
+        self._watch(dealer, "snapshot")
         dealer.connect(self.cfg.endpoints.snapshot)
         dealer.send_multipart([chp.ICANHAZ, self.cfg.subtree.encode()])
         self.dealer = dealer
@@ -327,8 +339,9 @@ class _Agent:
             if pipe in events and not self._on_pipe(pipe, push):
                 self._flush()
                 return
-            if self.monitor is not None and self.monitor in events:
-                self._on_monitor(self.monitor)
+            for monitor, what in list(self.monitors.items()):
+                if monitor in events:
+                    self._on_monitor(monitor, what)
             if self.dealer is not None and self.dealer in events:
                 self._drain(self.dealer, self._on_snapshot)
             if self.sub is not None and self.sub in events:
@@ -419,7 +432,7 @@ class _Agent:
                 self._reject("command_queue_full", key.decode(errors="replace"))
         return True
 
-    def _on_monitor(self, monitor: zmq.Socket[bytes]) -> None:
+    def _on_monitor(self, monitor: zmq.Socket[bytes], what: str) -> None:
         while True:
             try:
                 event = zmq.utils.monitor.recv_monitor_message(monitor, zmq.NOBLOCK)
@@ -427,10 +440,9 @@ class _Agent:
                 return
             if event["event"] == zmq.EVENT_DISCONNECTED:
                 self.disconnects += 1
-                self._reject(
-                    "disconnected",
-                    f"updates connection to {event['endpoint']!r} dropped "
-                    f"(the server went away, or sent a frame over {MAX_MESSAGE_BYTES // MiB} MiB)",
+                self.last_disconnect = (
+                    f"{what} connection to {event['endpoint']!r} dropped "
+                    f"(the server went away, or sent a frame over {MAX_MESSAGE_BYTES // MiB} MiB)"
                 )
 
     # ----------------------------------------------------------------- snapshot
@@ -668,6 +680,7 @@ class _Agent:
             crashes=self.crashes,
             last_crash=self.last_crash,
             disconnects=self.disconnects,
+            last_disconnect=self.last_disconnect,
         )
         with self._stats_lock:
             self._stats = stats

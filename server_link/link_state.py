@@ -73,7 +73,8 @@ class LinkStats:
     commands_sent: int = 0
     crashes: int = 0  # times the link's loop failed and was restarted with fresh sockets
     last_crash: str = ""
-    disconnects: int = 0  # the updates connection dropped (server gone, or a frame over the limit)
+    disconnects: int = 0  # a connection dropped (the server went away, or sent a frame over the limit)
+    last_disconnect: str = ""
 
     @property
     def rejects_total(self) -> int:

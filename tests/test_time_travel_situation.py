@@ -7,8 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from console.core.situation import Provenance
+from console.core.situation import Provenance, Situation
 from console.store import OutsideWindow, Store
+from console.store.process import StoreProcess
+from console.store.time_travel import past_situation
 from server_link.district import load_district
 from server_link.link_state import Batch
 from tests.test_situation import A, S, bj, make_case, upd
@@ -37,3 +39,32 @@ def test_the_situation_at_an_instant_is_the_one_that_was_shown_then(tmp_path: Pa
             store.situation_at(clock[0] - timedelta(days=30), district)
     finally:
         store.close()
+
+
+def picture(sit: Situation) -> tuple[object, ...]:
+    """What the wall shows of a situation: every case's derived state, and the grids' and the
+    departments' figures."""
+    cases = sorted((s.no, s.step, s.dept, s.light, s.overdue, repr(s.deadline)) for s in sit.cases.values())
+    grids = sorted((g, f.open, f.overdue) for g, f in sit.aggregates.grids.items() if f.open)
+    departments = sorted((d, f.open, f.overdue) for d, f in sit.aggregates.departments.items() if f.open)
+    return cases, grids, departments, sit.provenance, sit.as_of
+
+
+def test_the_past_is_built_in_the_store_process_and_handed_over_whole(tmp_path: Path) -> None:
+    now = datetime.now(UTC)
+    t = bj(2026, 11, 27, 10, 0)
+    first = make_case(1, [(t, S.COLLECTED, A.COLLECT, None)])
+    moved = make_case(1, [(t, S.COLLECTED, A.COLLECT, None), (t, S.DISPATCHED, A.DISPATCH, "d-hwzx")])
+    second = make_case(2, [(t, S.COLLECTED, A.COLLECT, None)])
+    district = load_district()
+    with StoreProcess(str(tmp_path / "p.db")).open() as store:
+        store.submit(Batch(True, (upd(first, 1),), 1, "e"), now - timedelta(hours=3))
+        store.submit(Batch(False, (upd(moved, 2), upd(second, 3)), 3, "e"), now - timedelta(hours=1))
+        assert store.flush(10)
+        instant = now - timedelta(minutes=30)
+        later = store.situation_at_later(instant, district)
+        past = later.result(30)
+        here = past_situation(store.state_at(instant), district)  # the same, built in this process
+    assert past.district is district and past.read_only
+    assert picture(past) == picture(here)
+    assert set(past.cases) == {first.no, second.no}

@@ -183,9 +183,17 @@ class WallWindow(QMainWindow):
         if stats is None:
             return
         behind = self.health.behind and stats.state is LinkState.LIVE
-        if stats.state is LinkState.STALE:
+        if stats.state in (LinkState.STALE, LinkState.STOPPED):
             age = format_age(stats.newest_age())
-            self.stale.setText(self.tr("链路中断 · 数据已过时 · 最新数据 {0} · 正在重连").format(age))
+            if stats.state is LinkState.STOPPED:
+                text = self.tr("链路已停止 · 数据已过时 · 最新数据 {0}").format(age)
+            else:
+                text = self.tr("链路中断 · 数据已过时 · 最新数据 {0} · 正在重连").format(age)
+            if stats.crashes:
+                text += self.tr(" · 链路已自动重启 {0} 次").format(stats.crashes)
+            if stats.disconnects:
+                text += self.tr(" · 连接断开 {0} 次（后端离线，或一帧超过上限）").format(stats.disconnects)
+            self.stale.setText(text)
             self.stale.show()
         elif behind:
             text = self.tr("画面落后于后端 {0:.0f} 秒 · 待显示 {1:,} 条 · 正在追赶")
@@ -197,7 +205,7 @@ class WallWindow(QMainWindow):
 
     def _dim(self, stats: LinkStats, behind: bool) -> None:
         """While STALE or behind: every panel dimmed and its title saying how old its data is (WALL.md)."""
-        stale = stats.state is LinkState.STALE or behind
+        stale = stats.state in (LinkState.STALE, LinkState.STOPPED) or behind
         if stale:
             if behind:
                 newest = time.time() - self.health.behind_s

@@ -39,9 +39,9 @@ from typing import Any, Final
 
 from console.core.situation import Situation
 from console.store import pipes
-from console.store.time_travel import PastState, Window, past_situation
+from console.store.time_travel import PastState, Window
 from console.store.writer import AlarmKind, LastKnown, RetentionResult, Store, StoreConfig, StoredAction, StoreStats
-from server_link.district import District
+from server_link.district import District, load_district
 from server_link.link_state import Batch, Update
 
 log = logging.getLogger(__name__)
@@ -57,7 +57,7 @@ READER_THREAD: Final = "store-reader"
 # What the parent may call in the child: Store's methods that return plain, picklable data.
 CALLS: Final = frozenset(
     {"flush", "stats", "last_known", "record_action", "set_action_status", "actions", "state_at",
-     "time_window", "retention"}
+     "situation_at", "time_window", "retention"}
 )  # fmt: skip
 _call_ids = itertools.count(1)
 
@@ -263,8 +263,28 @@ class StoreProcess:
         return result
 
     def situation_at(self, instant: datetime, district: District, now: datetime | None = None) -> Situation:
-        """Time travel: the read-only situation at ``instant`` (built here from the child's state)."""
-        return past_situation(self.state_at(instant, now), district)
+        """Time travel: the read-only situation at ``instant``, built in the child (off this process's
+        threads) and handed over without its district, which is ``district`` here."""
+        return self.situation_at_later(instant, district, now).result(CALL_TIMEOUT_S)
+
+    def situation_at_later(
+        self, instant: datetime, district: District, now: datetime | None = None
+    ) -> Future[Situation]:
+        """``situation_at`` without waiting: the future is done (in the store's reader thread) when
+        the child has built the situation; a caller that no longer wants it simply drops it."""
+        built: Future[Situation] = Future()
+
+        def attach(done: Future[Any]) -> None:
+            try:
+                situation: Situation = done.result()
+            except BaseException as exc:  # noqa: BLE001 - handed to whoever waits on ``built``
+                built.set_exception(exc)
+                return
+            situation.attach(district)
+            built.set_result(situation)
+
+        self._call_later("situation_at", (instant, now), {}).add_done_callback(attach)
+        return built
 
     def time_window(self) -> Window | None:
         result: Window | None = self._call("time_window", (), {})
@@ -275,6 +295,10 @@ class StoreProcess:
         return result
 
     def _call(self, name: str, args: tuple[Any, ...], kwargs: dict[str, Any], timeout: float = CALL_TIMEOUT_S) -> Any:
+        return self._call_later(name, args, kwargs).result(timeout)
+
+    def _call_later(self, name: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Future[Any]:
+        """Send a call to the child; its reply completes the future (in the reader thread)."""
         reply: Future[Any] = Future()
         call_id = next(_call_ids)
         with self._cond:
@@ -285,11 +309,7 @@ class StoreProcess:
             self._replies[call_id] = reply
             self._out.items.append(("call", (call_id, name, args, kwargs)))
             self._cond.notify_all()
-        try:
-            return reply.result(timeout)
-        finally:
-            with self._cond:
-                self._replies.pop(call_id, None)
+        return reply
 
     # ------------------------------------------------------------------ threads
     def _sender(self) -> None:
@@ -331,7 +351,7 @@ class StoreProcess:
                 if kind == "reply":
                     call_id, ok, value = payload
                     with self._cond:
-                        reply = self._replies.get(call_id)
+                        reply = self._replies.pop(call_id, None)
                     if reply is not None:
                         reply.set_result(value) if ok else reply.set_exception(value)
                 elif kind == "alarm":
@@ -418,6 +438,9 @@ def _run_call(store: Store, name: str, args: tuple[Any, ...], kwargs: dict[str, 
     if name not in CALLS:
         return False, ValueError(f"{name!r} is not a store call")
     try:
+        if name == "situation_at":  # built here, sent without the district (the parent attaches its own)
+            instant, now = args
+            return True, store.situation_at(instant, load_district(), now).detached()
         return True, getattr(store, name)(*args, **kwargs)
     except Exception as exc:  # noqa: BLE001 - raised again in the parent's caller
         try:

@@ -375,8 +375,12 @@
         <translation>Camera link not opened: {0}</translation>
     </message>
     <message>
-        <source>没有能打开此摄像头的播放器：{0}</source>
-        <translation>No player can open this camera: {0}</translation>
+        <source>Qt 无法解析此链接：{0}</source>
+        <translation>Qt cannot parse the link: {0}</translation>
+    </message>
+    <message>
+        <source>本机没有登记能打开 {0} 链接的播放器</source>
+        <translation>no player is registered on this machine for {0} links</translation>
     </message>
 </context>
 <context>
@@ -625,6 +629,36 @@
     </message>
 </context>
 <context>
+    <name>ReplayBar</name>
+    <message>
+        <source>▶ {0:.0f}×</source>
+        <translation>▶ {0:.0f}×</translation>
+    </message>
+    <message>
+        <source>回到实时</source>
+        <translation>Back to live</translation>
+    </message>
+    <message>
+        <source>实时</source>
+        <translation>Live</translation>
+    </message>
+</context>
+<context>
+    <name>Roles</name>
+    <message>
+        <source>东城区网格化服务管理中心 · 指挥台</source>
+        <translation>Dongcheng Grid Service Management Center · Command Console</translation>
+    </message>
+    <message>
+        <source>东城区网格化服务管理中心 · 协调会商</source>
+        <translation>Dongcheng Grid Service Management Center · Coordination Council</translation>
+    </message>
+    <message>
+        <source>东城区网格化服务管理中心 · 领导视图</source>
+        <translation>Dongcheng Grid Service Management Center · Leaders&apos; View</translation>
+    </message>
+</context>
+<context>
     <name>StreetsPanel</name>
     <message>
         <source>街道</source>
@@ -674,8 +708,20 @@
         <translation>Streets</translation>
     </message>
     <message>
+        <source>链路已停止 · 数据已过时 · 最新数据 {0}</source>
+        <translation>Link stopped · data out of date · newest data {0}</translation>
+    </message>
+    <message>
         <source>链路中断 · 数据已过时 · 最新数据 {0} · 正在重连</source>
         <translation>Link down · data is stale · newest data {0} · reconnecting</translation>
+    </message>
+    <message>
+        <source> · 链路已自动重启 {0} 次</source>
+        <translation> · link restarted itself {0} times</translation>
+    </message>
+    <message>
+        <source> · 连接断开 {0} 次（后端离线，或一帧超过上限）</source>
+        <translation> · disconnected {0} times (server gone, or a frame over the limit)</translation>
     </message>
     <message>
         <source>画面落后于后端 {0:.0f} 秒 · 待显示 {1:,} 条 · 正在追赶</source>
@@ -740,6 +786,53 @@
     <message>
         <source>⚠ 本地存储告警：{0}</source>
         <translation>⚠ Local store alarm: {0}</translation>
+    </message>
+</context>
+<context>
+    <name>cameras</name>
+    <message>
+        <source>链接含有空格或控制字符</source>
+        <translation>the link holds spaces or control characters</translation>
+    </message>
+    <message>
+        <source>协议 {0} 不是 rtsp、rtsps、http 或 https</source>
+        <translation>the scheme {0} is not rtsp, rtsps, http or https</translation>
+    </message>
+    <message>
+        <source>链接没有主机</source>
+        <translation>the link names no host</translation>
+    </message>
+    <message>
+        <source>链接含有用户信息（@ 之前的部分），可冒充其他主机</source>
+        <translation>the link holds user information (the part before @), which can pose as another host</translation>
+    </message>
+    <message>
+        <source>主机名含非 ASCII 字符（国际化域名可冒充其他主机）</source>
+        <translation>the host name holds non-ASCII characters (an international name can pose as another host)</translation>
+    </message>
+    <message>
+        <source>主机名含 xn-- 标签（国际化域名可冒充其他主机）</source>
+        <translation>the host name holds an xn-- label (an international name can pose as another host)</translation>
+    </message>
+    <message>
+        <source>{0} 不是规范的主机名（字母、数字、连字符，连字符不在首尾）</source>
+        <translation>{0} is not a plain host name (letters, digits and hyphens, no hyphen first or last)</translation>
+    </message>
+    <message>
+        <source>{0} 不是规范的 IPv4 地址（点分十进制，无前导零）</source>
+        <translation>{0} is not an IPv4 address in plain form (dotted decimal, no leading zeros)</translation>
+    </message>
+    <message>
+        <source>{0} 不是规范的 IPv6 地址</source>
+        <translation>{0} is not an IPv6 address in its canonical form</translation>
+    </message>
+    <message>
+        <source>端口 {0} 不是 1–65535 之间的数字</source>
+        <translation>the port {0} is not a number from 1 to 65535</translation>
+    </message>
+    <message>
+        <source>主机 {0} 不在允许的摄像头网络内</source>
+        <translation>the host {0} is not in the allowed camera networks</translation>
     </message>
 </context>
 <context>
