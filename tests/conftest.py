@@ -1,29 +1,41 @@
 """Shared fixtures: loopback endpoints, a reference server, leak checks for link threads, and a
-throw-away PostgreSQL server for the store's tests (tests/store_support/postgres.py)."""
+throw-away PostgreSQL server for the store's tests (tests/store_support/postgres.py).
+
+Nothing here imports Qt: the core's tests run without it (``tests/test_layers.py`` runs them with
+``-p no:pytest-qt`` and checks PySide6 was never loaded). Qt's own setup happens only in a run that
+loads Qt at all (pytest-qt does, by default): see ``pytest_collection_finish``.
+"""
 
 from __future__ import annotations
 
 import gc
 import os
+import sys
 import threading
 from collections.abc import Iterator
 
 import pytest
 
+# Read by Qt when the first QApplication is made, and by QtWebEngine when it starts: harmless without Qt.
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 if hasattr(os, "geteuid") and os.geteuid() == 0:
     flags = os.environ.get("QTWEBENGINE_CHROMIUM_FLAGS", "")
     if "--no-sandbox" not in flags:
         os.environ["QTWEBENGINE_CHROMIUM_FLAGS"] = f"{flags} --no-sandbox".strip()
 
-# QtWebEngine must be imported before the QApplication exists.
-import PySide6.QtWebEngineWidgets  # noqa: F401
-
 from server_link.endpoints import Endpoints
 from server_link.server import ChpServer
 from tests.store_support.postgres import postgres_server, postgres_url  # noqa: F401 - fixtures
 
 _OUR_THREADS = ("grid-link-agent", "chp-server", "feed-pump")
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """QtWebEngine must be imported before the QApplication exists (ARCHITECTURE.md). After collection
+    no test has run, so pytest-qt has not made its QApplication yet; and Qt is loaded only if the run
+    needs it (pytest-qt, or a collected test module, imported it), so a Qt-free run stays Qt-free."""
+    if "PySide6" in sys.modules:
+        import PySide6.QtWebEngineWidgets  # noqa: F401
 
 
 @pytest.fixture(autouse=True)

@@ -45,8 +45,8 @@ from PySide6.QtCore import (
 )
 from PySide6.QtGui import QBrush, QColor
 
-from console.core.case_state import Light
 from console.core.case_table import CaseFilter, CaseTable
+from console.core.rules import STEP_ORDER, STEPS, Light, is_overdue
 from console.core.situation import ChangeSet, Provenance, Situation
 from console.core.untrusted import one_line, rich
 from server_link import records as r
@@ -63,7 +63,6 @@ CASE_NO_ROLE: Final = int(Qt.ItemDataRole.UserRole) + 1
 DEFAULT_COALESCE_MS: Final = 200
 CLOCK_INTERVAL_MS: Final = 1000
 _MAX_SPANS: Final = 8  # separate dataChanged runs of visible rows before one span covers them all
-_STEPS: Final = tuple(r.Step)
 
 
 class Column(enum.IntEnum):
@@ -186,7 +185,7 @@ class CaseQueueModel(QAbstractTableModel):
             self.tr("单元网格"), self.tr("环节"), self.tr("循环"), self.tr("部门"), self.tr("环节用时"),
             self.tr("时限"), self.tr("灯"), self.tr("退回"),
         )  # fmt: skip
-        self._step_names = tuple(labels.step_name(step) for step in _STEPS)  # the panels' shared names
+        self._step_names = tuple(labels.step_name(step) for step in STEPS)  # by the table's step order
         self._loop_names = {loop.value: labels.loop_name(loop) for loop in r.Loop}
         self._light_names = {light: labels.light_text(light) for light in Light}
         self._hard_mark = self.tr("◆疑难")
@@ -222,6 +221,12 @@ class CaseQueueModel(QAbstractTableModel):
     @property
     def situation(self) -> Situation:
         return self._sit
+
+    def set_situation(self, situation: Situation) -> None:
+        """Show another situation (a past one, or the live one again): its table, rows and instant."""
+        self._sit = situation
+        self._now = situation.now
+        self.flush()
 
     def set_filter(self, f: CaseFilter) -> None:
         """Show the cases matching ``f``, now (not coalesced: it answers a user's action)."""
@@ -502,8 +507,8 @@ class CaseQueueModel(QAbstractTableModel):
             deadline = float(c["deadline"][row])
             if not c["open"][row] or math.isnan(deadline):
                 return self._none
-            left = deadline - self._view_now
-            return (self._left if left > 0 else self._over).format(self._duration(abs(left)))
+            over = is_overdue(deadline, self._view_now)
+            return (self._over if over else self._left).format(self._duration(abs(deadline - self._view_now)))
         if col == Column.LIGHT:
             return self._light_names[self._light(row)]
         if col == Column.RETURNS:
@@ -523,16 +528,8 @@ class CaseQueueModel(QAbstractTableModel):
         return None
 
     def _light(self, row: int) -> Light:
-        """The light at the shown instant (the same rule as ``CaseTable.lights``, for one row)."""
-        c = self._table.cols
-        if not c["open"][row]:
-            return Light.NONE
-        now = self._view_now
-        if now >= c["deadline"][row]:
-            return Light.RED
-        if now >= c["yellow_at"][row]:
-            return Light.YELLOW
-        return Light.GREEN
+        """The light at the shown instant, by the core's rule (``CaseTable.light``)."""
+        return self._table.light(row, self._view_now)
 
     def _code(self, vocab: str, code: Any) -> str:
         names = self._table.vocab[vocab].names
@@ -607,7 +604,7 @@ class CaseQueueModel(QAbstractTableModel):
         return number + title + "".join(f"<p style='{_TIP_LINE}'>{line}</p>" for line in lines)
 
     def step_name(self, step: r.Step) -> str:
-        return self._step_names[_STEPS.index(step)]
+        return self._step_names[STEP_ORDER[step]]
 
     def loop_name(self, loop: r.Loop) -> str:
         return self._loop_names[loop.value]

@@ -7,14 +7,13 @@ from datetime import datetime
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QGridLayout, QLabel, QSizePolicy, QWidget
 
+from console.core.rules import OPEN_STEPS, Level
 from console.core.situation import Situation
 from console.core.untrusted import one_line
 from server_link import records as r
 from server_link.workcal import BEIJING
 from widgets.fading_figure import FadingFigure
 from widgets.labels import percent
-
-_OPEN_STEPS = (r.Step.COLLECTED, r.Step.FILED, r.Step.DISPATCHED, r.Step.HANDLING, r.Step.FEEDBACK)
 
 
 class KpiStrip(QWidget):
@@ -73,26 +72,24 @@ class KpiStrip(QWidget):
         # an unknown channel is shown by its code, as the backend sent it: untrusted, kept short
         by_channel = " · ".join(f"{one_line(channels[c].name[:6] if c in channels else c, 12)} {n:,}" for c, n in top)
         self._set("intake", f"{sum(intake.values()):,}", self.tr("受理渠道：{0}").format(by_channel) if top else "")
-        open_total = sum(d.backlog[s.value] for s in _OPEN_STEPS)
-        by_step = " · ".join(f"{self._step_names[s]} {d.backlog[s.value]:,}" for s in _OPEN_STEPS)
+        open_total = sum(d.backlog[s.value] for s in OPEN_STEPS)
+        by_step = " · ".join(f"{self._step_names[s]} {d.backlog[s.value]:,}" for s in OPEN_STEPS)
         backlog = self.tr("在办环节：{0}").format(by_step)
         self._set("open", f"{open_total:,}", backlog)
-        self._set("overdue", f"{d.overdue:,}", "", alarm=d.overdue > 0)
-        self._set("hard", f"{d.hard_open:,}", self.tr("待会商"), warn=d.hard_open > 0)
-        self._set(
-            "response", percent(d.response_rate), self.tr("{0:,} 件").format(d.hotline), warn=d.response_rate < 0.99
-        )
+        levels = sit.rules.kpi.levels(d)  # the core judges the figures; the strip only shows them
+        self._set("overdue", f"{d.overdue:,}", "", levels["overdue"])
+        self._set("hard", f"{d.hard_open:,}", self.tr("待会商"), levels["hard"])
+        self._set("response", percent(d.response_rate), self.tr("{0:,} 件").format(d.hotline), levels["response"])
         callbacks = self.tr("回访 {0:,}").format(d.hotline_callbacks)
-        self._set("resolution", percent(d.resolution_rate), callbacks, warn=d.resolution_rate < 0.95)
-        self._set("satisfaction", percent(d.satisfaction_rate), "", warn=d.satisfaction_rate < 0.95)
-        self._set("closure", percent(d.closure_rate), f"{d.closed:,}/{d.held:,}", warn=d.closure_rate < 0.9)
+        self._set("resolution", percent(d.resolution_rate), callbacks, levels["resolution"])
+        self._set("satisfaction", percent(d.satisfaction_rate), "", levels["satisfaction"])
+        self._set("closure", percent(d.closure_rate), f"{d.closed:,}/{d.held:,}", levels["closure"])
 
-    def _set(self, name: str, figure: str, detail: str, *, alarm: bool = False, warn: bool = False) -> None:
+    def _set(self, name: str, figure: str, detail: str, level: Level = Level.NORMAL) -> None:
         fig = self.figures[name]
         fig.show_value(figure)  # a changed figure glows softly for a moment
-        level = "alarm" if alarm else ("warn" if warn else "normal")
-        if fig.property("level") != level:  # re-polishing restyles the label: only on a new level
-            fig.setProperty("level", level)
+        if fig.property("level") != level.value:  # re-polishing restyles the label: only on a new level
+            fig.setProperty("level", level.value)
             fig.style().unpolish(fig)
             fig.style().polish(fig)
         self.details[name].setText(detail)

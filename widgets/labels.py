@@ -11,7 +11,7 @@ from datetime import datetime
 
 from PySide6.QtCore import QCoreApplication
 
-from console.core.case_state import Light
+from console.core.rules import Light, is_overdue
 from server_link import records as r
 from server_link.workcal import BEIJING
 from widgets.i18n import QT_TRANSLATE_NOOP
@@ -88,13 +88,13 @@ def duration(seconds: float) -> str:
 
 
 def countdown(deadline: float, now: float) -> str:
-    """``剩 1时23分`` before the deadline, ``超 2时05分`` after it."""
+    """``剩 1时23分`` before the deadline, ``超 2时05分`` once overdue (``rules.is_overdue``: from the
+    deadline's instant on, as the red light)."""
     if math.isnan(deadline):
         return "—"
-    left = deadline - now
-    if left >= 0:
-        return QCoreApplication.translate("labels", "剩 {0}").format(duration(left))
-    return QCoreApplication.translate("labels", "超 {0}").format(duration(-left))
+    if not is_overdue(deadline, now):
+        return QCoreApplication.translate("labels", "剩 {0}").format(duration(deadline - now))
+    return QCoreApplication.translate("labels", "超 {0}").format(duration(now - deadline))
 
 
 def clock(ts: float | datetime, with_date: bool = True) -> str:

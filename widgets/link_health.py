@@ -4,11 +4,14 @@ restarts, buffers) in its tooltip."""
 
 from __future__ import annotations
 
+import html
 import time
+from collections.abc import Mapping
 
 from PySide6.QtCore import QCoreApplication, Qt, QTimer
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QSizePolicy, QWidget
 
+from console.core.untrusted import one_line, rich
 from server_link.link_state import LinkState, LinkStats
 from widgets.i18n import QT_TRANSLATE_NOOP
 
@@ -54,6 +57,8 @@ class LinkHealthBar(QWidget):
         self.waiting = 0  # updates received and not yet on show
         self.behind_s = 0.0  # how long the oldest of them has waited
         self.behind = False
+        self.shown_rejects: Mapping[str, int] = {}  # records the picture refused (the core's count)
+        self.last_shown_reject = ""
         self.state_label = QLabel(state_text(LinkState.CONNECTING))
         self.state_label.setObjectName("linkState")
         self.detail_label = QLabel()
@@ -76,6 +81,10 @@ class LinkHealthBar(QWidget):
     def show_stats(self, stats: LinkStats) -> None:
         self._stats = stats
         self._refresh()
+
+    def show_refused(self, rejects: Mapping[str, int], last: str) -> None:
+        """Records that passed the link but the picture refused (counted with the link's rejects)."""
+        self.shown_rejects, self.last_shown_reject = dict(rejects), last
 
     def show_lag(self, waiting: int, behind_s: float) -> bool:
         """How far the wall is behind what the link received; True when that makes it "behind"
@@ -107,7 +116,7 @@ class LinkHealthBar(QWidget):
             "最新数据 {age}   {rate:,.0f} 条/秒   序号 {seq:,}   重新同步 {resyncs}   丢失 {gaps}   拒收 {rejects:,}"
         ).format(
             age=format_age(age), rate=s.updates_per_s, seq=s.last_sequence, resyncs=s.resyncs, gaps=s.gaps,
-            rejects=s.rejects_total,
+            rejects=s.rejects_total + sum(self.shown_rejects.values()),
         )  # fmt: skip
         lag = ""
         if self.waiting or self.behind_s >= 1:
@@ -120,21 +129,23 @@ class LinkHealthBar(QWidget):
         if s.retry_in is not None:
             trouble += self.tr("   {0:.0f} 秒后重新请求快照").format(s.retry_in)
         self.detail_label.setText(detail + lag + trouble + progress)
-        self.setToolTip(diagnostics(s))
+        self.setToolTip(diagnostics(s, self.shown_rejects, self.last_shown_reject))
 
 
-def diagnostics(s: LinkStats) -> str:
-    """The link's diagnostics as plain text (WALL.md level 4): every reject by reason, re-syncs,
-    restarts, disconnections, and the buffers against their budgets. Only the console's own words:
-    no text from the wire."""
+def diagnostics(s: LinkStats, shown: Mapping[str, int] | None = None, last_shown: str = "") -> str:
+    """The link's diagnostics as a tooltip (WALL.md level 4): every reject by reason (the link's, and
+    the records the picture itself refused), re-syncs, restarts, disconnections, and the buffers
+    against their budgets. Text from the wire in it (keys in the last reject) passes the core's
+    helper for untrusted text; the whole is rich text with everything escaped."""
     mib = 1024 * 1024
-    lines = [
+    own = [
         QCoreApplication.translate("LinkHealthBar", "端点 {0}").format(s.endpoint),
         QCoreApplication.translate("LinkHealthBar", "序号 {0:,}（后端 {1:,}）").format(
             s.last_sequence, s.server_sequence
         ),
-        QCoreApplication.translate("LinkHealthBar", "拒收 {0:,}").format(s.rejects_total)
-        + "".join(f"\n    {reason}: {n:,}" for reason, n in sorted(s.rejects.items())),
+        QCoreApplication.translate("LinkHealthBar", "拒收 {0:,}").format(s.rejects_total),
+        *(f"    {reason}: {n:,}" for reason, n in sorted(s.rejects.items())),
+        *(f"    {reason}: {n:,}" for reason, n in sorted((shown or {}).items())),
         QCoreApplication.translate(
             "LinkHealthBar", "重新同步 {0} · 链路重启 {1} · 连接断开 {2}（后端离线，或一帧超过上限）"
         ).format(s.resyncs, s.crashes, s.disconnects),
@@ -146,4 +157,13 @@ def diagnostics(s: LinkStats) -> str:
         ),
         QCoreApplication.translate("LinkHealthBar", "已交付待显示 {0:.1f} MiB").format(s.backlog_bytes / mib),
     ]
-    return "\n".join(lines)
+    lines = [html.escape(line) for line in own]
+    wire = (
+        (QCoreApplication.translate("LinkHealthBar", "最近拒收"), s.last_reject),
+        (QCoreApplication.translate("LinkHealthBar", "画面最近拒收"), last_shown),
+        (QCoreApplication.translate("LinkHealthBar", "最近重新同步"), s.last_resync),
+        (QCoreApplication.translate("LinkHealthBar", "最近链路重启"), s.last_crash),
+        (QCoreApplication.translate("LinkHealthBar", "最近断开"), s.last_disconnect),
+    )
+    lines += [f"{html.escape(caption)}：{rich(one_line(text, 160))}" for caption, text in wire if text]
+    return "<qt>" + "<br>".join(lines) + "</qt>"

@@ -2,27 +2,17 @@
 
 from __future__ import annotations
 
-import enum
 import math
 from dataclasses import dataclass
 from datetime import datetime
 
-from console.core.rules import Rules
+from console.core.rules import Light as Light  # defined in rules; re-exported for the views
+from console.core.rules import Rules, is_open_step, light_at
 from server_link import records as r
 from server_link.district import Category, District
 from server_link.workcal import DeadlineUnit, WorkCalendar
 
 NAN = math.nan
-OPEN_STEPS = frozenset({r.Step.COLLECTED, r.Step.FILED, r.Step.DISPATCHED, r.Step.HANDLING, r.Step.FEEDBACK})
-
-
-class Light(enum.IntEnum):
-    """The district's case lights; NONE for closed cases."""
-
-    NONE = 0
-    GREEN = 1
-    YELLOW = 2
-    RED = 3
 
 
 @dataclass(slots=True)
@@ -82,18 +72,10 @@ class CaseState:
         return (self.closed_at - self.received_at) / 3600 if not self.open else NAN
 
     def evaluate(self, now: float, recent_seconds: float) -> None:
-        """Set the time-dependent flags for ``now``."""
+        """Set the time-dependent flags for ``now`` (the light by ``rules.light_at``; overdue is red)."""
         self.recent = now - self.received_at < recent_seconds
-        if not self.open:
-            self.light, self.overdue = Light.NONE, False
-            return
-        self.overdue = not math.isnan(self.deadline) and now >= self.deadline
-        if self.overdue:
-            self.light = Light.RED
-        elif not math.isnan(self.yellow_at) and now >= self.yellow_at:
-            self.light = Light.YELLOW
-        else:
-            self.light = Light.GREEN
+        self.light = light_at(self.open, self.deadline, self.yellow_at, now)
+        self.overdue = self.light is Light.RED
 
     def next_change(self, now: float, recent_seconds: float) -> float:
         """The next instant after ``now`` when a time-dependent flag flips (inf if never)."""
@@ -134,7 +116,7 @@ def derive(
     category = district.categories.get(case.category)
     received = case.received_at.timestamp()
     deadline, yellow = _deadline(case, category, dispatched_at, calendar, rules, previous)
-    is_open = case.step in OPEN_STEPS
+    is_open = is_open_step(case.step)
     return CaseState(
         no=case.no,
         title=case.title,

@@ -2,7 +2,8 @@
 
 A case keeps its row for as long as it is held; a freed row is reused later. Categorical fields
 are stored as indexes into vocabularies; text sorts use the vocabulary's alphabetical ranks.
-Time-dependent columns (light, time in step, countdown) are computed for an instant, vectorised.
+Time-dependent columns (light, time in step, countdown) are computed for an instant, vectorised;
+the light by ``console.core.rules`` (the same rule ``CaseState`` evaluates one case with).
 """
 
 from __future__ import annotations
@@ -15,10 +16,10 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from console.core.case_state import CaseState, Light
+from console.core.case_state import CaseState
+from console.core.rules import STEP_ORDER, Light, light_at, lights_at
 from server_link import records as r
 
-STEP_ORDER = {s: i for i, s in enumerate(r.Step)}
 _CATEGORICAL = ("street", "unit_grid", "base_grid", "community", "dept", "channel", "category", "major")
 _FLOATS = ("received_at", "step_at", "deadline", "yellow_at", "closed_at")
 _SMALL = ("step", "loop", "urgency", "returns", "rework", "reports")
@@ -194,10 +195,14 @@ class CaseTable:
 
     # ------------------------------------------------------------------ time-dependent columns
     def lights(self, now: float, rows: Rows | slice = slice(None)) -> npt.NDArray[np.int8]:
+        """The rows' lights at ``now`` (``rules.lights_at``), as int8 ``Light`` values."""
         c = self.cols
-        deadline, yellow, is_open = c["deadline"][rows], c["yellow_at"][rows], c["open"][rows]
-        light = np.where(now >= deadline, Light.RED, np.where(now >= yellow, Light.YELLOW, Light.GREEN))
-        return np.where(is_open, light, Light.NONE).astype(np.int8)
+        return lights_at(c["open"][rows], c["deadline"][rows], c["yellow_at"][rows], now)
+
+    def light(self, row: int, now: float) -> Light:
+        """One row's light at ``now`` (``rules.light_at``): what a view shows for a cell."""
+        c = self.cols
+        return light_at(c["open"][row], c["deadline"][row], c["yellow_at"][row], now)
 
     # ------------------------------------------------------------------ query
     def select(self, f: CaseFilter, now: float) -> Rows:

@@ -1,8 +1,121 @@
-"""The configurable rules the situation derives with: lights, buck-passing, hard cases, scores."""
+"""The domain rules, each defined here and nowhere else; views show what they say and never recompute them.
+
+* the seven steps' order, and which of them are open (``STEPS``, ``STEP_ORDER``, ``OPEN_STEPS``, ``is_open_step``);
+* a case's light at an instant: for one case (``light_at``) and, the same rule over numpy columns,
+  for the case table (``lights_at``); overdue is the red light (``is_overdue``);
+* when a headline figure is abnormal (``KpiThresholds``, ``Level``);
+* the configurable figures the situation derives with (``Rules``): the yellow share of the allowed
+  time, buck-passing, hard cases, "new in the last hour", the department score's weights.
+"""
 
 from __future__ import annotations
 
+import enum
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Final
+
+import numpy as np
+import numpy.typing as npt
+
+from server_link import records as r
+
+if TYPE_CHECKING:
+    from console.core.aggregates import DistrictFigures
+
+STEPS: Final[tuple[r.Step, ...]] = tuple(r.Step)
+"""The seven-step closed loop, in order (the wire's enumeration order)."""
+STEP_ORDER: Final[dict[r.Step, int]] = {s: i for i, s in enumerate(STEPS)}
+"""A step's place in the loop (0 = collected): what the case table stores and sorts by."""
+OPEN_STEPS: Final[tuple[r.Step, ...]] = (
+    r.Step.COLLECTED, r.Step.FILED, r.Step.DISPATCHED, r.Step.HANDLING, r.Step.FEEDBACK,
+)  # fmt: skip
+"""The steps of a case still being worked on, in loop order; a case is closed once verified and
+closed (``CLOSED``) or evaluated (``EVALUATED``)."""
+_OPEN: Final = frozenset(OPEN_STEPS)
+
+
+def is_open_step(step: r.Step) -> bool:
+    """A case at ``step`` is open (in the backlog, with a light)."""
+    return step in _OPEN
+
+
+class Light(enum.IntEnum):
+    """The district's case lights; NONE for closed cases."""
+
+    NONE = 0
+    GREEN = 1
+    YELLOW = 2
+    RED = 3
+
+
+def is_overdue(deadline: float, now: float) -> bool:
+    """An open case is overdue from its deadline on, the deadline's instant included; never when
+    the deadline is unknown (NaN)."""
+    return now >= deadline
+
+
+def light_at(is_open: bool, deadline: float, yellow_at: float, now: float) -> Light:
+    """A case's light at ``now``: NONE once closed; RED when overdue (``is_overdue``); YELLOW from its
+    yellow instant on; GREEN before. An unknown (NaN) instant is never reached.
+
+    ``lights_at`` is this rule over columns: change both together (tests/test_rules.py pins them equal).
+    """
+    if not is_open:
+        return Light.NONE
+    if now >= deadline:  # is_overdue, inlined: this runs for every case on every tick
+        return Light.RED
+    if now >= yellow_at:
+        return Light.YELLOW
+    return Light.GREEN
+
+
+def lights_at(
+    is_open: npt.NDArray[np.bool_],
+    deadline: npt.NDArray[np.float64],
+    yellow_at: npt.NDArray[np.float64],
+    now: float,
+) -> npt.NDArray[np.int8]:
+    """``light_at`` for every row of the columns at once (``Light`` values as int8)."""
+    out = np.full(len(deadline), Light.GREEN, dtype=np.int8)
+    out[now >= yellow_at] = Light.YELLOW
+    out[now >= deadline] = Light.RED
+    out[~is_open] = Light.NONE
+    return out
+
+
+class Level(enum.StrEnum):
+    """How abnormal a headline figure is (the KPI strip's ``level`` style property)."""
+
+    NORMAL = "normal"
+    WARN = "warn"
+    ALARM = "alarm"
+
+
+@dataclass(frozen=True)
+class KpiThresholds:
+    """When the district's headline figures are abnormal. A rate with nothing behind it (NaN) is normal."""
+
+    overdue_alarm: int = 1  # this many overdue open cases or more: alarm
+    hard_warn: int = 1  # this many open hard cases (waiting for the council) or more: warning
+    response_warn: float = 0.99  # the 12345 response rate below this: warning
+    resolution_warn: float = 0.95  # the 12345 resolution rate (of call-backs) below this: warning
+    satisfaction_warn: float = 0.95  # the 12345 satisfaction rate (of call-backs) below this: warning
+    closure_warn: float = 0.90  # the closure rate of held cases below this: warning
+
+    def levels(self, d: DistrictFigures) -> dict[str, Level]:
+        """Each judged figure's level, by the KPI strip's tile names."""
+        return {
+            "overdue": Level.ALARM if d.overdue >= self.overdue_alarm else Level.NORMAL,
+            "hard": Level.WARN if d.hard_open >= self.hard_warn else Level.NORMAL,
+            "response": _warn_below(d.response_rate, self.response_warn),
+            "resolution": _warn_below(d.resolution_rate, self.resolution_warn),
+            "satisfaction": _warn_below(d.satisfaction_rate, self.satisfaction_warn),
+            "closure": _warn_below(d.closure_rate, self.closure_warn),
+        }
+
+
+def _warn_below(rate: float, floor: float) -> Level:
+    return Level.WARN if rate < floor else Level.NORMAL  # NaN < floor is False: normal
 
 
 @dataclass(frozen=True)
@@ -33,6 +146,8 @@ class ScoreWeights:
 
 @dataclass(frozen=True)
 class Rules:
+    """The figures the situation derives with, configurable per center."""
+
     yellow_share: float = 0.8  # a case turns yellow after this share of its allowed time
     buck_passing_departments: int = 2  # returns by this many different departments = buck-passing
     hard_after_returns: int = 3  # a case returned this often is hard even if the backend has not said so
@@ -40,6 +155,11 @@ class Rules:
     escalation_limit: float = 0.08  # the district's cap, when the backend publishes none for a street
     hotline_channel: str = "ch-12345"
     weights: ScoreWeights = field(default_factory=ScoreWeights)
+    kpi: KpiThresholds = field(default_factory=KpiThresholds)
+
+    @property
+    def recent_seconds(self) -> float:
+        return self.recent_hours * 3600
 
     def __post_init__(self) -> None:
         if not 0 < self.yellow_share < 1:

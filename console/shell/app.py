@@ -214,6 +214,7 @@ def build(args: argparse.Namespace) -> Console:
         window.show_link(stats)
         if console.closed:
             return
+        window.health.show_refused(situation.rejects, situation.last_reject)
         flying, flying_since = link.in_flight()
         since = [t for t in (flying_since, ingest.behind_since()) if t is not None]
         window.show_lag(flying + ingest.backlog, time.monotonic() - min(since) if since else 0.0)

@@ -627,6 +627,26 @@
         <source>已交付待显示 {0:.1f} MiB</source>
         <translation>Delivered, not yet shown: {0:.1f} MiB</translation>
     </message>
+    <message>
+        <source>最近拒收</source>
+        <translation>Last reject</translation>
+    </message>
+    <message>
+        <source>画面最近拒收</source>
+        <translation>Last refused by the picture</translation>
+    </message>
+    <message>
+        <source>最近重新同步</source>
+        <translation>Last re-sync</translation>
+    </message>
+    <message>
+        <source>最近链路重启</source>
+        <translation>Last link restart</translation>
+    </message>
+    <message>
+        <source>最近断开</source>
+        <translation>Last disconnect</translation>
+    </message>
 </context>
 <context>
     <name>ReplayBar</name>

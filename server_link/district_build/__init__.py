@@ -22,4 +22,7 @@ Modules, in the order the build uses them: ``catalogue`` (the hand-written table
 (GCJ-02 and the local frame), ``source`` (the adcode files), ``geometry`` (generic polygon helpers),
 ``streets``, ``communities``, ``grids``, ``cameras``, ``taxonomy`` (taxonomy, departments, channels),
 ``pipeline`` (the whole derivation and its checks), ``output`` and ``readme`` (the files), ``cli``.
+
+Layer: an offline tool inside ``server_link``. It may import numpy, shapely, msgspec and the standard
+library; never ``console`` or ``widgets``; and nothing outside it imports it (import-linter contracts).
 """

@@ -18,9 +18,8 @@ from collections.abc import Callable
 
 import numpy as np
 
-from console.core.case_state import Light
-from console.core.case_table import STEP_ORDER, CaseFilter, CaseTable
-from server_link import records as r
+from console.core.case_table import CaseFilter, CaseTable
+from console.core.rules import OPEN_STEPS, STEP_ORDER, Light
 from server_link.district import load_district
 
 
@@ -52,7 +51,7 @@ def fill(table: CaseTable, n: int, now: float, rng: np.random.Generator) -> None
     c["yellow_at"][:] = c["deadline"] - rng.uniform(0, 7200, n)
     c["returns"][:] = rng.poisson(0.1, n)
     c["valid"][:] = True
-    c["open"][:] = c["step"] < STEP_ORDER[r.Step.CLOSED]
+    c["open"][:] = np.isin(c["step"], [STEP_ORDER[s] for s in OPEN_STEPS])
     c["hard"][:] = rng.random(n) < 0.005
     c["no_key"][:] = np.arange(n) + 2026_1100_00000
     table.nos[:] = [f"DC{k}" for k in c["no_key"]]

@@ -11,6 +11,9 @@ awesome-markers plugin that folium normally pulls in are not needed and are drop
 The page is about 1.2 MB (mostly geometry); ``QWebEnginePage.setHtml`` percent-encodes its HTML
 into a ``data:`` URL limited to 2 MB, so the page is written once per process to a private
 temporary folder instead and loaded from there.
+
+Layer: the views (``widgets``): Qt, folium, xstatic-leaflet, ``server_link.district`` and
+``resources.map``; no sockets, no database.
 """
 
 from __future__ import annotations
