@@ -173,7 +173,7 @@ class LinkClient:
     def resync(self) -> None:
         self._command([b"RESYNC"])
 
-    def stop(self, timeout: float = 5.0) -> None:
+    def stop(self, timeout: float = 10.0) -> None:
         if self._thread.is_alive():
             self._command([b"STOP"])
             self._thread.join(timeout)

@@ -19,7 +19,8 @@ from pytestqt.qtbot import QtBot
 from console.core import cameras as cam
 from console.core.cameras import CameraNetworks, LinkRefused, checked_stream_url, nearby
 from console.core.situation import Situation
-from console.shell.app import build, parse_args
+from console.shell.app import parse_args
+from console.shell.composition import build
 from console.shell.i18n import install_translators
 from server_link import records as r
 from server_link.endpoints import Endpoints

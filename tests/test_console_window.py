@@ -10,7 +10,8 @@ from pathlib import Path
 from pytestqt.qtbot import QtBot
 
 from console.core.situation import Provenance
-from console.shell.app import build, parse_args
+from console.shell.app import parse_args
+from console.shell.composition import build
 from console.store import AlarmKind, Store, StoreStats
 from server_link.endpoints import Endpoints
 from server_link.link_state import Batch, LinkState, LinkStats
@@ -36,8 +37,8 @@ def test_demo_window_shows_live_counts(qtbot: QtBot, tmp_path: Path) -> None:
             return 0 if xs is None else len(xs)
 
         qtbot.waitUntil(lambda: sparklines() > 145, timeout=5_000)
-        assert console.store.store.flush(10)
-        assert len(console.store.store.last_known().bodies) > 100  # the store keeps what arrives
+        assert console.store.flush(10)
+        assert len(console.store.last_known().bodies) > 100  # the store keeps what arrives
     finally:
         dispose(qtbot, console)
 

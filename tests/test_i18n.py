@@ -23,7 +23,8 @@ from pytestqt.qtbot import QtBot
 from console.core.case_table import CaseFilter
 from console.core.situation import Situation
 from console.shell.i18n import install_translators
-from console.shell.wall_window import WallWindow
+from console.shell.panels import caption
+from console.shell.wall_window import Docked, WallWindow
 from server_link import records as r
 from server_link.link_state import LinkState, LinkStats
 from tests.test_panels import two_cases
@@ -168,7 +169,7 @@ def test_with_the_english_translator_the_panels_show_no_chinese(
         "Intake", "Dispatch", "Return", "Dispatch",
     ]  # fmt: skip
 
-    window = WallWindow("wall", QWidget(), {"streets": QWidget()})
+    window = WallWindow("wall", QWidget(), [Docked("streets", caption("streets"), "bottom", QWidget())])
     qtbot.addWidget(window)
     assert window.docks["streets"].windowTitle() == "Streets"
     assert labels.step_name(r.Step.HANDLING) == "Handle" and labels.countdown(0.0, 3900.0) == "1h05m late"

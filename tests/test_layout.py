@@ -1,4 +1,5 @@
-"""Wall layouts: the queue's default column order, Ctrl+S saving, a restart restoring, bad files."""
+"""Wall files: the queue's default column order, Ctrl+S saving every window, a restart restoring,
+older files migrated, bad files, several windows on several screens, the roles' panels."""
 
 from __future__ import annotations
 
@@ -12,9 +13,10 @@ from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 from pytestqt.qtbot import QtBot
 
-from console.shell import app
-from console.shell.app import Console, build, parse_args
-from console.shell.wall_window import load_layout
+from console.shell import app, wall_file
+from console.shell.app import parse_args
+from console.shell.composition import Console, build
+from console.shell.roles import COMMANDER, COUNCIL, LEADER, ROLES, WindowPlan
 from server_link.endpoints import Endpoints
 from tests.support.consoles import dispose
 from widgets.case_queue import SHOWN_ORDER
@@ -49,15 +51,16 @@ def test_the_queue_shows_how_late_first_and_ctrl_s_saves_what_a_restart_restores
         header.resizeSection(Column.DEPT, 333)
         console.window.docks["detail"].hide()
         arranged = shown_order(console)
-        console.window.layout_path = path
+        console.wall_path = path
         console.window.activateWindow()
         qtbot.waitUntil(console.window.isActiveWindow)
         QTest.keyClick(console.window, Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
         qtbot.waitUntil(lambda: path.exists())
         assert not console.window.notice.isHidden() and str(path) in console.window.notice.text()
-    saved = load_layout(path)
+    saved = wall_file.load(path, COMMANDER)
+    assert saved.windows == (WindowPlan(COMMANDER.wall[0].panels, None),)
     with console_at(qtbot, tmp_path) as again:
-        assert again.window.restore_layout(saved) == []
+        assert again.restore_wall(saved.layouts) == []
         assert shown_order(again) == arranged and arranged[0] is Column.TITLE
         assert again.queue.view.horizontalHeader().sectionSize(Column.DEPT) == 333
         assert again.window.docks["detail"].isHidden() and not again.window.docks["queue"].isHidden()
@@ -77,25 +80,60 @@ def test_saving_where_it_cannot_write_says_so_on_the_wall(qtbot: QtBot, tmp_path
     blocker = tmp_path / "a-file"
     blocker.write_text("")
     with console_at(qtbot, tmp_path) as console:
-        console.window.layout_path = blocker / "wall.json"  # its folder is a file
-        console.window.save_layout_here()
+        console.wall_path = blocker / "wall.json"  # its folder is a file
+        console.save_wall()
         assert console.window.notice.text().startswith("布局未能保存：")
 
 
-def test_the_default_layout_file_never_stops_the_wall_but_a_given_one_must_be_readable(
+def test_the_default_wall_file_never_stops_the_wall_but_a_given_one_must_be_readable(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
-    path, layout = app._layout(None)
-    assert path == tmp_path / "data" / "grid-console" / "wall-layout.json" and layout is None  # none saved yet
+    path, wall = app._wall(None, COMMANDER)
+    assert path == tmp_path / "data" / "grid-console" / "wall-layout.json" and wall is None  # none saved yet
     path.parent.mkdir(parents=True)
     path.write_text("{ damaged")
-    assert app._layout(None) == (path, None)
+    assert app._wall(None, COMMANDER) == (path, None)
     assert "cannot be read" in capsys.readouterr().err
     with pytest.raises(ValueError, match="cannot be read"):
-        app._layout(path)
-    path.write_text(json.dumps({"schema": 1, "panels": {}}))
-    assert app._layout(path) == (path, {"schema": 1, "panels": {}})
+        app._wall(path, COMMANDER)
+    path.write_text(json.dumps({"schema": 7, "windows": []}))
+    with pytest.raises(ValueError, match="schema 7"):
+        app._wall(path, COMMANDER)
+
+
+def test_a_single_window_layout_of_earlier_builds_is_migrated_not_dropped(tmp_path: Path) -> None:
+    v1 = {"schema": 1, "panels": {"detail": {"visible": False, "floating": False}}, "qt_state": "", "views": {}}
+    path = tmp_path / "old.json"
+    path.write_text(json.dumps(v1))
+    wall = wall_file.load(path, COMMANDER)
+    assert wall.windows == (WindowPlan(COMMANDER.wall[0].panels, None),)
+    assert wall.layouts == (v1,)  # the window's layout kept as it was
+    assert wall.to_json()["schema"] == wall_file.WALL_SCHEMA
+
+
+def test_a_window_on_a_missing_screen_gives_its_panels_to_the_first() -> None:
+    wall = wall_file.Wall(
+        "commander",
+        (WindowPlan(("map",), 0), WindowPlan(("queue", "detail"), 1), WindowPlan(("heat", "streets", "kpis", "x"), 2)),
+        (None, {"schema": 1}, None),
+    )
+    plans, layouts, notes = wall_file.plan_windows(wall, COMMANDER, screens=2)
+    assert plans == [WindowPlan(("map", "heat", "streets", "kpis"), 0), WindowPlan(("queue", "detail"), 1)]
+    assert layouts == [None, {"schema": 1}]
+    assert any("screen 2 is missing" in n for n in notes) and any("'x'" in n for n in notes)
+    plans, _, notes = wall_file.plan_windows(wall, LEADER, screens=3)  # a role without queue or detail
+    assert [p.panels for p in plans] == [("map",), ("heat", "streets", "kpis")]
+    assert any("'queue'" in n for n in notes)
+
+
+def test_the_three_roles_list_their_panels_and_commands() -> None:
+    assert set(ROLES) == {"commander", "council", "leader"}
+    assert COMMANDER.panels == ("map", "kpis", "queue", "detail", "heat", "streets")
+    assert "queue" in COUNCIL.panels and "detail" in COUNCIL.panels
+    assert LEADER.commands == frozenset()  # read-only
+    for role in ROLES.values():
+        assert role.wall[0].panels[0] == "map" and set(role.wall[0].panels) == set(role.panels)
 
 
 def test_ctrl_0_brings_every_panel_back_to_its_place(qtbot: QtBot, tmp_path: Path) -> None:

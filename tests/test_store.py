@@ -1,5 +1,5 @@
-"""The store on real databases: round trip, restart, the full-queue alarm, operator actions, time
-travel across checkpoints, retention — each on a SQLite file and on PostgreSQL (a throw-away server,
+"""The store on real databases: round trip, restart, the full-queue alarm, operator actions, link
+events, time travel across checkpoints, retention — each on a SQLite file and on PostgreSQL (a throw-away server,
 tests/store_support/postgres.py) — and the SQLite file's settings and default location."""
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
@@ -16,9 +16,19 @@ import sqlalchemy as sa
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from console.store import ActionKind, ActionStatus, AlarmKind, OutsideWindow, Store, StoreConfig
+from console.store import (
+    ActionKind,
+    ActionStatus,
+    AlarmKind,
+    LinkEvent,
+    LinkEventKind,
+    OutsideWindow,
+    Store,
+    StoreConfig,
+)
 from console.store.engines import Role, make_engine
 from console.store.paths import database_url, default_db_path
+from console.store.schema import Base, LinkEventRow
 from tests.store_support.batches import Feed, body
 from tests.store_support.threads import no_store_threads  # noqa: F401 - fixture
 
@@ -327,6 +337,119 @@ def test_an_action_waits_for_at_most_the_journal_transaction_under_way(db: Db) -
         release.set()
         if worker.is_alive():
             worker.join(10)
+        s.close()
+
+
+# ---------------------------------------------------------------------- link events
+def link_event_rows(db: Db) -> list[tuple[str, str]]:
+    """(kind, detail) of every stored link event in insertion order, read with a separate engine."""
+    engine = sa.create_engine(url_of(db))
+    try:
+        with engine.connect() as conn:
+            return [(r[0], r[1]) for r in conn.exec_driver_sql("SELECT kind, detail FROM link_events ORDER BY id")]
+    finally:
+        engine.dispose()
+
+
+def test_link_events_are_committed_and_read_back_in_time_order(store: Store, db: Db) -> None:
+    m = timedelta(minutes=1)
+    store.record_link_event(LinkEventKind.STARTED, at=T0)
+    store.record_link_event("stale", "no HUGZ for 3 s", at=T0 + 5 * m)
+    store.record_link_event(LinkEventKind.RESYNC, "序列跳号：期望 101，收到 140", at=T0 + 3 * m)  # recorded late
+    store.record_link_event(LinkEventKind.LIVE, at=T0 + 5 * m)  # same instant as "stale": recording order
+    store.record_link_event(LinkEventKind.STOPPED)  # at the store's clock
+    assert len(link_event_rows(db)) == 5  # committed: another connection sees them at once
+
+    events = store.link_events(T0)
+    assert events == [
+        LinkEvent(T0, LinkEventKind.STARTED, ""),
+        LinkEvent(T0 + 3 * m, LinkEventKind.RESYNC, "序列跳号：期望 101，收到 140"),
+        LinkEvent(T0 + 5 * m, LinkEventKind.STALE, "no HUGZ for 3 s"),
+        LinkEvent(T0 + 5 * m, LinkEventKind.LIVE, ""),
+        LinkEvent(LATER, LinkEventKind.STOPPED, ""),
+    ]
+    assert all(type(e.kind) is LinkEventKind for e in events)
+    assert all(e.at.tzinfo is not None and e.at.utcoffset() == timedelta() for e in events)
+
+    # since and until are both inclusive; without until, everything from since on.
+    def kinds(since: datetime, until: datetime | None = None) -> list[LinkEventKind | str]:
+        return [e.kind for e in store.link_events(since, until)]
+
+    us = timedelta(microseconds=1)
+    assert kinds(T0 + 3 * m) == ["resync", "stale", "live", "stopped"]
+    assert kinds(T0 + 3 * m, T0 + 5 * m) == ["resync", "stale", "live"]
+    assert kinds(T0 + m, T0 + 4 * m) == ["resync"]
+    assert kinds(T0 + 3 * m + us, T0 + 5 * m - us) == []
+    assert kinds(LATER + us) == []
+    beijing = timezone(timedelta(hours=8))  # any time zone in, UTC out
+    assert kinds((T0 + 5 * m).astimezone(beijing), (T0 + 5 * m).astimezone(beijing)) == ["stale", "live"]
+
+
+def test_a_link_event_detail_is_limited_to_300_characters_and_bad_events_are_refused(store: Store, db: Db) -> None:
+    longest = "网" * 300  # characters, not bytes: 900 bytes in UTF-8
+    store.record_link_event(LinkEventKind.RESYNC, longest, at=T0)
+    with pytest.raises(ValueError, match="detail is longer than 300"):
+        store.record_link_event(LinkEventKind.RESYNC, longest + "x", at=T0)
+    with pytest.raises(ValueError, match="LinkEventKind"):
+        store.record_link_event("flapping", at=T0)
+    with pytest.raises(ValueError, match="naive"):
+        store.record_link_event(LinkEventKind.STALE, at=datetime(2026, 11, 20, 8, 0))
+    with pytest.raises(ValueError, match="naive"):
+        store.link_events(datetime(2026, 11, 20, 8, 0))
+    assert link_event_rows(db) == [("resync", longest)]  # nothing of the refused ones was written
+    assert store.link_events(T0) == [LinkEvent(T0, LinkEventKind.RESYNC, longest)]
+
+
+def test_a_link_event_kind_this_build_does_not_know_is_read_back_as_its_string(store: Store, db: Db) -> None:
+    store.record_link_event(LinkEventKind.STALE, at=T0)
+    engine = sa.create_engine(url_of(db))  # what a newer console, with a kind of its own, wrote
+    try:
+        with engine.begin() as conn:
+            conn.execute(
+                sa.insert(Base.metadata.tables[LinkEventRow.__tablename__]),
+                {"at": T0 + timedelta(seconds=1), "kind": "failover", "detail": "backup backend"},
+            )
+    finally:
+        engine.dispose()
+    stale, failover = store.link_events(T0)
+    assert stale.kind is LinkEventKind.STALE
+    assert failover == LinkEvent(T0 + timedelta(seconds=1), "failover", "backup backend")
+    assert type(failover.kind) is str
+
+
+def test_retention_removes_old_link_events_and_keeps_new_ones(db: Db) -> None:
+    cfg = StoreConfig(retention=timedelta(hours=2), retention_margin=timedelta(hours=1))
+    s = open_store(db, cfg)
+    try:
+        for i in range(8):  # one an hour; nothing journalled, so no checkpoint either
+            kind = LinkEventKind.STALE if i % 2 else LinkEventKind.LIVE
+            s.record_link_event(kind, f"#{i}", at=T0 + timedelta(hours=i))
+        now = T0 + timedelta(hours=7)  # cutoff: 3 hours before, at #4
+        result = s.retention(now)
+        assert result.cutoff == T0 + timedelta(hours=4)
+        assert (result.link_events, result.journal_rows, result.checkpoints) == (4, 0, 0)
+        assert [e.detail for e in s.link_events(T0)] == ["#4", "#5", "#6", "#7"]  # the cutoff's own is kept
+        assert [d for _, d in link_event_rows(db)] == ["#4", "#5", "#6", "#7"]
+        assert s.retention(now).link_events == 0
+    finally:
+        s.close()
+
+
+def test_the_writers_own_retention_removes_old_link_events_too(db: Db) -> None:
+    cfg = StoreConfig(
+        checkpoint_interval=timedelta(minutes=30), retention=timedelta(hours=2), retention_margin=timedelta()
+    )
+    s = open_store(db, cfg)
+    try:
+        s.record_link_event(LinkEventKind.STARTED, at=T0)
+        s.record_link_event(LinkEventKind.RESYNC, "old", at=T0 + timedelta(minutes=30))
+        s.record_link_event(LinkEventKind.RESYNC, "new", at=T0 + timedelta(hours=5))
+        feed = Feed()
+        for i in range(37):  # every 10 minutes for six hours: retention runs after each checkpoint
+            assert s.submit(feed.batch([body(i % 9, version=i)]), T0 + timedelta(minutes=10 * i))
+        assert s.flush(10)
+        assert [e.detail for e in s.link_events(T0)] == ["new"]
+    finally:
         s.close()
 
 

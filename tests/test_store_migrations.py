@@ -15,7 +15,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 
-from console.store import ActionStatus, OutsideWindow, Store
+from console.store import ActionStatus, LinkEventKind, OutsideWindow, Store
 from console.store.migrations import (
     FIRST_REVISION,
     HEAD_REVISION,
@@ -31,7 +31,8 @@ from tests.store_support.threads import no_store_threads  # noqa: F401 - fixture
 pytestmark = pytest.mark.usefixtures("no_store_threads")
 
 T0 = datetime(2026, 11, 20, 8, 0, tzinfo=UTC)
-TABLES = {"journal", "state", "link_meta", "checkpoints", "operator_actions", "alembic_version"}
+TABLES = {"journal", "state", "link_meta", "checkpoints", "operator_actions", "link_events", "alembic_version"}
+PREVIOUS_REVISION = "0002"  # the one before head
 
 
 @pytest.fixture
@@ -52,7 +53,7 @@ def test_the_head_revision_is_the_newest_script() -> None:
     assert head_revision() == HEAD_REVISION
     assert alembic_config().get_main_option("script_location")
     revisions = [s.revision for s in ScriptDirectory.from_config(alembic_config()).walk_revisions()]  # newest first
-    assert revisions == [HEAD_REVISION, FIRST_REVISION]
+    assert revisions == [HEAD_REVISION, PREVIOUS_REVISION, FIRST_REVISION] == ["0003", "0002", "0001"]
 
 
 def test_migrate_an_empty_database_to_head(engine: sa.Engine) -> None:
@@ -60,12 +61,13 @@ def test_migrate_an_empty_database_to_head(engine: sa.Engine) -> None:
     upgrade(engine)
     assert current_revision(engine) == HEAD_REVISION
     assert set(sa.inspect(engine).get_table_names()) == TABLES
+    assert [ix["name"] for ix in sa.inspect(engine).get_indexes("link_events")] == ["ix_link_events_at"]
     assert schema_drift(engine) == []  # the models are exactly what the migrations build
     upgrade(engine)  # at head already: nothing to do
     assert current_revision(engine) == HEAD_REVISION
 
 
-def test_migrate_from_the_previous_revision_keeps_the_rows(engine: sa.Engine, tmp_path: Path) -> None:
+def test_migrate_from_the_first_revision_keeps_the_rows(engine: sa.Engine, tmp_path: Path) -> None:
     command.upgrade(alembic_config(str(engine.url)), FIRST_REVISION)
     assert current_revision(engine) == FIRST_REVISION
     assert "checkpoints" not in sa.inspect(engine).get_table_names()
@@ -117,12 +119,63 @@ def test_migrate_from_the_previous_revision_keeps_the_rows(engine: sa.Engine, tm
         assert conn.execute(sa.text("SELECT count(*) FROM journal")).scalar() == 3
 
 
+def test_migrate_from_0002_with_rows_keeps_them_and_adds_link_events(engine: sa.Engine, tmp_path: Path) -> None:
+    command.upgrade(alembic_config(str(engine.url)), PREVIOUS_REVISION)
+    assert current_revision(engine) == PREVIOUS_REVISION
+    assert "link_events" not in sa.inspect(engine).get_table_names()
+    with engine.begin() as conn:  # what a console at revision 0002 had written
+        conn.execute(
+            sa.text(
+                "INSERT INTO operator_actions (at, who, role, kind, text, status, status_at) "
+                "VALUES ('2026-11-20 08:01:00.000000', '王敏', 'operator', 'decision', '派单', 'sent', "
+                "'2026-11-20 08:01:00.000000')"
+            )
+        )
+        conn.execute(
+            sa.text(
+                "INSERT INTO checkpoints (taken_at, journal_id, sequence, epoch, keys, blob) "
+                "VALUES ('2026-11-20 08:00:00.000000', 0, 0, 'epoch-a', 0, x'00')"
+            )
+        )
+    upgrade(engine)
+    assert current_revision(engine) == HEAD_REVISION
+    assert set(sa.inspect(engine).get_table_names()) == TABLES
+    assert schema_drift(engine) == []
+    with engine.connect() as conn:
+        assert conn.execute(sa.text("SELECT who, status FROM operator_actions")).all() == [("王敏", "sent")]
+        assert conn.execute(sa.text("SELECT epoch FROM checkpoints")).all() == [("epoch-a",)]
+        assert conn.execute(sa.text("SELECT count(*) FROM link_events")).scalar() == 0
+    with Store(tmp_path / "m.db", clock=lambda: T0 + timedelta(hours=1)) as store:
+        store.record_link_event(LinkEventKind.STARTED, at=T0 + timedelta(minutes=2))
+        assert [(e.kind, e.at) for e in store.link_events(T0)] == [("started", T0 + timedelta(minutes=2))]
+        [action] = store.actions()
+        assert (action.text, action.status) == ("派单", ActionStatus.SENT)
+
+
 def test_downgrade_to_the_previous_revision_and_back(engine: sa.Engine) -> None:
     upgrade(engine)
+    with engine.begin() as conn:
+        conn.execute(
+            sa.text("INSERT INTO link_events (at, kind, detail) VALUES ('2026-11-20 08:00:00.000000', 'stale', '')")
+        )
+        conn.execute(
+            sa.text(
+                "INSERT INTO operator_actions (at, who, role, kind, text) "
+                "VALUES ('2026-11-20 08:01:00.000000', 'op', 'operator', 'note', 'kept')"
+            )
+        )
+    command.downgrade(alembic_config(str(engine.url)), PREVIOUS_REVISION)
+    assert current_revision(engine) == PREVIOUS_REVISION
+    assert "link_events" not in sa.inspect(engine).get_table_names()
+    assert set(sa.inspect(engine).get_table_names()) == TABLES - {"link_events"}
+    with engine.connect() as conn:  # the downgrade drops only the link events
+        assert conn.execute(sa.text("SELECT text FROM operator_actions")).scalar() == "kept"
     command.downgrade(alembic_config(str(engine.url)), FIRST_REVISION)
     assert current_revision(engine) == FIRST_REVISION
     assert "checkpoints" not in sa.inspect(engine).get_table_names()
     upgrade(engine)
+    assert current_revision(engine) == HEAD_REVISION
+    assert set(sa.inspect(engine).get_table_names()) == TABLES
     assert schema_drift(engine) == []
 
 
@@ -140,8 +193,15 @@ def test_postgres_migrations_round_trip_actions_and_time_travel(postgres_url: st
                 ),
                 {"t": T0},
             )
+        command.upgrade(alembic_config(postgres_url), PREVIOUS_REVISION)
+        assert "link_events" not in sa.inspect(engine).get_table_names()
         upgrade(engine)
         assert current_revision(engine) == HEAD_REVISION
+        assert set(sa.inspect(engine).get_table_names()) == TABLES
+        assert schema_drift(engine) == []
+        command.downgrade(alembic_config(postgres_url), PREVIOUS_REVISION)  # and back: drops only link_events
+        assert set(sa.inspect(engine).get_table_names()) == TABLES - {"link_events"}
+        upgrade(engine)
         assert schema_drift(engine) == []
     finally:
         engine.dispose()
@@ -164,6 +224,8 @@ def test_postgres_migrations_round_trip_actions_and_time_travel(postgres_url: st
         action = store.record_action("decision", "李强", "council", "派单", case_no="DC0000000003", payload={"n": 1})
         assert store.actions()[0] == action
         store.set_action_status(action.id, ActionStatus.SENT)
+        store.record_link_event(LinkEventKind.RESYNC, "序列跳号", at=T0 + timedelta(minutes=100))
+        assert [(e.kind, e.detail) for e in store.link_events(T0)] == [(LinkEventKind.RESYNC, "序列跳号")]
         assert store.stats().checkpoints >= 3
         for at, expected in history:
             assert store.state_at(at + timedelta(minutes=1), now=now).bodies == expected

@@ -12,11 +12,12 @@ import sys
 import textwrap
 import threading
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
-from console.store import ActionKind, ActionStatus, AlarmKind, StoreConfig, StoreStats
+from console.store import ActionKind, ActionStatus, AlarmKind, LinkEvent, LinkEventKind, StoreConfig, StoreStats
 from console.store.process import READER_THREAD, SENDER_THREAD, StoreProcess, StoreProcessError
 from server_link.link_state import Batch, Update
 from tests.store_support.batches import Feed, body
@@ -88,6 +89,35 @@ def test_an_error_in_the_child_is_raised_in_the_caller_and_the_store_goes_on(tmp
         assert store.actions(case_no="DC1")[0].text == "<b>会商</b>"
     finally:
         store.close(30)
+
+
+def test_link_events_are_recorded_and_read_through_the_child(tmp_path: Path) -> None:
+    db, t0, feed = tmp_path / "c.db", datetime(2026, 11, 20, 8, 0, tzinfo=UTC), Feed()
+    store = open_process(db)
+    try:
+        store.record_link_event(LinkEventKind.STARTED, at=t0)
+        assert store.submit(feed.reset([body(n) for n in range(20)]), t0)  # calls travel behind batches
+        store.record_link_event("resync", "新快照：纪元变更", at=t0 + timedelta(seconds=1))
+        store.record_link_event(LinkEventKind.STALE, at=t0 + timedelta(seconds=30))
+        assert store.link_events(t0, t0 + timedelta(seconds=1)) == [
+            LinkEvent(t0, LinkEventKind.STARTED),
+            LinkEvent(t0 + timedelta(seconds=1), LinkEventKind.RESYNC, "新快照：纪元变更"),
+        ]
+        with pytest.raises(ValueError, match="longer than 300"):  # raised in the child, again here
+            store.record_link_event(LinkEventKind.RESYNC, "x" * 301)
+        with pytest.raises(ValueError, match="LinkEventKind"):
+            store.record_link_event("flapping")
+        before = datetime.now(UTC)
+        store.record_link_event(LinkEventKind.STOPPED)  # at the child's clock
+        assert [e.kind for e in store.link_events(before)] == [LinkEventKind.STOPPED]
+    finally:
+        store.close(30)
+    conn = sqlite3.connect(db)  # committed to the file, not held in the child
+    try:
+        rows = conn.execute("SELECT kind, detail FROM link_events ORDER BY id").fetchall()
+    finally:
+        conn.close()
+    assert rows == [("started", ""), ("resync", "新快照：纪元变更"), ("stale", ""), ("stopped", "")]
 
 
 def test_a_database_the_child_cannot_open_is_a_clear_error(tmp_path: Path) -> None:

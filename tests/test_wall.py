@@ -28,7 +28,8 @@ from pytestqt.qtbot import QtBot
 
 from console.core.situation import ChangeSet
 from console.core.untrusted import ZWSP, block, one_line
-from console.shell.app import Console, build, parse_args
+from console.shell.app import parse_args
+from console.shell.composition import Console, build
 from server_link import records as r
 from server_link.agent import LinkConfig
 from server_link.district import load_district

@@ -10,6 +10,7 @@ from PySide6.QtWidgets import (
     QFrame,
     QHeaderView,
     QLabel,
+    QLineEdit,
     QScrollArea,
     QSizePolicy,
     QTableWidget,
@@ -20,7 +21,7 @@ from PySide6.QtWidgets import (
 
 from console.core.cameras import nearby
 from console.core.case_state import CaseState, Light
-from console.core.situation import Situation
+from console.core.situation import Provenance, Situation
 from console.core.untrusted import block, one_line, tooltip
 from server_link import records as r
 from widgets.i18n import QT_TRANSLATE_NOOP
@@ -52,14 +53,19 @@ class CaseDetail(QWidget):
     Signals:
         camera_requested(str): the link of an online camera near the case that the operator
             activated (double-click or Enter); the shell checks it and opens it.
+        note_entered(str, str): a note on the case shown (case number, text), written in the
+            note line and sent with Enter; the shell sends it through its command service. The line
+            is there only for a role that may send notes (``allow_notes``).
     """
 
     camera_requested = Signal(str)
+    note_entered = Signal(str, str)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("caseDetail")
         self.case_no: str | None = None
+        self._notes_allowed = False
         self.heading = _plain(QLabel(self.tr("未选择案件")))
         self.heading.setObjectName("detailHeading")
         _never_wider(self.heading)
@@ -103,16 +109,30 @@ class CaseDetail(QWidget):
         self.cameras.setToolTip(self.tr("双击或按回车，用本机播放器打开在线摄像头的视频"))
         self.cameras.cellActivated.connect(self._on_camera_activated)
         self.cameras.setFixedHeight(self._cameras_height(0))
+        self.note = QLineEdit()
+        self.note.setObjectName("noteLine")
+        self.note.setPlaceholderText(self.tr("写批注，回车发送（先存本机，后端确认前显示“待确认”）"))
+        self.note.setMaxLength(4000)
+        self.note.returnPressed.connect(self._on_note)
+        self.note.hide()
+        self.pending = _plain(QLabel())
+        self.pending.setObjectName("notePending")
+        self.pending.hide()
         layout = QVBoxLayout(self)
         layout.addWidget(self.heading)
         layout.addWidget(self.report_area)
         layout.addLayout(form)
         layout.addWidget(self.cameras)
         layout.addWidget(self.timeline, 1)
+        layout.addWidget(self.note)
+        layout.addWidget(self.pending)
 
     def show_case(self, sit: Situation, no: str | None) -> None:
         """Show ``no`` as the situation holds it (or clear the panel)."""
+        if no != self.case_no:
+            self.note.clear()
         self.case_no = no
+        self.note.setVisible(self._notes_allowed and no is not None and sit.provenance is not Provenance.PAST)
         state = sit.cases.get(no) if no else None
         record = sit.case_record(no) if no else None
         if state is None or record is None:
@@ -129,6 +149,21 @@ class CaseDetail(QWidget):
             return
         self._fill(sit, state, record)
         self._fill_cameras(sit, state)
+
+    def allow_notes(self, allowed: bool) -> None:
+        """Show the note line (only for a role that may send notes)."""
+        self._notes_allowed = allowed
+        self.note.setVisible(allowed and self.case_no is not None)
+
+    def show_pending(self, pending: int) -> None:
+        """Notes on the case shown that wait for the backend's echo."""
+        self.pending.setText(self.tr("批注待后端确认：{0} 条").format(pending))
+        self.pending.setVisible(pending > 0)
+
+    def _on_note(self) -> None:
+        text = self.note.text().strip()
+        if self.case_no is not None and text:
+            self.note_entered.emit(self.case_no, text)
 
     def refresh(self, sit: Situation) -> None:
         """Re-read the shown case (after a change set that names it, or a tick)."""

@@ -109,7 +109,9 @@ class DepartmentHeat(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.view)
 
-    def show_situation(self, sit: Situation) -> None:
+    def show_situation(self, sit: Situation, *, sample: bool = True) -> None:
+        """The departments' figures, ranked; ``sample``: the live figures also feed the sparklines
+        (not a past situation's, shown during a replay)."""
         weights = sit.rules.weights
         figures = sit.aggregates.departments
         names = {d.id: d.name for d in sit.district.departments.values()}
@@ -134,7 +136,7 @@ class DepartmentHeat(QWidget):
             self._fit_rows()
             self.plot.getViewBox().disableAutoRange()
             self._ranged = True
-        if self._sample(rows) or reordered:
+        if (sample and self._sample(rows)) or reordered:
             self._draw_sparklines()
 
     def resizeEvent(self, event: QResizeEvent) -> None:

@@ -204,9 +204,9 @@ class Situation:
                 self.table.remove(no)
             return
         s = derive(u.record, self.district, self.calendar, self.rules, old)
-        s.evaluate(self.now, self.rules.recent_hours * 3600)
+        s.evaluate(self.now, self.rules.recent_seconds)
         beijing_day(s.received_at)  # the aggregates' intake key: raises here if it cannot be had
-        s.next_change(self.now, self.rules.recent_hours * 3600)
+        s.next_change(self.now, self.rules.recent_seconds)
         if old is not None:
             self.aggregates.account(old, -1)
             changes.note(old)
@@ -239,7 +239,7 @@ class Situation:
         """Move lights, overdue and "new in the last hour" forward to ``now``."""
         changes = ChangeSet()
         self.now = max(self.now, now)
-        recent = self.rules.recent_hours * 3600
+        recent = self.rules.recent_seconds
         while self._timers and self._timers[0][0] <= self.now:
             when, no = heapq.heappop(self._timers)
             s = self.cases.get(no)
@@ -255,7 +255,7 @@ class Situation:
         return changes
 
     def _arm(self, s: CaseState) -> None:
-        when = s.next_change(self.now, self.rules.recent_hours * 3600)
+        when = s.next_change(self.now, self.rules.recent_seconds)
         if when == math.inf:
             self._armed.pop(s.no, None)
         else:

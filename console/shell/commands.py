@@ -103,7 +103,7 @@ class CommandService(QObject):
         self.who, self.role = who, role
         self.allowed = frozenset(allowed)
         self._resend_after = resend_after
-        self._attempts = attempts
+        self.attempts = attempts
         self._clock = clock
         self.pending: dict[int, Pending] = {}  # by action id
         self._timer = QTimer(self)
@@ -176,7 +176,7 @@ class CommandService(QObject):
         for p in list(self.pending.values()):
             if now - p.sent_at < self._resend_after:
                 continue
-            if p.attempts < self._attempts:
+            if p.attempts < self.attempts:
                 self._transmit(p)
             else:
                 self._settle(p.action.id, ActionStatus.REFUSED)

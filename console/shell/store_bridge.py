@@ -1,15 +1,37 @@
-"""The store's callbacks into Qt: its alarms arrive from whichever thread found the problem."""
+"""The shell's typed port to the store (in its own process), and its callbacks into Qt.
+
+The shell reaches the store only through this object: what it sends (batches, operator actions,
+link events), what it asks (the last known state, the past, the kept window). The store's alarms
+arrive from whichever thread found the problem and are re-emitted as queued signals.
+"""
 
 from __future__ import annotations
 
+from concurrent.futures import Future
+from datetime import datetime
+from typing import Any
+
 from PySide6.QtCore import QObject, Signal
 
-from console.store import StoreStats
+from console.core.situation import Situation
+from console.store import (
+    ActionKind,
+    ActionStatus,
+    LastKnown,
+    LinkEvent,
+    LinkEventKind,
+    StoredAction,
+    StoreStats,
+    Window,
+)
 from console.store.process import StoreProcess
+from console.store.schema import LINK_EVENT_DETAIL_LENGTH
+from server_link.district import District
+from server_link.link_state import Batch
 
 
 class StoreBridge(QObject):
-    """Owns the console's store (in its own process) and re-emits its callbacks as queued signals.
+    """Owns the console's store (in its own process) and is the shell's only way to it.
 
     Signals:
         alarm_raised(StoreStats): the store fell behind (its queue was full) or could not write.
@@ -21,7 +43,69 @@ class StoreBridge(QObject):
 
     def __init__(self, db: str | None, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self.store = StoreProcess(db, on_alarm=self._alarm, on_resync_needed=self.resync_needed.emit)
+        self._store = StoreProcess(db, on_alarm=self._alarm, on_resync_needed=self.resync_needed.emit)
 
     def _alarm(self, stats: StoreStats) -> None:
         self.alarm_raised.emit(stats)
+
+    # ------------------------------------------------------------------ life
+    def open(self) -> None:
+        self._store.open()
+
+    def close(self) -> None:
+        self._store.close()
+
+    @property
+    def pid(self) -> int | None:
+        return self._store.pid
+
+    def stats(self) -> StoreStats:
+        return self._store.stats()
+
+    def flush(self, timeout: float = 30.0) -> bool:
+        return self._store.flush(timeout)
+
+    # ------------------------------------------------------------------ the journal
+    def submit(self, batch: Batch) -> bool:
+        """Journal a batch; False when the store refused it (it is behind: a re-sync follows)."""
+        return self._store.submit(batch)
+
+    def last_known(self) -> LastKnown:
+        return self._store.last_known()
+
+    # ------------------------------------------------------------------ the past
+    def time_window(self) -> Window | None:
+        return self._store.time_window()
+
+    def situation_at_later(self, instant: datetime, district: District) -> Future[Situation]:
+        return self._store.situation_at_later(instant, district)
+
+    def record_link_event(self, kind: LinkEventKind, detail: str = "") -> None:
+        """What the link did (re-synced, went stale, came back), for the replay bar's marks."""
+        self._store.record_link_event(kind, detail[:LINK_EVENT_DETAIL_LENGTH])
+
+    def link_events(self, since: datetime) -> list[LinkEvent]:
+        return self._store.link_events(since)
+
+    # ------------------------------------------------------------------ operator actions
+    def record_action(
+        self,
+        kind: ActionKind | str,
+        who: str,
+        role: str,
+        text: str = "",
+        *,
+        case_no: str | None = None,
+        key: str | None = None,
+        payload: dict[str, Any] | None = None,
+        status: ActionStatus = ActionStatus.RECORDED,
+    ) -> StoredAction:
+        return self._store.record_action(
+            kind, who, role, text, case_no=case_no, key=key, payload=payload, status=status
+        )
+
+    def set_action_status(self, action_id: int, status: ActionStatus) -> None:
+        self._store.set_action_status(action_id, status)
+
+    def actions(self, *, since: datetime | None = None) -> list[StoredAction]:
+        return self._store.actions(since=since)

@@ -1,20 +1,21 @@
-"""The wall: one window of dockable panels around the district map, with the link always in view.
+"""A window of the wall: dockable panels around a central one, with the link always in view.
 
 A container only: the composition root builds the panels and wires them; the window places them,
-shows the banners (stale link, last known or past data, store alarm), saves and restores layouts.
+shows the banners (stale link, last known or past data, store alarm), and saves and restores its own
+layout (a wall of several windows keeps each window's in its wall file, ``console.shell.wall_file``).
 """
 
 from __future__ import annotations
 
 import base64
-import json
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
-from PySide6.QtCore import QByteArray, QCoreApplication, Qt, QTimer, Signal
+from PySide6.QtCore import QByteArray, Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QDockWidget,
@@ -32,7 +33,6 @@ from console.store import AlarmKind, StoreStats
 from console.store.paths import data_folder
 from server_link.link_state import LinkState, LinkStats
 from server_link.workcal import BEIJING
-from widgets.i18n import QT_TRANSLATE_NOOP
 from widgets.link_health import LinkHealthBar, format_age
 
 LAYOUT_SCHEMA = 1
@@ -44,15 +44,17 @@ _AREAS = {
     "top": Qt.DockWidgetArea.TopDockWidgetArea,
     "bottom": Qt.DockWidgetArea.BottomDockWidgetArea,
 }
-# (panel name, title, default area): the map is the central widget, everything else docks.
-# Titles are translated when the docks are made (context WallWindow).
-DEFAULT_PANELS = (
-    ("kpis", QT_TRANSLATE_NOOP("WallWindow", "全区指标"), "right"),
-    ("queue", QT_TRANSLATE_NOOP("WallWindow", "案件队列"), "right"),
-    ("detail", QT_TRANSLATE_NOOP("WallWindow", "案件详情"), "right"),
-    ("heat", QT_TRANSLATE_NOOP("WallWindow", "部门热力"), "bottom"),
-    ("streets", QT_TRANSLATE_NOOP("WallWindow", "街道"), "bottom"),
-)
+
+
+@dataclass(frozen=True)
+class Docked:
+    """A panel as the window places it: its id, caption (translated), default area, widget."""
+
+    id: str
+    caption: str
+    area: str  # "right", "bottom", "left" ("central" panels that are not the centre dock left)
+    widget: QWidget
+    scrolled: bool = False
 
 
 @runtime_checkable
@@ -64,8 +66,8 @@ class RestorableView(Protocol):
     def restore_view_state(self, data: str) -> bool: ...
 
 
-def default_layout_path() -> Path:
-    """Where the wall keeps its layout when no ``--layout`` is given (beside the default store)."""
+def default_wall_path() -> Path:
+    """Where the wall keeps its wall file when no ``--wall`` is given (beside the default store)."""
     return data_folder() / "wall-layout.json"
 
 
@@ -78,8 +80,12 @@ class WallWindow(QMainWindow):
     """
 
     stale_changed = Signal(bool)
+    save_requested = Signal()
 
-    def __init__(self, title: str, map_widget: QWidget, panels: Mapping[str, QWidget]) -> None:
+    def __init__(
+        self, title: str, centre: QWidget, docked: Sequence[Docked], *, top: QWidget | None = None,
+        dim_centre: bool = False, panel_ids: Sequence[str] = (), screen_number: int | None = None,
+    ) -> None:  # fmt: skip
         super().__init__()
         self.setWindowTitle(title)
         self.setObjectName("wall")
@@ -93,46 +99,53 @@ class WallWindow(QMainWindow):
         self._notice_timer.setSingleShot(True)
         self._notice_timer.setInterval(NOTICE_MS)
         self._notice_timer.timeout.connect(self.notice.hide)
-        self.panels = dict(panels)
+        self.panels = {d.id: d.widget for d in docked}
+        self.panel_ids = tuple(panel_ids)  # every panel it holds, the centre first (for the wall file)
+        self.screen_number = screen_number  # the screen it was asked for (None: wherever it opened)
+        self.centre = centre
+        self._dim_centre = dim_centre  # the map dims itself (its page); another centre is dimmed here
         self.layout_path: Path | None = None  # where Ctrl+S saves the layout (set by grid-console)
-        top = QWidget()
-        column = QVBoxLayout(top)
+        body = QWidget()
+        column = QVBoxLayout(body)
         column.setContentsMargins(0, 0, 0, 0)
         column.setSpacing(0)
         for w in (self.health, self.stale, self.progress, self.banner, self.alarm, self.notice):
             column.addWidget(w)
-        column.addWidget(map_widget, 1)
-        self.setCentralWidget(top)
+        if top is not None:
+            column.addWidget(top)
+        column.addWidget(centre, 1)
+        self.setCentralWidget(body)
         self.setDockOptions(QMainWindow.DockOption.AnimatedDocks | QMainWindow.DockOption.AllowNestedDocks)
         self.docks: dict[str, QDockWidget] = {}
         self._captions: dict[str, str] = {}
+        self._areas: dict[str, str] = {}
         self._stale = False
-        for name, caption, _area in DEFAULT_PANELS:
-            if name not in panels:
-                continue
-            self._captions[name] = QCoreApplication.translate("WallWindow", caption)
-            dock = QDockWidget(self._captions[name], self)
-            dock.setObjectName(f"dock-{name}")
-            dock.setWidget(_scrollable(panels[name]) if name in _SCROLLED else panels[name])
+        self._stale_at = ""
+        self._past: str | None = None  # the instant on show when it is the past ("MM-DD HH:MM:SS")
+        for d in docked:
+            self._captions[d.id] = d.caption
+            self._areas[d.id] = d.area if d.area in _AREAS else "left"
+            dock = QDockWidget(d.caption, self)
+            dock.setObjectName(f"dock-{d.id}")
+            dock.setWidget(_scrollable(d.widget) if d.scrolled else d.widget)
             dock.setFeatures(
                 QDockWidget.DockWidgetFeature.DockWidgetMovable
                 | QDockWidget.DockWidgetFeature.DockWidgetClosable
                 | QDockWidget.DockWidgetFeature.DockWidgetFloatable
             )
-            self.docks[name] = dock
+            self.docks[d.id] = dock
         self._place_docks()
         self._stats: LinkStats | None = None
         self._shortcut(QKeySequence(Qt.Key.Key_F11), self.toggle_full_screen)
         self._shortcut(QKeySequence("Ctrl+Tab"), self.focus_next_panel)
-        self._shortcut(QKeySequence(QKeySequence.StandardKey.Save), self.save_layout_here)
+        self._shortcut(QKeySequence(QKeySequence.StandardKey.Save), self.save_requested.emit)
         self._shortcut(QKeySequence("Ctrl+0"), self.reset_layout)
 
     def _place_docks(self) -> None:
         """Every panel docked in its default area. The right column runs the full height (KPIs, a
-        queue long enough to work, the detail); the heat and the streets sit under the map only."""
-        for name, _caption, area in DEFAULT_PANELS:
-            if name in self.docks:
-                self.addDockWidget(_AREAS[area], self.docks[name])
+        queue long enough to work, the detail); the heat and the streets sit under the centre only."""
+        for name, dock in self.docks.items():
+            self.addDockWidget(_AREAS[self._areas[name]], dock)
         self.setCorner(Qt.Corner.BottomRightCorner, Qt.DockWidgetArea.RightDockWidgetArea)
         if "heat" in self.docks and "streets" in self.docks:
             self.splitDockWidget(self.docks["heat"], self.docks["streets"], Qt.Orientation.Horizontal)
@@ -211,27 +224,50 @@ class WallWindow(QMainWindow):
                 newest = time.time() - self.health.behind_s
             else:
                 newest = stats.newest_at if stats.newest_at is not None else time.time()
-            at = datetime.fromtimestamp(newest, BEIJING).strftime("%H:%M:%S")
-            for name, dock in self.docks.items():
-                dock.setWindowTitle(self.tr("{0} · 数据截至 {1}（非实时）").format(self._captions[name], at))
-        if stale == self._stale:
-            return
+            self._stale_at = datetime.fromtimestamp(newest, BEIJING).strftime("%H:%M:%S")
+        changed = stale != self._stale
         self._stale = stale
-        for name, dock in self.docks.items():
+        self._retitle()
+        if not changed:
+            return
+        targets = [dock.widget() for dock in self.docks.values()]
+        if self._dim_centre:
+            targets.append(self.centre)
+        for widget in targets:
             if stale:
-                dock.widget().setGraphicsEffect(QGraphicsOpacityEffect(dock, opacity=STALE_OPACITY))
+                widget.setGraphicsEffect(QGraphicsOpacityEffect(widget, opacity=STALE_OPACITY))
             else:
-                dock.widget().setGraphicsEffect(None)  # type: ignore[arg-type]  # Qt takes None: no effect
-                dock.setWindowTitle(self._captions[name])
+                widget.setGraphicsEffect(None)  # type: ignore[arg-type]  # Qt takes None: no effect
         self.stale_changed.emit(stale)
 
+    def _retitle(self) -> None:
+        """Every panel's title says when its data is not live: the past and its instant, or how old."""
+        for name, dock in self.docks.items():
+            if self._past is not None:
+                title = self.tr("{0} · 历史回放 {1}（非实时）").format(self._captions[name], self._past)
+            elif self._stale:
+                title = self.tr("{0} · 数据截至 {1}（非实时）").format(self._captions[name], self._stale_at)
+            else:
+                title = self._captions[name]
+            dock.setWindowTitle(title)
+
     def show_provenance(self, sit: Situation) -> None:
+        past = None
+        if sit.provenance is Provenance.PAST:
+            past = datetime.fromtimestamp(sit.now, BEIJING).strftime("%m-%d %H:%M:%S")
+        if past != self._past:
+            self._past = past
+            self._retitle()
         if sit.provenance is Provenance.LIVE:
             self.banner.hide()
             return
-        saved = datetime.fromtimestamp(sit.as_of or 0, BEIJING).strftime("%Y-%m-%d %H:%M")
-        what = self.tr("上次已知状态") if sit.provenance is Provenance.LAST_KNOWN else self.tr("历史回放")
-        self.banner.setText(self.tr("{0} · 数据截至 {1}（北京时间）· 非实时").format(what, saved))
+        if sit.provenance is Provenance.PAST:
+            at = datetime.fromtimestamp(sit.now, BEIJING).strftime("%Y-%m-%d %H:%M:%S")
+            text = self.tr("历史回放 · {0}（北京时间）· 非实时 · 按 Esc 回到实时").format(at)
+        else:
+            saved = datetime.fromtimestamp(sit.as_of or 0, BEIJING).strftime("%Y-%m-%d %H:%M")
+            text = self.tr("{0} · 数据截至 {1}（北京时间）· 非实时").format(self.tr("上次已知状态"), saved)
+        self.banner.setText(text)
         self.banner.show()
 
     def show_progress(self, what: str, done: int, total: int) -> None:
@@ -296,21 +332,6 @@ class WallWindow(QMainWindow):
             "views": {name: p.view_state() for name, p in self.panels.items() if isinstance(p, RestorableView)},
         }
 
-    def save_layout(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps(self.layout_state(), ensure_ascii=False, indent=2), encoding="utf-8")
-
-    def save_layout_here(self) -> None:
-        """Save the layout to ``layout_path`` (Ctrl+S), and say where, or why it could not be."""
-        if self.layout_path is None:
-            return
-        try:
-            self.save_layout(self.layout_path)
-        except OSError as exc:
-            self.show_notice(self.tr("布局未能保存：{0}").format(exc))
-            return
-        self.show_notice(self.tr("布局已保存：{0}").format(self.layout_path))
-
     def show_notice(self, text: str) -> None:
         """A passing word (informational, not an alarm): shown for a few seconds."""
         self.notice.setText(text)
@@ -350,20 +371,6 @@ class WallWindow(QMainWindow):
         if state.get("full_screen"):
             self.showFullScreen()
         return problems
-
-
-def load_layout(path: Path) -> dict[str, Any]:
-    """Read a layout file; a clear ``ValueError`` if it is not one."""
-    try:
-        state = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError) as exc:
-        raise ValueError(f"layout file {path} cannot be read: {exc}") from exc
-    if not isinstance(state, dict):
-        raise ValueError(f"layout file {path} does not hold a layout")
-    return state
-
-
-_SCROLLED = frozenset({"detail", "kpis"})  # panels whose natural height must not force the window's
 
 
 def _scrollable(panel: QWidget) -> QScrollArea:

@@ -1,18 +1,20 @@
-"""The console's persistent store: journal, materialised state, checkpoints, operator actions.
+"""The console's persistent store: journal, materialised state, checkpoints, operator actions, link events.
 
 Layer rule (ARCHITECTURE.md): SQLAlchemy, Alembic, the core and ``server_link`` records only —
 no Qt, no sockets. ``Store`` (in ``writer``) is the one object the rest of the console uses.
 """
 
-from console.store.schema import ActionKind, ActionStatus
+from console.store.schema import ActionKind, ActionStatus, LinkEventKind
 from console.store.time_travel import OutsideWindow, PastState, Window
-from console.store.writer import AlarmKind, LastKnown, Store, StoreConfig, StoredAction, StoreStats
+from console.store.writer import AlarmKind, LastKnown, LinkEvent, Store, StoreConfig, StoredAction, StoreStats
 
 __all__ = [
     "ActionKind",
     "ActionStatus",
     "AlarmKind",
     "LastKnown",
+    "LinkEvent",
+    "LinkEventKind",
     "OutsideWindow",
     "PastState",
     "Store",

@@ -39,8 +39,18 @@ from typing import Any, Final
 
 from console.core.situation import Situation
 from console.store import pipes
+from console.store.schema import LinkEventKind
 from console.store.time_travel import PastState, Window
-from console.store.writer import AlarmKind, LastKnown, RetentionResult, Store, StoreConfig, StoredAction, StoreStats
+from console.store.writer import (
+    AlarmKind,
+    LastKnown,
+    LinkEvent,
+    RetentionResult,
+    Store,
+    StoreConfig,
+    StoredAction,
+    StoreStats,
+)
 from server_link.district import District, load_district
 from server_link.link_state import Batch, Update
 
@@ -57,7 +67,7 @@ READER_THREAD: Final = "store-reader"
 # What the parent may call in the child: Store's methods that return plain, picklable data.
 CALLS: Final = frozenset(
     {"flush", "stats", "last_known", "record_action", "set_action_status", "actions", "state_at",
-     "situation_at", "time_window", "retention"}
+     "situation_at", "time_window", "retention", "record_link_event", "link_events"}
 )  # fmt: skip
 _call_ids = itertools.count(1)
 
@@ -256,6 +266,15 @@ class StoreProcess:
 
     def actions(self, **kwargs: Any) -> list[StoredAction]:
         result: list[StoredAction] = self._call("actions", (), kwargs)
+        return result
+
+    def record_link_event(self, kind: LinkEventKind | str, detail: str = "", at: datetime | None = None) -> None:
+        """``Store.record_link_event``: committed durably in the child before this returns (one small INSERT)."""
+        self._call("record_link_event", (kind, detail, at), {})
+
+    def link_events(self, since: datetime, until: datetime | None = None) -> list[LinkEvent]:
+        """``Store.link_events``: the link's events from ``since`` to ``until``, oldest first."""
+        result: list[LinkEvent] = self._call("link_events", (since, until), {})
         return result
 
     def state_at(self, instant: datetime, now: datetime | None = None) -> PastState:

@@ -32,6 +32,7 @@ from sqlalchemy.types import TypeDecorator
 
 KEY_LENGTH: Final = 255  # chp.MAX_KEY_BYTES
 EPOCH_LENGTH: Final = 64
+LINK_EVENT_DETAIL_LENGTH: Final = 300  # characters; longer details are refused (cut them before recording)
 
 # SQLite only auto-numbers an INTEGER PRIMARY KEY (its rowid); PostgreSQL gets a BIGINT identity.
 BigId = BigInteger().with_variant(Integer(), "sqlite")
@@ -95,6 +96,16 @@ class ActionStatus(enum.StrEnum):
     SENT = "sent"  # handed to the link as a KVSET
     CONFIRMED = "confirmed"  # seen back from the backend (its KVPUB)
     REFUSED = "refused"  # the backend refused it, or it never came back
+
+
+class LinkEventKind(enum.StrEnum):
+    """What happened to the link, for the time slider's marks. Stored as text; new kinds need no migration."""
+
+    RESYNC = "resync"  # a snapshot replaced the picture (detail: the reason)
+    STALE = "stale"  # the link went silent
+    LIVE = "live"  # it came back
+    STARTED = "started"  # the console started following the link
+    STOPPED = "stopped"  # the console stopped following it
 
 
 class Base(DeclarativeBase):
@@ -182,3 +193,16 @@ class OperatorAction(Base):
     payload: Mapped[Any] = mapped_column(Payload, nullable=True)
     status: Mapped[str] = mapped_column(String(16), nullable=False, server_default=ActionStatus.RECORDED.value)
     status_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class LinkEventRow(Base):
+    """Where the link re-synced, went stale, came back, or was started or stopped (read as ``writer.LinkEvent``)."""
+
+    __tablename__ = "link_events"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+    kind: Mapped[str] = mapped_column(String(32), nullable=False)
+    detail: Mapped[str] = mapped_column(String(LINK_EVENT_DETAIL_LENGTH), nullable=False, default="")
+
+    __table_args__ = (Index("ix_link_events_at", "at"),)

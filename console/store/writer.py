@@ -1,4 +1,5 @@
-"""``Store``: the console's persistent store — journal, materialised state, checkpoints, operator actions.
+"""``Store``: the console's persistent store — journal, materialised state, checkpoints, operator actions,
+link events.
 
 The rest of the console uses this one object. Batches from the link are queued by ``submit``
 (never blocking the caller) and written by one writer thread, many batches per transaction: each
@@ -21,7 +22,9 @@ refused or superseded.
 connection of their own with ``synchronous=FULL`` (see ``engines``). SQLite has one writer at a
 time, so the journal writer yields to them: it checks for waiting actions before each transaction,
 and an action waits at most for the one journal transaction under way (bounded by
-``max_transaction_updates``), however long the backlog.
+``max_transaction_updates``), however long the backlog. Link events (``record_link_event``: re-syncs,
+stale and live again, started and stopped) are committed the same way, one small row each, so a
+time slider can mark them; retention removes them with the journal's history.
 """
 
 from __future__ import annotations
@@ -48,11 +51,14 @@ from console.store.checkpoint_codec import encode_state
 from console.store.engines import Role, make_engine
 from console.store.paths import database_url
 from console.store.schema import (
+    LINK_EVENT_DETAIL_LENGTH,
     ActionKind,
     ActionStatus,
     Base,
     Checkpoint,
     Journal,
+    LinkEventKind,
+    LinkEventRow,
     LinkMeta,
     OperatorAction,
     State,
@@ -65,8 +71,8 @@ from server_link.records import SCHEMA_VERSION
 log = logging.getLogger(__name__)
 
 WRITER_THREAD: Final = "store-writer"
-_J, _S, _M, _C, _A = (
-    Base.metadata.tables[t.__tablename__] for t in (Journal, State, LinkMeta, Checkpoint, OperatorAction)
+_J, _S, _M, _C, _A, _L = (
+    Base.metadata.tables[t.__tablename__] for t in (Journal, State, LinkMeta, Checkpoint, OperatorAction, LinkEventRow)
 )
 _ERROR_BACKOFF_S: Final = 1.0
 
@@ -160,10 +166,20 @@ class StoredAction:
 
 
 @dataclass(frozen=True, slots=True)
+class LinkEvent:
+    """A link event as committed: a mark on the time slider."""
+
+    at: datetime
+    kind: LinkEventKind | str  # str: a kind this build does not know (written by a newer one)
+    detail: str = ""
+
+
+@dataclass(frozen=True, slots=True)
 class RetentionResult:
     cutoff: datetime
     journal_rows: int
     checkpoints: int
+    link_events: int = 0
 
 
 @dataclass(slots=True)
@@ -525,6 +541,32 @@ class Store:
             for r in rows
         ]
 
+    # ------------------------------------------------------------------ link events
+    def record_link_event(self, kind: LinkEventKind | str, detail: str = "", at: datetime | None = None) -> None:
+        """Commit, durably, that the link re-synced, went stale, came back, or was started or stopped.
+
+        One small INSERT, committed as operator actions are (it waits at most for the journal
+        transaction under way): cheap enough for the GUI thread a few times a minute. ``detail``
+        longer than ``LINK_EVENT_DETAIL_LENGTH`` characters is refused (``ValueError``), as is a
+        kind this build does not know.
+        """
+        kind = LinkEventKind(kind)
+        _check_len("detail", detail, LINK_EVENT_DETAIL_LENGTH)
+        values = {"at": _utc(at) if at is not None else self._clock(), "kind": kind.value, "detail": detail}
+        engine = self._engine(self._durable)
+        with self._priority(), engine.begin() as conn:
+            conn.execute(insert(_L), values)
+
+    def link_events(self, since: datetime, until: datetime | None = None) -> list[LinkEvent]:
+        """Committed link events with ``since <= at <= until`` (no upper bound without ``until``), oldest
+        first; events recorded at the same instant come in the order they were recorded."""
+        stmt = select(_L.c.at, _L.c.kind, _L.c.detail).where(_L.c.at >= _utc(since)).order_by(_L.c.at, _L.c.id)
+        if until is not None:
+            stmt = stmt.where(_L.c.at <= _utc(until))
+        with self._engine(self._reader).connect() as conn, conn.begin():
+            rows = conn.execute(stmt).all()
+        return [LinkEvent(r.at, _link_kind(r.kind), r.detail) for r in rows]
+
     @contextmanager
     def _priority(self) -> Iterator[None]:
         """Hold the write lock ahead of the journal writer (it waits while actions are waiting)."""
@@ -540,29 +582,34 @@ class Store:
 
     # ------------------------------------------------------------------ retention
     def retention(self, now: datetime | None = None) -> RetentionResult:
-        """Delete journal rows and checkpoints older than the window (retention + margin).
+        """Delete journal rows, checkpoints and link events older than the window (retention + margin).
 
         The newest checkpoint at or before the cutoff is kept as the base the window's first
-        instants are rebuilt from; journal rows it already contains go.
+        instants are rebuilt from; journal rows it already contains go. Link events before the
+        cutoff go whether or not there is such a checkpoint.
         """
         cutoff = (
             _utc(now or self._last_received or self._clock()) - self.config.retention - self.config.retention_margin
         )
         engine = self._engine(self._journal)
+        rows = checkpoints = 0
         with self._write_lock, engine.begin() as conn:
+            events = conn.execute(delete(_L).where(_L.c.at < cutoff)).rowcount
             base = conn.execute(
                 select(_C.c.id, _C.c.journal_id)
                 .where(_C.c.taken_at <= cutoff)
                 .order_by(_C.c.taken_at.desc(), _C.c.id.desc())
                 .limit(1)
             ).first()
-            if base is None:
-                return RetentionResult(cutoff, 0, 0)
-            checkpoints = conn.execute(delete(_C).where(_C.c.id != base.id, _C.c.taken_at <= cutoff)).rowcount
-            rows = conn.execute(delete(_J).where(_J.c.id <= base.journal_id)).rowcount
-        if rows or checkpoints:
-            log.info("retention: removed %d journal rows and %d checkpoints before %s", rows, checkpoints, cutoff)
-        return RetentionResult(cutoff, rows, checkpoints)
+            if base is not None:
+                checkpoints = conn.execute(delete(_C).where(_C.c.id != base.id, _C.c.taken_at <= cutoff)).rowcount
+                rows = conn.execute(delete(_J).where(_J.c.id <= base.journal_id)).rowcount
+        if rows or checkpoints or events:
+            log.info(
+                "retention: removed %d journal rows, %d checkpoints and %d link events before %s",
+                rows, checkpoints, events, cutoff,
+            )  # fmt: skip
+        return RetentionResult(cutoff, rows, checkpoints, events)
 
     # ------------------------------------------------------------------ writer thread
     def _run(self) -> None:
@@ -785,6 +832,14 @@ def _kind(stored: str) -> ActionKind | str:
     """A stored kind; one written by a newer build is passed through rather than refused."""
     try:
         return ActionKind(stored)
+    except ValueError:
+        return stored
+
+
+def _link_kind(stored: str) -> LinkEventKind | str:
+    """A stored link event kind; one written by a newer build is passed through rather than refused."""
+    try:
+        return LinkEventKind(stored)
     except ValueError:
         return stored
 

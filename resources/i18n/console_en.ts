@@ -80,8 +80,16 @@
         <translation>Double-click or press Enter to open an online camera&apos;s video in this machine&apos;s player</translation>
     </message>
     <message>
+        <source>写批注，回车发送（先存本机，后端确认前显示“待确认”）</source>
+        <translation>Write a note, Enter sends it (stored here first; &quot;unconfirmed&quot; until the backend confirms)</translation>
+    </message>
+    <message>
         <source>{0}：已不在当前态势中</source>
         <translation>{0}: no longer in the situation</translation>
+    </message>
+    <message>
+        <source>批注待后端确认：{0} 条</source>
+        <translation>Notes awaiting the backend&apos;s confirmation: {0}</translation>
     </message>
     <message>
         <source>（无描述）</source>
@@ -351,10 +359,6 @@
 <context>
     <name>Console</name>
     <message>
-        <source>东城区网格化服务管理中心 · 指挥台</source>
-        <translation>Dongcheng Grid Service Management Center · Command Console</translation>
-    </message>
-    <message>
         <source>在办案件数</source>
         <translation>Open cases</translation>
     </message>
@@ -371,6 +375,10 @@
         <translation>Escalated (open)</translation>
     </message>
     <message>
+        <source>批注未发出：{0}</source>
+        <translation>Note not sent: {0}</translation>
+    </message>
+    <message>
         <source>摄像头链接未打开：{0}</source>
         <translation>Camera link not opened: {0}</translation>
     </message>
@@ -381,6 +389,22 @@
     <message>
         <source>本机没有登记能打开 {0} 链接的播放器</source>
         <translation>no player is registered on this machine for {0} links</translation>
+    </message>
+    <message>
+        <source>布局未能保存：{0}</source>
+        <translation>Layout not saved: {0}</translation>
+    </message>
+    <message>
+        <source>布局已保存：{0}</source>
+        <translation>Layout saved: {0}</translation>
+    </message>
+    <message>
+        <source>无法回放：{0}</source>
+        <translation>Cannot replay: {0}</translation>
+    </message>
+    <message>
+        <source>后端未确认这条批注（已重发 {0} 次）：请与后端核实</source>
+        <translation>The backend did not confirm this note (sent {0} times): check with the backend</translation>
     </message>
 </context>
 <context>
@@ -649,6 +673,37 @@
     </message>
 </context>
 <context>
+    <name>Panels</name>
+    <message>
+        <source>网格地图</source>
+        <translation>Grid map</translation>
+    </message>
+    <message>
+        <source>全区指标</source>
+        <translation>District figures</translation>
+    </message>
+    <message>
+        <source>案件队列</source>
+        <translation>Case queue</translation>
+    </message>
+    <message>
+        <source>案件详情</source>
+        <translation>Case detail</translation>
+    </message>
+    <message>
+        <source>部门热力</source>
+        <translation>Department heat</translation>
+    </message>
+    <message>
+        <source>街道</source>
+        <translation>Streets</translation>
+    </message>
+    <message>
+        <source>此面板无法载入：{0}</source>
+        <translation>This panel could not load: {0}</translation>
+    </message>
+</context>
+<context>
     <name>ReplayBar</name>
     <message>
         <source>▶ {0:.0f}×</source>
@@ -708,26 +763,6 @@
 <context>
     <name>WallWindow</name>
     <message>
-        <source>全区指标</source>
-        <translation>District figures</translation>
-    </message>
-    <message>
-        <source>案件队列</source>
-        <translation>Case queue</translation>
-    </message>
-    <message>
-        <source>案件详情</source>
-        <translation>Case detail</translation>
-    </message>
-    <message>
-        <source>部门热力</source>
-        <translation>Department heat</translation>
-    </message>
-    <message>
-        <source>街道</source>
-        <translation>Streets</translation>
-    </message>
-    <message>
         <source>链路已停止 · 数据已过时 · 最新数据 {0}</source>
         <translation>Link stopped · data out of date · newest data {0}</translation>
     </message>
@@ -748,16 +783,20 @@
         <translation>The wall is {0:.0f} s behind the backend · {1:,} updates waiting · catching up</translation>
     </message>
     <message>
+        <source>{0} · 历史回放 {1}（非实时）</source>
+        <translation>{0} · replay {1} (not live)</translation>
+    </message>
+    <message>
         <source>{0} · 数据截至 {1}（非实时）</source>
         <translation>{0} · data as of {1} (not live)</translation>
     </message>
     <message>
-        <source>上次已知状态</source>
-        <translation>Last known state</translation>
+        <source>历史回放 · {0}（北京时间）· 非实时 · 按 Esc 回到实时</source>
+        <translation>Replay · {0} (Beijing time) · not live · Esc returns to live</translation>
     </message>
     <message>
-        <source>历史回放</source>
-        <translation>Replay</translation>
+        <source>上次已知状态</source>
+        <translation>Last known state</translation>
     </message>
     <message>
         <source>{0} · 数据截至 {1}（北京时间）· 非实时</source>
@@ -790,14 +829,6 @@
     <message>
         <source>写入落后，暂停记录更新</source>
         <translation>writes falling behind: updates are not recorded</translation>
-    </message>
-    <message>
-        <source>布局未能保存：{0}</source>
-        <translation>Layout not saved: {0}</translation>
-    </message>
-    <message>
-        <source>布局已保存：{0}</source>
-        <translation>Layout saved: {0}</translation>
     </message>
     <message>
         <source>⚠ 本地存储告警：{0} — 正在重新同步</source>

@@ -39,16 +39,28 @@ from console.store import Store, StoreConfig
 from server_link.district import load_district
 from server_link.link_state import Batch, Update
 from server_link.sim.engine import Simulation
+from server_link.sim.profiles import Surge
 
 STEP = timedelta(minutes=10)
 EPOCH = "bench-epoch"
 
 
-def build(store: Store, days: int, warmup_days: int, seed: int) -> tuple[list[tuple[datetime, dict[str, bytes]]], int]:
-    """Feed the store; return model snapshots (every 6 simulated hours) and the updates submitted."""
+def build(
+    store: Store, days: int, warmup_days: int, seed: int, rate_factor: float = 1.0
+) -> tuple[list[tuple[datetime, dict[str, bytes]]], int]:
+    """Feed the store; return model snapshots (every 6 simulated hours) and the updates submitted.
+
+    ``rate_factor`` multiplies the district's intake over the whole span (a surge across every major
+    category), for a busier district than Dongcheng's published figures."""
     end = datetime.now(UTC).replace(second=0, microsecond=0) - timedelta(minutes=1)
     window_start = end - timedelta(days=days)
-    sim = Simulation(load_district(), seed=seed, start=window_start - timedelta(days=warmup_days))
+    start = window_start - timedelta(days=warmup_days)
+    district = load_district()
+    surges = []
+    if rate_factor != 1.0:
+        majors = tuple(sorted({c.major for c in district.categories.values()}))
+        surges = [Surge("bench", start, (days + warmup_days) * 24 + 1, rate_factor, majors)]
+    sim = Simulation(district, seed=seed, start=start, surges=surges)
     t = time.perf_counter()
     sim.run(until=window_start)
     bodies = dict(sim.reference())

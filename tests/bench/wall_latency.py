@@ -36,7 +36,8 @@ from PySide6.QtCore import QElapsedTimer, QEventLoop, Qt, QTimer
 from PySide6.QtWidgets import QApplication
 from sim_rate import simulation_alone  # this folder's sibling (the script's folder is on sys.path)
 
-from console.shell.app import build, parse_args
+from console.shell.app import parse_args
+from console.shell.composition import build
 from server_link.endpoints import Endpoints
 from server_link.link_state import LinkState
 
@@ -168,7 +169,7 @@ def main() -> None:
             sample_latency(args.warmup)
             held0, seq0, t0 = console.link.stats().updates_total, console.situation.sequence, time.monotonic()
             helpers = [p for p in descendants(os.getpid()) if p != backend.pid]
-            names = {console.store.store.pid: "store"}
+            names = {console.store.pid: "store"}
             cpu0, backend_cpu0, helpers0 = time.process_time(), cpu_seconds(backend.pid), cpu_by_name(helpers, names)
             with CollectorPauses() as collector:
                 busy = sample_latency(args.seconds)
@@ -176,7 +177,7 @@ def main() -> None:
             cpu = (time.process_time() - cpu0) / elapsed
             backend_cpu = (cpu_seconds(backend.pid) - backend_cpu0) / elapsed
             helpers_cpu = {n: (s - helpers0.get(n, 0.0)) / elapsed for n, s in cpu_by_name(helpers, names).items()}
-            journal = console.store.store.stats()
+            journal = console.store.stats()
             applied = (console.link.stats().updates_total - held0) / elapsed
             shown = (console.situation.sequence - seq0) / elapsed
             backlog = console.ingest.backlog

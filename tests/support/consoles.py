@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pytestqt.qtbot import QtBot
 
-from console.shell.app import Console
+from console.shell.composition import Console
 
 WAIT_MS = 10_000
 

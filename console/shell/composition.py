@@ -1,0 +1,458 @@
+"""The composition root: one function builds the link, the store, the situations, the role's panels
+and windows, and wires them. ``Console`` holds what it built and only passes things along."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import logging
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, TypeVar
+
+from PySide6.QtCore import QCoreApplication, QObject, QTimer, QUrl
+from PySide6.QtGui import QDesktopServices, QKeySequence, QShortcut
+from PySide6.QtWidgets import QWidget
+
+from console.core.cameras import CameraNetworks, LinkRefused, checked_stream_url
+from console.core.commands import note_on_case
+from console.core.situation import ChangeSet, Situation
+from console.core.untrusted import one_line
+from console.shell import heap, wall_file
+from console.shell.commands import CommandService
+from console.shell.ingest import Ingest
+from console.shell.link_bridge import LinkBridge
+from console.shell.panels import REGISTRY, MapShows, Panel, PanelContext, build_panel, caption
+from console.shell.repaint import Repainter
+from console.shell.replay import Replay, Showing
+from console.shell.roles import ROLES, Role, WindowPlan
+from console.shell.store_bridge import StoreBridge
+from console.shell.wall_window import Docked, WallWindow
+from console.store import ActionKind, LinkEvent, LinkEventKind
+from server_link.agent import LinkConfig
+from server_link.curve import client_keys
+from server_link.district import load_district
+from server_link.endpoints import Endpoints
+from server_link.link_state import Batch, LinkState, LinkStats
+from server_link.server import ChpServer
+from server_link.sim.backend import make_backend, start_backend
+from widgets.case_detail import CaseDetail
+from widgets.case_queue import CaseQueue
+from widgets.department_heat import SAMPLE_EVERY_S, DepartmentHeat
+from widgets.grid_map import GridMap
+from widgets.kpi_strip import KpiStrip
+from widgets.streets_panel import StreetsPanel
+from widgets.time_slider import Mark, MarkKind, ReplayBar
+
+W = TypeVar("W", bound=QWidget)
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Console:
+    """Everything the console runs, built and wired by ``build``; ``close()`` stops it all."""
+
+    role: Role
+    windows: list[WallWindow]
+    panels: dict[str, Panel]
+    link: LinkBridge
+    store: StoreBridge
+    situation: Situation  # the live one: it keeps ingesting whatever is on show
+    showing: Showing
+    replay: Replay
+    replay_bar: ReplayBar
+    ingest: Ingest
+    commands: CommandService
+    repainter: Repainter
+    rankings: Repainter
+    server: ChpServer | None = None  # the embedded simulated backend (--demo)
+    camera_networks: CameraNetworks | None = None  # --camera-networks: where camera links may point
+    wall_path: Path | None = None  # where Ctrl+S saves the wall (set by grid-console)
+    closed: bool = False
+    notes: list[str] = field(default_factory=list)  # what fitting the wall file to this machine changed
+
+    def close(self) -> None:
+        self.closed = True  # batches still queued in the event loop are dropped from now on
+        self.link.stop()
+        self.link_event(LinkEventKind.STOPPED)
+        self.store.close()
+        if self.server is not None:
+            self.server.stop()
+
+    # ------------------------------------------------------------------ the panels by id
+    @property
+    def window(self) -> WallWindow:
+        """The first window: the operator's (it holds the replay bar)."""
+        return self.windows[0]
+
+    def _widget(self, panel_id: str, kind: type[W]) -> W:
+        widget = self.panels[panel_id].widget
+        if not isinstance(widget, kind):
+            raise LookupError(f"panel {panel_id!r} did not load: {self.panels[panel_id].failed}")
+        return widget
+
+    @property
+    def map(self) -> GridMap:
+        return self._widget("map", GridMap)
+
+    @property
+    def queue(self) -> CaseQueue:
+        return self._widget("queue", CaseQueue)
+
+    @property
+    def detail(self) -> CaseDetail:
+        return self._widget("detail", CaseDetail)
+
+    @property
+    def kpis(self) -> KpiStrip:
+        return self._widget("kpis", KpiStrip)
+
+    @property
+    def heat(self) -> DepartmentHeat:
+        return self._widget("heat", DepartmentHeat)
+
+    @property
+    def streets(self) -> StreetsPanel:
+        return self._widget("streets", StreetsPanel)
+
+    def has(self, *panel_ids: str) -> bool:
+        return all(p in self.panels and not self.panels[p].failed for p in panel_ids)
+
+    # ------------------------------------------------------------------ painting
+    def paint(self, changes: ChangeSet) -> None:
+        """Repaint what changed in the live situation (at most five times a second, by the repainter).
+
+        While the past is on show, live changes are not painted: the return to live repaints whole."""
+        if self.closed or self.showing.replaying:
+            return
+        self._paint(self.situation, changes)
+
+    def _paint(self, sit: Situation, changes: ChangeSet) -> None:
+        for window in self.windows:
+            window.show_provenance(sit)
+        for panel in self.panels.values():
+            if not panel.slow:
+                panel.show(sit, changes)
+        self.rankings.add(changes)
+
+    def paint_rankings(self, changes: ChangeSet) -> None:
+        """The slow panels (ranked tables read at a glance), repainted once a second."""
+        if self.closed:
+            return
+        sit = self.showing.situation
+        for panel in self.panels.values():
+            if panel.slow:
+                panel.show(sit, changes)
+
+    def show_switched(self) -> None:
+        """Another situation is on show (the past, or live again): every panel repaints it whole."""
+        if self.closed:
+            return
+        sit = self.showing.situation
+        self._paint(sit, ChangeSet(reset=True, kpis=True))
+        self.rankings.flush()
+        if self.has("detail"):
+            self.detail.refresh(sit)
+
+    def next_metric(self) -> None:
+        shows = self.panels["map"].show if "map" in self.panels else None
+        if isinstance(shows, MapShows):
+            shows.next_metric()
+
+    def select_case(self, no: str) -> None:
+        """The queue's selection ("" when nothing is selected) shown in the detail and on the map."""
+        target = no or None
+        if self.has("detail"):
+            self.detail.show_case(self.showing.situation, target)
+            self.show_pending_notes()
+        if self.has("map"):
+            self.map.select_case(target)
+
+    def show_pending_notes(self) -> None:
+        """The detail says how many notes on its case wait for the backend's echo."""
+        if self.has("detail"):
+            no = self.detail.case_no
+            self.detail.show_pending(sum(1 for p in self.commands.pending.values() if p.action.case_no == no))
+
+    def case_clicked_on_map(self, no: str) -> None:
+        if self.has("queue"):
+            self.queue.select_case(no)
+        self.select_case(no)
+
+    def escape(self) -> None:
+        """Esc: out of the past first (back to live), else the queue's filters cleared."""
+        if self.showing.replaying or self.replay.busy:
+            self.replay.live()
+        elif self.has("queue"):
+            self.queue.clear_filters()
+
+    def notice(self, text: str) -> None:
+        self.window.show_notice(text)
+
+    def link_event(self, kind: LinkEventKind, detail: str = "") -> None:
+        """Keep what the link did for the replay bar's marks; a store that cannot take it costs a mark."""
+        try:
+            self.store.record_link_event(kind, detail)
+        except (RuntimeError, OSError, TimeoutError, ValueError) as exc:
+            log.warning("link event %s not recorded: %s", kind, exc)
+
+    # ------------------------------------------------------------------ commands
+    def note_case(self, no: str, text: str) -> bool:
+        """A note on a case, through the command service (stored, sent, pending until echoed)."""
+        try:
+            key, body = note_on_case(
+                self.situation, no, text, by=self.commands.who, role=self.role.name, at=datetime.now(UTC)
+            )
+            self.commands.send(ActionKind.NOTE, key, body, text=text, case_no=no)
+        except (ValueError, PermissionError, RuntimeError, OSError) as exc:
+            self.notice(QCoreApplication.translate("Console", "批注未发出：{0}").format(one_line(str(exc), 200)))
+            return False
+        return True
+
+    def open_camera(self, url: str) -> None:
+        """Open a camera's stream with the desktop's handler (a player; never a shell), once checked by
+        ``checked_stream_url`` (against ``camera_networks`` when set) and by Qt's strict parser; a
+        refused link is said on the wall with the real reason."""
+        refused = QCoreApplication.translate("Console", "摄像头链接未打开：{0}")
+        try:
+            link = QUrl(checked_stream_url(url, self.camera_networks), QUrl.ParsingMode.StrictMode)
+        except LinkRefused as exc:
+            self.notice(refused.format(exc.translated(QCoreApplication.translate)))
+            return
+        if not link.isValid():  # ours passed it, Qt's parser did not: say what Qt says, without the link it quotes
+            why = QCoreApplication.translate("Console", "Qt 无法解析此链接：{0}")
+            error = link.errorString().split("; source was", 1)[0]
+            self.notice(refused.format(why.format(one_line(error, 200))))
+            return
+        if not QDesktopServices.openUrl(link):
+            missing = QCoreApplication.translate("Console", "本机没有登记能打开 {0} 链接的播放器")
+            self.notice(refused.format(missing.format(link.scheme())))
+
+    # ------------------------------------------------------------------ the wall file
+    def wall(self) -> wall_file.Wall:
+        plans = tuple(WindowPlan(w.panel_ids, w.screen_number) for w in self.windows)
+        return wall_file.Wall(self.role.name, plans, tuple(w.layout_state() for w in self.windows))
+
+    def save_wall(self) -> None:
+        """Ctrl+S on any window: every window's layout into the wall file; said on the wall."""
+        if self.wall_path is None:
+            return
+        try:
+            wall_file.save(self.wall_path, self.wall())
+        except OSError as exc:
+            self.notice(QCoreApplication.translate("Console", "布局未能保存：{0}").format(exc))
+            return
+        self.notice(QCoreApplication.translate("Console", "布局已保存：{0}").format(self.wall_path))
+
+    def restore_wall(self, layouts: Sequence[Mapping[str, Any] | None]) -> list[str]:
+        problems = []
+        for window, layout in zip(self.windows, layouts, strict=False):
+            if layout is None:
+                window.apply_default_sizes()
+            else:
+                problems += window.restore_layout(layout)
+        return problems
+
+
+def build(args: argparse.Namespace, role: Role | None = None, plans: Sequence[WindowPlan] | None = None) -> Console:
+    """The composition root: backend (demo), link, store, situations, the role's panels (``role``,
+    else ``args.role``) in their windows (``plans``, else the role's default wall), and the wires."""
+    role = role or ROLES[args.role]
+    server = None
+    if args.demo:
+        endpoints = Endpoints.free_loopback()
+        server, backend = make_backend(
+            endpoints, seed=args.demo_seed, speed=args.demo_speed, history_days=args.demo_history
+        )
+        start_backend(server, backend)
+    else:
+        endpoints = Endpoints.parse(args.endpoint)
+    server_key = keys = None
+    if args.server_key:
+        keys, server_key = client_keys(args.server_key, args.client_key)
+    link = LinkBridge(LinkConfig(endpoints, server_key=server_key, client_keys=keys, role=role.name))
+    store = StoreBridge(args.db)
+    store.open()
+    district = load_district()
+    situation = Situation(district)
+    showing = Showing(situation)
+    holder = QObject()  # parent of the console's timers and services until the windows exist
+    repainter = Repainter(lambda c: console.paint(c), parent=holder)
+    rankings = Repainter(lambda c: console.paint_rankings(c), interval_ms=1000, parent=holder)
+    ingest = Ingest(situation, repainter.add, history_step_s=SAMPLE_EVERY_S, parent=holder)
+    ctx = PanelContext(situation, district, args.theme, args.tile_url, lambda: ingest.held_history)
+    panels = {p: build_panel(REGISTRY[p], ctx) for p in role.panels}
+    bar = ReplayBar()
+    windows = [_window(role, plan, panels, bar if i == 0 else None) for i, plan in enumerate(plans or role.wall)]
+    holder.setParent(windows[0])
+    replay = Replay(store, showing, district, parent=holder)
+    commands = CommandService(
+        store, link.send, who=args.operator or getpass.getuser(), role=role.name, allowed=role.commands, parent=holder
+    )
+    console = Console(
+        role, windows, panels, link, store, situation, showing, replay, bar, ingest, commands, repainter,
+        rankings, server, args.camera_networks,
+    )  # fmt: skip
+    _wire(console)
+    console.show_switched()
+    known = store.last_known()  # painted (marked as such) until the link's snapshot replaces it
+    if not known.empty and known.saved_at is not None:
+        ingest.load(known.bodies, known.saved_at.timestamp())
+    commands.resume()
+    console.link_event(LinkEventKind.STARTED)
+    link.start()
+    return console
+
+
+def marks(events: Sequence[LinkEvent]) -> list[Mark]:
+    """The replay bar's marks: each re-sync, and each stretch from STALE to the next sign of life
+    (LIVE, a restart of the console, its stop) — or to now, if none came yet."""
+    out: list[Mark] = []
+    stale_from: float | None = None
+    for e in events:
+        at = e.at.timestamp()
+        if e.kind == LinkEventKind.RESYNC:
+            out.append(Mark(at, MarkKind.RESYNC))
+        elif e.kind == LinkEventKind.STALE:
+            stale_from = at if stale_from is None else stale_from
+        elif stale_from is not None:
+            out.append(Mark(stale_from, MarkKind.STALE, at))
+            stale_from = None
+    if stale_from is not None:
+        out.append(Mark(stale_from, MarkKind.STALE, time.time()))
+    return out
+
+
+def _window(role: Role, plan: WindowPlan, panels: Mapping[str, Panel], bar: ReplayBar | None) -> WallWindow:
+    """A window of the wall: the plan's first panel in the centre, the others docked in their places."""
+    centre_id, *docked_ids = plan.panels
+    docked = [Docked(p, caption(p), REGISTRY[p].area, panels[p].widget, REGISTRY[p].scrolled) for p in docked_ids]
+    title = QCoreApplication.translate("Roles", role.title)
+    return WallWindow(
+        title, panels[centre_id].widget, docked, top=bar, dim_centre=centre_id != "map",
+        panel_ids=plan.panels, screen_number=plan.screen,
+    )  # fmt: skip
+
+
+def _wire(console: Console) -> None:
+    """The signals between link, store, ingest, replay, commands and the panels there are."""
+    link, store, ingest, window = console.link, console.store, console.ingest, console.window
+    situation, replay, bar = console.situation, console.replay, console.replay_bar
+
+    def on_batch(batch: Batch) -> None:
+        if console.closed:
+            return
+        # A refused batch (the store is behind) asks for a re-sync through store.resync_needed.
+        if store.submit(batch) and batch.reset:
+            for w in console.windows:
+                w.clear_store_alarm()
+        if batch.reset:
+            console.link_event(LinkEventKind.RESYNC, link.stats().last_resync or "snapshot")
+        ingest.add(batch)
+        console.commands.observe(batch)
+
+    def on_progress(_what: str, done: int, total: int) -> None:
+        if done == total:  # a new picture has taken over: what it holds is long-lived
+            heap.settle()
+
+    def on_tick() -> None:  # lights and overdue move with time, not only with updates
+        if not console.closed:
+            console.repainter.add(situation.tick(time.time()))
+
+    last_state: list[LinkState] = []
+    stale = [False]  # a STALE recorded and no LIVE since
+
+    def on_state(stats: LinkStats) -> None:
+        for w in console.windows:
+            w.show_link(stats)
+        if console.closed or last_state[-1:] == [stats.state]:
+            return
+        last_state[:] = [stats.state]
+        if stats.state is LinkState.STALE and not stale[0]:
+            stale[0] = True
+            console.link_event(LinkEventKind.STALE)
+        elif stats.state is LinkState.LIVE and stale[0]:
+            stale[0] = False
+            console.link_event(LinkEventKind.LIVE)
+
+    def on_stats(stats: LinkStats) -> None:  # with the link's figures: how far the picture is behind them
+        on_state(stats)
+        if console.closed:
+            return
+        flying, flying_since = link.in_flight()
+        since = [t for t in (flying_since, ingest.behind_since()) if t is not None]
+        behind = time.monotonic() - min(since) if since else 0.0
+        for w in console.windows:
+            w.health.show_refused(situation.rejects, situation.last_reject)
+            w.show_lag(flying + ingest.backlog, behind)
+
+    def on_span() -> None:  # the slider reaches what the store keeps, with what the link did in it
+        try:
+            span = store.time_window()
+            events = store.link_events(span.oldest) if span is not None else []
+        except (RuntimeError, OSError, TimeoutError):
+            return
+        if span is not None:
+            bar.show_span(span.oldest.timestamp(), time.time(), marks(events))
+
+    link.batch_received.connect(on_batch)
+    link.state_changed.connect(on_state)
+    link.stats_updated.connect(on_stats)
+    store.resync_needed.connect(link.resync)
+    for w in console.windows:
+        ingest.progressed.connect(w.show_progress)
+        store.alarm_raised.connect(w.show_store_alarm)
+        w.save_requested.connect(console.save_wall)
+        for keys, slot in (("Esc", console.escape), ("M", console.next_metric)):
+            QShortcut(QKeySequence(keys), w).activated.connect(slot)
+    ingest.progressed.connect(on_progress)
+    console.showing.switched.connect(console.show_switched)
+    bar.instant_requested.connect(replay.request)
+    bar.play_requested.connect(replay.play)
+    bar.live_requested.connect(replay.live)
+    replay.instant_shown.connect(bar.show_instant)
+    replay.failed.connect(
+        lambda why: console.notice(QCoreApplication.translate("Console", "无法回放：{0}").format(why))
+    )
+    if console.has("map"):
+        grid_map = console.map
+        window.stale_changed.connect(grid_map.set_stale)
+        grid_map.case_clicked.connect(console.case_clicked_on_map)
+        grid_map.grid_clicked.connect(grid_map.select_grid)
+        grid_map.page_loaded.connect(
+            lambda: console.panels["map"].show(console.showing.situation, ChangeSet(reset=True))
+        )
+    if console.has("queue"):
+        queue = console.queue
+        queue.case_selected.connect(console.select_case)
+        QShortcut(QKeySequence("Ctrl+F"), queue.window()).activated.connect(queue.focus_search)
+        if console.has("map"):
+            console.map.grid_clicked.connect(queue.filter_to_grid)
+        if console.has("streets"):
+            console.streets.street_clicked.connect(queue.filter_to_street)
+        if console.has("heat"):
+            console.heat.department_clicked.connect(queue.filter_to_department)
+    if console.has("streets", "map"):
+        console.streets.street_clicked.connect(console.map.fit_street)
+    if console.has("detail"):
+        detail = console.detail
+        detail.camera_requested.connect(console.open_camera)
+        detail.allow_notes(console.commands.may(ActionKind.NOTE))
+
+        def on_note(no: str, text: str) -> None:
+            if console.note_case(no, text):
+                detail.note.clear()
+
+        unconfirmed = QCoreApplication.translate("Console", "后端未确认这条批注（已重发 {0} 次）：请与后端核实")
+        detail.note_entered.connect(on_note)
+        console.commands.pending_changed.connect(console.show_pending_notes)
+        console.commands.refused.connect(lambda _id: console.notice(unconfirmed.format(console.commands.attempts)))
+    for interval, slot in ((1000, on_tick), (60_000, on_span)):
+        timer = QTimer(window)
+        timer.setInterval(interval)
+        timer.timeout.connect(slot)
+        timer.start()
+    on_span()

@@ -1,0 +1,217 @@
+"""Panels behind one protocol, and the registry the roles choose from.
+
+A panel is a widget and the one call that shows it a situation and what changed in it
+(``show(situation, changes)``; ``changes.reset`` means a whole new picture, possibly another
+situation: the live one after the past, or a past one). Each entry of the registry says the panel's
+id, its caption, where it docks by default, how often it repaints (five times a second, or once
+for the slow rankings), and how it is built. A panel whose parts cannot load (a library missing on
+this machine) becomes a panel that says so; the rest of the console starts.
+
+The views themselves live in ``widgets``; the functions here only adapt them to the protocol.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Final, Literal
+
+from PySide6.QtCore import QCoreApplication, Qt
+from PySide6.QtWidgets import QLabel, QWidget
+
+from console.core.aggregates import GridFigures
+from console.core.case_state import CaseState
+from console.core.situation import ChangeSet, Situation
+from server_link.district import District
+from widgets.i18n import QT_TRANSLATE_NOOP
+
+log = logging.getLogger(__name__)
+
+Area = Literal["central", "right", "bottom", "left"]
+Show = Callable[[Situation, ChangeSet], None]
+
+
+@dataclass
+class Panel:
+    """A built panel: its widget and how it shows a situation."""
+
+    id: str
+    widget: QWidget
+    show: Show
+    slow: bool = False  # repainted once a second (ranked tables read at a glance), not five times
+    failed: str = ""  # why the real panel could not be built (then ``widget`` says so)
+
+
+@dataclass(frozen=True)
+class PanelContext:
+    """What the panels are built from."""
+
+    situation: Situation  # the live one (the first on show)
+    district: District
+    theme: Literal["dark", "light"]
+    tile_url: str | None = None
+    history: Callable[[], Mapping[str, Iterable[int]]] = field(default=lambda: {})
+
+
+@dataclass(frozen=True)
+class PanelSpec:
+    id: str
+    caption: str  # translated where shown (context "Panels")
+    area: Area
+    build: Callable[[PanelContext], Panel]
+    scrolled: bool = False  # its natural height must not force the window's (it scrolls instead)
+
+
+# ---------------------------------------------------------------------- the map
+# The map's metrics, cycled with the M key: (name, legend title, per-grid figure).
+MAP_METRICS: Final[tuple[tuple[str, str, Callable[[GridFigures], float]], ...]] = (
+    ("open", QT_TRANSLATE_NOOP("Console", "在办案件数"), lambda f: f.open),
+    ("overdue", QT_TRANSLATE_NOOP("Console", "超期案件数"), lambda f: f.overdue),
+    ("recent", QT_TRANSLATE_NOOP("Console", "近一小时新增"), lambda f: f.recent),
+    ("escalated", QT_TRANSLATE_NOOP("Console", "上报区级（在办）"), lambda f: f.escalated),
+)
+
+
+class MapShows:
+    """The map's side of the protocol: the choropleth of the metric chosen, and open cases' symbols."""
+
+    def __init__(self, grid_map: object) -> None:
+        from widgets.grid_map import GridMap
+
+        assert isinstance(grid_map, GridMap)
+        self.map = grid_map
+        self.metric = 0
+        self._situation: Situation | None = None
+
+    def __call__(self, sit: Situation, changes: ChangeSet) -> None:
+        from widgets.grid_map import CaseMarker
+
+        def marker(s: CaseState) -> CaseMarker:
+            return CaseMarker(s.no, s.lon, s.lat, s.light, s.title)
+
+        self._situation = sit
+        if changes.reset:
+            self.show_metric()
+            self.map.set_cases(marker(s) for s in sit.cases.values() if s.open)
+        else:
+            grids = sit.aggregates.grids
+            _, _, figure = MAP_METRICS[self.metric]
+            self.map.update_values({g: float(figure(grids[g])) for g in changes.grids if g in grids})
+            upserts = [marker(sit.cases[no]) for no in changes.cases if no in sit.cases and sit.cases[no].open]
+            gone = [no for no in changes.cases if no not in sit.cases or not sit.cases[no].open]
+            self.map.update_cases(upserts, gone)
+        self.map.flush()  # the repainter already holds paints to ≤ 5/s: the map's diff goes out now
+
+    def show_metric(self) -> None:
+        if self._situation is None:
+            return
+        name, title, figure = MAP_METRICS[self.metric]
+        values = {g: float(figure(f)) for g, f in self._situation.aggregates.grids.items()}
+        self.map.set_metric(name, values, QCoreApplication.translate("Console", title))
+
+    def next_metric(self) -> None:
+        self.metric = (self.metric + 1) % len(MAP_METRICS)
+        self.show_metric()
+
+
+def _map(ctx: PanelContext) -> Panel:
+    from widgets.grid_map import GridMap
+
+    grid_map = GridMap(theme=ctx.theme, district=ctx.district, tile_url=ctx.tile_url)
+    return Panel("map", grid_map, MapShows(grid_map))
+
+
+# ---------------------------------------------------------------------- the others
+def _kpis(ctx: PanelContext) -> Panel:
+    from widgets.kpi_strip import KpiStrip
+
+    kpis = KpiStrip()
+    return Panel("kpis", kpis, lambda sit, _changes: kpis.show_situation(sit))
+
+
+def _queue(ctx: PanelContext) -> Panel:
+    from widgets.case_queue import CaseQueue
+
+    queue = CaseQueue(ctx.situation, coalesce_ms=0, theme=ctx.theme)
+
+    def show(sit: Situation, changes: ChangeSet) -> None:
+        if sit is not queue.model.situation:
+            queue.model.set_situation(sit)  # the past, or back to live: its own table, rows and instant
+        else:
+            queue.on_changes(changes, sit.now)
+
+    return Panel("queue", queue, show)
+
+
+def _detail(ctx: PanelContext) -> Panel:
+    from widgets.case_detail import CaseDetail
+
+    detail = CaseDetail()
+
+    def show(sit: Situation, changes: ChangeSet) -> None:
+        if detail.case_no is not None and (changes.reset or detail.case_no in changes.cases):
+            detail.refresh(sit)
+
+    return Panel("detail", detail, show)
+
+
+def _heat(ctx: PanelContext) -> Panel:
+    from console.core.situation import Provenance
+    from widgets.department_heat import DepartmentHeat
+
+    heat = DepartmentHeat(theme=ctx.theme)
+
+    def show(sit: Situation, changes: ChangeSet) -> None:
+        if changes.reset or changes.departments:
+            heat.show_situation(sit, sample=sit.provenance is Provenance.LIVE)
+        if changes.reset and sit.provenance is not Provenance.PAST:
+            # a new live picture: the sparklines' 24 hours, gathered from its cases as it was built
+            history = ctx.history()
+            heat.show_history({dept: history.get(dept, ()) for dept in sit.district.departments})
+
+    return Panel("heat", heat, show, slow=True)
+
+
+def _streets(ctx: PanelContext) -> Panel:
+    from widgets.streets_panel import StreetsPanel
+
+    streets = StreetsPanel()
+
+    def show(sit: Situation, changes: ChangeSet) -> None:
+        if changes.reset or changes.streets:
+            streets.show_situation(sit)
+
+    return Panel("streets", streets, show, slow=True)
+
+
+REGISTRY: Final[dict[str, PanelSpec]] = {
+    spec.id: spec
+    for spec in (
+        PanelSpec("map", QT_TRANSLATE_NOOP("Panels", "网格地图"), "central", _map),
+        PanelSpec("kpis", QT_TRANSLATE_NOOP("Panels", "全区指标"), "right", _kpis, scrolled=True),
+        PanelSpec("queue", QT_TRANSLATE_NOOP("Panels", "案件队列"), "right", _queue),
+        PanelSpec("detail", QT_TRANSLATE_NOOP("Panels", "案件详情"), "right", _detail, scrolled=True),
+        PanelSpec("heat", QT_TRANSLATE_NOOP("Panels", "部门热力"), "bottom", _heat),
+        PanelSpec("streets", QT_TRANSLATE_NOOP("Panels", "街道"), "bottom", _streets),
+    )
+}
+
+
+def caption(panel_id: str) -> str:
+    """The panel's caption in the installed language."""
+    return QCoreApplication.translate("Panels", REGISTRY[panel_id].caption)
+
+
+def build_panel(spec: PanelSpec, ctx: PanelContext) -> Panel:
+    """The panel, or, when its parts cannot load on this machine, a panel saying why."""
+    try:
+        return spec.build(ctx)
+    except (ImportError, OSError) as exc:  # e.g. QtMultimedia without libpulse0
+        log.warning("panel %s could not be built: %s", spec.id, exc)
+        note = QLabel(QCoreApplication.translate("Panels", "此面板无法载入：{0}").format(exc))
+        note.setObjectName("panelFailed")
+        note.setTextFormat(Qt.TextFormat.PlainText)
+        note.setWordWrap(True)
+        note.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        return Panel(spec.id, note, lambda _sit, _changes: None, failed=str(exc))

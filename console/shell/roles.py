@@ -1,0 +1,57 @@
+"""The console's three roles: which panels each shows, where by default, and what it may send.
+
+A role is data: the composition root builds the panels a role names (from the registry in
+``console.shell.panels``), lays them out as its default wall says unless a wall file says otherwise,
+and gives the command service the kinds of command the role may send. The backend, not the console,
+decides what a role may really do (it maps each console's CurveZMQ key to a role); the console only
+hides what its role may not.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Final
+
+from console.store import ActionKind
+from widgets.i18n import QT_TRANSLATE_NOOP
+
+
+@dataclass(frozen=True, slots=True)
+class WindowPlan:
+    """One window of a wall: the panels it holds (the first is its centre), on which screen."""
+
+    panels: tuple[str, ...]
+    screen: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Role:
+    name: str
+    title: str  # the window title, translated where shown
+    panels: tuple[str, ...]
+    wall: tuple[WindowPlan, ...]  # the default: one window on the primary screen
+    commands: frozenset[ActionKind]
+
+
+COMMANDER: Final = Role(
+    "commander",
+    QT_TRANSLATE_NOOP("Roles", "东城区网格化服务管理中心 · 指挥台"),
+    ("map", "kpis", "queue", "detail", "heat", "streets"),
+    (WindowPlan(("map", "kpis", "queue", "detail", "heat", "streets")),),
+    frozenset({ActionKind.NOTE, ActionKind.ACKNOWLEDGE}),
+)
+COUNCIL: Final = Role(
+    "council",
+    QT_TRANSLATE_NOOP("Roles", "东城区网格化服务管理中心 · 协调会商"),
+    ("map", "queue", "detail", "heat"),
+    (WindowPlan(("map", "queue", "detail", "heat")),),
+    frozenset({ActionKind.NOTE, ActionKind.DECISION}),
+)
+LEADER: Final = Role(
+    "leader",
+    QT_TRANSLATE_NOOP("Roles", "东城区网格化服务管理中心 · 领导视图"),
+    ("map", "kpis", "streets", "heat"),
+    (WindowPlan(("map", "kpis", "streets", "heat")),),
+    frozenset(),  # read-only: no command at all
+)
+ROLES: Final = {r.name: r for r in (COMMANDER, COUNCIL, LEADER)}

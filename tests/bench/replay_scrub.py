@@ -1,0 +1,157 @@
+"""Benchmark: scrubbing the replay slider over seven days of history, on the whole wall.
+
+Run: ``.venv/bin/python tests/bench/replay_scrub.py [--days 7] [--factors 1,10] [--moves 50]``
+
+For each rate factor (1: the district simulator's calibrated rate, the demo's; 10: ten times its
+intake), ``--days`` of history (after a week of warm-up) are written into a fresh SQLite store
+exactly as the console writes them (``tests/bench/time_travel.build``). Then the real console is
+built on that store (``console.shell.composition.build``, offscreen, 1920×1080, no backend: the
+link keeps trying, the wall shows the last known state), and ``--moves`` random slider releases are
+made, one after another, through the replay bar's own signal. For each: the time from the release
+to the past painted (the replay's ``instant_shown`` and the next turn of the event loop, after every
+panel has repainted it); and, while scrubbing, the GUI thread's event-loop lateness (a 10 ms timer's
+delays, p99).
+
+The reference, measured in the same run on the same store: the store's own rebuild of the same
+instants in this process (``Store.state_at`` plus building the situation), the work the replay
+moves to the store's process. ``ratio`` = painted p50 / reference p50.
+The last line per factor: ``RESULT replay_scrub factor=F p50_ms=… p95_ms=… loop_p99_ms=… ref_p50_ms=… ratio=…``.
+Aims: p95 ≤ 500 ms; loop p99 ≤ 50 ms.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import statistics
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+if hasattr(os, "geteuid") and os.geteuid() == 0:
+    os.environ["QTWEBENGINE_CHROMIUM_FLAGS"] = os.environ.get("QTWEBENGINE_CHROMIUM_FLAGS", "") + " --no-sandbox"
+
+import PySide6.QtWebEngineWidgets  # noqa: F401 - before the QApplication
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication
+from time_travel import build as fill
+
+from console.shell.app import parse_args
+from console.shell.composition import build as build_console
+from console.store import Store, StoreConfig
+from console.store.time_travel import past_situation
+from server_link.district import load_district
+from server_link.endpoints import Endpoints
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+def run(factor: float, days: int, moves: int, seed: int, app: QApplication) -> str:
+    tmp = Path(tempfile.mkdtemp(prefix="bench-replay-"))
+    db = tmp / "console.db"
+    config = StoreConfig(max_queue_batches=100_000, max_queue_updates=10_000_000)
+    store = Store(db, config).open()
+    try:
+        fill(store, days, 7, seed, rate_factor=factor)
+        window = store.time_window()
+        assert window is not None
+        rng = random.Random(seed)
+        lo, hi = window.oldest.timestamp() + 60, window.newest.timestamp() - 60
+        instants = [rng.uniform(lo, hi) for _ in range(moves)]
+        district = load_district()
+        reference = []
+        for t in instants[:10]:
+            started = time.perf_counter()
+            past_situation(store.state_at(datetime.fromtimestamp(t, UTC)), district)
+            reference.append(time.perf_counter() - started)
+    finally:
+        store.close()
+
+    console = build_console(parse_args(["--endpoint", str(Endpoints.free_loopback()), "--db", str(db)]))
+    console.window.resize(1920, 1080)
+    console.window.show()
+    painted: list[float] = []
+    lateness: list[float] = []
+    state = {"i": -1, "asked": 0.0, "probing": False, "last": time.perf_counter()}
+    probe = QTimer()
+    probe.setInterval(10)
+
+    def on_probe() -> None:
+        now = time.perf_counter()
+        if state["probing"]:
+            lateness.append(max(0.0, (now - state["last"]) * 1000 - 10))
+        state["last"] = now
+
+    probe.timeout.connect(on_probe)
+
+    def next_move() -> None:
+        state["i"] += 1
+        if state["i"] >= len(instants):
+            app.quit()
+            return
+        state["asked"] = time.perf_counter()
+        console.replay_bar.instant_requested.emit(instants[state["i"]])
+
+    def on_shown(instant: object) -> None:
+        if instant is None:
+            return
+        QTimer.singleShot(0, lambda: done())
+
+    def done() -> None:
+        painted.append(time.perf_counter() - state["asked"])
+        QTimer.singleShot(100, next_move)  # the operator's hand between two releases
+
+    def start() -> None:
+        state["probing"] = True
+        state["last"] = time.perf_counter()
+        probe.start()
+        next_move()
+
+    console.replay.instant_shown.connect(on_shown)
+    console.replay.failed.connect(lambda why: print(f"replay failed: {why}", file=sys.stderr))
+    QTimer.singleShot(3000, start)  # the last known state painted first
+    app.exec()
+    probe.stop()
+    cases = len(console.showing.situation.cases)
+    console.close()
+    console.window.close()
+    for w in console.windows:
+        w.deleteLater()
+    p50, p95 = statistics.median(painted) * 1000, percentile(painted, 0.95) * 1000
+    loop99 = percentile(lateness, 0.99) if lateness else 0.0
+    ref = statistics.median(reference) * 1000
+    print(
+        f"factor {factor:g}: {len(painted)} moves, release→painted p50 {p50:.0f} ms p95 {p95:.0f} ms max "
+        f"{max(painted) * 1000:.0f} ms; event loop p99 lateness {loop99:.0f} ms; reference (state_at + "
+        f"situation in this process) p50 {ref:.0f} ms; cases in the past on show {cases}"
+    )
+    return (
+        f"RESULT replay_scrub factor={factor:g} p50_ms={p50:.0f} p95_ms={p95:.0f} loop_p99_ms={loop99:.0f} "
+        f"ref_p50_ms={ref:.0f} ratio={p50 / ref:.2f}"
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=(__doc__ or "").split("\n", 1)[0])
+    ap.add_argument("--days", type=int, default=7)
+    ap.add_argument("--factors", default="1,10")
+    ap.add_argument("--moves", type=int, default=50)
+    ap.add_argument("--seed", type=int, default=1)
+    args = ap.parse_args(argv)
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    assert isinstance(app, QApplication)
+    results = [run(float(f), args.days, args.moves, args.seed, app) for f in args.factors.split(",")]
+    for line in results:
+        print(line)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

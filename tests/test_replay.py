@@ -1,0 +1,132 @@
+"""Replay on the whole wall (the real console offscreen, the reference server on loopback, a real
+SQLite store in its own process): the past on show equals the store's own rebuild of that instant,
+live ingest and the journal go on meanwhile, and the return to live misses nothing."""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import sqlalchemy as sa
+from pytestqt.qtbot import QtBot
+
+from console.core.situation import Provenance, Situation
+from console.shell.composition import marks
+from console.store import LinkEvent, LinkEventKind
+from console.store.time_travel import past_situation, state_at
+from server_link import chp
+from server_link import records as r
+from server_link.endpoints import Endpoints
+from server_link.server import ChpServer
+from tests.test_wall import GRID, NEIGHBOUR, OTHER, WAIT_MS, applied, case, publish, pytestmark, wall  # noqa: F401
+from widgets.time_slider import MarkKind
+
+
+def picture(sit: Situation) -> tuple[object, ...]:
+    """What the wall shows of a situation: each case's derived state; the grids' and the departments' figures."""
+    cases = sorted((s.no, s.step, s.dept, s.light, s.overdue, s.open) for s in sit.cases.values())
+    grids = sorted((g, f.open, f.overdue, f.recent) for g, f in sit.aggregates.grids.items() if f.open or f.recent)
+    departments = sorted((d, f.open, f.overdue) for d, f in sit.aggregates.departments.items() if f.open)
+    return cases, grids, departments
+
+
+def test_the_wall_replays_an_instant_while_live_goes_on_and_returns_with_nothing_missed(
+    qtbot: QtBot, tmp_path: Path, endpoints: Endpoints, server: ChpServer
+) -> None:
+    db = tmp_path / "wall.db"
+    first = [case(1, GRID), case(2, NEIGHBOUR), case(3, OTHER)]
+    publish(server, first)
+    with wall(qtbot, tmp_path, endpoints, map_page=False) as console:
+        applied(qtbot, console, int(server.call(lambda s: s.sequence)))
+        assert console.store.flush(10)
+        qtbot.waitUntil(lambda: console.replay_bar.slider.end > console.replay_bar.slider.start, timeout=WAIT_MS)
+        then = time.time()
+        time.sleep(1.2)  # received times on either side of ``then``
+        moved = case(1, GRID, step=r.Step.HANDLING, title="案件1 已开始处理")
+        seq = publish(server, [moved, case(4, GRID)], gone=("DC0000000002",))
+        applied(qtbot, console, seq)
+        assert console.store.flush(10)
+
+        # The operator drags the slider back: the whole wall shows that instant.
+        console.replay_bar.instant_requested.emit(then)
+        qtbot.waitUntil(lambda: console.showing.replaying and console.replay.instant == then, timeout=WAIT_MS)
+        past = console.showing.situation
+        assert past is not console.situation and past.provenance is Provenance.PAST
+        engine = sa.create_engine(f"sqlite:///{db}")
+        try:
+            expected = past_situation(state_at(engine, datetime.fromtimestamp(then, UTC)), past.district)
+        finally:
+            engine.dispose()
+        assert picture(past) == picture(expected)
+        assert sorted(past.cases) == ["DC0000000001", "DC0000000002", "DC0000000003"]
+        assert past.cases["DC0000000001"].step is r.Step.DISPATCHED
+        assert console.queue.model.situation is past and console.queue.model.rowCount() == 3
+        for window in console.windows:
+            assert "历史回放" in window.banner.text() and not window.banner.isHidden()
+            assert all("历史回放" in d.windowTitle() for d in window.docks.values())
+
+        # Live goes on behind the past: the link applies, the store journals, the wall stays in the past.
+        journal_before = console.store.stats().journal_rows
+        seq = publish(server, [case(5, OTHER)])
+        qtbot.waitUntil(lambda: console.situation.sequence >= seq and console.ingest.backlog == 0, timeout=WAIT_MS)
+        assert console.store.flush(10)
+        assert console.store.stats().journal_rows > journal_before
+        assert console.showing.situation is past and "DC0000000005" not in console.queue.model.situation.cases
+
+        # Esc: back to live, whole, with what arrived meanwhile.
+        console.window.activateWindow()
+        console.escape()
+        assert not console.showing.replaying and console.replay.instant is None
+        assert console.queue.model.situation is console.situation
+        qtbot.waitUntil(lambda: not console.queue.model.pending, timeout=WAIT_MS)
+        assert console.queue.model.rowCount() == 4  # 1, 3, 4, 5
+        assert console.window.banner.isHidden()
+        assert all("历史回放" not in d.windowTitle() for d in console.window.docks.values())
+        mine = {f"/case/{no}": body for no, body in console.situation.bodies.items()}
+        assert chp.map_digest(mine.items()) == server.digest("/case/")
+
+
+def test_a_drag_never_queues_work_and_ends_on_the_last_instant(
+    qtbot: QtBot, tmp_path: Path, endpoints: Endpoints, server: ChpServer
+) -> None:
+    publish(server, [case(1, GRID)])
+    with wall(qtbot, tmp_path, endpoints, map_page=False) as console:
+        applied(qtbot, console, int(server.call(lambda s: s.sequence)))
+        assert console.store.flush(10)
+        qtbot.waitUntil(lambda: console.replay_bar.slider.end > console.replay_bar.slider.start, timeout=WAIT_MS)
+        start = console.replay_bar.slider.start
+        now = time.time()
+        instants = [start + (now - start) * k / 40 for k in range(1, 41)]
+        for t in instants:  # forty moves within one turn of the event loop, as a fast drag
+            console.replay_bar.slider.scrubbed.emit(t)
+        qtbot.waitUntil(lambda: not console.replay.busy and console.replay.instant == instants[-1], timeout=WAIT_MS)
+        assert console.replay.built <= 3  # the first asked, then only the newest waiting: never forty
+        assert console.replay_bar.when.text() != "实时"
+        console.replay_bar.live_button.click()
+        assert not console.showing.replaying and console.replay_bar.when.text() == "实时"
+
+
+def test_the_bar_marks_resyncs_and_stale_stretches() -> None:
+    t0 = datetime(2026, 12, 1, 8, 0, tzinfo=UTC)
+
+    def at(minutes: int) -> datetime:
+        return t0 + timedelta(minutes=minutes)
+
+    events = [
+        LinkEvent(at(0), LinkEventKind.STARTED, ""),
+        LinkEvent(at(1), LinkEventKind.RESYNC, "snapshot"),
+        LinkEvent(at(30), LinkEventKind.STALE, ""),
+        LinkEvent(at(31), LinkEventKind.RESYNC, "new server epoch"),
+        LinkEvent(at(32), LinkEventKind.LIVE, ""),
+        LinkEvent(at(50), LinkEventKind.STALE, ""),
+        LinkEvent(at(55), LinkEventKind.STOPPED, ""),
+    ]
+    base = t0.timestamp()
+    got = [(m.kind, m.at - base, None if m.until is None else m.until - base) for m in marks(events)]
+    assert got == [
+        (MarkKind.RESYNC, 60.0, None),
+        (MarkKind.RESYNC, 31 * 60.0, None),
+        (MarkKind.STALE, 30 * 60.0, 32 * 60.0),
+        (MarkKind.STALE, 50 * 60.0, 55 * 60.0),
+    ]
