@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import pickle
 import random
 import statistics
 import sys
@@ -66,11 +67,24 @@ def run(factor: float, days: int, moves: int, seed: int, app: QApplication) -> s
         lo, hi = window.oldest.timestamp() + 60, window.newest.timestamp() - 60
         instants = [rng.uniform(lo, hi) for _ in range(moves)]
         district = load_district()
-        reference = []
+        reference, parts = [], []
         for t in instants[:10]:
             started = time.perf_counter()
-            past_situation(store.state_at(datetime.fromtimestamp(t, UTC)), district)
-            reference.append(time.perf_counter() - started)
+            state = store.state_at(datetime.fromtimestamp(t, UTC))
+            stated = time.perf_counter()
+            past = past_situation(state, district)
+            built = time.perf_counter()
+            reference.append(built - started)
+            blob = pickle.dumps(past.detached(), pickle.HIGHEST_PROTOCOL)
+            pickled = time.perf_counter()
+            pickle.loads(blob)
+            parts.append((stated - started, built - stated, pickled - built, time.perf_counter() - pickled, len(blob)))
+        med = [statistics.median(p[i] for p in parts) for i in range(5)]
+        print(
+            f"factor {factor:g} reference split (median of 10): state_at {med[0] * 1000:.0f} ms, situation "
+            f"{med[1] * 1000:.0f} ms, pickle {med[2] * 1000:.0f} ms ({med[4] / 1e6:.1f} MB), "
+            f"unpickle {med[3] * 1000:.0f} ms"
+        )
     finally:
         store.close()
 

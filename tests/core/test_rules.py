@@ -33,9 +33,9 @@ from console.core.rules import (
 from console.core.situation import Situation
 from server_link import records as r
 from server_link.link_state import Batch
-from tests.test_situation import CABLES, CAL, DISTRICT, T0, bj, make_case, random_case, upd
+from tests.core.test_situation import CABLES, CAL, DISTRICT, T0, bj, make_case, random_case, upd
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 NAN, INF = math.nan, math.inf
 G, Y, R, N = Light.GREEN, Light.YELLOW, Light.RED, Light.NONE
 

@@ -24,7 +24,7 @@ from server_link import records as r
 from server_link import schema_doc
 from server_link.feed import ScriptedFeed
 
-DOC = Path(__file__).resolve().parents[1] / "docs" / "protocol.md"
+DOC = Path(__file__).resolve().parents[2] / "docs" / "protocol.md"
 BEIJING = timezone(timedelta(hours=8))
 T0 = datetime(2026, 11, 27, 9, 30, tzinfo=BEIJING)
 _BLOCK = re.compile(r"^#### Kind `(?P<kind>\w+)` \(struct `\w+`\)\n\n```json\n(?P<body>.*?)\n```$", re.M | re.S)

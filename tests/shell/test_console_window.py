@@ -15,8 +15,8 @@ from console.shell.composition import build
 from console.store import AlarmKind, Store, StoreStats
 from server_link.endpoints import Endpoints
 from server_link.link_state import Batch, LinkState, LinkStats
+from tests.core.test_situation import A, S, bj, make_case, upd
 from tests.support.consoles import dispose
-from tests.test_situation import A, S, bj, make_case, upd
 
 
 def test_demo_window_shows_live_counts(qtbot: QtBot, tmp_path: Path) -> None:

@@ -1,6 +1,6 @@
 """The district build's pure parts and its hand-written catalogue (no Qt, no network, no geometry run).
 
-The whole build is rebuilt byte for byte by ``tests/test_district_data.py``; these tests are the cheap
+The whole build is rebuilt byte for byte by ``tests/server_link/test_district_data.py``; these tests are the cheap
 ones: apportionment, reading order, coordinates, deadlines, the catalogue's schema and its checks, and
 the taxonomy, departments and channels files made from the catalogue alone.
 """
@@ -40,7 +40,7 @@ from server_link.district_build.geometry import apportion, reading_order
 from server_link.district_build.output import dump_json
 from server_link.district_build.taxonomy import build_channels, build_departments, build_taxonomy, expand_handlers
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 DATA = ROOT / "resources" / "district"
 CATALOGUE = DATA / "source" / "catalogue.json"
 WORKCAL_UNITS = {"working_hours", "working_days", "hours", "days"}  # server_link.workcal.DeadlineUnit

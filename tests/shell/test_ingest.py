@@ -16,7 +16,7 @@ from console.shell.repaint import Repainter
 from server_link import records as r
 from server_link.district import load_district
 from server_link.link_state import Batch, Update
-from tests.test_situation import A, S, bj, incremental, make_case, upd
+from tests.core.test_situation import A, S, bj, incremental, make_case, upd
 
 DISTRICT = load_district()
 T = bj(2026, 11, 27, 10, 0)

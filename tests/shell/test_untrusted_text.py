@@ -50,9 +50,9 @@ from server_link.district import load_district
 from server_link.endpoints import Endpoints
 from server_link.link_state import Batch
 from server_link.server import ChpServer
-from tests.test_grid_map import make_map, read, wait_page  # noqa: F401 - make_map is a fixture
-from tests.test_situation import DISTRICT, GRIDS, A, S, bj, make_case, upd
-from tests.test_wall import GRID, WAIT_MS, case, click_page, publish, wall
+from tests.core.test_situation import DISTRICT, GRIDS, A, S, bj, make_case, upd
+from tests.shell.test_wall import GRID, WAIT_MS, case, click_page, publish, wall
+from tests.widgets.test_grid_map import make_map, read, wait_page  # noqa: F401 - make_map is a fixture
 from widgets.case_detail import REPORT_LINES, CaseDetail
 from widgets.case_queue_model import CaseQueueModel, Column
 from widgets.grid_map import CaseMarker, GridMap

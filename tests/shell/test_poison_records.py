@@ -31,8 +31,8 @@ from server_link import records as r
 from server_link.district import load_district
 from server_link.link_state import Batch, Update
 from server_link.workcal import BEIJING, DeadlineUnit, WorkCalendar
-from tests.test_ingest import batch, cases
-from tests.test_situation import A, S, bj, brute_force, incremental, make_case, upd
+from tests.core.test_situation import A, S, bj, brute_force, incremental, make_case, upd
+from tests.shell.test_ingest import batch, cases
 
 DISTRICT = load_district()
 CAL = WorkCalendar()

@@ -16,7 +16,7 @@ from console.core.rules import KpiThresholds, Level, Light, Rules, light_at
 from console.core.situation import Situation
 from server_link import records as r
 from server_link.link_state import Batch
-from tests.test_case_queue import DISTRICT, NOW, Clock, case, situation_with, upd
+from tests.widgets.test_case_queue import DISTRICT, NOW, Clock, case, situation_with, upd
 from widgets import labels
 from widgets.case_queue_model import CaseQueueModel, Column
 from widgets.kpi_strip import KpiStrip

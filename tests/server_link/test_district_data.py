@@ -25,7 +25,7 @@ from shapely.geometry import Point, shape
 from server_link.district_build import cli
 from server_link.district_build.coords import gcj02_to_wgs84, wgs84_to_gcj02
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 DATA = ROOT / "resources" / "district"
 SOURCE = ROOT / "resources" / "district" / "source"  # ../shared/data/dongcheng (CC BY 4.0) + catalogue.json
 ATTRIBUTION = "Vonng/adcode (CC BY 4.0)"

@@ -25,8 +25,8 @@ from console.shell.i18n import install_translators
 from server_link import records as r
 from server_link.endpoints import Endpoints
 from server_link.link_state import Batch, Update
+from tests.core.test_situation import DISTRICT, GRIDS, A, S, bj, make_case, upd
 from tests.support.consoles import dispose
-from tests.test_situation import DISTRICT, GRIDS, A, S, bj, make_case, upd
 from widgets.case_detail import CaseDetail
 
 M_PER_DEG_LAT = 111_195.0  # at the earth radius the module uses

@@ -27,10 +27,10 @@ from console.store import ActionKind, ActionStatus
 from server_link import records as r
 from server_link.endpoints import Endpoints
 from server_link.server import ChpServer
+from tests.shell.test_wall import GRID, WAIT_MS, applied, case, publish, pytestmark, receiving  # noqa: F401
 from tests.support.consoles import dispose
-from tests.test_wall import GRID, WAIT_MS, applied, case, publish, pytestmark, receiving  # noqa: F401
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @contextmanager

@@ -18,7 +18,7 @@ from console.core.situation import Situation
 from console.core.untrusted import ZWSP, block, one_line
 from server_link import records as r
 from server_link.link_state import Batch
-from tests.test_situation import DISTRICT, GRIDS, A, S, bj, make_case, upd
+from tests.core.test_situation import DISTRICT, GRIDS, A, S, bj, make_case, upd
 from widgets.case_detail import CaseDetail
 from widgets.department_heat import DepartmentHeat
 from widgets.kpi_strip import KpiStrip

@@ -13,7 +13,7 @@ from console.store.process import StoreProcess
 from console.store.time_travel import past_situation
 from server_link.district import load_district
 from server_link.link_state import Batch
-from tests.test_situation import A, S, bj, make_case, upd
+from tests.core.test_situation import A, S, bj, make_case, upd
 
 
 def test_the_situation_at_an_instant_is_the_one_that_was_shown_then(tmp_path: Path) -> None:

@@ -11,7 +11,7 @@ from pytestqt.qtbot import QtBot
 from server_link.endpoints import Endpoints
 from server_link.link_state import LinkState
 from server_link.server import ChpServer
-from tests.test_wall import GRID, WAIT_MS, case, publish, pytestmark, wall  # noqa: F401 - pytestmark: the same log filter
+from tests.shell.test_wall import GRID, WAIT_MS, case, publish, pytestmark, wall  # noqa: F401 - pytestmark: the same log filter
 from widgets.link_health import BEHIND_AFTER_S, state_text
 
 

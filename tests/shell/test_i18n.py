@@ -27,7 +27,7 @@ from console.shell.panels import caption
 from console.shell.wall_window import Docked, WallWindow
 from server_link import records as r
 from server_link.link_state import LinkState, LinkStats
-from tests.test_panels import two_cases
+from tests.widgets.test_panels import two_cases
 from widgets import labels
 from widgets.case_detail import CaseDetail
 from widgets.case_queue import CaseQueue
@@ -36,7 +36,7 @@ from widgets.link_health import LinkHealthBar, format_age
 from widgets.map_page import page_texts
 from widgets.streets_panel import StreetsPanel
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 CATALOGUE = ROOT / "resources" / "i18n" / "console_en.ts"
 COMPILED = CATALOGUE.with_suffix(".qm")
 BIN = Path(sys.executable).parent

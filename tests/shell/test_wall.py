@@ -38,7 +38,7 @@ from server_link.link_state import LinkState
 from server_link.server import ChpServer
 from server_link.workcal import BEIJING
 from tests.support.consoles import dispose
-from tests.test_grid_map import read, wait_page
+from tests.widgets.test_grid_map import read, wait_page
 from widgets.case_detail import CELL_CHARS
 from widgets.case_queue_model import CASE_NO_ROLE, Column
 from widgets.link_health import state_text
@@ -52,7 +52,7 @@ pytestmark = pytest.mark.qt_log_ignore(
 
 S, A = r.Step, r.Action
 DISTRICT = load_district()
-LOAD_MS = 60_000  # the first page load on a slow two-core machine (as tests/test_grid_map.py)
+LOAD_MS = 60_000  # the first page load on a slow two-core machine (as tests/widgets/test_grid_map.py)
 WAIT_MS = 10_000
 NOW = datetime.now(BEIJING).replace(microsecond=0)
 # Two grids of one street (东华门) and one of another (景山): a grid filter must not be a street filter.

@@ -13,7 +13,7 @@ from server_link.district import load_district
 from server_link.link_state import Batch, Update
 from server_link.sim.calibrate import START
 from server_link.sim.engine import Simulation
-from tests.test_situation import A, S, bj, make_case
+from tests.core.test_situation import A, S, bj, make_case
 
 NOW = bj(2026, 11, 27, 18, 0)
 

@@ -5,9 +5,11 @@ live ingest and the journal go on meanwhile, and the return to live misses nothi
 from __future__ import annotations
 
 import time
+from concurrent.futures import Future
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
 import sqlalchemy as sa
 from pytestqt.qtbot import QtBot
 
@@ -19,7 +21,7 @@ from server_link import chp
 from server_link import records as r
 from server_link.endpoints import Endpoints
 from server_link.server import ChpServer
-from tests.test_wall import GRID, NEIGHBOUR, OTHER, WAIT_MS, applied, case, publish, pytestmark, wall  # noqa: F401
+from tests.shell.test_wall import GRID, NEIGHBOUR, OTHER, WAIT_MS, applied, case, publish, pytestmark, wall  # noqa: F401
 from widgets.time_slider import MarkKind
 
 
@@ -130,3 +132,39 @@ def test_the_bar_marks_resyncs_and_stale_stretches() -> None:
         (MarkKind.STALE, 30 * 60.0, 32 * 60.0),
         (MarkKind.STALE, 50 * 60.0, 55 * 60.0),
     ]
+
+
+class _Instant:
+    """A past source that builds at once: the situation is stamped with the instant asked for."""
+
+    def __init__(self) -> None:
+        self.asked: list[float] = []
+
+    def situation_at_later(self, instant: datetime, district: object) -> Future[Situation]:
+        from server_link.district import load_district
+
+        self.asked.append(instant.timestamp())
+        sit = Situation(load_district(), read_only=True)
+        sit.provenance, sit.now = Provenance.PAST, instant.timestamp()
+        done: Future[Situation] = Future()
+        done.set_result(sit)
+        return done
+
+
+def test_playing_moves_the_past_forward_at_its_speed_and_catches_up_with_live(qtbot: QtBot) -> None:
+    from console.shell.replay import Replay, Showing
+    from server_link.district import load_district
+
+    clock = [1_800_000_000.0]
+    source = _Instant()
+    showing = Showing(Situation(load_district()))
+    replay = Replay(source, showing, load_district(), clock=lambda: clock[0])
+    start = clock[0] - 3600
+    replay.request(start)
+    qtbot.waitUntil(lambda: replay.instant == start, timeout=WAIT_MS)
+    replay.play(600.0)
+    qtbot.waitUntil(lambda: replay.instant is not None and replay.instant >= start + 600, timeout=WAIT_MS)
+    assert all(b - a == pytest.approx(150.0) for a, b in zip(source.asked[1:], source.asked[2:], strict=False))
+    clock[0] = replay.instant + 100  # the present is just ahead: the next step reaches it
+    qtbot.waitUntil(lambda: not showing.replaying, timeout=WAIT_MS)
+    assert replay.instant is None and replay.speed == 0.0  # back to live, not past the present

@@ -20,10 +20,10 @@ import pytest
 from console.store import ActionKind, ActionStatus, AlarmKind, LinkEvent, LinkEventKind, StoreConfig, StoreStats
 from console.store.process import READER_THREAD, SENDER_THREAD, StoreProcess, StoreProcessError
 from server_link.link_state import Batch, Update
+from tests.store.test_store import wait_until
 from tests.store_support.batches import Feed, body
-from tests.test_store import wait_until
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(autouse=True)
