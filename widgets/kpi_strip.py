@@ -64,6 +64,10 @@ class KpiStrip(QWidget):
         }
 
     def show_situation(self, sit: Situation) -> None:
+        if not sit.pictured:  # nothing received yet: no figure, rather than a zero nobody counted
+            for name in self.figures:
+                self._set(name, "—", "")
+            return
         d = sit.aggregates.district
         today = datetime.fromtimestamp(sit.now, BEIJING).strftime("%Y-%m-%d")
         intake = d.intake_on(today)

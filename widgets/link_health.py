@@ -57,6 +57,7 @@ class LinkHealthBar(QWidget):
         self.waiting = 0  # updates received and not yet on show
         self.behind_s = 0.0  # how long the oldest of them has waited
         self.behind = False
+        self.loading = False  # a snapshot is being built into a picture: not live yet
         self.shown_rejects: Mapping[str, int] = {}  # records the picture refused (the core's count)
         self.last_shown_reject = ""
         self.state_label = QLabel(state_text(LinkState.CONNECTING))
@@ -82,6 +83,11 @@ class LinkHealthBar(QWidget):
         self._stats = stats
         self._refresh()
 
+    def show_loading(self, loading: bool) -> None:
+        """A snapshot is being built into the picture (the link is live, the wall not yet)."""
+        self.loading = loading
+        self._refresh()
+
     def show_refused(self, rejects: Mapping[str, int], last: str) -> None:
         """Records that passed the link but the picture refused (counted with the link's rejects)."""
         self.shown_rejects, self.last_shown_reject = dict(rejects), last
@@ -104,8 +110,10 @@ class LinkHealthBar(QWidget):
             return
         age = s.newest_age(time.time())
         behind = self.behind and s.state is LinkState.LIVE
-        self.state_label.setText(self.tr("落后") if behind else state_text(s.state))
-        self.setProperty("linkState", "BEHIND" if behind else s.state.value)
+        loading = self.loading and s.state is LinkState.LIVE
+        word = self.tr("载入中") if loading else self.tr("落后") if behind else state_text(s.state)
+        self.state_label.setText(word)
+        self.setProperty("linkState", "SYNCING" if loading else "BEHIND" if behind else s.state.value)
         self.style().unpolish(self)
         self.style().polish(self)
         progress = ""

@@ -107,6 +107,7 @@ class Situation:
         self.epoch = ""
         self.now = 0.0
         self.provenance = Provenance.LIVE
+        self.pictured = False  # a whole picture (a snapshot, a stored or past state) has been taken in
         self.as_of: float | None = None  # for LAST_KNOWN and PAST: when the newest data was received
         self.rejects: Counter[str] = Counter()  # records not applied, by reason ("apply", or a decode reason)
         self.last_reject = ""  # the last one's key and cause
@@ -161,6 +162,7 @@ class Situation:
         self._timers, self._armed = other._timers, other._armed
         self.sequence, self.epoch, self.now = other.sequence, other.epoch, max(self.now, other.now)
         self.provenance, self.as_of = other.provenance, other.as_of
+        self.pictured = True
         self.rejects += other.rejects
         self.last_reject = other.last_reject or self.last_reject
         changes = ChangeSet(reset=True, kpis=True)
@@ -173,6 +175,7 @@ class Situation:
         if reset:
             self._clear()
             changes.kpis = True
+            self.pictured = True
         for u in updates:
             try:
                 kind = u.key[1 : u.key.index("/", 1)]

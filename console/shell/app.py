@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import sys
 import time
 from collections.abc import Callable, Sequence
@@ -113,12 +114,31 @@ def main(argv: list[str] | None = None) -> int:
     if args.screenshot:
         QTimer.singleShot(int(args.after * 1000), lambda: _screenshot(console.windows, args.screenshot, app))
     app.aboutToQuit.connect(console.close)
+    _end_on_signals(console)
     code = app.exec()
     # Destroy the windows (and the map's page before its web profile) while the application exists;
     # left to interpreter shutdown, the order is arbitrary and QtWebEngine warns of a live page.
     for window in console.windows:
         shiboken6.delete(window)
     return code
+
+
+def _end_on_signals(console: Console) -> None:
+    """Ctrl+C in the terminal (SIGINT) or SIGTERM closes the console as Ctrl+Q does: one line, exit 0.
+
+    Python handles a signal only when the interpreter runs, so a timer gives it a turn every 200 ms
+    while Qt's event loop waits."""
+
+    def end(signum: int, _frame: object) -> None:
+        print(f"grid-console: {signal.Signals(signum).name}: closing", file=sys.stderr)
+        console.quit()
+
+    signal.signal(signal.SIGINT, end)
+    signal.signal(signal.SIGTERM, end)
+    wake = QTimer(console.window)
+    wake.setInterval(200)
+    wake.timeout.connect(lambda: None)
+    wake.start()
 
 
 def _show(console: Console, args: argparse.Namespace, screens: Sequence[QScreen], screen: QScreen) -> None:

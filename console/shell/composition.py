@@ -8,7 +8,7 @@ import getpass
 import logging
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
@@ -18,6 +18,7 @@ from PySide6.QtGui import QDesktopServices, QKeySequence, QShortcut
 from PySide6.QtWidgets import QWidget
 
 from console.core.cameras import CameraNetworks, LinkRefused, checked_stream_url
+from console.core.case_table import CaseFilter
 from console.core.commands import note_on_case
 from console.core.situation import ChangeSet, Situation
 from console.core.untrusted import one_line
@@ -72,7 +73,7 @@ class Console:
     camera_networks: CameraNetworks | None = None  # --camera-networks: where camera links may point
     wall_path: Path | None = None  # where Ctrl+S saves the wall (set by grid-console)
     closed: bool = False
-    notes: list[str] = field(default_factory=list)  # what fitting the wall file to this machine changed
+    _from_map: bool = False  # a case picked on the map is being selected (the map need not move)
 
     def close(self) -> None:
         self.closed = True  # batches still queued in the event loop are dropped from now on
@@ -162,14 +163,15 @@ class Console:
         if isinstance(shows, MapShows):
             shows.next_metric()
 
-    def select_case(self, no: str) -> None:
-        """The queue's selection ("" when nothing is selected) shown in the detail and on the map."""
+    def select_case(self, no: str, *, reveal: bool = True) -> None:
+        """The queue's selection ("" when nothing is selected) shown in the detail and on the map,
+        which brings it into view (``reveal``; not when the click came from the map itself)."""
         target = no or None
         if self.has("detail"):
             self.detail.show_case(self.showing.situation, target)
             self.show_pending_notes()
         if self.has("map"):
-            self.map.select_case(target)
+            self.map.select_case(target, reveal=reveal and target is not None and not self._from_map)
 
     def show_pending_notes(self) -> None:
         """The detail says how many notes on its case wait for the backend's echo."""
@@ -177,10 +179,22 @@ class Console:
             no = self.detail.case_no
             self.detail.show_pending(sum(1 for p in self.commands.pending.values() if p.action.case_no == no))
 
+    def show_filter_highlights(self, f: CaseFilter) -> None:
+        """Every highlight follows the queue's filter: a grid outlined on the map, a street's row
+        selected, only while the filter holds them (Esc, the clear button, or another filter)."""
+        if self.has("map") and len(f.unit_grids) != 1:
+            self.map.select_grid(None)
+        if self.has("streets") and not f.streets:
+            self.streets.table.clearSelection()
+
     def case_clicked_on_map(self, no: str) -> None:
-        if self.has("queue"):
-            self.queue.select_case(no)
-        self.select_case(no)
+        self._from_map = True  # the queue's selection signal comes back here: the map is where it was
+        try:
+            if self.has("queue"):
+                self.queue.select_case(no)
+            self.select_case(no)
+        finally:
+            self._from_map = False
 
     def escape(self) -> None:
         """Esc: out of the past first (back to live), else the queue's filters cleared."""
@@ -188,6 +202,11 @@ class Console:
             self.replay.live()
         elif self.has("queue"):
             self.queue.clear_filters()
+
+    def quit(self) -> None:
+        """Ctrl+Q (and Ctrl+C or SIGTERM in the terminal): close every window; the application ends."""
+        for window in self.windows:
+            window.close()
 
     def notice(self, text: str) -> None:
         self.window.show_notice(text)
@@ -406,7 +425,9 @@ def _wire(console: Console) -> None:
         ingest.progressed.connect(w.show_progress)
         store.alarm_raised.connect(w.show_store_alarm)
         w.save_requested.connect(console.save_wall)
-        for keys, slot in (("Esc", console.escape), ("M", console.next_metric)):
+        for keys, slot in (
+            ("Esc", console.escape), ("M", console.next_metric), ("Ctrl+Q", console.quit), ("F1", w.show_keys),
+        ):  # fmt: skip
             QShortcut(QKeySequence(keys), w).activated.connect(slot)
     ingest.progressed.connect(on_progress)
     console.showing.switched.connect(console.show_switched)
@@ -428,6 +449,7 @@ def _wire(console: Console) -> None:
     if console.has("queue"):
         queue = console.queue
         queue.case_selected.connect(console.select_case)
+        queue.model.filter_changed.connect(console.show_filter_highlights)
         QShortcut(QKeySequence("Ctrl+F"), queue.window()).activated.connect(queue.focus_search)
         if console.has("map"):
             console.map.grid_clicked.connect(queue.filter_to_grid)

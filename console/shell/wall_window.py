@@ -95,6 +95,8 @@ class WallWindow(QMainWindow):
         self.alarm = _banner("storeAlarm")
         self.progress = _banner("progressBanner")
         self.notice = _banner("noticeBanner")
+        self.keys_help = _banner("keysHelp")
+        self.keys_help.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
         self._notice_timer = QTimer(self)
         self._notice_timer.setSingleShot(True)
         self._notice_timer.setInterval(NOTICE_MS)
@@ -109,7 +111,7 @@ class WallWindow(QMainWindow):
         column = QVBoxLayout(body)
         column.setContentsMargins(0, 0, 0, 0)
         column.setSpacing(0)
-        for w in (self.health, self.stale, self.progress, self.banner, self.alarm, self.notice):
+        for w in (self.health, self.stale, self.progress, self.banner, self.alarm, self.notice, self.keys_help):
             column.addWidget(w)
         if top is not None:
             column.addWidget(top)
@@ -121,6 +123,7 @@ class WallWindow(QMainWindow):
         self._areas: dict[str, str] = {}
         self._stale = False
         self._stale_at = ""
+        self._was_maximised = False
         self._past: str | None = None  # the instant on show when it is the past ("MM-DD HH:MM:SS")
         for d in docked:
             self._captions[d.id] = d.caption
@@ -272,6 +275,7 @@ class WallWindow(QMainWindow):
 
     def show_progress(self, what: str, done: int, total: int) -> None:
         """Long work in the open: what is being loaded and how far along (hidden when done)."""
+        self.health.show_loading(what == "snapshot" and done < total)
         if done >= total:
             self.progress.hide()
             return
@@ -304,7 +308,26 @@ class WallWindow(QMainWindow):
 
     # ------------------------------------------------------------------ moves
     def toggle_full_screen(self) -> None:
-        self.showNormal() if self.isFullScreen() else self.showFullScreen()
+        """F11: full screen, and back to how the window was before (maximised stays maximised)."""
+        if self.isFullScreen():
+            self.showMaximized() if self._was_maximised else self.showNormal()
+        else:
+            self._was_maximised = self.isMaximized()
+            self.showFullScreen()
+
+    def show_keys(self) -> None:
+        """F1: the keys of the wall, shown under the banners until F1 is pressed again."""
+        if not self.keys_help.isHidden():
+            self.keys_help.hide()
+            return
+        keys = (
+            ("F1", self.tr("显示或隐藏本帮助")), ("Ctrl+F", self.tr("搜索案件")), ("M", self.tr("切换地图指标")),
+            ("Esc", self.tr("回到实时（回放时），否则清除筛选")), ("Ctrl+Tab", self.tr("下一个面板")),
+            ("F11", self.tr("全屏")), ("Ctrl+S", self.tr("保存布局（所有窗口）")),
+            ("Ctrl+0", self.tr("恢复默认布局")), ("Ctrl+Q", self.tr("退出")),
+        )  # fmt: skip
+        self.keys_help.setText("    ".join(f"{k}  {what}" for k, what in keys))
+        self.keys_help.show()
 
     def focus_next_panel(self) -> None:
         visible = [d for d in self.docks.values() if d.isVisible()]

@@ -600,6 +600,10 @@
         <translation>BEHIND</translation>
     </message>
     <message>
+        <source>载入中</source>
+        <translation>LOADING</translation>
+    </message>
+    <message>
         <source>   正在接收快照：已收 {0:,} 条</source>
         <translation>   receiving snapshot: {0:,} records</translation>
     </message>
@@ -829,6 +833,42 @@
     <message>
         <source>写入落后，暂停记录更新</source>
         <translation>writes falling behind: updates are not recorded</translation>
+    </message>
+    <message>
+        <source>显示或隐藏本帮助</source>
+        <translation>show or hide this help</translation>
+    </message>
+    <message>
+        <source>搜索案件</source>
+        <translation>search cases</translation>
+    </message>
+    <message>
+        <source>切换地图指标</source>
+        <translation>next map metric</translation>
+    </message>
+    <message>
+        <source>回到实时（回放时），否则清除筛选</source>
+        <translation>back to live (when replaying), else clear the filters</translation>
+    </message>
+    <message>
+        <source>下一个面板</source>
+        <translation>next panel</translation>
+    </message>
+    <message>
+        <source>全屏</source>
+        <translation>full screen</translation>
+    </message>
+    <message>
+        <source>保存布局（所有窗口）</source>
+        <translation>save the layout (every window)</translation>
+    </message>
+    <message>
+        <source>恢复默认布局</source>
+        <translation>default layout</translation>
+    </message>
+    <message>
+        <source>退出</source>
+        <translation>quit</translation>
     </message>
     <message>
         <source>⚠ 本地存储告警：{0} — 正在重新同步</source>

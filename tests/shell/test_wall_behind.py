@@ -43,3 +43,31 @@ def test_a_burst_marks_the_wall_behind_and_then_live_again(
         assert window.health.state_label.text() == state_text(LinkState.LIVE)
         assert all(d.widget().graphicsEffect() is None for d in window.docks.values())
         assert len(console.situation.cases) == 3000
+
+
+def test_a_first_snapshot_being_loaded_is_not_shown_as_live_nor_as_zeros(
+    qtbot: QtBot, tmp_path: Path, endpoints: Endpoints, server: ChpServer
+) -> None:
+    from console.shell.app import parse_args
+    from console.shell.composition import build
+    from tests.support.consoles import dispose
+
+    publish(server, [case(n, GRID) for n in range(1, 1501)])
+    console = build(parse_args(["--endpoint", str(endpoints), "--db", str(tmp_path / "c.db")]))
+    try:
+        window = console.window
+        window.show()
+        assert all(f.text() == "—" for f in console.kpis.figures.values())  # nothing received: no zeros
+        console.ingest._slice, console.ingest._budget_s = 1, 0.0  # this wall takes a while to build it
+        console.ingest._timer.setInterval(2)
+        qtbot.waitUntil(lambda: window.health.loading, timeout=WAIT_MS)
+        assert window.health.state_label.text() == "载入中" and window.progress.isVisible()
+        assert all(f.text() == "—" for f in console.kpis.figures.values())
+        console.ingest._slice, console.ingest._budget_s = 25, 0.008
+        console.ingest._timer.setInterval(0)
+        qtbot.waitUntil(lambda: not window.health.loading and console.situation.pictured, timeout=WAIT_MS)
+        console.repainter.flush()
+        assert window.health.state_label.text() == state_text(LinkState.LIVE)
+        assert console.kpis.figures["open"].text() == "1,500"
+    finally:
+        dispose(qtbot, console)
