@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import replace
 from typing import Final
 
-from PySide6.QtCore import QByteArray, QEvent, QItemSelection, QItemSelectionModel, Qt, QTimer, Signal
+from PySide6.QtCore import QByteArray, QEvent, QItemSelection, QItemSelectionModel, QPoint, Qt, QTimer, Signal
 from PySide6.QtGui import QFont, QKeyEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QLineEdit,
+    QMenu,
     QPushButton,
     QStyledItemDelegate,
     QTableView,
@@ -35,6 +36,7 @@ from PySide6.QtWidgets import (
 from console.core.case_state import Light
 from console.core.case_table import CaseFilter
 from console.core.situation import ChangeSet, Situation
+from console.core.untrusted import one_line
 from server_link import records as r
 from widgets.case_queue_model import CASE_NO_ROLE, DEFAULT_COALESCE_MS, CaseQueueModel, Column, Theme
 
@@ -107,6 +109,13 @@ SHOWN_ORDER: Final = (
 )  # fmt: skip
 
 
+# Shown by default: enough to act on, so the title has room and the case number never scrolls away;
+# the others are a right-click on the header away.
+DEFAULT_COLUMNS: Final = (
+    Column.NO, Column.LIGHT, Column.DEADLINE, Column.TITLE, Column.STEP, Column.DEPT,
+)  # fmt: skip
+
+
 class CaseQueue(QWidget):
     """The live case queue: filter bar, breadcrumb of active filters, row count, and the table.
 
@@ -148,7 +157,11 @@ class CaseQueue(QWidget):
         self.count_label.setObjectName("caseCount")
         self.breadcrumb = QLabel(self)
         self.breadcrumb.setObjectName("breadcrumb")
-        for label in (self.count_label, self.breadcrumb):
+        self.empty_note = QLabel(self)
+        self.empty_note.setObjectName("emptyNote")
+        self.empty_note.setWordWrap(True)
+        self.empty_note.hide()
+        for label in (self.count_label, self.breadcrumb, self.empty_note):
             label.setTextFormat(Qt.TextFormat.PlainText)
         self.count_label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
 
@@ -167,6 +180,7 @@ class CaseQueue(QWidget):
         layout.setSpacing(4)
         layout.addLayout(bar)
         layout.addWidget(self.breadcrumb)
+        layout.addWidget(self.empty_note)
         layout.addWidget(self.view, 1)
 
         self._search_timer = QTimer(self)
@@ -212,6 +226,9 @@ class CaseQueue(QWidget):
         header.setSectionsMovable(True)
         for visual, column in enumerate(SHOWN_ORDER):
             header.moveSection(header.visualIndex(column), visual)
+        self.set_visible_columns(DEFAULT_COLUMNS)
+        header.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        header.customContextMenuRequested.connect(self._column_menu)
         header.setSortIndicator(self.model.sort_column, self.model.sort_order)
         v.setSortingEnabled(True)
         v.fit_to_font()
@@ -336,6 +353,20 @@ class CaseQueue(QWidget):
     def set_theme(self, theme: Theme) -> None:
         self.model.set_theme(theme)
 
+    def column_menu(self) -> QMenu:
+        """Every column with a tick when shown; choosing one shows or hides it (the case number stays)."""
+        menu = QMenu(self)
+        for col in SHOWN_ORDER:
+            action = menu.addAction(str(self.model.headerData(col, Qt.Orientation.Horizontal)))
+            action.setCheckable(True)
+            action.setChecked(not self.view.isColumnHidden(col))
+            action.setEnabled(col is not Column.NO)
+            action.toggled.connect(lambda on, c=col: self.view.setColumnHidden(c, not on))
+        return menu
+
+    def _column_menu(self, pos: QPoint) -> None:
+        self.column_menu().popup(self.view.horizontalHeader().mapToGlobal(pos))
+
     # ------------------------------------------------------------------ filter bar
     def _apply_search(self) -> None:
         self._search_timer.stop()
@@ -364,6 +395,7 @@ class CaseQueue(QWidget):
             self.search_box.blockSignals(False)
         self.breadcrumb.setText(self.breadcrumb_text(f))
         self.clear_button.setEnabled(f != CaseFilter())
+        self._show_empty(self.model.rowCount())
 
     def breadcrumb_text(self, f: CaseFilter) -> str:
         """The active filters in Chinese, e.g. "街道：东华门 › 部门：区城管委 › 超期"."""
@@ -405,15 +437,24 @@ class CaseQueue(QWidget):
         def major(code: str) -> str:
             return d.majors.get(code, code)
 
+        def unit_grid(code: str) -> str:  # by where it is, not by its 15 digits
+            u = d.unit_grids.get(code)
+            if u is None:
+                return code
+            return self.tr("{street}·{community} {n}号").format(
+                street=street(u.street), community=community(u.community), n=code[-3:]
+            )
+
         parts: list[str] = []
         for values, caption, name in (
             (f.streets, self.tr("街道"), street), (f.communities, self.tr("社区"), community),
-            (f.base_grids, self.tr("基础网格"), base_grid), (f.unit_grids, self.tr("单元网格"), str),
+            (f.base_grids, self.tr("基础网格"), base_grid), (f.unit_grids, self.tr("单元网格"), unit_grid),
             (f.depts, self.tr("部门"), dept), (f.channels, self.tr("渠道"), channel),
             (f.majors, self.tr("大类"), major), (f.categories, self.tr("类别"), category),
         ):  # fmt: skip
-            if values:
-                parts.append(self.tr("{caption}：{names}").format(caption=caption, names=names(values, name)))
+            if values:  # a department the backend names and this console does not know is shown by its id
+                shown_names = one_line(names(values, name), 120)
+                parts.append(self.tr("{caption}：{names}").format(caption=caption, names=shown_names))
         if f.steps:
             steps = [m.step_name(s) for s in sorted(f.steps, key=list(r.Step).index)]
             parts.append(self.tr("环节：{}").format(sep.join(steps)))
@@ -436,6 +477,17 @@ class CaseQueue(QWidget):
 
     def _on_counts_changed(self, shown: int, total: int) -> None:
         self.count_label.setText(self.tr("显示 {shown} / {total} 件").format(shown=f"{shown:,}", total=f"{total:,}"))
+        self._show_empty(shown)
+
+    def _show_empty(self, shown: int) -> None:
+        """An empty queue says which filters emptied it, and the way out."""
+        f = self.model.filter
+        if shown == 0 and f != CaseFilter():
+            text = self.tr("没有同时符合这些筛选的案件：{0}（按 Esc 或“清除筛选”）").format(self.breadcrumb_text(f))
+            self.empty_note.setText(text)
+            self.empty_note.show()
+        else:
+            self.empty_note.hide()
 
     def _on_sort_changed(self, column: int, order: Qt.SortOrder) -> None:
         header = self.view.horizontalHeader()

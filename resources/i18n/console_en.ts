@@ -177,6 +177,10 @@
         <translation> ({} in all)</translation>
     </message>
     <message>
+        <source>{street}·{community} {n}号</source>
+        <translation>{street}·{community} no. {n}</translation>
+    </message>
+    <message>
         <source>街道</source>
         <translation>Street</translation>
     </message>
@@ -247,6 +251,10 @@
     <message>
         <source>显示 {shown} / {total} 件</source>
         <translation>{shown} / {total} cases</translation>
+    </message>
+    <message>
+        <source>没有同时符合这些筛选的案件：{0}（按 Esc 或“清除筛选”）</source>
+        <translation>No case matches all of these filters: {0} (Esc or “Clear filters”)</translation>
     </message>
 </context>
 <context>

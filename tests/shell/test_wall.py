@@ -190,7 +190,9 @@ def test_clicking_a_grid_on_the_map_filters_the_queue_to_it(
         assert clicked.args == [GRID]
         qtbot.waitUntil(lambda: console.queue.filter.unit_grids == {GRID}, timeout=WAIT_MS)
         assert shown_cases(console) == {c.no: GRID for c in ours}
-        assert f"单元网格：{GRID}" in console.queue.breadcrumb.text()
+        assert f"单元网格：东华门·{DISTRICT.communities[DISTRICT.unit_grids[GRID].community].name}" in (
+            console.queue.breadcrumb.text()
+        )
         assert console.queue.count_label.text() == "显示 3 / 7 件"
         wait_page(qtbot, console.map, "gridMap.selectionDrawn() && gridMap.selectionDrawn().grid", GRID)
 

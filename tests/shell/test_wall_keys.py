@@ -124,3 +124,16 @@ def test_f11_twice_returns_a_maximised_window_to_maximised(
         qtbot.waitUntil(window.isFullScreen, timeout=WAIT_MS)
         window.toggle_full_screen()
         qtbot.waitUntil(lambda: window.isMaximized() and not window.isFullScreen(), timeout=WAIT_MS)
+
+
+def test_the_queue_needs_no_sideways_scroll_and_its_title_has_room(
+    qtbot: QtBot, tmp_path: Path, endpoints: Endpoints, server: ChpServer
+) -> None:
+    from widgets.case_queue_model import Column
+
+    seq = publish(server, [case(n, GRID) for n in range(1, 6)])
+    with wall(qtbot, tmp_path, endpoints, map_page=False) as console:
+        applied(qtbot, console, seq)
+        view = console.queue.view
+        qtbot.waitUntil(lambda: view.horizontalScrollBar().maximum() == 0, timeout=WAIT_MS)
+        assert view.columnWidth(Column.TITLE) >= 150

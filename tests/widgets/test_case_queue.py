@@ -302,16 +302,34 @@ def test_breadcrumb_names_the_active_filters_in_chinese(make_queue: Callable[...
     q.filter_to_department("d-cgw")
     q.overdue_toggle.setChecked(True)
     assert q.breadcrumb.text() == "街道：东华门 › 部门：区城管委 › 超期"
-    q.filter_to_grid(GRIDS["110101001"][1])  # a grid inside the street keeps the street
-    assert q.breadcrumb.text() == f"街道：东华门 › 单元网格：{GRIDS['110101001'][1]} › 部门：区城管委 › 超期"
-    q.filter_to_grid(GRIDS["110101002"][0])  # a grid elsewhere replaces the street
-    assert q.breadcrumb.text().startswith(f"单元网格：{GRIDS['110101002'][0]} › ")
+    inside = GRIDS["110101001"][1]
+    q.filter_to_grid(inside)  # a grid inside the street keeps the street; it is named by where it is
+    community = DISTRICT.communities[DISTRICT.unit_grids[inside].community].name
+    grid_name = f"东华门·{community} {inside[-3:]}号"
+    assert q.breadcrumb.text() == f"街道：东华门 › 单元网格：{grid_name} › 部门：区城管委 › 超期"
+    assert inside not in q.breadcrumb.text()  # never its 15 digits
+    elsewhere = GRIDS["110101002"][0]
+    q.filter_to_grid(elsewhere)  # a grid elsewhere replaces the street
+    assert q.breadcrumb.text().startswith("单元网格：景山·")
     q.set_filter(CaseFilter(steps=frozenset({S.HANDLING, S.DISPATCHED}), loops=frozenset({L.BIG}),
                             lights=frozenset({Light.RED, Light.YELLOW}), channels=frozenset(CHANNELS)))  # fmt: skip
     assert q.breadcrumb.text() == (
         "渠道：12345市民服务热线、网格监督员巡查上报（城管通）、微信公众号"
         " › 环节：任务派遣、任务处理 › 大循环 › 灯：■ 红、▲ 黄"
     )
+
+
+def test_an_empty_result_names_the_filters_that_emptied_it(make_queue: Callable[..., CaseQueue]) -> None:
+    q = make_queue(situation_with(varied_cases()))
+    assert q.empty_note.isHidden()
+    q.filter_to_street("110101001")
+    q.filter_to_department("d-no-such-department")  # nothing of it in that street
+    assert q.model.rowCount() == 0
+    assert q.empty_note.isVisible() or not q.empty_note.isHidden()
+    text = q.empty_note.text()
+    assert "街道：东华门" in text and "部门：d-no-such-department" in text and "Esc" in text
+    q.clear_filters()
+    assert q.empty_note.isHidden()
 
 
 def test_filter_to_grid_then_clear_filters_restores_the_queue(
@@ -323,7 +341,9 @@ def test_filter_to_grid_then_clear_filters_restores_the_queue(
     grid = ALL_GRIDS[2]
     q.filter_to_grid(grid)
     assert shown(q.model) and all(sit.cases[no].unit_grid == grid for no in shown(q.model))
-    assert q.breadcrumb.text() == f"单元网格：{grid}"
+    u = DISTRICT.unit_grids[grid]
+    where = f"{DISTRICT.streets[u.street].short_name}·{DISTRICT.communities[u.community].name} {grid[-3:]}号"
+    assert q.breadcrumb.text() == f"单元网格：{where}"
     q.clear_filters()
     assert shown(q.model) == everything
     assert q.breadcrumb.text() == "全部在办案件"
@@ -607,3 +627,20 @@ def test_large_type_makes_rows_taller(make_queue: Callable[..., CaseQueue]) -> N
     assert q.large_type and q.view.verticalHeader().defaultSectionSize() > normal * 1.3
     q.set_large_type(False)
     assert q.view.verticalHeader().defaultSectionSize() == normal
+
+
+def test_the_queue_shows_the_columns_to_act_on_and_the_rest_on_request(
+    make_queue: Callable[..., CaseQueue],
+) -> None:
+    from widgets.case_queue import DEFAULT_COLUMNS
+
+    q = make_queue(situation_with(varied_cases()))
+    shown = {c for c in Column if not q.view.isColumnHidden(c)}
+    assert shown == set(DEFAULT_COLUMNS) and Column.NO in shown and Column.GRID not in shown
+    menu = q.column_menu()
+    actions = {a.text(): a for a in menu.actions()}
+    assert len(actions) == len(Column) and not actions["案件编号"].isEnabled()  # the number always shows
+    actions["单元网格"].setChecked(True)
+    assert not q.view.isColumnHidden(Column.GRID)
+    actions["单元网格"].setChecked(False)
+    assert q.view.isColumnHidden(Column.GRID)
