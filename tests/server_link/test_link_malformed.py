@@ -2,68 +2,27 @@
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 
 import msgspec
 import pytest
-import zmq
 
 from server_link import chp
 from server_link.endpoints import Endpoints
 from server_link.link_state import LinkState
 from tests.support.link import case, following, item
-
-
-class RawServer:
-    """A hand-driven CHP server: answers ICANHAZ? with an empty snapshot, publishes raw frames."""
-
-    def __init__(self, endpoints: Endpoints) -> None:
-        self.ctx = zmq.Context.instance()
-        self.pub = self.ctx.socket(zmq.PUB)
-        self.pub.linger = 0
-        self.pub.bind(endpoints.updates)
-        self.sequence = 0
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._answer_snapshots, args=(endpoints,))
-        self._thread.start()
-
-    def _answer_snapshots(self, endpoints: Endpoints) -> None:
-        router = self.ctx.socket(zmq.ROUTER)
-        router.linger = 0
-        router.bind(endpoints.snapshot)
-        while not self._stop.is_set():
-            if router.poll(50):
-                identity, *_ = router.recv_multipart()
-                props = chp.encode_properties({"epoch": "e1"})
-                router.send_multipart([identity, b"KTHXBAI", chp.encode_sequence(0), b"", props, b"/"])
-        router.close()
-
-    def send(self, *frames: bytes) -> None:
-        self.pub.send_multipart(list(frames))
-
-    def kvpub(self, key: str | bytes, body: bytes) -> None:
-        self.sequence += 1
-        raw_key = key.encode() if isinstance(key, str) else key
-        self.send(raw_key, chp.encode_sequence(self.sequence), b"", b"", body)
-
-    def hugz(self) -> None:
-        self.send(b"HUGZ", chp.encode_sequence(self.sequence), b"", chp.encode_properties({"epoch": "e1"}), b"")
-
-    def close(self) -> None:
-        self._stop.set()
-        self._thread.join(5)
-        self.pub.close()
+from tests.support.rogue import RogueServer
 
 
 @pytest.fixture
-def raw(endpoints: Endpoints) -> Iterator[RawServer]:
-    srv = RawServer(endpoints)
+def raw(endpoints: Endpoints) -> Iterator[RogueServer]:
+    """A hand-driven CHP server: an empty snapshot, then whatever frames the test publishes."""
+    srv = RogueServer(endpoints)
     yield srv
     srv.close()
 
 
-def test_every_kind_of_malformed_input_is_rejected_and_counted(raw: RawServer, endpoints: Endpoints) -> None:
+def test_every_kind_of_malformed_input_is_rejected_and_counted(raw: RogueServer, endpoints: Endpoints) -> None:
     with following(endpoints) as (client, mirror):
         assert mirror.wait_for(lambda m: m.state is LinkState.LIVE, 10)
         # PUB drops what it sends before the subscription arrives: heartbeat until one is seen.
