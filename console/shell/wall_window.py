@@ -106,7 +106,6 @@ class WallWindow(QMainWindow):
         self.screen_number = screen_number  # the screen it was asked for (None: wherever it opened)
         self.centre = centre
         self._dim_centre = dim_centre  # the map dims itself (its page); another centre is dimmed here
-        self.layout_path: Path | None = None  # where Ctrl+S saves the layout (set by grid-console)
         body = QWidget()
         column = QVBoxLayout(body)
         column.setContentsMargins(0, 0, 0, 0)
