@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 from datetime import datetime
+
+import msgspec
 
 from console.core.rules import Light as Light  # defined in rules; re-exported for the views
 from console.core.rules import Rules, is_open_step, light_at
@@ -15,9 +16,11 @@ from server_link.workcal import DeadlineUnit, WorkCalendar
 NAN = math.nan
 
 
-@dataclass(slots=True)
-class CaseState:
+class CaseState(msgspec.Struct, gc=False):
     """A case as the views and indicators see it. Times are POSIX seconds (NaN when unknown).
+
+    A msgspec struct, not a dataclass: past situations cross from the store's process pickled, and a
+    struct pickles and unpickles about three times faster (it holds no cycles, so ``gc=False``).
 
     The time-dependent flags (``light``, ``overdue``, ``recent``) hold for the instant the state
     was last evaluated at; the situation moves them forward as time passes.

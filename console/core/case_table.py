@@ -8,6 +8,7 @@ the light by ``console.core.rules`` (the same rule ``CaseState`` evaluates one c
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from operator import attrgetter
@@ -32,7 +33,7 @@ class Vocabulary:
 
     def __init__(self) -> None:
         self.names: list[str] = []
-        self._index: dict[str, int] = {}
+        self._index: dict[str | None, int] = {None: -1}
         self._ranks: npt.NDArray[np.int64] | None = None
 
     def code(self, name: str | None) -> int:
@@ -44,6 +45,14 @@ class Vocabulary:
             self.names.append(name)
             self._ranks = None
         return i
+
+    def code_all(self, names: list[str | None]) -> list[int]:
+        """``code`` of each (the known ones looked up without a Python call each)."""
+        index = self._index
+        if None in map(index.get, names):  # new names: coded once each, in order of appearance
+            for name in [n for n in dict.fromkeys(names) if n not in index]:
+                self.code(name)
+        return list(map(index.__getitem__, names))
 
     def codes(self, names: Iterable[str]) -> list[int]:
         return [self._index[n] for n in names if n in self._index]
@@ -117,6 +126,19 @@ class CaseTable:
     def __len__(self) -> int:
         return len(self._rows)
 
+    def __getstate__(self) -> dict[str, Any]:
+        """Pickled written (no pending rows) and without the search texts, which are rebuilt."""
+        self.flush()
+        state = dict(self.__dict__)
+        del state["search"], state["_pending"]
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self._pending = {}
+        pairs = zip(self.nos, self.titles, strict=True)
+        self.search = [f"{no} {title}".casefold() if no else "" for no, title in pairs]
+
     def row_of(self, no: str) -> int | None:
         return self._rows.get(no)
 
@@ -149,14 +171,12 @@ class CaseTable:
         self._pending = {}
         c, v = self._cols, self.vocab
         for name in _CATEGORICAL:
-            code = v[name].code
-            c[name][rows] = [code(x) for x in map(attrgetter(name), states)]
+            c[name][rows] = v[name].code_all(list(map(attrgetter(name), states)))
         for name in _FLOATS:
             c[name][rows] = list(map(attrgetter(name), states))
-        c["step"][rows] = [STEP_ORDER[s.step] for s in states]
-        loop, urgency = v["loop"].code, v["urgency"].code
-        c["loop"][rows] = [loop(s.loop.value) for s in states]
-        c["urgency"][rows] = [urgency(s.urgency.value) for s in states]
+        c["step"][rows] = list(map(STEP_ORDER.__getitem__, map(attrgetter("step"), states)))
+        c["loop"][rows] = v["loop"].code_all(list(map(attrgetter("loop.value"), states)))
+        c["urgency"][rows] = v["urgency"].code_all(list(map(attrgetter("urgency.value"), states)))
         for name in ("returns", "rework", "reports"):
             c[name][rows] = np.minimum(list(map(attrgetter(name), states)), 32767)
         c["valid"][rows] = True
@@ -277,6 +297,7 @@ _TIE_BITS = 21  # room for the case-number rank of up to 2,097,151 rows
 _LAST = float((1 << (62 - _TIE_BITS)) - 1)  # the largest primary value that still fits
 
 
+@functools.lru_cache(maxsize=1 << 18)  # case numbers recur: every past picture holds most of them again
 def _no_key(no: str) -> int:
     """A sortable integer for a case number: its digits (DC2026112300012 → 2026112300012)."""
     digits = "".join(ch for ch in no if ch.isdigit())[-18:]

@@ -16,12 +16,14 @@ import enum
 import heapq
 import math
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from console.core.aggregates import Aggregates, StreetFigures, beijing_day
 from console.core.case_state import CaseState, derive
 from console.core.case_table import CaseTable
+from console.core.derived_cases import DerivedCases
 from console.core.rules import Rules
 from server_link import records as r
 from server_link.district import District
@@ -103,6 +105,7 @@ class Situation:
         self.table = CaseTable()
         self.aggregates = Aggregates(self.rules)
         self.index: dict[str, dict[str, set[str]]] = {dim: {} for dim in INDEXED}
+        self.indexed = True  # False: ``index`` is left empty (a picture whose receiver builds it)
         self.sequence = 0
         self.epoch = ""
         self.now = 0.0
@@ -127,18 +130,33 @@ class Situation:
         as_of: float | None,
         calendar: WorkCalendar | None = None,
         rules: Rules | None = None,
+        derived: DerivedCases | None = None,
+        indexed: bool = True,
     ) -> Situation:
         """A situation from stored (key, body) pairs: the last known state (which the next snapshot
-        replaces) or a past instant (read-only). Bodies that no longer decode are skipped and counted."""
+        replaces) or a past instant (read-only). Bodies that no longer decode are skipped and counted.
+        With ``derived``, cases whose body it holds are not decoded and derived again, and the
+        others are added to it. Without ``indexed``, ``index`` stays empty (``take_cases`` builds it)."""
         sit = cls(district, calendar=calendar, rules=rules, read_only=provenance is Provenance.PAST)
-        sit.provenance, sit.as_of = provenance, as_of
-        updates = []
+        sit.provenance, sit.as_of, sit.indexed = provenance, as_of, indexed
+        if derived is not None:
+            derived.bind(district, sit.calendar, sit.rules)
+        updates, known = [], []
         for key, body in bodies.items():
+            if derived is not None and key.startswith("/case/") and (state := derived.get(body)) is not None:
+                known.append((key, body, state))
+                continue
             try:
                 updates.append(Update(key, 0, r.decode(key, body), body))
             except r.RecordError as exc:
                 sit._reject(exc.reason, key, str(exc))
-        sit._apply_updates(updates, reset=True, now=now)
+        changes = sit._apply_updates(updates, reset=True, now=now)
+        for key, body, state in known:
+            sit._guarded(key, sit._put_case, key[6:], state, body, changes)
+        if derived is not None:
+            for u in updates:
+                if isinstance(u.record, r.Case) and (state := sit.cases.get(u.key[6:])) is not None:
+                    derived.put(u.body, state)
         return sit
 
     # ------------------------------------------------------------------ updates
@@ -177,15 +195,22 @@ class Situation:
             changes.kpis = True
             self.pictured = True
         for u in updates:
-            try:
-                kind = u.key[1 : u.key.index("/", 1)]
-                if kind == "case":
-                    self._apply_case(u, changes)
-                else:
-                    self._apply_other(kind, u, changes)
-            except Exception as exc:  # noqa: BLE001 - the last line of defence: one record, never its batch
-                self._reject("apply", u.key, f"{type(exc).__name__}: {exc}")
+            self._guarded(u.key, self._apply, u, changes)
         return changes
+
+    def _guarded(self, key: str, apply: Callable[..., None], *args: Any) -> None:
+        """``apply(*args)`` for the record at ``key``; if it raises, the record is rejected."""
+        try:
+            apply(*args)
+        except Exception as exc:  # noqa: BLE001 - the last line of defence: one record, never its batch
+            self._reject("apply", key, f"{type(exc).__name__}: {exc}")
+
+    def _apply(self, u: Update, changes: ChangeSet) -> None:
+        kind = u.key[1 : u.key.index("/", 1)]
+        if kind == "case":
+            self._apply_case(u, changes)
+        else:
+            self._apply_other(kind, u, changes)
 
     def _reject(self, reason: str, key: str, detail: str) -> None:
         self.rejects[reason] += 1
@@ -200,26 +225,34 @@ class Situation:
             if old is not None:
                 self.aggregates.account(old, -1)
                 changes.note(old)
-                self._reindex(no, _index_keys(old), ())
+                if self.indexed:
+                    self._reindex(no, _index_keys(old), ())
                 del self.cases[no]
                 self.bodies.pop(no, None)
                 self._armed.pop(no, None)
                 self.table.remove(no)
             return
-        s = derive(u.record, self.district, self.calendar, self.rules, old)
+        self._put_case(no, derive(u.record, self.district, self.calendar, self.rules, old), u.body, changes)
+
+    def _put_case(self, no: str, s: CaseState, body: bytes, changes: ChangeSet) -> None:
+        """Hold a derived state as case ``no`` (replacing its old one)."""
+        old = self.cases.get(no)
         s.evaluate(self.now, self.rules.recent_seconds)
         beijing_day(s.received_at)  # the aggregates' intake key: raises here if it cannot be had
-        s.next_change(self.now, self.rules.recent_seconds)
+        if not self.read_only:  # a read-only situation never ticks: no timers
+            s.next_change(self.now, self.rules.recent_seconds)
         if old is not None:
             self.aggregates.account(old, -1)
             changes.note(old)
         self.cases[no] = s
         if self.keep_bodies:
-            self.bodies[no] = u.body
+            self.bodies[no] = body
         self.aggregates.account(s, +1)
-        self._reindex(no, _index_keys(old) if old is not None else (), _index_keys(s))
+        if self.indexed:
+            self._reindex(no, _index_keys(old) if old is not None else (), _index_keys(s))
         self.table.upsert(s)
-        self._arm(s)
+        if not self.read_only:
+            self._arm(s)
         changes.note(s)
 
     def _apply_other(self, kind: str, u: Update, changes: ChangeSet) -> None:
@@ -272,6 +305,14 @@ class Situation:
         self.district = None  # type: ignore[assignment]  # until attach(): nothing reads it in between
         return self
 
+    def take_cases(self, cases: Mapping[str, CaseState], bodies: Mapping[str, bytes]) -> None:
+        """Hold these cases, already derived, evaluated and accounted in the aggregates and the
+        table (a picture that crossed processes in parts): only the index is built here."""
+        for no, s in cases.items():
+            self.cases[no] = s
+            self._reindex(no, (), _index_keys(s))
+        self.bodies.update(bodies)
+
     def attach(self, district: District) -> None:
         """Give a situation received from another process the district it was built on."""
         self.district = district
@@ -293,6 +334,11 @@ class Situation:
     # ------------------------------------------------------------------ internals
     def _reindex(self, no: str, before: tuple[str | None, ...], after: tuple[str | None, ...]) -> None:
         """Move a case between index buckets, touching only the dimensions whose value changed."""
+        if not before:  # a new case (every case of a whole picture): only additions
+            for dim, new in zip(INDEXED, after, strict=True):
+                if new is not None:
+                    self.index[dim].setdefault(new, set()).add(no)
+            return
         for i, dim in enumerate(INDEXED):
             old = before[i] if before else None
             new = after[i] if after else None
@@ -316,8 +362,10 @@ class Situation:
         self._set_street_limits()
 
     def _set_street_limits(self) -> None:
+        """Each street's escalation limit: the backend's ``/street/`` record where it publishes one
+        (also for a street the shipped district does not know), else ``rules.escalation_limit``."""
         published = {x.code: x.escalation_limit for x in self.records.values() if isinstance(x, r.Street)}
-        for code in self.district.streets:
+        for code in {*self.district.streets, *published, *self.aggregates.streets}:
             figures = self.aggregates.streets.setdefault(code, StreetFigures())
             figures.limit = published.get(code, self.rules.escalation_limit)
 

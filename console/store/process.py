@@ -22,6 +22,7 @@ wait for the child's answer; an exception raised in the child is raised again in
 
 from __future__ import annotations
 
+import functools
 import itertools
 import logging
 import os
@@ -38,7 +39,7 @@ from multiprocessing.connection import Connection
 from typing import Any, Final
 
 from console.core.situation import Situation
-from console.store import pipes
+from console.store import past_picture, pipes
 from console.store.schema import LinkEventKind
 from console.store.time_travel import PastState, Window
 from console.store.writer import (
@@ -116,6 +117,8 @@ class StoreProcess:
         self._cond = threading.Condition()
         self._out = _Outbox(deque())
         self._replies: dict[int, Future[Any]] = {}
+        # calls whose result comes in parts: who takes them, or why one could not be taken
+        self._part_takers: dict[int, Callable[[bytes], None] | BaseException] = {}
         self._alarm: StoreStats | None = None  # the parent's own alarm (queue full, child ended)
         self._ended = ""  # why the child is gone, once it is
         self._child: subprocess.Popen[bytes] | None = None
@@ -292,17 +295,18 @@ class StoreProcess:
         """``situation_at`` without waiting: the future is done (in the store's reader thread) when
         the child has built the situation; a caller that no longer wants it simply drops it."""
         built: Future[Situation] = Future()
+        unpacker = past_picture.Unpacker(district)  # takes each part in as it arrives (reader thread)
 
         def attach(done: Future[Any]) -> None:
             try:
-                situation: Situation = done.result()
+                done.result()
+                situation = unpacker.situation()
             except BaseException as exc:  # noqa: BLE001 - handed to whoever waits on ``built``
                 built.set_exception(exc)
                 return
-            situation.attach(district)
             built.set_result(situation)
 
-        self._call_later("situation_at", (instant, now), {}).add_done_callback(attach)
+        self._call_later("situation_at", (instant, now), {}, unpacker.take).add_done_callback(attach)
         return built
 
     def time_window(self) -> Window | None:
@@ -316,8 +320,15 @@ class StoreProcess:
     def _call(self, name: str, args: tuple[Any, ...], kwargs: dict[str, Any], timeout: float = CALL_TIMEOUT_S) -> Any:
         return self._call_later(name, args, kwargs).result(timeout)
 
-    def _call_later(self, name: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Future[Any]:
-        """Send a call to the child; its reply completes the future (in the reader thread)."""
+    def _call_later(
+        self,
+        name: str,
+        args: tuple[Any, ...],
+        kwargs: dict[str, Any],
+        take_part: Callable[[bytes], None] | None = None,
+    ) -> Future[Any]:
+        """Send a call to the child; its reply completes the future (in the reader thread). A call
+        whose result comes in parts hands each to ``take_part`` (in the reader thread) before that."""
         reply: Future[Any] = Future()
         call_id = next(_call_ids)
         with self._cond:
@@ -326,6 +337,8 @@ class StoreProcess:
             if self._out.closing or self._child is None:
                 raise RuntimeError("the store is not open")
             self._replies[call_id] = reply
+            if take_part is not None:
+                self._part_takers[call_id] = take_part
             self._out.items.append(("call", (call_id, name, args, kwargs)))
             self._cond.notify_all()
         return reply
@@ -367,10 +380,15 @@ class StoreProcess:
                 except Exception:  # a message this side cannot read: say so, keep reading
                     log.exception("unreadable message from the store process")
                     continue
-                if kind == "reply":
+                if kind == "part":
+                    self._take_part(*payload)
+                elif kind == "reply":
                     call_id, ok, value = payload
                     with self._cond:
                         reply = self._replies.pop(call_id, None)
+                        taken = self._part_takers.pop(call_id, None)
+                    if isinstance(taken, BaseException) and ok:
+                        ok, value = False, taken  # a part could not be taken in: the call failed here
                     if reply is not None:
                         reply.set_result(value) if ok else reply.set_exception(value)
                 elif kind == "alarm":
@@ -392,6 +410,18 @@ class StoreProcess:
         if ended and not closing and self._opened:
             log.error(ended)
             self._raise(ended, AlarmKind.ENDED, False)
+
+    def _take_part(self, call_id: int, part: bytes) -> None:
+        with self._cond:
+            taker = self._part_takers.get(call_id)
+        if taker is None or isinstance(taker, BaseException):
+            return  # an unknown call, or one whose earlier part failed
+        try:
+            taker(part)
+        except Exception as exc:  # noqa: BLE001 - fails the call (at its reply), not the reader
+            with self._cond:
+                if call_id in self._part_takers:
+                    self._part_takers[call_id] = exc
 
     def _raise(self, text: str, kind: AlarmKind, resync: bool) -> None:
         with self._cond:
@@ -448,18 +478,29 @@ def _serve(recv: Connection, send: Connection) -> int:
                     tell("resync", None)
             elif kind == "call":
                 call_id, name, args, kwargs = payload
-                tell("reply", (call_id, *_run_call(store, name, args, kwargs)))
+                send_part = functools.partial(_tell_part, tell, call_id)
+                tell("reply", (call_id, *_run_call(store, name, args, kwargs, send_part)))
     finally:
         store.close()
 
 
-def _run_call(store: Store, name: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[bool, Any]:
+def _tell_part(tell: Callable[[str, Any], None], call_id: int, part: bytes) -> None:
+    tell("part", (call_id, part))
+
+
+def _run_call(
+    store: Store, name: str, args: tuple[Any, ...], kwargs: dict[str, Any], send_part: Callable[[bytes], None]
+) -> tuple[bool, Any]:
     if name not in CALLS:
         return False, ValueError(f"{name!r} is not a store call")
     try:
-        if name == "situation_at":  # built here, sent without the district (the parent attaches its own)
+        if name == "situation_at":  # built here, sent in parts without the district (the parent attaches its own)
             instant, now = args
-            return True, store.situation_at(instant, load_district(), now).detached()
+            parts = 0
+            for part in past_picture.pack(store.situation_at(instant, load_district(), now, indexed=False)):
+                send_part(part)
+                parts += 1
+            return True, parts
         return True, getattr(store, name)(*args, **kwargs)
     except Exception as exc:  # noqa: BLE001 - raised again in the parent's caller
         try:

@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy import Connection, Engine, func, select
 
+from console.core.derived_cases import DerivedCases
 from console.core.rules import Rules
 from console.core.situation import Provenance, Situation
 from console.store.checkpoint_codec import decode_state
@@ -114,8 +115,16 @@ def _aware(at: datetime) -> datetime:
     return at.replace(tzinfo=UTC) if at.tzinfo is None else at.astimezone(UTC)
 
 
-def past_situation(past: PastState, district: District, *, rules: Rules | None = None) -> Situation:
-    """The read-only situation at ``past.instant`` (marked PAST, with the data's age in ``as_of``)."""
+def past_situation(
+    past: PastState,
+    district: District,
+    *,
+    rules: Rules | None = None,
+    derived: DerivedCases | None = None,
+    indexed: bool = True,
+) -> Situation:
+    """The read-only situation at ``past.instant`` (marked PAST, with the data's age in ``as_of``);
+    ``derived`` keeps the cases' derived states from one instant to the next."""
     return Situation.from_bodies(
         district,
         past.bodies,
@@ -123,4 +132,6 @@ def past_situation(past: PastState, district: District, *, rules: Rules | None =
         provenance=Provenance.PAST,
         as_of=past.as_of.timestamp(),
         rules=rules,
+        derived=derived,
+        indexed=indexed,
     )

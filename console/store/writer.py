@@ -44,6 +44,7 @@ from typing import Any, Final
 from sqlalchemy import Connection, Engine, delete, func, insert, select, update
 from sqlalchemy.engine import URL
 
+from console.core.derived_cases import DerivedCases
 from console.core.situation import Situation
 from console.store import migrations
 from console.store.bulk import BulkStatement, delete_rows, insert_rows, time_converter, upsert_rows
@@ -237,6 +238,8 @@ class Store:
         self.on_resync_needed = on_resync_needed
         self._clock = clock or (lambda: datetime.now(UTC))
         self._before_write = before_write
+        self._derived = DerivedCases()  # for time travel: each version of a case derived once
+        self._derived_lock = threading.Lock()
         self.resumed = False
         self._journal: Engine | None = None
         self._durable: Engine | None = None
@@ -444,9 +447,14 @@ class Store:
         """The map at a past instant (see ``time_travel.state_at``); safe from any thread."""
         return state_at(self._engine(self._reader), instant, now or self._clock())
 
-    def situation_at(self, instant: datetime, district: District, now: datetime | None = None) -> Situation:
-        """Time travel: the read-only situation at ``instant`` (0.1–0.3 s: call it off the GUI thread)."""
-        return past_situation(self.state_at(instant, now), district)
+    def situation_at(
+        self, instant: datetime, district: District, now: datetime | None = None, *, indexed: bool = True
+    ) -> Situation:
+        """Time travel: the read-only situation at ``instant`` (0.1–0.3 s: call it off the GUI thread);
+        ``indexed=False`` leaves its index to whoever receives it (see ``past_picture``)."""
+        past = self.state_at(instant, now)
+        with self._derived_lock:
+            return past_situation(past, district, derived=self._derived, indexed=indexed)
 
     def time_window(self) -> Window | None:
         """What ``state_at`` can reach (for a time slider's range); None before the first write."""

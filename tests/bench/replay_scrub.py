@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import pickle
 import random
 import statistics
 import sys
@@ -43,7 +42,7 @@ from time_travel import build as fill
 
 from console.shell.app import parse_args
 from console.shell.composition import build as build_console
-from console.store import Store, StoreConfig
+from console.store import Store, StoreConfig, past_picture
 from console.store.time_travel import past_situation
 from server_link.district import load_district
 from server_link.endpoints import Endpoints
@@ -54,13 +53,17 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
-def run(factor: float, days: int, moves: int, seed: int, app: QApplication) -> str:
-    tmp = Path(tempfile.mkdtemp(prefix="bench-replay-"))
-    db = tmp / "console.db"
+def run(factor: float, days: int, moves: int, seed: int, app: QApplication, keep: Path | None) -> str:
+    folder = keep or Path(tempfile.mkdtemp(prefix="bench-replay-"))
+    db = folder / f"replay-f{factor:g}-d{days}-s{seed}.db"
     config = StoreConfig(max_queue_batches=100_000, max_queue_updates=10_000_000)
+    filled = db.exists()
     store = Store(db, config).open()
     try:
-        fill(store, days, 7, seed, rate_factor=factor)
+        if filled:
+            print(f"history: the store kept in {db} (filled by an earlier run)")
+        else:
+            fill(store, days, 7, seed, rate_factor=factor)
         window = store.time_window()
         assert window is not None
         rng = random.Random(seed)
@@ -75,15 +78,16 @@ def run(factor: float, days: int, moves: int, seed: int, app: QApplication) -> s
             past = past_situation(state, district)
             built = time.perf_counter()
             reference.append(built - started)
-            blob = pickle.dumps(past.detached(), pickle.HIGHEST_PROTOCOL)
+            blob = list(past_picture.pack(past))
             pickled = time.perf_counter()
-            pickle.loads(blob)
-            parts.append((stated - started, built - stated, pickled - built, time.perf_counter() - pickled, len(blob)))
+            past_picture.unpack(blob, district, pause=0)
+            size = sum(map(len, blob))
+            parts.append((stated - started, built - stated, pickled - built, time.perf_counter() - pickled, size))
         med = [statistics.median(p[i] for p in parts) for i in range(5)]
         print(
             f"factor {factor:g} reference split (median of 10): state_at {med[0] * 1000:.0f} ms, situation "
-            f"{med[1] * 1000:.0f} ms, pickle {med[2] * 1000:.0f} ms ({med[4] / 1e6:.1f} MB), "
-            f"unpickle {med[3] * 1000:.0f} ms"
+            f"{med[1] * 1000:.0f} ms, pack {med[2] * 1000:.0f} ms ({med[4] / 1e6:.1f} MB), "
+            f"unpack {med[3] * 1000:.0f} ms"
         )
     finally:
         store.close()
@@ -139,6 +143,12 @@ def run(factor: float, days: int, moves: int, seed: int, app: QApplication) -> s
     for w in console.windows:
         w.deleteLater()
     p50, p95 = statistics.median(painted) * 1000, percentile(painted, 0.95) * 1000
+    first, rest = painted[:10], painted[10:]
+    print(
+        f"factor {factor:g}: the first 10 moves p50 {statistics.median(first) * 1000:.0f} ms max "
+        f"{max(first) * 1000:.0f} ms; the other {len(rest)} p50 {statistics.median(rest) * 1000:.0f} ms p95 "
+        f"{percentile(rest, 0.95) * 1000:.0f} ms"
+    )
     loop99 = percentile(lateness, 0.99) if lateness else 0.0
     ref = statistics.median(reference) * 1000
     print(
@@ -158,10 +168,16 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--factors", default="1,10")
     ap.add_argument("--moves", type=int, default=50)
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument(
+        "--keep",
+        type=Path,
+        help="a folder to keep the filled stores in and reuse them from (ten times the "
+        "rate takes about 20 minutes to fill); its history ends when it was filled, so the window shrinks with age",
+    )
     args = ap.parse_args(argv)
     app = QApplication.instance() or QApplication(sys.argv[:1])
     assert isinstance(app, QApplication)
-    results = [run(float(f), args.days, args.moves, args.seed, app) for f in args.factors.split(",")]
+    results = [run(float(f), args.days, args.moves, args.seed, app, args.keep) for f in args.factors.split(",")]
     for line in results:
         print(line)
     return 0

@@ -98,7 +98,7 @@ def build(
         if (now - window_start) % timedelta(hours=6) == timedelta():
             model.append((now, dict(bodies)))
     model.append((end, dict(bodies)))
-    if not store.flush(600):
+    if not store.flush(600 * max(1.0, rate_factor)):  # a busier history takes longer checkpoints
         raise RuntimeError(f"the store did not finish writing: {store.stats()}")
     elapsed = time.perf_counter() - started
     st = store.stats()

@@ -65,6 +65,16 @@ def test_the_past_is_built_in_the_store_process_and_handed_over_whole(tmp_path: 
         later = store.situation_at_later(instant, district)
         past = later.result(30)
         here = past_situation(store.state_at(instant), district)  # the same, built in this process
-    assert past.district is district and past.read_only
-    assert picture(past) == picture(here)
-    assert set(past.cases) == {first.no, second.no}
+        assert past.district is district and past.read_only
+        assert picture(past) == picture(here)
+        assert set(past.cases) == {first.no, second.no}
+
+        # A part this side cannot take in fails that call, and only that call.
+        def refuse(part: bytes) -> None:
+            raise ValueError("this part is not wanted")
+
+        failing = store._call_later("situation_at", (instant, None), {}, refuse)
+        with pytest.raises(ValueError, match="not wanted"):
+            failing.result(30)
+        assert picture(store.situation_at(instant, district)) == picture(here)
+        assert store._part_takers == {}
