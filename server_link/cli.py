@@ -1,4 +1,5 @@
-"""``grid-link``: follow any CHP server (probe), run the reference server (serve), make keys."""
+"""``grid-link``: follow any CHP server (probe), check a backend (conform), run the reference server
+(serve), make keys."""
 
 from __future__ import annotations
 
@@ -12,6 +13,8 @@ from pathlib import Path
 
 from server_link import chp
 from server_link.agent import LinkClient, LinkConfig, fetch_snapshot
+from server_link.conform import report as conform_report
+from server_link.conform.observe import Security
 from server_link.curve import KeyPair, client_keys, make_keys
 from server_link.endpoints import Endpoints
 from server_link.feed import FeedPump, ScriptedFeed
@@ -47,6 +50,16 @@ def main(argv: list[str] | None = None) -> int:
     probe.add_argument("--server-key", type=Path, help="the server's public key file (pinned)")
     probe.add_argument("--client-key", type=Path, help="this client's key pair (NAME.key_secret)")
 
+    conform = sub.add_parser("conform", help="check a backend against docs/protocol.md; exit 1 on any failure")
+    conform.add_argument("--endpoint", required=True, help="the backend's tcp://HOST:PORT (P; P+1 and P+2 follow)")
+    conform.add_argument("--seconds", type=float, default=10.0, help="how long to follow it (default 10)")
+    conform.add_argument(
+        "--try-commands", action="store_true", help="also send KVSETs: one note decision on an open case, and three "
+        "the backend must refuse"
+    )  # fmt: skip
+    conform.add_argument("--server-key", type=Path, help="the server's public key file (pinned)")
+    conform.add_argument("--client-key", type=Path, help="this client's key pair (NAME.key_secret)")
+
     args = parser.parse_args(argv)
     try:
         if args.command == "keys":
@@ -55,10 +68,22 @@ def main(argv: list[str] | None = None) -> int:
             return 0
         if args.command == "serve":
             return _serve(args)
+        if args.command == "conform":
+            return _conform(args)
         return _probe(args)
     except (ValueError, OSError, TimeoutError) as exc:
         print(f"grid-link: {exc}", file=sys.stderr)
         return 2
+
+
+def _conform(args: argparse.Namespace) -> int:
+    security = None
+    if args.server_key:
+        client_pair, server_key = client_keys(args.server_key, args.client_key)
+        security = Security(server_key, client_pair)
+    return conform_report.run(
+        Endpoints.parse(args.endpoint), args.seconds, try_commands=args.try_commands, security=security
+    )
 
 
 def _serve(args: argparse.Namespace) -> int:

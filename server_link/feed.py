@@ -1,7 +1,10 @@
 """A scripted, reproducible feed of valid records for ``grid-link serve``, tests and benchmarks.
 
-It is not the district simulator: cases walk the seven steps at random, with no calendar or
-workflow rules. It exists so the link can be exercised at any rate with real records.
+It is not the district simulator: cases walk the seven steps straight through, one step per
+update, with no calendar. It keeps the page's content rules all the same (docs/protocol.md §11.3:
+each step reached by its action; channel, category and department ids from docs/reference), so
+that ``grid-link conform`` passes it. It exists so the link can be exercised at any rate with real
+records.
 """
 
 from __future__ import annotations
@@ -24,8 +27,19 @@ STREETS = (
 STREET_AREAS = (
     5.35, 1.64, 1.45, 1.76, 2.62, 1.53, 1.24, 2.70, 2.07, 5.02, 1.10, 1.10, 2.00, 3.06, 1.84, 4.03, 3.33,
 )  # fmt: skip
-_CHANNELS = ("12345", "96010", "wechat", "pda")
+_CHANNELS = ("ch-12345", "ch-96010", "ch-wechat", "ch-patrol")  # docs/reference/channels.csv
+_CATEGORY = "E010102"  # docs/reference/categories.csv
+_DEPT = "d-cgzf"  # docs/reference/departments.csv
 _STEPS = list(r.Step)
+# The action that takes a case to each step (docs/protocol.md §11.3).
+_ACTION = {
+    r.Step.FILED: r.Action.FILE,
+    r.Step.DISPATCHED: r.Action.DISPATCH,
+    r.Step.HANDLING: r.Action.ACCEPT,
+    r.Step.FEEDBACK: r.Action.FEEDBACK,
+    r.Step.CLOSED: r.Action.CLOSE,
+    r.Step.EVALUATED: r.Action.EVALUATE,
+}
 
 
 class ScriptedFeed:
@@ -66,7 +80,7 @@ class ScriptedFeed:
             schema=1,
             no=f"F{n:09d}",
             channel=self.rng.choice(_CHANNELS),
-            category="e.01.01",
+            category=_CATEGORY,
             title=f"scripted case {n}",
             lon=116.39 + self.rng.random() * 0.05,
             lat=39.86 + self.rng.random() * 0.11,
@@ -81,9 +95,9 @@ class ScriptedFeed:
 
     def _advance(self, case: r.Case) -> r.Case:
         step = _STEPS[_STEPS.index(case.step) + 1]
-        event = r.Event(at=self.clock, step=step, action=r.Action.HANDLE, dept="d-feed", actor="feed")
-        timeline = [*case.timeline[-20:], event]
-        return msgspec.structs.replace(case, step=step, step_at=self.clock, dept="d-feed", timeline=timeline)
+        event = r.Event(at=self.clock, step=step, action=_ACTION[step], dept=_DEPT, actor="feed")
+        timeline = [*case.timeline, event]
+        return msgspec.structs.replace(case, step=step, step_at=self.clock, dept=_DEPT, timeline=timeline)
 
 
 class FeedPump:

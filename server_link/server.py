@@ -49,6 +49,7 @@ class Producer(Protocol):
     def produce(self) -> list[tuple[str, bytes]]: ...
 
 
+DECISIONS = "/decision/"
 SNAPSHOT_CHUNK = 2000  # KVSYNCs sent per loop turn, so heartbeats and updates keep flowing
 
 
@@ -358,6 +359,18 @@ class ChpServer:
             return "key"
         if len(msg.body) > records.MAX_BODY_BYTES:
             return "oversize"
+        if msg.key.startswith(DECISIONS):
+            # Decisions are a record of what was decided: never deleted, never changed by a
+            # console (docs/protocol.md §16). A console that re-sends one it got no echo for gets
+            # the echo again (one KVPUB of the same body), and it is not applied twice.
+            held = self._map.get(msg.key)
+            if not msg.body:
+                return "decision_delete"
+            if held is not None:
+                if held[1] != msg.body:
+                    return "decision_changed"
+                self._apply(pub, msg.key, msg.body, None)
+                return ""
         if not self.on_kvset(msg.key, msg.body, msg.properties):
             return "refused"
         self._apply(pub, msg.key, msg.body, _ttl_of(msg.properties))

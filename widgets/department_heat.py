@@ -21,6 +21,7 @@ from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 from console.core.aggregates import DepartmentFigures
+from console.core.catalogue import department_names
 from console.core.rules import ScoreWeights
 from console.core.situation import Situation
 from console.core.untrusted import one_line
@@ -114,7 +115,7 @@ class DepartmentHeat(QWidget):
         (not a past situation's, shown during a replay)."""
         weights = sit.rules.weights
         figures = sit.aggregates.departments
-        names = {d.id: d.name for d in sit.district.departments.values()}
+        names = department_names(sit)
         ids = sorted(names)
         rows = {i: _row(figures.get(i) or DepartmentFigures(), weights) for i in ids}
         self.order = sorted(ids, key=lambda i: (-(100 - rows[i][-1]), -rows[i][1], -rows[i][0], i))

@@ -6,6 +6,7 @@ from PySide6.QtCore import QCoreApplication, Qt, Signal
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget
 
+from console.core.catalogue import street_names
 from console.core.situation import Situation
 from console.core.untrusted import one_line
 from widgets.i18n import QT_TRANSLATE_NOOP
@@ -43,8 +44,9 @@ class StreetsPanel(QWidget):
 
     def show_situation(self, sit: Situation) -> None:
         figures = sit.aggregates.streets
+        names = street_names(sit)
         rows = sorted(
-            (code for code in sit.district.streets if code in figures),
+            (code for code in names if code in figures),
             key=lambda c: (not figures[c].over_limit, -figures[c].overdue, c),
         )
         self._codes = rows
@@ -52,7 +54,7 @@ class StreetsPanel(QWidget):
         for i, code in enumerate(rows):
             f = figures[code]
             cells = (
-                one_line(sit.district.streets[code].short_name), f"{f.small_loop:,}", f"{f.big_loop:,}",
+                one_line(names[code]), f"{f.small_loop:,}", f"{f.big_loop:,}",
                 f"{100 * f.escalation_ratio:.1f}%", f"{100 * f.limit:.1f}%", f"{f.overdue:,}",
             )  # fmt: skip
             for col, text in enumerate(cells):

@@ -102,10 +102,14 @@ class DistrictFigures:
     closed: int = 0
     overdue: int = 0
     hard_open: int = 0
+    # The 12345 "three rates" (docs/protocol.md §11.6): cases held of the hotline channel, those
+    # with a ``file`` event (responded), those whose ``resolved`` is known (called back) and of
+    # them resolved, those whose ``satisfied`` is known (rated) and of them satisfied.
     hotline: int = 0
     hotline_responded: int = 0
     hotline_callbacks: int = 0
     hotline_resolved: int = 0
+    hotline_rated: int = 0
     hotline_satisfied: int = 0
 
     def intake_on(self, day: str) -> dict[str, int]:
@@ -125,7 +129,7 @@ class DistrictFigures:
 
     @property
     def satisfaction_rate(self) -> float:
-        return self.hotline_satisfied / self.hotline_callbacks if self.hotline_callbacks else math.nan
+        return self.hotline_satisfied / self.hotline_rated if self.hotline_rated else math.nan
 
 
 def beijing_day(ts: float) -> str:
@@ -154,7 +158,7 @@ class Aggregates:
     def account(self, s: CaseState, sign: int) -> None:
         day = beijing_day(s.received_at)  # the one step that can fail: before anything changes
         g = self.grids.get(s.unit_grid) or self.grids.setdefault(s.unit_grid, GridFigures())
-        st = self.streets.get(s.street) or self.streets.setdefault(s.street, StreetFigures())
+        st = self.streets.get(s.street) or self.streets.setdefault(s.street, self._new_street())
         d = self.district
         d.intake[(day, s.channel)] += sign
         d.held += sign
@@ -182,7 +186,9 @@ class Aggregates:
             if s.resolved is not None:
                 d.hotline_callbacks += sign
                 d.hotline_resolved += sign * s.resolved
-                d.hotline_satisfied += sign * bool(s.satisfied)
+            if s.satisfied is not None:
+                d.hotline_rated += sign
+                d.hotline_satisfied += sign * s.satisfied
         for dept in s.returned_by:
             self._dept(dept).returns += sign
         if s.dept is None:
@@ -200,6 +206,10 @@ class Aggregates:
         if s.satisfied is not None:
             f.callbacks += sign
             f.satisfied += sign * s.satisfied
+
+    def _new_street(self) -> StreetFigures:
+        """A street first met in a case: the default limit until the backend publishes its own."""
+        return StreetFigures(limit=self.rules.escalation_limit)
 
     def _dept(self, dept: str) -> DepartmentFigures:
         return self.departments.get(dept) or self.departments.setdefault(dept, DepartmentFigures())

@@ -157,6 +157,7 @@ def _detail(ctx: PanelContext) -> Panel:
 
 
 def _heat(ctx: PanelContext) -> Panel:
+    from console.core.catalogue import department_names
     from console.core.situation import Provenance
     from widgets.department_heat import DepartmentHeat
 
@@ -168,7 +169,7 @@ def _heat(ctx: PanelContext) -> Panel:
         if changes.reset and sit.provenance is not Provenance.PAST:
             # a new live picture: the sparklines' 24 hours, gathered from its cases as it was built
             history = ctx.history()
-            heat.show_history({dept: history.get(dept, ()) for dept in sit.district.departments})
+            heat.show_history({dept: history.get(dept, ()) for dept in department_names(sit)})
 
     return Panel("heat", heat, show, slow=True)
 

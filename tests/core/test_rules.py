@@ -130,7 +130,7 @@ def test_the_kpi_levels_and_their_boundaries() -> None:
     calm = DistrictFigures()  # nothing held: every rate is NaN, which is no reason for alarm
     assert set(t.levels(calm).values()) == {Level.NORMAL}
     d = DistrictFigures(overdue=1, hard_open=1, hotline=100, hotline_responded=99, held=10, closed=9)
-    d.hotline_callbacks, d.hotline_resolved, d.hotline_satisfied = 20, 19, 19
+    d.hotline_callbacks, d.hotline_resolved, d.hotline_rated, d.hotline_satisfied = 20, 19, 20, 19
     assert t.levels(d) == {
         "overdue": Level.ALARM, "hard": Level.WARN,
         # each rate exactly at its floor (99 %, 95 %, 95 %, 90 %) is still normal

@@ -134,6 +134,7 @@ def brute_force(states: list[CaseState], rules: Rules) -> dict[str, object]:
     open_ = [s for s in states if s.open]
     hot = [s for s in states if s.channel == rules.hotline_channel]
     called = [s for s in hot if s.resolved is not None]
+    rated = [s for s in hot if s.satisfied is not None]
 
     def grid(g: str) -> tuple[int, ...]:
         mine = [s for s in states if s.unit_grid == g]
@@ -184,7 +185,8 @@ def brute_force(states: list[CaseState], rules: Rules) -> dict[str, object]:
             sum(s.responded for s in hot),
             len(called),
             sum(bool(s.resolved) for s in called),
-            sum(bool(s.satisfied) for s in called),
+            len(rated),
+            sum(bool(s.satisfied) for s in rated),
         ),
     }
 
@@ -230,6 +232,7 @@ def incremental(sit: Situation) -> dict[str, object]:
             d.hotline_responded,
             d.hotline_callbacks,
             d.hotline_resolved,
+            d.hotline_rated,
             d.hotline_satisfied,
         ),
     }
