@@ -8,9 +8,11 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QFormLayout,
     QFrame,
+    QHBoxLayout,
     QHeaderView,
     QLabel,
     QLineEdit,
+    QPushButton,
     QScrollArea,
     QSizePolicy,
     QTableWidget,
@@ -21,11 +23,12 @@ from PySide6.QtWidgets import (
 
 from console.core.cameras import nearby
 from console.core.case_state import CaseState, Light
+from console.core.catalogue import department_names
 from console.core.situation import Provenance, Situation
 from console.core.untrusted import block, one_line, tooltip
 from server_link import records as r
 from widgets.i18n import QT_TRANSLATE_NOOP
-from widgets.labels import action_name, clock, countdown, light_text, loop_name, step_name
+from widgets.labels import action_name, clock, countdown, grid_name, light_text, loop_name, step_name
 
 _ABNORMAL = {Light.RED: QColor("#e05252"), Light.YELLOW: QColor("#e0a030")}
 _TIMELINE_COLUMNS = (
@@ -39,6 +42,7 @@ _CAMERA_COLUMNS = (
 )  # fmt: skip
 _URL_ROLE = Qt.ItemDataRole.UserRole + 1
 REPORT_LINES = 6  # the citizen's text: at most this many lines tall, the rest scrolls
+STORY_REPORT_LINES = 40  # in the story's large view
 HEADING_CHARS = 100  # of a title in the heading (the tooltip has the rest)
 NAME_CHARS = 20  # a name in a timeline cell (its column fits its contents); the tooltip has the rest
 CELL_CHARS = 80  # a note or a camera's name in a stretched cell; the tooltip has the rest
@@ -48,7 +52,10 @@ class CaseDetail(QWidget):
     """Shows one case. Every text that came from the public or a department is plain text, passed
     through ``console.core.untrusted`` (isolated, one line where one line is meant, long words
     broken), and no text can make the panel wider than it is given or the citizen's text taller than
-    ``REPORT_LINES``.
+    ``REPORT_LINES`` (in the docked panel; the story, ``story=True``, shows all of it).
+
+    The timeline is as tall as its events (its notes wrapped), so the panel scrolls as one page,
+    and another case opens at its top.
 
     Signals:
         camera_requested(str): the link of an online camera near the case that the operator
@@ -56,19 +63,28 @@ class CaseDetail(QWidget):
         note_entered(str, str): a note on the case shown (case number, text), written in the
             note line and sent with Enter; the shell sends it through its command service. The line
             is there only for a role that may send notes (``allow_notes``).
+        story_requested(str): the operator asked for the case's whole story in a large view
+            (the 展开 button beside the heading).
     """
 
     camera_requested = Signal(str)
     note_entered = Signal(str, str)
+    story_requested = Signal(str)
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, parent: QWidget | None = None, *, story: bool = False) -> None:
         super().__init__(parent)
-        self.setObjectName("caseDetail")
+        self.setObjectName("caseStory" if story else "caseDetail")
         self.case_no: str | None = None
+        self.story = story
         self._notes_allowed = False
         self.heading = _plain(QLabel(self.tr("未选择案件")))
         self.heading.setObjectName("detailHeading")
         _never_wider(self.heading)
+        self.expand = QPushButton(self.tr("展开"))
+        self.expand.setObjectName("expandStory")
+        self.expand.setToolTip(self.tr("在大窗口中查看这件案件的全过程（在队列中按回车或双击也可）"))
+        self.expand.clicked.connect(self._on_expand)
+        self.expand.setVisible(False)
         self.report = _never_wider(_plain(QLabel()))
         self.report.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
         self.report_area = QScrollArea()
@@ -95,8 +111,12 @@ class CaseDetail(QWidget):
         self.timeline.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.timeline.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
         self.timeline.verticalHeader().hide()
+        self.timeline.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)  # as tall as its rows
+        self.timeline.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
+        self.timeline.setWordWrap(True)  # a return's reason wraps in the last column instead of being cut
         self.timeline.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         self.timeline.horizontalHeader().setStretchLastSection(True)
+        self.timeline.setFixedHeight(self._timeline_height())
         self.cameras = QTableWidget(0, len(_CAMERA_COLUMNS))
         self.cameras.setObjectName("nearbyCameras")
         self.cameras.setHorizontalHeaderLabels([QCoreApplication.translate("CaseDetail", c) for c in _CAMERA_COLUMNS])
@@ -118,20 +138,26 @@ class CaseDetail(QWidget):
         self.pending = _plain(QLabel())
         self.pending.setObjectName("notePending")
         self.pending.hide()
+        top = QHBoxLayout()
+        top.addWidget(self.heading, 1)
+        top.addWidget(self.expand, 0, Qt.AlignmentFlag.AlignTop)
         layout = QVBoxLayout(self)
-        layout.addWidget(self.heading)
+        layout.addLayout(top)
         layout.addWidget(self.report_area)
         layout.addLayout(form)
+        layout.addWidget(self.timeline)
         layout.addWidget(self.cameras)
-        layout.addWidget(self.timeline, 1)
         layout.addWidget(self.note)
         layout.addWidget(self.pending)
+        layout.addStretch(1)
 
     def show_case(self, sit: Situation, no: str | None) -> None:
         """Show ``no`` as the situation holds it (or clear the panel)."""
         if no != self.case_no:
             self.note.clear()
+            self._scroll_to_top()
         self.case_no = no
+        self.expand.setVisible(not self.story and no is not None)
         self.note.setVisible(self._notes_allowed and no is not None and sit.provenance is not Provenance.PAST)
         state = sit.cases.get(no) if no else None
         record = sit.case_record(no) if no else None
@@ -144,6 +170,7 @@ class CaseDetail(QWidget):
             for label in self.fields.values():
                 label.setText("—")
             self.timeline.setRowCount(0)
+            self.timeline.setFixedHeight(self._timeline_height())
             self.cameras.setRowCount(0)
             self.cameras.setFixedHeight(self._cameras_height(0))
             return
@@ -160,6 +187,10 @@ class CaseDetail(QWidget):
         self.pending.setText(self.tr("批注待后端确认：{0} 条").format(pending))
         self.pending.setVisible(pending > 0)
 
+    def _on_expand(self) -> None:
+        if self.case_no is not None:
+            self.story_requested.emit(self.case_no)
+
     def _on_note(self) -> None:
         text = self.note.text().strip()
         if self.case_no is not None and text:
@@ -174,7 +205,7 @@ class CaseDetail(QWidget):
         street = d.streets.get(s.street)
         channel = d.channels.get(s.channel)
         category = d.categories.get(s.category)
-        dept = d.departments.get(s.dept or "")
+        departments = department_names(sit)  # the backend's names where it publishes them
         self.heading.setText(f"{one_line(c.no)}　{one_line(c.title, HEADING_CHARS)}")
         self.heading.setToolTip(tooltip(c.title) if len(c.title) > HEADING_CHARS else "")
         self.report.setText(block(c.text) or self.tr("（无描述）"))
@@ -182,10 +213,11 @@ class CaseDetail(QWidget):
         where = self.tr("{street} · 网格 {grid} · {address}")
         self.fields["where"].setText(
             where.format(
-                street=one_line(street.name if street else s.street), grid=one_line(s.unit_grid),
+                street=one_line(street.name if street else s.street), grid=one_line(grid_name(d, s.unit_grid)),
                 address=one_line(c.address),
             )
         )  # fmt: skip
+        self.fields["where"].setToolTip(self.tr("单元网格 {0}").format(one_line(s.unit_grid)))
         received = self.tr("{channel} · 受理 {at}")
         self.fields["channel"].setText(
             received.format(channel=one_line(channel.name if channel else s.channel), at=clock(s.received_at))
@@ -194,7 +226,7 @@ class CaseDetail(QWidget):
         self.fields["category"].setText(one_line(kind))
         since = self.tr("{step} · {loop} · 自 {at}")
         self.fields["step"].setText(since.format(step=step_name(s.step), loop=loop_name(s.loop), at=clock(s.step_at)))
-        self.fields["dept"].setText(one_line(dept.name if dept else (s.dept or "—")))
+        self.fields["dept"].setText(one_line(departments.get(s.dept, s.dept) if s.dept else "—"))
         self.fields["deadline"].setText(countdown(s.deadline, sit.now) if s.open else self.tr("已结案"))
         self.fields["light"].setText(light_text(s.light))
         colour = _ABNORMAL.get(s.light)
@@ -206,10 +238,10 @@ class CaseDetail(QWidget):
         self.fields["flags"].setText(self.tr("、", "list separator").join(flags) or "—")
         self.timeline.setRowCount(len(c.timeline))
         for row, e in enumerate(c.timeline):
-            who = d.departments.get(e.dept or "")
+            who = departments.get(e.dept, e.dept) if e.dept else ""
             cells = (
                 (clock(e.at), 0), (step_name(e.step), 0), (action_name(e.action), 0),
-                (who.name if who else (e.dept or ""), NAME_CHARS), (e.actor, NAME_CHARS), (e.note, CELL_CHARS),
+                (who, NAME_CHARS), (e.actor, NAME_CHARS), (e.note, CELL_CHARS),
             )  # fmt: skip
             for col, (text, limit) in enumerate(cells):
                 item = QTableWidgetItem(one_line(text, limit) if limit else text)  # items are never rich text
@@ -218,7 +250,8 @@ class CaseDetail(QWidget):
                 if e.action in (r.Action.RETURN, r.Action.VERIFY_FAIL, r.Action.FLAG_HARD):
                     item.setForeground(QColor("#e0a030"))
                 self.timeline.setItem(row, col, item)
-        self.timeline.scrollToBottom()
+        self.timeline.resizeRowsToContents()
+        self.timeline.setFixedHeight(self._timeline_height())
 
     def _fill_cameras(self, sit: Situation, s: CaseState) -> None:
         """The public cameras nearest the case; an offline one is shown greyed and cannot be opened."""
@@ -235,6 +268,23 @@ class CaseDetail(QWidget):
                 self.cameras.setItem(row, col, item)
         self.cameras.setFixedHeight(self._cameras_height(len(found)))
 
+    def _timeline_height(self) -> int:
+        """Every event shown: the header, each row as tall as its wrapped note, and a scroll bar's
+        height when the columns are wider than the panel."""
+        t = self.timeline
+        rows_px = sum(t.rowHeight(row) for row in range(t.rowCount())) or t.verticalHeader().defaultSectionSize()
+        bar = t.horizontalScrollBar().sizeHint().height() if t.horizontalScrollBar().maximum() > 0 else 0
+        return t.horizontalHeader().sizeHint().height() + rows_px + bar + 2 * t.frameWidth()
+
+    def _scroll_to_top(self) -> None:
+        """Another case opens at its top, in whatever scroll area holds this panel."""
+        parent = self.parentWidget()
+        while parent is not None:
+            if isinstance(parent, QScrollArea):
+                parent.verticalScrollBar().setValue(0)
+                return
+            parent = parent.parentWidget()
+
     def _cameras_height(self, rows: int) -> int:
         """Just tall enough for its rows (at least one, for "none near"), so the timeline keeps the rest."""
         t = self.cameras
@@ -244,11 +294,14 @@ class CaseDetail(QWidget):
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
         self._fit_report()
+        if event.size().width() != event.oldSize().width():  # the notes wrap anew
+            self.timeline.resizeRowsToContents()
+            self.timeline.setFixedHeight(self._timeline_height())
 
     def _fit_report(self) -> None:
         """The citizen's text as tall as it needs, up to ``REPORT_LINES`` lines (then it scrolls)."""
         area = self.report_area
-        lines = self.report.fontMetrics().lineSpacing() * REPORT_LINES
+        lines = self.report.fontMetrics().lineSpacing() * (STORY_REPORT_LINES if self.story else REPORT_LINES)
         width = max(1, area.width() - area.verticalScrollBar().sizeHint().width())
         needed = self.report.heightForWidth(width) if self.report.text() else self.report.sizeHint().height()
         area.setFixedHeight(max(self.report.fontMetrics().lineSpacing(), min(needed, lines)) + 2 * area.frameWidth())

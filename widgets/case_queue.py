@@ -17,7 +17,17 @@ from collections.abc import Callable, Iterable
 from dataclasses import replace
 from typing import Final
 
-from PySide6.QtCore import QByteArray, QEvent, QItemSelection, QItemSelectionModel, QPoint, Qt, QTimer, Signal
+from PySide6.QtCore import (
+    QByteArray,
+    QEvent,
+    QItemSelection,
+    QItemSelectionModel,
+    QModelIndex,
+    QPoint,
+    Qt,
+    QTimer,
+    Signal,
+)
 from PySide6.QtGui import QFont, QKeyEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -39,6 +49,7 @@ from console.core.situation import ChangeSet, Situation
 from console.core.untrusted import one_line
 from server_link import records as r
 from widgets.case_queue_model import CASE_NO_ROLE, DEFAULT_COALESCE_MS, CaseQueueModel, Column, Theme
+from widgets.labels import grid_name
 
 SEARCH_DEBOUNCE_MS = 150
 _ANCHOR_ROWS = 60  # how many visible cases to remember, in case the top ones leave the filter
@@ -123,9 +134,11 @@ class CaseQueue(QWidget):
         case_selected(str): the selected case number changed ("" when no case is selected any
             more, for example because the selected case left the filter). Not emitted when the
             same case merely moves to another row.
+        case_opened(str): a row was activated (Enter, or a double-click): open its whole story.
     """
 
     case_selected = Signal(str)
+    case_opened = Signal(str)
 
     def __init__(
         self,
@@ -233,6 +246,7 @@ class CaseQueue(QWidget):
         v.setSortingEnabled(True)
         v.fit_to_font()
         v.selectionModel().selectionChanged.connect(self._on_selection_changed)
+        v.activated.connect(self._on_activated)
         self.model.sort_changed.connect(self._on_sort_changed)
 
     # ------------------------------------------------------------------ layouts
@@ -438,12 +452,7 @@ class CaseQueue(QWidget):
             return d.majors.get(code, code)
 
         def unit_grid(code: str) -> str:  # by where it is, not by its 15 digits
-            u = d.unit_grids.get(code)
-            if u is None:
-                return code
-            return self.tr("{street}·{community} {n}号").format(
-                street=street(u.street), community=community(u.community), n=code[-3:]
-            )
+            return grid_name(d, code)
 
         parts: list[str] = []
         for values, caption, name in (
@@ -525,6 +534,11 @@ class CaseQueue(QWidget):
                     self.view.verticalScrollBar().setValue(max(0, p - offset))
                     break
         self._sync_selection()
+
+    def _on_activated(self, index: QModelIndex) -> None:
+        no = self.model.data(index, CASE_NO_ROLE)
+        if isinstance(no, str) and no:
+            self.case_opened.emit(no)
 
     def _on_selection_changed(self, selected: QItemSelection, deselected: QItemSelection) -> None:
         self._sync_selection()

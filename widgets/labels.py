@@ -13,6 +13,7 @@ from PySide6.QtCore import QCoreApplication
 
 from console.core.rules import Light, is_overdue
 from server_link import records as r
+from server_link.district import District
 from server_link.workcal import BEIJING
 from widgets.i18n import QT_TRANSLATE_NOOP
 
@@ -106,3 +107,16 @@ def clock(ts: float | datetime, with_date: bool = True) -> str:
 def percent(rate: float) -> str:
     """One decimal, ``—`` when there is nothing to divide."""
     return "—" if math.isnan(rate) else f"{100 * rate:.1f}%"
+
+
+def grid_name(district: District, code: str) -> str:
+    """A unit grid by where it is ("东华门·多福巷 011号"), not by its 15 digits; an unknown code as is."""
+    u = district.unit_grids.get(code)
+    if u is None:
+        return code
+    street = district.streets.get(u.street)
+    community = district.communities.get(u.community)
+    return QCoreApplication.translate("labels", "{street}·{community} {n}号").format(
+        street=street.short_name if street else u.street, community=community.name if community else u.community,
+        n=code[-3:],
+    )  # fmt: skip

@@ -42,6 +42,7 @@ from server_link.server import ChpServer
 from server_link.sim.backend import make_backend, start_backend
 from widgets.case_detail import CaseDetail
 from widgets.case_queue import CaseQueue
+from widgets.case_story import CaseStory
 from widgets.department_heat import SAMPLE_EVERY_S, DepartmentHeat
 from widgets.grid_map import GridMap
 from widgets.kpi_strip import KpiStrip
@@ -72,6 +73,7 @@ class Console:
     server: ChpServer | None = None  # the embedded simulated backend (--demo)
     camera_networks: CameraNetworks | None = None  # --camera-networks: where camera links may point
     wall_path: Path | None = None  # where Ctrl+S saves the wall (set by grid-console)
+    story: CaseStory | None = None  # the large window of one case's story, once opened
     closed: bool = False
     _from_map: bool = False  # a case picked on the map is being selected (the map need not move)
 
@@ -137,6 +139,8 @@ class Console:
         for panel in self.panels.values():
             if not panel.slow:
                 panel.show(sit, changes)
+        if self.story is not None and (changes.reset or self.story.case_no in changes.cases):
+            self.story.refresh(sit)
         self.rankings.add(changes)
 
     def paint_rankings(self, changes: ChangeSet) -> None:
@@ -172,6 +176,14 @@ class Console:
             self.show_pending_notes()
         if self.has("map"):
             self.map.select_case(target, reveal=reveal and target is not None and not self._from_map)
+
+    def open_story(self, no: str) -> None:
+        """The case's whole story in a large window over the wall (Enter or a double-click on a
+        queue row, or the detail's 展开)."""
+        if self.story is None:
+            self.story = CaseStory(self.window)
+            self.story.detail.camera_requested.connect(self.open_camera)
+        self.story.show_case(self.showing.situation, no)
 
     def show_pending_notes(self) -> None:
         """The detail says how many notes on its case wait for the backend's echo."""
@@ -459,8 +471,11 @@ def _wire(console: Console) -> None:
             console.heat.department_clicked.connect(queue.filter_to_department)
     if console.has("streets", "map"):
         console.streets.street_clicked.connect(console.map.fit_street)
+    if console.has("queue"):
+        console.queue.case_opened.connect(console.open_story)
     if console.has("detail"):
         detail = console.detail
+        detail.story_requested.connect(console.open_story)
         detail.camera_requested.connect(console.open_camera)
         detail.allow_notes(console.commands.may(ActionKind.NOTE))
 

@@ -44,6 +44,14 @@
         <translation>No case selected</translation>
     </message>
     <message>
+        <source>展开</source>
+        <translation>Expand</translation>
+    </message>
+    <message>
+        <source>在大窗口中查看这件案件的全过程（在队列中按回车或双击也可）</source>
+        <translation>See this case&apos;s whole story in a large window (or press Enter or double-click in the queue)</translation>
+    </message>
+    <message>
         <source>位置</source>
         <translation>Where</translation>
     </message>
@@ -98,6 +106,10 @@
     <message>
         <source>{street} · 网格 {grid} · {address}</source>
         <translation>{street} · grid {grid} · {address}</translation>
+    </message>
+    <message>
+        <source>单元网格 {0}</source>
+        <translation>Unit grid {0}</translation>
     </message>
     <message>
         <source>{channel} · 受理 {at}</source>
@@ -175,10 +187,6 @@
     <message>
         <source>等{}个</source>
         <translation> ({} in all)</translation>
-    </message>
-    <message>
-        <source>{street}·{community} {n}号</source>
-        <translation>{street}·{community} no. {n}</translation>
     </message>
     <message>
         <source>街道</source>
@@ -362,6 +370,25 @@
     <message>
         <source>未派遣</source>
         <translation>Not dispatched</translation>
+    </message>
+</context>
+<context>
+    <name>CaseStory</name>
+    <message>
+        <source>案件全过程</source>
+        <translation>Case story</translation>
+    </message>
+    <message>
+        <source>关闭</source>
+        <translation>Close</translation>
+    </message>
+    <message>
+        <source>案件全过程 · {0}</source>
+        <translation>Case story · {0}</translation>
+    </message>
+    <message>
+        <source> · 历史回放 {0}（非实时）</source>
+        <translation> · replay {0} (not live)</translation>
     </message>
 </context>
 <context>
@@ -1082,6 +1109,10 @@
     <message>
         <source>超 {0}</source>
         <translation>{0} late</translation>
+    </message>
+    <message>
+        <source>{street}·{community} {n}号</source>
+        <translation>{street} · {community} no. {n}</translation>
     </message>
 </context>
 </TS>
