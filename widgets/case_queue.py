@@ -15,7 +15,7 @@ import base64
 import binascii
 from collections.abc import Callable, Iterable
 from dataclasses import replace
-from typing import Final
+from typing import Any, Final
 
 from PySide6.QtCore import (
     QByteArray,
@@ -23,6 +23,7 @@ from PySide6.QtCore import (
     QItemSelection,
     QItemSelectionModel,
     QModelIndex,
+    QObject,
     QPoint,
     Qt,
     QTimer,
@@ -49,12 +50,13 @@ from console.core.situation import ChangeSet, Situation
 from console.core.untrusted import one_line
 from server_link import records as r
 from widgets.case_queue_model import CASE_NO_ROLE, DEFAULT_COALESCE_MS, CaseQueueModel, Column, Theme
+from widgets.filter_chips import SEPARATOR, FilterChips
 from widgets.labels import grid_name
 
 SEARCH_DEBOUNCE_MS = 150
 _ANCHOR_ROWS = 60  # how many visible cases to remember, in case the top ones leave the filter
 _LARGE_SCALE = 1.6
-_SEPARATOR = " › "
+_SEPARATOR = SEPARATOR
 _MAX_NAMES = 3  # values listed per breadcrumb part before "等N个"
 # Initial column widths: each fits a typical value (the title column stretches into what is left).
 # Data (names from the district) as it comes; UI words as the model shows them (see ``_samples``).
@@ -168,13 +170,18 @@ class CaseQueue(QWidget):
         self.clear_button.setToolTip(self.tr("清除全部筛选（Esc）"))
         self.count_label = QLabel(self)
         self.count_label.setObjectName("caseCount")
-        self.breadcrumb = QLabel(self)
-        self.breadcrumb.setObjectName("breadcrumb")
+        self.breadcrumb = FilterChips(self)
+        self.breadcrumb.removed.connect(self._on_chip_removed)
+        self._chip_resets: list[dict[str, Any]] = []
         self.empty_note = QLabel(self)
         self.empty_note.setObjectName("emptyNote")
         self.empty_note.setWordWrap(True)
         self.empty_note.hide()
-        for label in (self.count_label, self.breadcrumb, self.empty_note):
+        self.widen_button = QPushButton(self)
+        self.widen_button.setObjectName("searchEverywhere")
+        self.widen_button.clicked.connect(self.search_everywhere)
+        self.widen_button.hide()
+        for label in (self.count_label, self.empty_note):
             label.setTextFormat(Qt.TextFormat.PlainText)
         self.count_label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
 
@@ -194,6 +201,7 @@ class CaseQueue(QWidget):
         layout.addLayout(bar)
         layout.addWidget(self.breadcrumb)
         layout.addWidget(self.empty_note)
+        layout.addWidget(self.widen_button, 0, Qt.AlignmentFlag.AlignLeft)
         layout.addWidget(self.view, 1)
 
         self._search_timer = QTimer(self)
@@ -201,7 +209,8 @@ class CaseQueue(QWidget):
         self._search_timer.setInterval(SEARCH_DEBOUNCE_MS)
         self._search_timer.timeout.connect(self._apply_search)
         self.search_box.textChanged.connect(self._search_timer.start)
-        self.search_box.returnPressed.connect(self._apply_search)
+        self.search_box.returnPressed.connect(self._on_search_enter)
+        self.search_box.installEventFilter(self)
         self.hard_toggle.toggled.connect(self._on_hard_toggled)
         self.overdue_toggle.toggled.connect(self._on_overdue_toggled)
         self.clear_button.clicked.connect(self.clear_filters)
@@ -407,12 +416,19 @@ class CaseQueue(QWidget):
             self.search_box.blockSignals(True)
             self.search_box.setText(f.text)
             self.search_box.blockSignals(False)
-        self.breadcrumb.setText(self.breadcrumb_text(f))
+        parts = self.filter_parts(f)
+        self._chip_resets = [reset for reset, _ in parts]
+        self.breadcrumb.set_parts([text for _, text in parts], self.tr("全部在办案件"))
         self.clear_button.setEnabled(f != CaseFilter())
         self._show_empty(self.model.rowCount())
 
     def breadcrumb_text(self, f: CaseFilter) -> str:
         """The active filters in Chinese, e.g. "街道：东华门 › 部门：区城管委 › 超期"."""
+        parts = [text for _, text in self.filter_parts(f)]
+        return _SEPARATOR.join(parts) if parts else self.tr("全部在办案件")
+
+    def filter_parts(self, f: CaseFilter) -> list[tuple[dict[str, Any], str]]:
+        """Each active filter: what removing it changes in the filter, and its words."""
         d = self.model.situation.district
         m = self.model
         sep = self.tr("、", "list separator")
@@ -454,35 +470,93 @@ class CaseQueue(QWidget):
         def unit_grid(code: str) -> str:  # by where it is, not by its 15 digits
             return grid_name(d, code)
 
-        parts: list[str] = []
-        for values, caption, name in (
-            (f.streets, self.tr("街道"), street), (f.communities, self.tr("社区"), community),
-            (f.base_grids, self.tr("基础网格"), base_grid), (f.unit_grids, self.tr("单元网格"), unit_grid),
-            (f.depts, self.tr("部门"), dept), (f.channels, self.tr("渠道"), channel),
-            (f.majors, self.tr("大类"), major), (f.categories, self.tr("类别"), category),
+        parts: list[tuple[dict[str, Any], str]] = []
+        for field, values, caption, name in (
+            ("streets", f.streets, self.tr("街道"), street), ("communities", f.communities, self.tr("社区"), community),
+            ("base_grids", f.base_grids, self.tr("基础网格"), base_grid),
+            ("unit_grids", f.unit_grids, self.tr("单元网格"), unit_grid), ("depts", f.depts, self.tr("部门"), dept),
+            ("channels", f.channels, self.tr("渠道"), channel), ("majors", f.majors, self.tr("大类"), major),
+            ("categories", f.categories, self.tr("类别"), category),
         ):  # fmt: skip
             if values:  # a department the backend names and this console does not know is shown by its id
                 shown_names = one_line(names(values, name), 120)
-                parts.append(self.tr("{caption}：{names}").format(caption=caption, names=shown_names))
+                text = self.tr("{caption}：{names}").format(caption=caption, names=shown_names)
+                parts.append(({field: frozenset()}, text))
         if f.steps:
             steps = [m.step_name(s) for s in sorted(f.steps, key=list(r.Step).index)]
-            parts.append(self.tr("环节：{}").format(sep.join(steps)))
+            parts.append(({"steps": frozenset()}, self.tr("环节：{}").format(sep.join(steps))))
         if f.loops:
-            parts.append(sep.join(m.loop_name(x) for x in sorted(f.loops, key=list(r.Loop).index)))
+            loops = sep.join(m.loop_name(x) for x in sorted(f.loops, key=list(r.Loop).index))
+            parts.append(({"loops": frozenset()}, loops))
         if f.lights:
             lights = sorted(f.lights, reverse=True)
-            parts.append(self.tr("灯：{}").format(sep.join(m.light_name(Light(x)) for x in lights)))
-        if f.hard_only:
-            parts.append(self.tr("疑难"))
-        if f.overdue_only:
-            parts.append(self.tr("超期"))
-        if f.buck_passing_only:
-            parts.append(self.tr("推诿"))
+            text = self.tr("灯：{}").format(sep.join(m.light_name(Light(x)) for x in lights))
+            parts.append(({"lights": frozenset()}, text))
+        for on, field, text in (
+            (f.hard_only, "hard_only", self.tr("疑难")), (f.overdue_only, "overdue_only", self.tr("超期")),
+            (f.buck_passing_only, "buck_passing_only", self.tr("推诿")),
+        ):  # fmt: skip
+            if on:
+                parts.append(({field: False}, text))
         if not f.open_only:
-            parts.append(self.tr("含已结案"))
+            parts.append(({"open_only": True}, self.tr("含已结案")))
         if f.text:
-            parts.append(self.tr("搜索：“{}”").format(f.text))
-        return _SEPARATOR.join(parts) if parts else self.tr("全部在办案件")
+            parts.append(({"text": ""}, self.tr("搜索：“{}”").format(one_line(f.text, 60))))
+        return parts
+
+    def _on_chip_removed(self, position: int) -> None:
+        if 0 <= position < len(self._chip_resets):
+            self._search_timer.stop()
+            self.model.update_filter(**self._chip_resets[position])
+
+    # ------------------------------------------------------------------ search
+    def everywhere_count(self) -> int:
+        """Cases the search text finds with no other filter, closed ones included."""
+        text = self.model.filter.text
+        if not text:
+            return 0
+        sit = self.model.situation
+        return len(sit.table.select(CaseFilter(open_only=False, text=text), sit.now))
+
+    def search_everywhere(self) -> None:
+        """Keep the search, drop every other filter, closed cases included."""
+        text = self.search_box.text().strip() or self.model.filter.text
+        self._search_timer.stop()
+        self.model.set_filter(CaseFilter(open_only=False, text=text))
+        self.open_first_result()
+
+    def open_first_result(self) -> None:
+        """Select the first row (unless one is selected already) and put the keys in the table."""
+        if self.model.pending:
+            self.model.flush()
+        if self.model.rowCount() == 0:
+            return
+        if not self.view.selectionModel().hasSelection():
+            flags = QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows
+            index = self.model.index(0, Column.NO)
+            self.view.selectionModel().setCurrentIndex(index, flags)
+            self.view.scrollTo(index)
+        self.view.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def _on_search_enter(self) -> None:
+        """Enter: search now; nothing here but something elsewhere widens the search; then the first
+        result is selected and the keys go to the table."""
+        self._apply_search()
+        if self.model.pending:
+            self.model.flush()
+        if self.model.rowCount() == 0 and self.everywhere_count():
+            self.search_everywhere()
+        else:
+            self.open_first_result()
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        """↓ in the search box goes down into the results."""
+        down = isinstance(event, QKeyEvent) and event.type() == QEvent.Type.KeyPress and event.key() == Qt.Key.Key_Down
+        if watched is self.search_box and down:
+            self._apply_search()
+            self.open_first_result()
+            return True
+        return super().eventFilter(watched, event)
 
     def _on_counts_changed(self, shown: int, total: int) -> None:
         self.count_label.setText(self.tr("显示 {shown} / {total} 件").format(shown=f"{shown:,}", total=f"{total:,}"))
@@ -495,8 +569,12 @@ class CaseQueue(QWidget):
             text = self.tr("没有同时符合这些筛选的案件：{0}（按 Esc 或“清除筛选”）").format(self.breadcrumb_text(f))
             self.empty_note.setText(text)
             self.empty_note.show()
+            elsewhere = self.everywhere_count() if f.text and f != CaseFilter(open_only=False, text=f.text) else 0
+            self.widen_button.setText(self.tr("在全部案件中搜索（找到 {0} 件，含已结案）").format(elsewhere))
+            self.widen_button.setVisible(elsewhere > 0)
         else:
             self.empty_note.hide()
+            self.widen_button.hide()
 
     def _on_sort_changed(self, column: int, order: Qt.SortOrder) -> None:
         header = self.view.horizontalHeader()

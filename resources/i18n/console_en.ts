@@ -253,6 +253,10 @@
         <translation>Search: “{}”</translation>
     </message>
     <message>
+        <source>在全部案件中搜索（找到 {0} 件，含已结案）</source>
+        <translation>Search all cases ({0} found, closed ones included)</translation>
+    </message>
+    <message>
         <source>全部在办案件</source>
         <translation>All open cases</translation>
     </message>
@@ -471,6 +475,13 @@
     <message>
         <source>综合</source>
         <translation>Score</translation>
+    </message>
+</context>
+<context>
+    <name>FilterChips</name>
+    <message>
+        <source>去掉这个筛选：{0}</source>
+        <translation>Remove this filter: {0}</translation>
     </message>
 </context>
 <context>

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from pytestqt.qtbot import QtBot
 
 from console.shell.app import parse_args
 from console.shell.style import auto_scale, style_sheet
@@ -38,3 +39,25 @@ def test_size_and_scale_are_checked_on_the_command_line(capsys: pytest.CaptureFi
         with pytest.raises(SystemExit):
             parse_args(["--demo", *bad])
         assert why in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("theme", ["dark", "light"])
+def test_the_control_that_has_the_keys_is_seen_to_have_them(qtbot: QtBot, theme: str) -> None:
+    from PySide6.QtWidgets import QLineEdit, QPushButton, QVBoxLayout, QWidget
+
+    panel = QWidget()
+    qtbot.addWidget(panel)
+    panel.setStyleSheet(style_sheet(theme))
+    button, line = QPushButton("仅超期"), QLineEdit()
+    layout = QVBoxLayout(panel)
+    layout.addWidget(button)
+    layout.addWidget(line)
+    panel.show()
+    panel.activateWindow()
+    qtbot.waitUntil(panel.isActiveWindow)
+    line.setFocus()
+    qtbot.waitUntil(line.hasFocus)
+    unfocused = button.grab().toImage()
+    button.setFocus()
+    qtbot.waitUntil(button.hasFocus)
+    assert button.grab().toImage() != unfocused  # the ring is drawn

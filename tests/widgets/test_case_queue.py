@@ -610,7 +610,7 @@ def test_titles_are_shown_as_plain_text(make_queue: Callable[..., CaseQueue]) ->
     q.search_box.setText("<script>")
     q._apply_search()
     assert shown(m) == ["DC0000000013"]
-    assert q.breadcrumb.textFormat() == Qt.TextFormat.PlainText
+    assert [chip.text() for chip in q.breadcrumb.chips] == ["搜索：“<script>”  ✕"]  # a button: plain text
 
 
 def _accessible_texts(q: CaseQueue) -> list[str]:
@@ -644,3 +644,55 @@ def test_the_queue_shows_the_columns_to_act_on_and_the_rest_on_request(
     assert not q.view.isColumnHidden(Column.GRID)
     actions["单元网格"].setChecked(False)
     assert q.view.isColumnHidden(Column.GRID)
+
+
+def test_each_filter_is_a_chip_with_its_own_cross(make_queue: Callable[..., CaseQueue], qtbot: QtBot) -> None:
+    q = make_queue(situation_with(varied_cases()))
+    assert q.breadcrumb.chips == [] and q.breadcrumb.none_label.text() == "全部在办案件"
+    q.filter_to_street("110101001")
+    q.filter_to_department("d-cgw")
+    q.overdue_toggle.setChecked(True)
+    chips = q.breadcrumb.chips
+    assert [c.text() for c in chips] == ["街道：东华门  ✕", "部门：区城管委  ✕", "超期  ✕"]
+    assert q.breadcrumb.none_label.isHidden()
+    qtbot.mouseClick(chips[1], Qt.MouseButton.LeftButton)  # the department's ✕: the others stay
+    assert q.model.filter == CaseFilter(streets=frozenset({"110101001"}), overdue_only=True)
+    assert [c.text() for c in q.breadcrumb.chips] == ["街道：东华门  ✕", "超期  ✕"]
+    qtbot.mouseClick(q.breadcrumb.chips[1], Qt.MouseButton.LeftButton)
+    assert not q.overdue_toggle.isChecked()  # the toggle follows its chip
+    q.breadcrumb.chips[0].setFocus()
+    qtbot.keyClick(q.breadcrumb.chips[0], Qt.Key.Key_Space)  # by keyboard too
+    assert q.model.filter == CaseFilter() and q.breadcrumb.text() == "全部在办案件"
+
+
+def test_a_search_that_finds_nothing_here_offers_everything_and_enter_takes_it(
+    make_queue: Callable[..., CaseQueue], qtbot: QtBot
+) -> None:
+    cases = varied_cases()
+    sit = situation_with(cases)
+    q = make_queue(sit)
+    target = next(s for s in sit.cases.values() if s.street == "110101002")  # in 景山, maybe closed
+    q.filter_to_street("110101001")
+    q.search_box.setText(target.no)
+    q._apply_search()
+    assert q.model.rowCount() == 0
+    assert "街道：东华门" in q.empty_note.text() and target.no in q.empty_note.text()
+    assert q.widen_button.isVisible() and "找到 1 件" in q.widen_button.text()
+    q.search_box.setFocus()
+    qtbot.keyClick(q.search_box, Qt.Key.Key_Return)  # Enter: nothing here, so everywhere, and opened
+    assert q.model.filter == CaseFilter(open_only=False, text=target.no)
+    assert shown(q.model) == [target.no]
+    assert q.selected_case == target.no and q.focusWidget() is q.view
+    assert not q.widen_button.isVisible()
+
+
+def test_down_in_the_search_box_goes_into_the_results(make_queue: Callable[..., CaseQueue], qtbot: QtBot) -> None:
+    q = make_queue(situation_with(varied_cases()))
+    q.search_box.setFocus()
+    q.search_box.setText("DC00000000")  # as typed; the debounce has not run yet
+    qtbot.keyClick(q.search_box, Qt.Key.Key_Down)
+    assert q.model.filter.text == "DC00000000" and q.model.rowCount() > 1
+    first = q.model.case_no(0)
+    assert q.selected_case == first and q.focusWidget() is q.view
+    qtbot.keyClick(q.view, Qt.Key.Key_Down)  # on down the list
+    assert q.selected_case == q.model.case_no(1)
