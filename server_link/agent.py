@@ -81,7 +81,7 @@ class LinkConfig:
     max_buffer: int = 2_000_000  # updates held while syncing, by count (besides max_buffer_bytes)
     server_key: bytes | None = None
     client_keys: KeyPair | None = None
-    role: str = "console"
+    role: str = "commander"  # sent as role= with every command; the console's default role
 
     def __post_init__(self) -> None:
         if self.subtree and not (self.subtree.startswith("/") and self.subtree.endswith("/")):

@@ -53,10 +53,11 @@ class ScriptedFeed:
         self._state: dict[int, r.Case] = {}
 
     def reference(self) -> list[tuple[str, bytes]]:
-        """The 17 streets, as records."""
+        """The 17 streets, as records, named by their full name (the ``name`` column of
+        docs/reference/streets.csv: the short name and 街道)."""
         out = []
         for i, (name, area) in enumerate(zip(STREETS, STREET_AREAS, strict=True), start=1):
-            rec = r.Street(schema=1, code=f"110101{i:03d}", name=name, area_km2=area, escalation_limit=0.15)
+            rec = r.Street(schema=1, code=f"110101{i:03d}", name=f"{name}街道", area_km2=area, escalation_limit=0.15)
             out.append((r.key_of(rec), r.encode(rec)))
         return out
 

@@ -355,11 +355,16 @@ class ChpServer:
             msg = chp.decode(frames)
         except chp.FrameError as exc:
             return exc.reason
+        role = msg.properties.get("role", "")
+        if not role:
+            return "role"  # role= is required on every command (docs/protocol.md §16)
         if msg.key in chp.COMMANDS or not msg.key.startswith("/"):
             return "key"
         if len(msg.body) > records.MAX_BODY_BYTES:
             return "oversize"
         if msg.key.startswith(DECISIONS):
+            if msg.body and _declared_role(msg.key, msg.body) not in (None, role):
+                return "role"  # the decision's role must be the one the command declares
             # Decisions are a record of what was decided: never deleted, never changed by a
             # console (docs/protocol.md §16). A console that re-sends one it got no echo for gets
             # the echo again (one KVPUB of the same body), and it is not applied twice.
@@ -373,8 +378,20 @@ class ChpServer:
                 return ""
         if not self.on_kvset(msg.key, msg.body, msg.properties):
             return "refused"
-        self._apply(pub, msg.key, msg.body, _ttl_of(msg.properties))
+        # A decision never expires: a ttl on one would delete it, and decisions are write-once.
+        ttl = None if msg.key.startswith(DECISIONS) else _ttl_of(msg.properties)
+        self._apply(pub, msg.key, msg.body, ttl)
         return ""
+
+
+def _declared_role(key: str, body: bytes) -> str | None:
+    """The ``role`` a decision body names, or None when the body is not a valid decision (the
+    collector policy refuses those)."""
+    try:
+        record = records.decode(key, body)
+    except records.RecordError:
+        return None
+    return record.role if isinstance(record, records.Decision) else None
 
 
 def _ttl_of(props: Mapping[str, str]) -> float | None:

@@ -50,7 +50,7 @@ ACTION_RULES: Final[dict[Action, ActionRule]] = {
     A.EVALUATE: _rule({S.CLOSED}, S.EVALUATED),
     A.ESCALATE: _rule({S.FILED, S.DISPATCHED, S.HANDLING}, S.FILED),
     A.FLAG_HARD: _rule(OPEN, None),
-    A.DECISION: _rule(OPEN, None),  # unchanged, or DISPATCHED for a decision that routes the case
+    A.DECISION: _rule(OPEN, None),  # unchanged, or DISPATCHED for a decision that routes a filed case
 }
 
 
@@ -82,8 +82,12 @@ def _step_fault(before: Event, event: Event) -> str:
     came, went = before.step, event.step
     if event.action is A.CLOSE and before.action is A.DECISION and came in OPEN and went is S.CLOSED:
         return ""  # the council decided to close
-    if event.action is A.DECISION and came in OPEN and went in (came, S.DISPATCHED):
-        return ""
+    if (
+        event.action is A.DECISION
+        and came in OPEN
+        and (went is came or (went is S.DISPATCHED and came is not S.COLLECTED))
+    ):
+        return ""  # a decision routes only a filed case (docs/protocol.md §11.4)
     if came not in rule.came_from:
         return f"{event.action.value} from {came.value} (allowed from {', '.join(sorted(rule.came_from))})"
     expected = came if rule.leads_to is None else rule.leads_to

@@ -108,7 +108,9 @@ def derive(
             returned_by.append(event.dept or "?")
         elif action is r.Action.VERIFY_FAIL:
             rework += 1
-        elif action is r.Action.DISPATCH or action is r.Action.DECISION:
+        elif action is r.Action.DISPATCH or (action is r.Action.DECISION and event.step is r.Step.DISPATCHED):
+            # the first dispatch, by the center or by a routing decision (a note or a decision
+            # to close routes nothing and starts no deadline)
             if dispatched_at is None:
                 dispatched_at = event.at
         elif action is r.Action.CLOSE:

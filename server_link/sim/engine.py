@@ -292,7 +292,9 @@ class Simulation:
 
     def drain(self) -> list[tuple[str, bytes]]:
         """Records changed since the last drain, as (key, body); an empty body deletes."""
-        out: list[tuple[str, bytes]] = []
+        # The council's decisions first, then the cases they changed (docs/protocol.md §16).
+        out: list[tuple[str, bytes]] = [(r.key_of(d), r.encode(d)) for d in self._decisions]
+        self._decisions.clear()
         for no in self._changed:
             if no in self._purged:
                 out.append((f"/case/{no}", b""))
@@ -303,8 +305,6 @@ class Simulation:
         for cam_id, online in self._camera_changes.items():
             out.append((f"/camera/{cam_id}", r.encode(self.camera_record(cam_id, online))))
         self._camera_changes.clear()
-        out.extend((r.key_of(d), r.encode(d)) for d in self._decisions)
-        self._decisions.clear()
         return out
 
     def discard_changes(self) -> None:
@@ -363,6 +363,8 @@ class Simulation:
         routes = (r.DecisionAction.ASSIGN, r.DecisionAction.REROUTE, r.DecisionAction.JOINT)
         if decision.action in routes and decision.dept is None:
             return f"{decision.action.value} needs a department"
+        if decision.action in routes and case.step is S.COLLECTED:
+            return f"case {decision.case_no} is not filed yet: a routing decision needs a filed case"
         case.decisions = max(case.decisions, decision.n)
         note = decision.note or _DECISION_TEXT[decision.action]
         if decision.action is r.DecisionAction.NOTE:

@@ -148,3 +148,30 @@ def test_the_backends_deadline_wins_over_the_categorys() -> None:
     for no in (case.no, unknown.no):
         assert sit.cases[no].deadline == (T0 + timedelta(days=1)).timestamp()
     assert sit.cases[unknown.no].major == "?"
+
+
+def test_the_derived_deadline_counts_from_the_first_routing_event_not_from_a_note() -> None:
+    """§11.6: the category's deadline runs from the first ``dispatch`` or routing ``decision`` event
+    (one at DISPATCHED); a note or a decision to close starts nothing."""
+    from console.core.case_state import derive
+    from console.core.rules import Rules
+    from server_link.workcal import WorkCalendar
+
+    calendar, rules = WorkCalendar(), Rules()
+    category = DISTRICT.categories[CATEGORY]
+    filed = [_event(0, S.COLLECTED, A.COLLECT), _event(5, S.FILED, A.FILE)]
+    noted = [*filed, _event(30, S.FILED, A.DECISION)]
+    routed = [*noted, _event(90, S.DISPATCHED, A.DECISION, "d-cgzf")]
+
+    def deadline_of(events: list[r.Event]) -> float:
+        case = r.Case(
+            schema=1, no="DC2026112700001", channel=HOTLINE, category=CATEGORY, title="t", lon=116.4, lat=39.9,
+            unit_grid=GRID, street=GRID[:9], step=events[-1].step, loop=r.Loop.BIG, received_at=T0,
+            step_at=events[-1].at, timeline=events,
+        )  # fmt: skip
+        return derive(case, DISTRICT, calendar, rules).deadline
+
+    assert math.isnan(deadline_of(noted))  # a note at FILED routes nothing: no deadline yet
+    start = T0 + timedelta(minutes=90)
+    expected = calendar.deadline(start, category.deadline_value, category.deadline_unit).timestamp()
+    assert deadline_of(routed) == expected

@@ -89,7 +89,7 @@ def test_subtree_client_checks_sequence_over_all_updates(server: ChpServer, endp
 def test_delete_ttl_and_commands_through_the_collector(server: ChpServer, endpoints: Endpoints) -> None:
     server.publish_many([item(case(1)), item(case(2))])
     seen: list[Batch] = []
-    with following(endpoints) as (client, mirror):
+    with following(endpoints, role="council") as (client, mirror):  # the role the decision names
         mirror._on_batch = seen.append
         assert mirror.wait_for(lambda m: is_subscribed(m) and len(m.bodies) == 2, 10)
         server.publish("/case/DC0000000001", b"")

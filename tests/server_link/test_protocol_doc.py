@@ -363,7 +363,7 @@ def test_worked_example_bodies_are_exact_encodings_of_valid_records() -> None:
     start = text.index("## 19. Worked example")
     example = text[start : text.index("## 20.", start)]
     bodies = re.findall(r"^\| 4 \| (\d+) \| see below \|.*?^```json\n([^\n]+)\n```$", example, re.M | re.S)
-    assert len(bodies) == 4
+    assert len(bodies) == 6
     for size, body in bodies:
         raw = body.encode()
         assert len(raw) == int(size)

@@ -179,7 +179,7 @@ def test_consoles_send_decisions_and_every_console_sees_the_result(
     def a_case_in_handling(_: ChpServer) -> tuple[SimCase, datetime]:  # runs in the server thread
         return next(c for c in sim_backend.sim.cases.values() if c.open and c.step is S.HANDLING), sim_backend.sim.now
 
-    with following(endpoints) as (client, mirror), following(endpoints) as (_other, watcher):
+    with following(endpoints, role="council") as (client, mirror), following(endpoints) as (_other, watcher):
         assert mirror.wait_for(lambda m: is_live(m) and len(m.records) > 1000, 20)
         assert watcher.wait_for(is_live, 20)
         case, now = server.call(

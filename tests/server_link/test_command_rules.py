@@ -1,0 +1,156 @@
+"""Rules of docs/protocol.md §11.4 and §16 for commands, as the reference server and the simulated
+backend keep them: ``role=`` is required and a decision names the same role; a ttl never expires a
+decision; a routing decision needs a filed case; the decision is published before the case it
+changed. Real ZeroMQ on 127.0.0.1."""
+
+from __future__ import annotations
+
+import csv
+import time
+import uuid
+from collections.abc import Iterator
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import msgspec
+import pytest
+import zmq
+
+from server_link import chp
+from server_link import records as r
+from server_link.district import load_district
+from server_link.endpoints import Endpoints
+from server_link.feed import ScriptedFeed
+from server_link.server import ChpServer
+from server_link.sim.backend import SimBackend, make_backend, start_backend
+from server_link.sim.engine import SimCase, Simulation
+from server_link.workcal import BEIJING
+from tests.support.link import T0
+
+S = r.Step
+START = datetime(2026, 11, 23, 6, 0, tzinfo=BEIJING)  # a Monday morning
+STREETS_CSV = Path(__file__).resolve().parents[2] / "docs" / "reference" / "streets.csv"
+NOTE = r.Decision(
+    schema=1, case_no="DC2026112700017", n=1, decided_at=T0, action=r.DecisionAction.NOTE, by="王", role="commander"
+)
+
+
+@pytest.fixture
+def server(endpoints: Endpoints) -> Iterator[ChpServer]:
+    srv = ChpServer(endpoints).start()
+    yield srv
+    srv.stop()
+
+
+def _push(endpoints: Endpoints, *commands: tuple[str, bytes, dict[str, str]]) -> None:
+    sock: zmq.Socket[bytes] = zmq.Context.instance().socket(zmq.PUSH)
+    sock.connect(endpoints.collector)
+    for key, body, props in commands:
+        sock.send_multipart(chp.Message(key, 0, body, props, uuid.uuid4().bytes).frames())
+    sock.close(linger=2000)
+
+
+def _wait_received(server: ChpServer, received: int) -> None:
+    deadline = time.monotonic() + 5
+    while server.call(lambda s: s.kvsets_received) < received and time.monotonic() < deadline:
+        time.sleep(0.02)
+
+
+def test_a_command_without_a_role_or_with_another_role_than_its_decision_is_refused(
+    server: ChpServer, endpoints: Endpoints
+) -> None:
+    key, body = r.key_of(NOTE), r.encode(NOTE)
+    _push(
+        endpoints,
+        (key, body, {}),  # no role= at all
+        (key, body, {"role": ""}),  # an empty role
+        (key, body, {"role": "council"}),  # the body says commander
+        (key, body, {"role": "commander"}),  # as it should be: taken
+    )
+    _wait_received(server, 4)
+    assert server.call(lambda s: (s.sequence, s.items("/decision/"))) == (1, [(key, body)])
+    assert server.kvset_rejects == {"role": 3}
+
+
+def test_a_ttl_on_a_decision_is_ignored_the_decision_never_expires(server: ChpServer, endpoints: Endpoints) -> None:
+    key, body = r.key_of(NOTE), r.encode(NOTE)
+    _push(endpoints, (key, body, {"role": "commander", "ttl": "0.2"}))
+    _wait_received(server, 1)
+    time.sleep(0.8)  # four times the ttl, several server loop turns
+    assert server.call(lambda s: (s.sequence, s.items("/decision/"))) == (1, [(key, body)])
+
+
+@pytest.fixture
+def backend(endpoints: Endpoints) -> Iterator[tuple[ChpServer, SimBackend]]:
+    server, sim_backend = make_backend(endpoints, seed=5, speed=1, history_days=1, now=START)
+    start_backend(server, sim_backend)
+    yield server, sim_backend
+    server.stop()
+
+
+def _a_case(sim: Simulation, step: r.Step) -> SimCase:
+    return next(c for c in sorted(sim.cases.values(), key=lambda c: c.no) if c.open and c.step is step)
+
+
+def _decision(case: SimCase, action: r.DecisionAction, dept: str | None) -> r.Decision:
+    return r.Decision(
+        schema=1, case_no=case.no, n=case.decisions + 1, decided_at=START, action=action, dept=dept,
+        by="会商", role="council",
+    )  # fmt: skip
+
+
+def test_a_routing_decision_on_a_case_not_yet_filed_is_refused_and_published_first_otherwise(
+    backend: tuple[ChpServer, SimBackend], endpoints: Endpoints
+) -> None:
+    server, sim_backend = backend
+    collected, filed = server.call(lambda _: (_a_case(sim_backend.sim, S.COLLECTED), _a_case(sim_backend.sim, S.FILED)))
+    unfiled = _decision(collected, r.DecisionAction.ASSIGN, "d-cgzf")
+    routed = _decision(filed, r.DecisionAction.ASSIGN, "d-cgzf")
+    sub: zmq.Socket[bytes] = zmq.Context.instance().socket(zmq.SUB)
+    sub.setsockopt(zmq.SUBSCRIBE, b"/")
+    sub.connect(endpoints.updates)
+    try:
+        time.sleep(0.5)  # the subscription reaches the publisher
+        council = {"role": "council"}
+        _push(endpoints, (r.key_of(unfiled), r.encode(unfiled), council), (r.key_of(routed), r.encode(routed), council))
+        _wait_received(server, 2)
+        order: list[str] = []
+        deadline = time.monotonic() + 5
+        while f"/case/{filed.no}" not in order and time.monotonic() < deadline:
+            if sub.poll(200):
+                frames = sub.recv_multipart()
+                if frames[0].decode() in (r.key_of(routed), f"/case/{filed.no}", r.key_of(unfiled)):
+                    order.append(frames[0].decode())
+    finally:
+        sub.close(linger=0)
+    assert server.kvset_rejects == {"refused": 1}
+    assert order == [r.key_of(routed), f"/case/{filed.no}"]  # the decision, then the case it changed
+    held = dict(server.call(lambda s: s.items("/case/")))
+    case = r.decode(f"/case/{filed.no}", held[f"/case/{filed.no}"])
+    assert isinstance(case, r.Case) and case.step is S.DISPATCHED and case.dept == "d-cgzf"
+    event = case.timeline[-1]
+    assert (event.action, event.step, event.dept, event.actor) == (r.Action.DECISION, S.DISPATCHED, "d-cgzf", "会商")
+    still = r.decode(f"/case/{collected.no}", held[f"/case/{collected.no}"])
+    assert isinstance(still, r.Case) and all(e.action is not r.Action.DECISION for e in still.timeline)
+
+
+def test_the_councils_own_decision_is_drained_before_the_case_it_changed() -> None:
+    sim = Simulation(load_district(), seed=8, start=START)
+    sim.run(until=START + timedelta(hours=10))
+    sim.drain()
+    case = _a_case(sim, S.FILED)
+    case.hard = True
+    n = case.decisions + 1
+    sim._on_council((case.no, case.version))
+    keys = [key for key, _ in sim.drain()]
+    assert keys[:2] == [f"/decision/{case.no}/{n}", f"/case/{case.no}"]
+
+
+def test_street_records_carry_the_full_name_of_the_reference_data() -> None:
+    with STREETS_CSV.open(encoding="utf-8", newline="") as f:
+        names = {row["code"]: row["name"] for row in csv.DictReader(f)}
+    published = [msgspec.json.decode(body) for _, body in ScriptedFeed(cases=1).reference()]
+    assert {x["code"]: x["name"] for x in published} == names
+    sim = Simulation(load_district(), seed=1, start=START)
+    streets = [msgspec.json.decode(b) for k, b in sim.reference() if k.startswith("/street/")]
+    assert {x["code"]: x["name"] for x in streets} == names
