@@ -316,6 +316,19 @@ class CaseQueue(QWidget):
             )
         )
 
+    def filter_to_cases(self, nos: frozenset[str]) -> None:
+        """Just these cases (a cluster clicked on the map): the other filters go, since the map
+        shows every open case whatever the queue's filters."""
+        self._search_timer.stop()
+        self.model.set_filter(CaseFilter(nos=frozenset(nos)))
+
+    def filter_to_figure(self, name: str) -> None:
+        """The cases a KPI figure counts: all open ("open"), the overdue ones, the hard ones."""
+        wanted = {"open": CaseFilter(), "overdue": CaseFilter(overdue_only=True), "hard": CaseFilter(hard_only=True)}
+        if name in wanted:
+            self._search_timer.stop()
+            self.model.set_filter(wanted[name])
+
     def filter_to_department(self, dept: str) -> None:
         self.model.update_filter(depts=frozenset({dept}))
 
@@ -500,6 +513,8 @@ class CaseQueue(QWidget):
                 parts.append(({field: False}, text))
         if not f.open_only:
             parts.append(({"open_only": True}, self.tr("含已结案")))
+        if f.nos:
+            parts.append(({"nos": frozenset()}, self.tr("地图上点选的 {0} 件").format(len(f.nos))))
         if f.text:
             parts.append(({"text": ""}, self.tr("搜索：“{}”").format(one_line(f.text, 60))))
         return parts

@@ -2,6 +2,10 @@
 
 One pyqtgraph ``ImageItem`` for the matrix and one curve with a ``connect`` array for all the
 sparklines (ARCHITECTURE.md: 0.01 ms and 0.4 ms per update, against 14 ms for 85 separate items).
+"With whom is it stuck" is read off it: each visible cell carries its figure (a small pool of text
+items, for the rows in view only), a cell's tooltip names the department and all its figures, a
+click on a row or on a department's name filters the queue to it and marks the row, and while the
+pointer is over the heat its rows keep their order (they re-rank when it leaves).
 """
 
 from __future__ import annotations
@@ -16,9 +20,9 @@ from typing import Final
 import numpy as np
 import numpy.typing as npt
 import pyqtgraph as pg
-from PySide6.QtCore import QCoreApplication, Qt, Signal
-from PySide6.QtGui import QResizeEvent
-from PySide6.QtWidgets import QVBoxLayout, QWidget
+from PySide6.QtCore import QCoreApplication, QEvent, Qt, Signal
+from PySide6.QtGui import QEnterEvent, QResizeEvent
+from PySide6.QtWidgets import QGraphicsRectItem, QVBoxLayout, QWidget
 
 from console.core.aggregates import DepartmentFigures
 from console.core.catalogue import department_names
@@ -26,6 +30,7 @@ from console.core.rules import ScoreWeights
 from console.core.situation import Situation
 from console.core.untrusted import one_line
 from widgets.i18n import QT_TRANSLATE_NOOP
+from widgets.labels import percent
 from widgets.map_page import Theme
 
 METRICS = (  # (name, column caption: translated where it is shown)
@@ -44,11 +49,17 @@ class Palette:
     names: str  # department names
     captions: str  # metric captions
     spark: str  # sparklines
+    figures: str  # the figure in a cell
+    mark: str  # the outline of the department picked
 
 
 PALETTES: Final[Mapping[Theme, Palette]] = {
-    "dark": Palette(("#3a3d42", "#5a4a44", "#8a4a3c", "#b8442f", "#e03b2a"), "#e6e6e6", "#a8abb0", "#a8abb0"),
-    "light": Palette(("#d3d5d8", "#d2b1a6", "#cf8572", "#d45a45", "#e03b2a"), "#14181f", "#3d4148", "#5e6268"),
+    "dark": Palette(
+        ("#3a3d42", "#5a4a44", "#8a4a3c", "#b8442f", "#e03b2a"), "#e6e6e6", "#a8abb0", "#a8abb0", "#f4f4f4", "#7fb2ff"
+    ),
+    "light": Palette(
+        ("#d3d5d8", "#d2b1a6", "#cf8572", "#d45a45", "#e03b2a"), "#14181f", "#3d4148", "#5e6268", "#101318", "#1f5fbf"
+    ),
 }
 VISIBLE_ROWS = 18
 ROW_PX = 22
@@ -60,7 +71,7 @@ class DepartmentHeat(QWidget):
     """The heat matrix and sparklines; badness 0 (grey) … 1 (red) per metric column.
 
     Signals:
-        department_clicked(str): the id of the department whose row was clicked.
+        department_clicked(str): the id of the department whose row (a cell or its name) was clicked.
     """
 
     department_clicked = Signal(str)
@@ -75,6 +86,11 @@ class DepartmentHeat(QWidget):
         self._ranged = False
         self._shown: npt.NDArray[np.float64] | None = None  # the badness matrix on screen
         self._ticked: list[str] = []  # the order the row names were laid out in
+        self.names: dict[str, str] = {}
+        self.picked: str | None = None  # the department clicked (its row is outlined)
+        self._held = False  # the pointer is over the heat: the rows keep their order
+        self._waiting: tuple[Situation, bool] | None = None  # shown again when the pointer leaves
+        self._palette = colours
         self.view = pg.GraphicsLayoutWidget()
         self.view.setBackground(None)
         self.plot = self.view.addPlot(row=0, col=0)
@@ -106,6 +122,15 @@ class DepartmentHeat(QWidget):
         captions = [QCoreApplication.translate("DepartmentHeat", caption) for _, caption in METRICS]
         self.plot.getAxis("top").setTicks([[(i + 0.5, caption) for i, caption in enumerate(captions)]])
         self.image.mouseClickEvent = self._on_image_clicked
+        self.image.hoverEvent = self._on_image_hovered
+        self.plot.getAxis("left").mouseClickEvent = self._on_name_clicked
+        self.cells: list[pg.TextItem] = []  # figures of the rows in view, reused as the view scrolls
+        self.mark = QGraphicsRectItem(0, 0, len(METRICS), 1)
+        self.mark.setPen(pg.mkPen(colours.mark, width=3, cosmetic=True))
+        self.mark.setZValue(10)
+        self.mark.hide()
+        self.plot.addItem(self.mark)
+        self.plot.getViewBox().sigYRangeChanged.connect(self._place_figures)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.view)
@@ -118,8 +143,14 @@ class DepartmentHeat(QWidget):
         names = department_names(sit)
         ids = sorted(names)
         rows = {i: _row(figures.get(i) or DepartmentFigures(), weights) for i in ids}
-        self.order = sorted(ids, key=lambda i: (-(100 - rows[i][-1]), -rows[i][1], -rows[i][0], i))
+        ranked = sorted(ids, key=lambda i: (-(100 - rows[i][-1]), -rows[i][1], -rows[i][0], i))
+        if self._held and self.order:  # under the pointer: the same order (new departments at the end)
+            kept = [i for i in self.order if i in rows]
+            ranked = kept + [i for i in ranked if i not in set(kept)]
+            self._waiting = (sit, sample)
+        self.order = ranked
         self.values = rows
+        self.names = names
         # Only what changed is handed to pyqtgraph: new ticks re-lay 85 names of text, and a new
         # image or curve repaints the view (a native profile of the GUI thread under load found the
         # heat's axis painting among its larger parts).
@@ -139,6 +170,87 @@ class DepartmentHeat(QWidget):
             self._ranged = True
         if (sample and self._sample(rows)) or reordered:
             self._draw_sparklines()
+        self._place_figures()
+        self._place_mark()
+
+    # ------------------------------------------------------------------ reading it
+    def figure_text(self, dept: str, column: int) -> str:
+        """A cell's figure as shown: counts as they are, rates in per cent, the score in points."""
+        value = self.values[dept][column]
+        if math.isnan(value):
+            return "—"
+        name = METRICS[column][0]
+        if name in ("on_time", "rework", "satisfaction"):
+            return percent(value)
+        return f"{value:.0f}"
+
+    def tooltip_text(self, dept: str) -> str:
+        """The department by name with every figure of its row (plain text)."""
+        lines = [one_line(self.names.get(dept, dept), 40)]
+        for column, (_, caption) in enumerate(METRICS):
+            label = QCoreApplication.translate("DepartmentHeat", caption)
+            lines.append(f"{label}: {self.figure_text(dept, column)}")
+        lines.append(self.tr("单击：在队列中只看这个部门的案件"))
+        return "\n".join(lines)
+
+    def pick(self, dept: str | None) -> None:
+        """Outline ``dept``'s row (None: no row), as a click does; the filter it leads to is the shell's."""
+        self.picked = dept
+        self._place_mark()
+
+    def _place_mark(self) -> None:
+        if self.picked is None or self.picked not in self.order:
+            self.mark.hide()
+            return
+        self.mark.setRect(0, self.order.index(self.picked), len(METRICS), 1)
+        self.mark.show()
+
+    def _place_figures(self) -> None:
+        """The figures of the rows in view, one text item per cell, from a pool."""
+        if not self._ranged:
+            return
+        top, bottom = self.plot.getViewBox().viewRange()[1]
+        first, last = max(0, math.floor(top)), min(len(self.order), math.ceil(bottom))
+        needed = max(0, last - first) * len(METRICS)
+        while len(self.cells) < needed:
+            cell = pg.TextItem(color=self._palette.figures, anchor=(0.5, 0.5))
+            cell.setZValue(5)
+            self.plot.addItem(cell)
+            self.cells.append(cell)
+        k = 0
+        for row in range(first, last):
+            dept = self.order[row]
+            for column in range(len(METRICS)):
+                cell = self.cells[k]
+                text = self.figure_text(dept, column)
+                if cell.textItem.toPlainText() != text:
+                    cell.setText(text)
+                cell.setPos(column + 0.5, row + 0.5)
+                cell.show()
+                k += 1
+        for cell in self.cells[k:]:
+            cell.hide()
+
+    def shown_figures(self) -> dict[tuple[str, int], str]:
+        """What the cells in view say: (department, column) → text (for tests and screen readers)."""
+        out: dict[tuple[str, int], str] = {}
+        for cell in self.cells:
+            if cell.isVisible():
+                row, column = int(cell.pos().y()), int(cell.pos().x())
+                out[(self.order[row], column)] = cell.textItem.toPlainText()
+        return out
+
+    # ------------------------------------------------------------------ the pointer
+    def enterEvent(self, event: QEnterEvent) -> None:
+        self._held = True
+        super().enterEvent(event)
+
+    def leaveEvent(self, event: QEvent) -> None:
+        self._held = False
+        waiting, self._waiting = self._waiting, None
+        if waiting is not None:
+            self.show_situation(waiting[0], sample=False)  # re-ranked now that nobody is reading it
+        super().leaveEvent(event)
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
@@ -188,11 +300,24 @@ class DepartmentHeat(QWidget):
             self.curve.setData([], [])
 
     def _on_image_clicked(self, event: object) -> None:
-        pos = event.pos()  # type: ignore[attr-defined]
-        row = int(pos.y())
+        self._click_row(int(event.pos().y()), event)  # type: ignore[attr-defined]
+
+    def _on_name_clicked(self, event: object) -> None:
+        y = self.plot.getViewBox().mapSceneToView(event.scenePos()).y()  # type: ignore[attr-defined]
+        self._click_row(math.floor(y), event)
+
+    def _click_row(self, row: int, event: object) -> None:
         if 0 <= row < len(self.order) and event.button() == Qt.MouseButton.LeftButton:  # type: ignore[attr-defined]
+            self.pick(self.order[row])
             self.department_clicked.emit(self.order[row])
             event.accept()  # type: ignore[attr-defined]
+
+    def _on_image_hovered(self, event: object) -> None:
+        if event.isExit():  # type: ignore[attr-defined]
+            self.view.setToolTip("")
+            return
+        row = int(event.pos().y())  # type: ignore[attr-defined]
+        self.view.setToolTip(self.tooltip_text(self.order[row]) if 0 <= row < len(self.order) else "")
 
 
 def _row(f: DepartmentFigures, weights: ScoreWeights) -> tuple[float, ...]:

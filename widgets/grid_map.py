@@ -46,6 +46,7 @@ log = logging.getLogger(__name__)
 RAMP: tuple[str, ...] = ("#735f58", "#8b665a", "#ae6656", "#d85f4d", "#ff4744")
 ZERO_COLOUR: Mapping[Theme, str] = {name: colours["zero"] for name, colours in THEMES.items()}
 AUTO_QUANTILES = (0.5, 0.75, 0.9, 0.97)  # class edges of an automatic binning, over the positive values
+MAX_CLUSTER_CASES = 200_000  # far more than a district holds open: a longer list is not the page's
 DEFAULT_FLUSH_INTERVAL_MS = 200  # at most five flushes a second, in step with the repainter
 # In a storm the page redraws less often: after a flush of more than STORM_CHANGES changes (grids
 # restyled, markers moved), the next one waits STORM_INTERVAL_MS. Redrawing costs the page's renderer
@@ -244,6 +245,7 @@ class _Bridge(QObject):
     ready_received = Signal(str)
     grid_received = Signal(str)
     case_received = Signal(str)
+    cluster_received = Signal(str)
     flush_received = Signal(int)
 
     @Slot(str)
@@ -257,6 +259,10 @@ class _Bridge(QObject):
     @Slot(str)
     def caseClicked(self, no: str) -> None:
         self.case_received.emit(str(no))
+
+    @Slot(str)
+    def clusterClicked(self, nos: str) -> None:
+        self.cluster_received.emit(str(nos))
 
     @Slot(int)
     def flushApplied(self, flush_id: int) -> None:
@@ -276,6 +282,9 @@ class GridMap(QWidget):
     Signals:
         grid_clicked(str): the operator clicked a unit grid (its 15-digit code).
         case_clicked(str): the operator clicked a case marker (the case number).
+        cluster_clicked(object): the operator clicked a cluster: the frozenset of its case numbers
+            (the page also zooms to it). What the page sends is checked: a list of at most
+            ``MAX_CLUSTER_CASES`` strings, each a case this map holds; anything else is dropped.
         page_loaded(): the page finished building its layers and connected; state was pushed to it.
         values_sent(int, object): a flush went to the page — its id and the tuple of grid codes it carried.
         values_applied(int): the page finished restyling that flush (reported from its next frame).
@@ -284,6 +293,7 @@ class GridMap(QWidget):
 
     grid_clicked = Signal(str)
     case_clicked = Signal(str)
+    cluster_clicked = Signal(object)
     page_loaded = Signal()
     values_sent = Signal(int, object)
     values_applied = Signal(int)
@@ -355,6 +365,7 @@ class GridMap(QWidget):
         self._bridge.ready_received.connect(self._on_page_ready)
         self._bridge.grid_received.connect(self.grid_clicked)
         self._bridge.case_received.connect(self.case_clicked)
+        self._bridge.cluster_received.connect(self._on_cluster)
         self._bridge.flush_received.connect(self.values_applied)
         self._channel = QWebChannel(self._page)
         self._channel.registerObject("bridge", self._bridge)
@@ -546,6 +557,20 @@ class GridMap(QWidget):
         self._page.runJavaScript(script, 0, done)
 
     # ------------------------------------------------------------------ internals
+    def _on_cluster(self, text: str) -> None:
+        """The page's list of a cluster's cases, checked before anyone sees it."""
+        if len(text) > MAX_CLUSTER_CASES * 40:
+            return
+        try:
+            nos = json.loads(text)
+        except ValueError:
+            return
+        if not isinstance(nos, list) or len(nos) > MAX_CLUSTER_CASES:
+            return
+        held = frozenset(no for no in nos if isinstance(no, str) and no in self._cases)
+        if held:
+            self.cluster_clicked.emit(held)
+
     def _js(self, function: str, *args: object) -> None:
         """Call a page function with JSON arguments (JSON is valid JavaScript)."""
         params = ", ".join(json.dumps(a, ensure_ascii=False, separators=(",", ":")) for a in args)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QEvent, QObject, Qt, Signal
+from PySide6.QtGui import QKeyEvent, QMouseEvent
 from PySide6.QtWidgets import QGridLayout, QLabel, QSizePolicy, QWidget
 
 from console.core.rules import OPEN_STEPS, Level
@@ -13,14 +14,21 @@ from console.core.untrusted import one_line
 from server_link import records as r
 from server_link.workcal import BEIJING
 from widgets.fading_figure import FadingFigure
-from widgets.labels import percent
+from widgets.labels import channel_name, percent
 
 
 class KpiStrip(QWidget):
     """Intake today (by channel), backlog by step, overdue, hard cases, the 12345 rates, closure rate.
 
-    Normal values in plain text colour; a figure turns red or amber only when it is abnormal.
+    Normal values in plain text colour; a figure turns red or amber only when it is abnormal. The
+    figures that count cases (在办, 超期, 疑难) lead to them: a click, or Enter when focused.
+
+    Signals:
+        figure_clicked(str): the name of the figure ("open", "overdue", "hard") the operator clicked.
     """
+
+    figure_clicked = Signal(str)
+    CLICKABLE = ("open", "overdue", "hard")
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -44,6 +52,7 @@ class KpiStrip(QWidget):
             detail = _plain(QLabel(""), "kpiDetail")
             # A detail never widens its column: the four columns share the width.
             detail.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+            detail.setWordWrap(True)  # the channels' whole names: a second line rather than cut
             layout.setColumnStretch(col, 1)
             top = 0 if row == 0 else 5
             layout.addWidget(cap, top, col)
@@ -51,6 +60,11 @@ class KpiStrip(QWidget):
             if row == 1:
                 layout.addWidget(detail, top + 2, col)
             self.figures[name], self.details[name] = fig, detail
+            if name in self.CLICKABLE:
+                fig.setCursor(Qt.CursorShape.PointingHandCursor)
+                fig.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+                fig.setToolTip(self.tr("单击或回车：在队列中查看这些案件"))
+                fig.installEventFilter(self)
         # Intake by channel and backlog by step are too long for a tile: a full-width line each.
         layout.addWidget(self.details["intake"], 2, 0, 1, 4)
         layout.addWidget(self.details["open"], 3, 0, 1, 4)
@@ -71,10 +85,9 @@ class KpiStrip(QWidget):
         d = sit.aggregates.district
         today = datetime.fromtimestamp(sit.now, BEIJING).strftime("%Y-%m-%d")
         intake = d.intake_on(today)
-        channels = sit.district.channels
         top = sorted(intake.items(), key=lambda x: -x[1])[:4]
         # an unknown channel is shown by its code, as the backend sent it: untrusted, kept short
-        by_channel = " · ".join(f"{one_line(channels[c].name[:6] if c in channels else c, 12)} {n:,}" for c, n in top)
+        by_channel = " · ".join(f"{one_line(channel_name(sit.district, c), 24)} {n:,}" for c, n in top)
         self._set("intake", f"{sum(intake.values()):,}", self.tr("受理渠道：{0}").format(by_channel) if top else "")
         open_total = sum(d.backlog[s.value] for s in OPEN_STEPS)
         by_step = " · ".join(f"{self._step_names[s]} {d.backlog[s.value]:,}" for s in OPEN_STEPS)
@@ -88,6 +101,25 @@ class KpiStrip(QWidget):
         self._set("resolution", percent(d.resolution_rate), callbacks, levels["resolution"])
         self._set("satisfaction", percent(d.satisfaction_rate), "", levels["satisfaction"])
         self._set("closure", percent(d.closure_rate), f"{d.closed:,}/{d.held:,}", levels["closure"])
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        """A click on (or Enter at) a figure that counts cases."""
+        name = next((n for n in self.CLICKABLE if self.figures[n] is watched), None)
+        if name is not None:
+            clicked = (
+                isinstance(event, QMouseEvent)
+                and event.type() == QEvent.Type.MouseButtonRelease
+                and event.button() == Qt.MouseButton.LeftButton
+            )
+            entered = (
+                isinstance(event, QKeyEvent)
+                and event.type() == QEvent.Type.KeyPress
+                and event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter, Qt.Key.Key_Space)
+            )
+            if clicked or entered:
+                self.figure_clicked.emit(name)
+                return True
+        return super().eventFilter(watched, event)
 
     def _set(self, name: str, figure: str, detail: str, level: Level = Level.NORMAL) -> None:
         fig = self.figures[name]

@@ -120,3 +120,13 @@ def grid_name(district: District, code: str) -> str:
         street=street.short_name if street else u.street, community=community.name if community else u.community,
         n=code[-3:],
     )  # fmt: skip
+
+
+def channel_name(district: District, code: str) -> str:
+    """A channel's name in the language on show (the district data has both); an unknown code as is."""
+    channel = district.channels.get(code)
+    if channel is None:
+        return code
+    # "zh" is translated as the translation's own language code: "en" when English is installed
+    english = QCoreApplication.translate("labels", "zh", "the language of this translation: zh or en") == "en"
+    return channel.name_en if english else channel.name

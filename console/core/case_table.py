@@ -88,6 +88,7 @@ class CaseFilter:
     overdue_only: bool = False
     buck_passing_only: bool = False
     text: str = ""
+    nos: frozenset[str] = frozenset()  # just these cases (a cluster clicked on the map)
 
 
 SORT_KEYS = (
@@ -230,6 +231,10 @@ class CaseTable:
         c = self.cols
         n = self._next
         mask: npt.NDArray[np.bool_] = c["valid"][:n].copy()
+        if f.nos:
+            picked = np.zeros(n, dtype=bool)
+            picked[[row for no in f.nos if (row := self._rows.get(no)) is not None]] = True
+            mask &= picked
         if f.open_only:
             mask &= c["open"][:n]
         if f.hard_only:

@@ -198,6 +198,8 @@ class Console:
             self.map.select_grid(None)
         if self.has("streets") and not f.streets:
             self.streets.table.clearSelection()
+        if self.has("heat"):
+            self.heat.pick(next(iter(f.depts)) if len(f.depts) == 1 else None)
 
     def case_clicked_on_map(self, no: str) -> None:
         self._from_map = True  # the queue's selection signal comes back here: the map is where it was
@@ -465,10 +467,13 @@ def _wire(console: Console) -> None:
         QShortcut(QKeySequence("Ctrl+F"), queue.window()).activated.connect(queue.focus_search)
         if console.has("map"):
             console.map.grid_clicked.connect(queue.filter_to_grid)
+            console.map.cluster_clicked.connect(queue.filter_to_cases)
         if console.has("streets"):
             console.streets.street_clicked.connect(queue.filter_to_street)
         if console.has("heat"):
             console.heat.department_clicked.connect(queue.filter_to_department)
+        if console.has("kpis"):
+            console.kpis.figure_clicked.connect(queue.filter_to_figure)
     if console.has("streets", "map"):
         console.streets.street_clicked.connect(console.map.fit_street)
     if console.has("queue"):

@@ -249,6 +249,10 @@
         <translation>Incl. closed</translation>
     </message>
     <message>
+        <source>地图上点选的 {0} 件</source>
+        <translation>{0} cases picked on the map</translation>
+    </message>
+    <message>
         <source>搜索：“{}”</source>
         <translation>Search: “{}”</translation>
     </message>
@@ -476,6 +480,10 @@
         <source>综合</source>
         <translation>Score</translation>
     </message>
+    <message>
+        <source>单击：在队列中只看这个部门的案件</source>
+        <translation>Click: show only this department&apos;s cases in the queue</translation>
+    </message>
 </context>
 <context>
     <name>FilterChips</name>
@@ -538,6 +546,14 @@
         <source>{n} 格</source>
         <translation>{n} grids</translation>
     </message>
+    <message>
+        <source>全区</source>
+        <translation>District</translation>
+    </message>
+    <message>
+        <source>显示全区</source>
+        <translation>Show the whole district</translation>
+    </message>
 </context>
 <context>
     <name>KpiStrip</name>
@@ -572,6 +588,10 @@
     <message>
         <source>结案率</source>
         <translation>Closure</translation>
+    </message>
+    <message>
+        <source>单击或回车：在队列中查看这些案件</source>
+        <translation>Click or Enter: see these cases in the queue</translation>
     </message>
     <message>
         <source>收集</source>
@@ -1124,6 +1144,11 @@
     <message>
         <source>{street}·{community} {n}号</source>
         <translation>{street} · {community} no. {n}</translation>
+    </message>
+    <message>
+        <source>zh</source>
+        <comment>the language of this translation: zh or en</comment>
+        <translation>en</translation>
     </message>
 </context>
 </TS>

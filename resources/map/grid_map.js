@@ -2,7 +2,7 @@
  *
  * Built once by widgets/map_page (folium makes the Leaflet map and the GeoJSON layers); driven by
  * widgets/grid_map.py through runJavaScript calls on window.gridMap, and reporting back through the
- * QWebChannel object "bridge" (ready, gridClicked, caseClicked, flushApplied).
+ * QWebChannel object "bridge" (ready, gridClicked, caseClicked, clusterClicked, flushApplied).
  *
  * Untrusted text (case numbers, titles) is only ever set with textContent: every DOM node this file
  * makes is built with createElement, never from an HTML string. Python sends it already passed
@@ -90,6 +90,7 @@
     this.caseLayer = L.layerGroup().addTo(map);
     this.legend = this._makeLegend().addTo(map);
     this._rebuildLegend();
+    this.wholeDistrict = this._makeWholeDistrict().addTo(map);
 
     map.on('zoomend moveend', () => this._scheduleRecluster());
     map.on('dragstart zoomstart', () => { if (!this._fitting) this.autoFit = false; });
@@ -436,8 +437,26 @@
       const bounds = L.latLngBounds(members.map((c) => [c.lat, c.lon]));
       this._fly(() => this.map.fitBounds(bounds.pad(0.2), { maxZoom: this.cfg.individualZoom, animate: false }));
       this.autoFit = false;
+      this._send('clusterClicked', JSON.stringify(members.map((c) => c.no)));  // the queue shows just these
     });
     return marker;
+  };
+
+  /** The "whole district" button under the zoom buttons: back to the district's outline. */
+  GridMapPage.prototype._makeWholeDistrict = function () {
+    const control = L.control({ position: 'topleft' });
+    control.onAdd = () => {
+      const bar = el('div', 'leaflet-bar whole-district');
+      const button = el('a', null, this.text.wholeDistrict);
+      button.href = '#';
+      button.title = this.text.wholeDistrictTip;
+      button.setAttribute('role', 'button');
+      L.DomEvent.disableClickPropagation(bar);
+      L.DomEvent.on(button, 'click', (ev) => { L.DomEvent.preventDefault(ev); this.fitDistrict(); });
+      bar.appendChild(button);
+      return bar;
+    };
+    return control;
   };
 
   GridMapPage.prototype._caseContent = function (no, withTitle) {

@@ -32,6 +32,7 @@ from widgets import labels
 from widgets.case_detail import CaseDetail
 from widgets.case_queue import CaseQueue
 from widgets.kpi_strip import KpiStrip
+from widgets.labels import channel_name
 from widgets.link_health import LinkHealthBar, format_age
 from widgets.map_page import page_texts
 from widgets.streets_panel import StreetsPanel
@@ -157,6 +158,7 @@ def test_with_the_english_translator_the_panels_show_no_chinese(
     assert queue.model.headerData(0, Qt.Orientation.Horizontal) == "Case no."
     assert queue.breadcrumb.text() == "Hard › Overdue › Search: “x”"
     assert queue.count_label.text() == f"0 / {queue.model.total} cases"
+    assert channel_name(sit.district, "ch-12345") == "12345 citizen service hotline"  # the KPIs' channels
 
     detail = panels["detail"]
     assert isinstance(detail, CaseDetail)
@@ -185,6 +187,7 @@ def test_without_a_translator_the_panels_speak_chinese(qtbot: QtBot, sit: Situat
     kpis, queue, health = panels["kpis"], panels["queue"], panels["health"]
     assert isinstance(kpis, KpiStrip) and isinstance(queue, CaseQueue) and isinstance(health, LinkHealthBar)
     assert kpis.details["open"].text().startswith("在办环节：收集 0 · 立案 0 · 派遣 2 ")
+    assert channel_name(sit.district, "ch-12345") == "12345市民服务热线"
     assert health.state_label.text() == "实时"
     assert queue.model.headerData(0, Qt.Orientation.Horizontal) == "案件编号"
     assert queue.breadcrumb.text() == "疑难 › 超期 › 搜索：“x”"

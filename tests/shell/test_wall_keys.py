@@ -48,13 +48,17 @@ def test_esc_clears_the_filter_and_every_highlight_that_followed_it(
         wait_page(qtbot, console.map, "gridMap.selectedGrid", GRID)
         console.streets.street_clicked.emit(GRID[:9])
         console.streets.table.selectRow(0)
+        console.heat.pick("d-hwzx")  # as a click on its row does
+        console.heat.department_clicked.emit("d-hwzx")
         assert console.queue.filter.unit_grids == {GRID} and console.queue.filter.streets
+        assert console.queue.filter.depts == {"d-hwzx"} and console.heat.mark.isVisible()
         console.window.activateWindow()
         qtbot.waitUntil(console.window.isActiveWindow)
         QTest.keyClick(console.window, Qt.Key.Key_Escape)
         assert not console.queue.filter.unit_grids and not console.queue.filter.streets
         wait_page(qtbot, console.map, "gridMap.selectedGrid", None)
         assert not console.streets.table.selectedItems()
+        assert console.heat.picked is None and not console.heat.mark.isVisible()
 
 
 def test_ctrl_q_closes_every_window(qtbot: QtBot, tmp_path: Path, endpoints: Endpoints, server: ChpServer) -> None:
@@ -137,3 +141,23 @@ def test_the_queue_needs_no_sideways_scroll_and_its_title_has_room(
         view = console.queue.view
         qtbot.waitUntil(lambda: view.horizontalScrollBar().maximum() == 0, timeout=WAIT_MS)
         assert view.columnWidth(Column.TITLE) >= 150
+
+
+def test_a_kpi_figure_leads_to_the_cases_it_counts(
+    qtbot: QtBot, tmp_path: Path, endpoints: Endpoints, server: ChpServer
+) -> None:
+    from datetime import timedelta
+
+    late = case(1, GRID, due_in=-timedelta(hours=2))
+    seq = publish(server, [late, case(2, GRID), case(3, GRID)])
+    with wall(qtbot, tmp_path, endpoints, map_page=False) as console:
+        applied(qtbot, console, seq)
+        kpis, queue = console.kpis, console.queue
+        qtbot.waitUntil(lambda: kpis.figures["overdue"].text() == "1", timeout=WAIT_MS)
+        QTest.mouseClick(kpis.figures["overdue"], Qt.MouseButton.LeftButton)
+        assert queue.filter.overdue_only and queue.model.case_nos() == [late.no]
+        kpis.figures["open"].setFocus()
+        QTest.keyClick(kpis.figures["open"], Qt.Key.Key_Return)  # by keyboard too
+        assert queue.filter == type(queue.filter)() and len(queue.model.case_nos()) == 3
+        QTest.mouseClick(kpis.figures["response"], Qt.MouseButton.LeftButton)  # a rate counts no cases here
+        assert len(queue.model.case_nos()) == 3

@@ -143,6 +143,8 @@ def page_texts() -> dict[str, Any]:
         "clusterCases": QCoreApplication.translate("GridMap", "{n} 件案件"),  # cluster tooltip
         "caseGone": QCoreApplication.translate("GridMap", "案件已不在地图上"),  # popup of a case that left
         "gridCount": QCoreApplication.translate("GridMap", "{n} 格"),  # legend: grids in a class
+        "wholeDistrict": QCoreApplication.translate("GridMap", "全区"),  # the button back to the whole district
+        "wholeDistrictTip": QCoreApplication.translate("GridMap", "显示全区"),
     }
 
 
