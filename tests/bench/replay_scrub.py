@@ -25,6 +25,7 @@ import argparse
 import os
 import random
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -175,11 +176,26 @@ def main(argv: list[str] | None = None) -> int:
         "rate takes about 20 minutes to fill); its history ends when it was filled, so the window shrinks with age",
     )
     args = ap.parse_args(argv)
+    factors = args.factors.split(",")
+    if len(factors) > 1:
+        # One process per factor: a second console's web engine in the same process crashed in
+        # QtWebEngineCore once the first one's profile was released (2026-12-03).
+        results = []
+        for factor in factors:
+            again = [sys.executable, __file__, "--factors", factor, "--days", str(args.days)]
+            again += ["--moves", str(args.moves), "--seed", str(args.seed)]
+            again += ["--keep", str(args.keep)] if args.keep else []
+            out = subprocess.run(again, capture_output=True, text=True, check=False)
+            print(out.stdout, end="", flush=True)
+            results += [line for line in out.stdout.splitlines() if line.startswith("RESULT")]
+            if out.returncode:
+                results.append(f"factor {factor}: the run ended with exit code {out.returncode}")
+        for line in results:
+            print(line)
+        return 0
     app = QApplication.instance() or QApplication(sys.argv[:1])
     assert isinstance(app, QApplication)
-    results = [run(float(f), args.days, args.moves, args.seed, app, args.keep) for f in args.factors.split(",")]
-    for line in results:
-        print(line)
+    print(run(float(factors[0]), args.days, args.moves, args.seed, app, args.keep))
     return 0
 
 
