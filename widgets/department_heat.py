@@ -21,7 +21,7 @@ import numpy as np
 import numpy.typing as npt
 import pyqtgraph as pg
 from PySide6.QtCore import QCoreApplication, QEvent, Qt, Signal
-from PySide6.QtGui import QEnterEvent, QResizeEvent
+from PySide6.QtGui import QEnterEvent, QFontMetrics, QResizeEvent
 from PySide6.QtWidgets import QGraphicsRectItem, QVBoxLayout, QWidget
 
 from console.core.aggregates import DepartmentFigures
@@ -30,7 +30,6 @@ from console.core.rules import ScoreWeights
 from console.core.situation import Situation
 from console.core.untrusted import one_line
 from widgets.i18n import QT_TRANSLATE_NOOP
-from widgets.labels import percent
 from widgets.map_page import Theme
 
 METRICS = (  # (name, column caption: translated where it is shown)
@@ -181,7 +180,7 @@ class DepartmentHeat(QWidget):
             return "—"
         name = METRICS[column][0]
         if name in ("on_time", "rework", "satisfaction"):
-            return percent(value)
+            return f"{value * 100:.0f}%"  # whole per cent: a cell is narrow (the tooltip has the same)
         return f"{value:.0f}"
 
     def tooltip_text(self, dept: str) -> str:
@@ -211,6 +210,8 @@ class DepartmentHeat(QWidget):
             return
         top, bottom = self.plot.getViewBox().viewRange()[1]
         first, last = max(0, math.floor(top)), min(len(self.order), math.ceil(bottom))
+        if self.plot.getViewBox().width() / len(METRICS) < QFontMetrics(self.font()).horizontalAdvance("100%") + 4:
+            first = last = 0  # cells too narrow for their figures (a small screen): the colours and tooltips only
         needed = max(0, last - first) * len(METRICS)
         while len(self.cells) < needed:
             cell = pg.TextItem(color=self._palette.figures, anchor=(0.5, 0.5))
@@ -256,6 +257,7 @@ class DepartmentHeat(QWidget):
         super().resizeEvent(event)
         if self._ranged:
             self._fit_rows()
+            self._place_figures()  # a narrower panel may have no room for them
 
     def _fit_rows(self) -> None:
         """As many rows as are legible in the panel's height (about 22 px each), from the top."""

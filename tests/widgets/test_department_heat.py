@@ -89,3 +89,13 @@ def test_the_rows_keep_their_order_while_the_pointer_is_over_them(qtbot: QtBot) 
     assert heat.shown_figures()[(QUIET, open_column)] == "6"  # the figures are live all the same
     QApplication.sendEvent(heat, QEvent(QEvent.Type.Leave))
     assert heat.order.index(QUIET) < heat.order.index(BUSY)  # re-ranked once the pointer left
+
+
+def test_cells_too_narrow_for_their_figures_show_colour_only(qtbot: QtBot) -> None:
+    heat = shown_heat(qtbot, situation(busy=4, quiet=1))
+    assert heat.shown_figures()
+    heat.resize(260, 500)  # a 1366x768 laptop's share, or less
+    qtbot.waitUntil(lambda: not heat.shown_figures())
+    assert "在办: 4" in heat.tooltip_text(BUSY)  # the tooltip still has them
+    heat.resize(900, 500)
+    qtbot.waitUntil(lambda: bool(heat.shown_figures()))
