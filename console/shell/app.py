@@ -231,11 +231,18 @@ def _camera_networks(text: str) -> CameraNetworks:
 
 
 def _chromium_flags() -> None:
-    """QtWebEngine refuses to run as root with its sandbox: drop it there (only there), loudly."""
+    """QtWebEngine refuses to run as root with its sandbox: drop it there (only there), loudly. And
+    Chromium's own log keeps to fatal errors unless asked (``--log-level`` in the variable): on a wall
+    machine without a GPU or a system bus it greeted every start with ERROR lines that were no error
+    of the console's (the map's failures are reported through Qt: console messages, blocked requests,
+    a renderer that ends)."""
     flags = os.environ.get("QTWEBENGINE_CHROMIUM_FLAGS", "")
+    if "--log-level" not in flags:
+        flags = f"{flags} --log-level=3".strip()
     if hasattr(os, "geteuid") and os.geteuid() == 0 and "--no-sandbox" not in flags:
         print("grid-console: running as root: the map's web engine runs without its sandbox", file=sys.stderr)
-        os.environ["QTWEBENGINE_CHROMIUM_FLAGS"] = f"{flags} --no-sandbox".strip()
+        flags = f"{flags} --no-sandbox"
+    os.environ["QTWEBENGINE_CHROMIUM_FLAGS"] = flags
 
 
 def _screenshot(windows: Sequence[WallWindow], path: Path, app: QApplication) -> None:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from PySide6.QtGui import QImage
 
 from server_link.endpoints import Endpoints
@@ -61,3 +63,16 @@ def test_console_demo_screenshot(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     image = QImage(str(shot))
     assert (image.width(), image.height()) == (1280, 720)
+
+
+def test_chromium_keeps_its_log_to_fatal_errors_unless_asked(monkeypatch: pytest.MonkeyPatch) -> None:
+    from console.shell.app import _chromium_flags
+
+    monkeypatch.setenv("QTWEBENGINE_CHROMIUM_FLAGS", "--disable-gpu")
+    _chromium_flags()
+    flags = os.environ["QTWEBENGINE_CHROMIUM_FLAGS"].split()
+    assert flags[:2] == ["--disable-gpu", "--log-level=3"]
+    assert ("--no-sandbox" in flags) == (os.geteuid() == 0)  # only as root
+    monkeypatch.setenv("QTWEBENGINE_CHROMIUM_FLAGS", "--log-level=0")  # an engineer who wants it all
+    _chromium_flags()
+    assert "--log-level=3" not in os.environ["QTWEBENGINE_CHROMIUM_FLAGS"]
