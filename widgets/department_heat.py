@@ -28,7 +28,7 @@ from console.core.aggregates import DepartmentFigures
 from console.core.catalogue import department_names
 from console.core.rules import ScoreWeights
 from console.core.situation import Situation
-from console.core.untrusted import one_line
+from console.core.untrusted import one_line, tooltip
 from widgets.i18n import QT_TRANSLATE_NOOP
 from widgets.map_page import Theme
 
@@ -319,7 +319,8 @@ class DepartmentHeat(QWidget):
             self.view.setToolTip("")
             return
         row = int(event.pos().y())  # type: ignore[attr-defined]
-        self.view.setToolTip(self.tooltip_text(self.order[row]) if 0 <= row < len(self.order) else "")
+        # the name may be the backend's: a tooltip of untrusted text, escaped (a tooltip may be rich text)
+        self.view.setToolTip(tooltip(self.tooltip_text(self.order[row])) if 0 <= row < len(self.order) else "")
 
 
 def _row(f: DepartmentFigures, weights: ScoreWeights) -> tuple[float, ...]:

@@ -6,6 +6,8 @@ from __future__ import annotations
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSizePolicy, QWidget
 
+from console.core.untrusted import tooltip
+
 SEPARATOR = " › "  # between the chips' texts in ``text()``
 
 
@@ -44,7 +46,7 @@ class FilterChips(QWidget):
         for i, text in enumerate(texts):
             chip = QPushButton(f"{text}  ✕", self)  # a button's text is never rich text
             chip.setObjectName("filterChip")
-            chip.setToolTip(self.tr("去掉这个筛选：{0}").format(text))
+            chip.setToolTip(tooltip(self.tr("去掉这个筛选：{0}").format(text)))  # names may be the backend's
             chip.setSizePolicy(QSizePolicy.Policy.Maximum, QSizePolicy.Policy.Fixed)
             chip.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
             chip.clicked.connect(lambda _checked=False, i=i: self.removed.emit(i))

@@ -5,12 +5,13 @@ put while the pointer is over them (real pyqtgraph view, real mouse events, offs
 from __future__ import annotations
 
 from PySide6.QtCore import QEvent, QPoint, QPointF, Qt
-from PySide6.QtGui import QEnterEvent
+from PySide6.QtGui import QEnterEvent, QTextDocument
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
 from console.core.situation import Situation
+from console.core.untrusted import ZWSP
 from server_link import records as r
 from tests.core.test_backend_records import DISTRICT, A, apply, page_case
 from widgets.department_heat import METRICS, DepartmentHeat
@@ -59,9 +60,24 @@ def test_the_tooltip_names_the_department_and_its_figures(qtbot: QtBot) -> None:
     row = heat.order.index(BUSY)
     QTest.mouseMove(heat.view.viewport(), viewport_point(heat, 1.5, row + 0.5))
     qtbot.waitUntil(lambda: heat.view.toolTip() != "")
-    tip = heat.view.toolTip()
+    doc = QTextDocument()
+    doc.setHtml(heat.view.toolTip())  # a tooltip may be rich text: this one always is, escaped
+    tip = doc.toPlainText().replace(ZWSP, "")
     name = DISTRICT.departments[BUSY].name
     assert tip.startswith(name) and "在办: 4" in tip and "单击" in tip
+
+
+def test_a_backends_hostile_department_name_is_shown_literally(qtbot: QtBot) -> None:
+    hostile = "<b>粗体</b><img src=x>"
+    sit = Situation(DISTRICT)
+    dept = r.Department(schema=1, id="x-bad", name=hostile, type=r.DepartmentKind.DISTRICT)
+    apply(sit, [dept, page_case(1, until=A.DISPATCH, dept="x-bad")])
+    heat = shown_heat(qtbot, sit)
+    QTest.mouseMove(heat.view.viewport(), viewport_point(heat, 1.5, heat.order.index("x-bad") + 0.5))
+    qtbot.waitUntil(lambda: heat.view.toolTip() != "")
+    doc = QTextDocument()
+    doc.setHtml(heat.view.toolTip())
+    assert doc.toPlainText().replace(ZWSP, "").startswith(hostile)
 
 
 def test_a_click_on_a_name_picks_the_department_and_outlines_its_row(qtbot: QtBot) -> None:
