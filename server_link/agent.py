@@ -22,8 +22,10 @@ from __future__ import annotations
 import contextlib
 import itertools
 import logging
+import sys
 import threading
 import time
+import traceback
 import uuid
 from collections import Counter, deque
 from dataclasses import dataclass
@@ -120,7 +122,10 @@ def fetch_snapshot(
     dealer.rcvhwm = 0
     try:
         dealer.connect(cfg.endpoints.snapshot)
-        dealer.send_multipart([chp.ICANHAZ, cfg.subtree.encode()])
+        try:
+            dealer.send_multipart([chp.ICANHAZ, cfg.subtree.encode()], zmq.NOBLOCK)
+        except zmq.Again:
+            raise TimeoutError(f"no connection to {cfg.endpoints} took the snapshot request") from None
         result: dict[str, bytes] = {}
         deadline = time.monotonic() + timeout
         while (left := deadline - time.monotonic()) > 0:
@@ -134,6 +139,12 @@ def fetch_snapshot(
         raise TimeoutError(f"no complete snapshot from {cfg.endpoints} within {timeout:g} s")
     finally:
         dealer.close()
+
+
+def where_is(thread: threading.Thread) -> str:
+    """The Python stack a running thread is at: what a thread that will not stop is waiting for."""
+    frame = sys._current_frames().get(thread.ident or 0)
+    return "".join(traceback.format_stack(frame)) if frame is not None else "(not running)"
 
 
 class LinkClient:
@@ -177,6 +188,8 @@ class LinkClient:
         if self._thread.is_alive():
             self._command([b"STOP"])
             self._thread.join(timeout)
+            if self._thread.is_alive():
+                log.error("the link agent did not stop within %g s; it is at:\n%s", timeout, where_is(self._thread))
         with self._lock:
             self._pipe.close()
 
@@ -290,13 +303,16 @@ class _Agent:
         dealer.rcvhwm = 0  # a snapshot must never be cut short by a HWM (its size is budgeted here)
         self._watch(dealer, "snapshot")
         dealer.connect(self.cfg.endpoints.snapshot)
-        dealer.send_multipart([chp.ICANHAZ, self.cfg.subtree.encode()])
         self.dealer = dealer
         self.poller.register(dealer, zmq.POLLIN)
         self.syncing = True
         self.retry_at = None
         self._drop_snapshot()
         self.snapshot_mono = self.snapshot_started = time.monotonic()
+        try:  # never a blocking send: a DEALER without a connection would wait for ever, deaf to STOP
+            dealer.send_multipart([chp.ICANHAZ, self.cfg.subtree.encode()], zmq.NOBLOCK)
+        except zmq.Again:
+            self._snapshot_failed("snapshot_unsent", "the snapshot request found no connection to take it")
 
     def _drop_snapshot(self) -> None:
         self.snapshot, self.snapshot_bytes = {}, 0

@@ -23,6 +23,7 @@ if hasattr(os, "geteuid") and os.geteuid() == 0:
     if "--no-sandbox" not in flags:
         os.environ["QTWEBENGINE_CHROMIUM_FLAGS"] = f"{flags} --no-sandbox".strip()
 
+from server_link.agent import where_is
 from server_link.endpoints import Endpoints
 from server_link.server import ChpServer
 from tests.store_support.postgres import postgres_server, postgres_url  # noqa: F401 - fixtures
@@ -43,8 +44,8 @@ def _no_dangling_link_threads() -> Iterator[None]:
     """Fail a test that leaves a link agent, server or feed thread running."""
     before = {t.ident for t in threading.enumerate()}
     yield
-    left = [t.name for t in threading.enumerate() if t.ident not in before and t.name in _OUR_THREADS and t.is_alive()]
-    assert not left, f"threads left running: {left}"
+    left = [t for t in threading.enumerate() if t.ident not in before and t.name in _OUR_THREADS and t.is_alive()]
+    assert not left, "threads left running:\n" + "\n".join(f"{t.name} at\n{where_is(t)}" for t in left)
 
 
 @pytest.fixture(autouse=True)

@@ -40,7 +40,11 @@ def test_full_speed_with_tiny_hwm_loses_detects_resyncs_and_ends_equal(endpoints
         slow = Mirror(on_batch=lambda _b: time.sleep(0.02))  # a consumer slower than the producer
         from server_link.agent import LinkClient, LinkConfig
 
-        client = LinkClient(LinkConfig(endpoints, update_hwm=20), slow).start()
+        # A patient snapshot: on a loaded machine (the whole suite on 2 cores) the server, publishing
+        # 60,000 updates, can leave a snapshot silent for over the default 3 s; abandoning it then is
+        # a recovery, counted as a reject, and would hide the rejects this test is about (CI, 2026-12-03).
+        config = LinkConfig(endpoints, update_hwm=20, snapshot_timeout=20.0)
+        client = LinkClient(config, slow).start()
         try:
             assert slow.wait_for(is_live, 10)
             _publish(server, feed, 60_000).join(60)
