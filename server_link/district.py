@@ -28,6 +28,8 @@ class Street:
     office: str  # department id of the street office
     lon: float
     lat: float
+    label_lon: float  # where the map writes the street's name: the point inside it farthest from its border
+    label_lat: float
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,6 +81,7 @@ class Category:
 class Department:
     id: str
     name: str
+    name_en: str
     kind: str  # district | street | utility | organisation
     council_member: bool
     street: str | None
@@ -147,6 +150,7 @@ def load_district(directory: Path | None = None) -> District:
                     s["official_area_km2"],
                     s["office_department_id"],
                     *s["centroid"],
+                    *s["label_point"],
                 )
                 for s in streets
             },
@@ -157,6 +161,7 @@ def load_district(directory: Path | None = None) -> District:
                 x["id"]: Department(
                     x["id"],
                     x["name"],
+                    x["name_en"],
                     x["kind"],
                     x["council_member"],
                     x["street_code"],

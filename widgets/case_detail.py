@@ -23,12 +23,21 @@ from PySide6.QtWidgets import (
 
 from console.core.cameras import nearby
 from console.core.case_state import CaseState, Light
-from console.core.catalogue import department_names
 from console.core.situation import Provenance, Situation
 from console.core.untrusted import block, one_line, tooltip
 from server_link import records as r
 from widgets.i18n import QT_TRANSLATE_NOOP
-from widgets.labels import action_name, clock, countdown, grid_name, light_text, loop_name, step_name
+from widgets.labels import (
+    action_name,
+    channel_name,
+    clock,
+    countdown,
+    department_names,
+    grid_name,
+    light_text,
+    loop_name,
+    step_name,
+)
 
 _ABNORMAL = {Light.RED: QColor("#e05252"), Light.YELLOW: QColor("#e0a030")}
 _TIMELINE_COLUMNS = (
@@ -203,9 +212,8 @@ class CaseDetail(QWidget):
     def _fill(self, sit: Situation, s: CaseState, c: r.Case) -> None:
         d = sit.district
         street = d.streets.get(s.street)
-        channel = d.channels.get(s.channel)
         category = d.categories.get(s.category)
-        departments = department_names(sit)  # the backend's names where it publishes them
+        departments = department_names(sit)  # the backend's names where it publishes them, in the wall's language
         self.heading.setText(f"{one_line(c.no)}　{one_line(c.title, HEADING_CHARS)}")
         self.heading.setToolTip(tooltip(c.title) if len(c.title) > HEADING_CHARS else "")
         self.report.setText(block(c.text) or self.tr("（无描述）"))
@@ -220,7 +228,7 @@ class CaseDetail(QWidget):
         self.fields["where"].setToolTip(self.tr("单元网格 {0}").format(one_line(s.unit_grid)))
         received = self.tr("{channel} · 受理 {at}")
         self.fields["channel"].setText(
-            received.format(channel=one_line(channel.name if channel else s.channel), at=clock(s.received_at))
+            received.format(channel=one_line(channel_name(d, s.channel)), at=clock(s.received_at))
         )
         kind = f"{category.major_name} / {category.title}" if category else s.category
         self.fields["category"].setText(one_line(kind))

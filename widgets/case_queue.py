@@ -29,7 +29,7 @@ from PySide6.QtCore import (
     QTimer,
     Signal,
 )
-from PySide6.QtGui import QFont, QKeyEvent
+from PySide6.QtGui import QFont, QKeyEvent, QResizeEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
@@ -51,13 +51,14 @@ from console.core.untrusted import one_line
 from server_link import records as r
 from widgets.case_queue_model import CASE_NO_ROLE, DEFAULT_COALESCE_MS, CaseQueueModel, Column, Theme
 from widgets.filter_chips import SEPARATOR, FilterChips
-from widgets.labels import grid_name
+from widgets.labels import channel_name, grid_name
 
 SEARCH_DEBOUNCE_MS = 150
 _ANCHOR_ROWS = 60  # how many visible cases to remember, in case the top ones leave the filter
 _LARGE_SCALE = 1.6
 _SEPARATOR = SEPARATOR
 _MAX_NAMES = 3  # values listed per breadcrumb part before "等N个"
+_MARGIN_PX = 6
 # Initial column widths: each fits a typical value (the title column stretches into what is left).
 # Data (names from the district) as it comes; UI words as the model shows them (see ``_samples``).
 _DATA_SAMPLES: dict[Column, str] = {
@@ -188,7 +189,9 @@ class CaseQueue(QWidget):
         self.view = _QueueView(self)
         self._setup_view()
 
-        bar = QHBoxLayout()
+        self._search_row = QHBoxLayout()  # the search box alone, where the bar has no room for it
+        self._search_row.setContentsMargins(0, 0, 0, 0)
+        self._bar = bar = QHBoxLayout()
         bar.setContentsMargins(0, 0, 0, 0)
         bar.addWidget(self.search_box, 2)
         bar.addWidget(self.hard_toggle)
@@ -196,8 +199,9 @@ class CaseQueue(QWidget):
         bar.addWidget(self.clear_button)
         bar.addWidget(self.count_label, 1)
         layout = QVBoxLayout(self)
-        layout.setContentsMargins(6, 6, 6, 6)
+        layout.setContentsMargins(_MARGIN_PX, _MARGIN_PX, _MARGIN_PX, _MARGIN_PX)
         layout.setSpacing(4)
+        layout.addLayout(self._search_row)
         layout.addLayout(bar)
         layout.addWidget(self.breadcrumb)
         layout.addWidget(self.empty_note)
@@ -465,13 +469,8 @@ class CaseQueue(QWidget):
             b = d.base_grids.get(code)
             return b.name if b else code
 
-        def dept(code: str) -> str:
-            x = d.departments.get(code)
-            return x.name if x else code
-
         def channel(code: str) -> str:
-            x = d.channels.get(code)
-            return x.name if x else code
+            return channel_name(d, code)
 
         def category(code: str) -> str:
             x = d.categories.get(code)
@@ -487,7 +486,8 @@ class CaseQueue(QWidget):
         for field, values, caption, name in (
             ("streets", f.streets, self.tr("街道"), street), ("communities", f.communities, self.tr("社区"), community),
             ("base_grids", f.base_grids, self.tr("基础网格"), base_grid),
-            ("unit_grids", f.unit_grids, self.tr("单元网格"), unit_grid), ("depts", f.depts, self.tr("部门"), dept),
+            ("unit_grids", f.unit_grids, self.tr("单元网格"), unit_grid),
+            ("depts", f.depts, self.tr("部门"), m.department_name),
             ("channels", f.channels, self.tr("渠道"), channel), ("majors", f.majors, self.tr("大类"), major),
             ("categories", f.categories, self.tr("类别"), category),
         ):  # fmt: skip
@@ -576,6 +576,29 @@ class CaseQueue(QWidget):
     def _on_counts_changed(self, shown: int, total: int) -> None:
         self.count_label.setText(self.tr("显示 {shown} / {total} 件").format(shown=f"{shown:,}", total=f"{total:,}"))
         self._show_empty(shown)
+        self._fit_search()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._fit_search()
+
+    def _fit_search(self) -> None:
+        """The search box beside the buttons where its whole hint fits there, else on a line of its
+        own above them (a laptop's narrow column): the hint is never cut."""
+        box = self.search_box
+        metrics = box.fontMetrics()
+        wanted = metrics.horizontalAdvance(box.placeholderText()) + 3 * metrics.height()  # and its ✕, frame, padding
+        beside = (self.hard_toggle, self.overdue_toggle, self.clear_button, self.count_label)
+        others = sum(w.sizeHint().width() + self._bar.spacing() for w in beside)
+        alone = wanted + others > self.width() - 2 * _MARGIN_PX
+        if alone == (self._search_row.indexOf(box) >= 0):
+            return
+        if alone:
+            self._bar.removeWidget(box)
+            self._search_row.addWidget(box)
+        else:
+            self._search_row.removeWidget(box)
+            self._bar.insertWidget(0, box, 2)
 
     def _show_empty(self, shown: int) -> None:
         """An empty queue says which filters emptied it, and the way out."""

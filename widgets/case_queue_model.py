@@ -165,6 +165,8 @@ class CaseQueueModel(QAbstractTableModel):
         self._last_flush = -math.inf
         self._visible_rows: VisibleRows | None = None
         self._brushes: dict[str, QBrush] = {}
+        # departments as the heat names them, and short for the column; built when first needed
+        self._dept_names: tuple[dict[str, str], dict[str, str]] | None = None
         self.set_theme(theme)
         self._init_text()
 
@@ -226,6 +228,7 @@ class CaseQueueModel(QAbstractTableModel):
         """Show another situation (a past one, or the live one again): its table, rows and instant."""
         self._sit = situation
         self._now = situation.now
+        self._dept_names = None
         self.flush()
 
     def set_filter(self, f: CaseFilter) -> None:
@@ -273,6 +276,8 @@ class CaseQueueModel(QAbstractTableModel):
         self._now = max(self._now, now)
         if not changes and self._sit.table is self._table:
             return
+        if changes.reset or changes.departments:
+            self._dept_names = None
         self._pending |= changes.cases
         self._pending_any = True
         if self._coalesce_ms <= 0:
@@ -537,16 +542,15 @@ class CaseQueueModel(QAbstractTableModel):
         return names[i] if 0 <= i < len(names) else ""
 
     def _name(self, vocab: str, code: Any) -> str:
-        """The Chinese name of a coded value, from the district's data or a record (the code if it is
-        unknown), safe to draw."""
+        """The name of a coded value in the language on show, from the district's data or a record (the
+        code if it is unknown), safe to draw."""
         return one_line(self._raw_name(vocab, code))
 
     def _raw_name(self, vocab: str, code: Any) -> str:
         value = self._code(vocab, code)
         d = self._sit.district
         if vocab == "channel":
-            ch = d.channels.get(value)
-            return ch.name if ch else value
+            return labels.channel_name(d, value)
         if vocab == "category":
             cat = d.categories.get(value)
             return cat.title if cat else value
@@ -554,14 +558,19 @@ class CaseQueueModel(QAbstractTableModel):
             st = d.streets.get(value)
             return st.short_name if st else value
         if vocab == "dept":
-            if not value:
-                return self._no_dept
-            dept = d.departments.get(value)
-            if dept is not None:
-                return dept.name
-            rec = self._sit.records.get(f"/department/{value}")
-            return rec.name if isinstance(rec, r.Department) else value
+            return self._departments()[1].get(value, value) if value else self._no_dept
         return value
+
+    def department_name(self, dept: str) -> str:
+        """A department's name as the heat shows it (``labels.department_names``: the backend's first,
+        in the language on show), unsanitised; an unknown id as is."""
+        return self._departments()[0].get(dept, dept)
+
+    def _departments(self) -> tuple[dict[str, str], dict[str, str]]:
+        if self._dept_names is None:
+            names = labels.department_names(self._sit)
+            self._dept_names = names, {i: labels.short_department_name(n) for i, n in names.items()}
+        return self._dept_names
 
     def _duration(self, seconds: float) -> str:
         """2时05分, or 3天4时 from a day on (minutes floored, so a countdown never shows late)."""

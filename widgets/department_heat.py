@@ -21,15 +21,15 @@ import numpy as np
 import numpy.typing as npt
 import pyqtgraph as pg
 from PySide6.QtCore import QCoreApplication, QEvent, Qt, Signal
-from PySide6.QtGui import QEnterEvent, QFontMetrics, QResizeEvent
+from PySide6.QtGui import QEnterEvent, QFont, QFontMetrics, QResizeEvent
 from PySide6.QtWidgets import QGraphicsRectItem, QVBoxLayout, QWidget
 
 from console.core.aggregates import DepartmentFigures
-from console.core.catalogue import department_names
 from console.core.rules import ScoreWeights
 from console.core.situation import Situation
 from console.core.untrusted import one_line, tooltip
 from widgets.i18n import QT_TRANSLATE_NOOP
+from widgets.labels import department_names, short_department_name
 from widgets.map_page import Theme
 
 METRICS = (  # (name, column caption: translated where it is shown)
@@ -62,6 +62,8 @@ PALETTES: Final[Mapping[Theme, Palette]] = {
 }
 VISIBLE_ROWS = 18
 ROW_PX = 22
+NAMES_PX = 150  # the department names' column
+CAPTION_GAP_PX = 6  # at least this between two metric captions side by side
 SAMPLE_EVERY_S = 600.0  # one sparkline point per ten minutes, 24 hours kept
 HISTORY = 145  # 24 hours of ten-minute samples, both ends included
 
@@ -102,11 +104,16 @@ class DepartmentHeat(QWidget):
             p.invertY(True)
             p.setMouseEnabled(x=False, y=True)
         self.plot.showAxis("top")
+        self._axis_font = QFont()  # the application's: what pyqtgraph draws axis text with, set to measure it
         left = self.plot.getAxis("left")
-        left.setWidth(150)
+        left.setTickFont(self._axis_font)
+        left.setWidth(NAMES_PX)
         left.setStyle(tickLength=0, autoExpandTextSpace=False)
         left.setTextPen(colours.names)
-        self.plot.getAxis("top").setTextPen(colours.captions)
+        top = self.plot.getAxis("top")
+        top.setTickFont(self._axis_font)
+        top.setTextPen(colours.captions)
+        top.setStyle(hideOverlappingLabels=NAMES_PX // 2)  # the first and last captions may reach past the cells
         self.plot.hideAxis("bottom")
         self.spark.hideAxis("left")
         self.spark.hideAxis("bottom")
@@ -118,8 +125,9 @@ class DepartmentHeat(QWidget):
         self.plot.addItem(self.image)
         self.curve = pg.PlotDataItem(pen=pg.mkPen(colours.spark, width=1))
         self.spark.addItem(self.curve)
-        captions = [QCoreApplication.translate("DepartmentHeat", caption) for _, caption in METRICS]
-        self.plot.getAxis("top").setTicks([[(i + 0.5, caption) for i, caption in enumerate(captions)]])
+        self._captions = [QCoreApplication.translate("DepartmentHeat", caption) for _, caption in METRICS]
+        self._caption_ticks = [(i + 0.5, caption) for i, caption in enumerate(self._captions)]  # until laid out
+        top.setTicks([self._caption_ticks])
         self.image.mouseClickEvent = self._on_image_clicked
         self.image.hoverEvent = self._on_image_hovered
         self.plot.getAxis("left").mouseClickEvent = self._on_name_clicked
@@ -130,6 +138,7 @@ class DepartmentHeat(QWidget):
         self.mark.hide()
         self.plot.addItem(self.mark)
         self.plot.getViewBox().sigYRangeChanged.connect(self._place_figures)
+        self.plot.getViewBox().sigResized.connect(self._place_captions)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.view)
@@ -161,7 +170,14 @@ class DepartmentHeat(QWidget):
         reordered = self.order != self._ticked
         if reordered:
             self._ticked = list(self.order)
-            self.plot.getAxis("left").setTicks([[(k + 0.5, one_line(names[i][:8])) for k, i in enumerate(self.order)]])
+            metrics = QFontMetrics(self._axis_font)
+            room = NAMES_PX - 8
+
+            def shown(dept: str) -> str:
+                name = short_department_name(one_line(names[dept], wrap=False))
+                return metrics.elidedText(name, Qt.TextElideMode.ElideRight, room)
+
+            self.plot.getAxis("left").setTicks([[(k + 0.5, shown(i)) for k, i in enumerate(self.order)]])
         if not self._ranged:  # the first time only: afterwards the user's scroll position stays
             self.plot.setXRange(0, len(METRICS), padding=0)
             self._fit_rows()
@@ -258,6 +274,24 @@ class DepartmentHeat(QWidget):
         if self._ranged:
             self._fit_rows()
             self._place_figures()  # a narrower panel may have no room for them
+
+    def _place_captions(self) -> None:
+        """The metric captions over their columns: side by side where the columns are wide enough for
+        them, else on two staggered lines (each caption then has two columns' width, elided beyond)."""
+        metrics = QFontMetrics(self._axis_font)
+        column = self.plot.getViewBox().width() / len(METRICS)
+        staggered = max(metrics.horizontalAdvance(c) for c in self._captions) + CAPTION_GAP_PX > column
+        ticks = []
+        for i, caption in enumerate(self._captions):
+            if staggered:
+                text = metrics.elidedText(caption, Qt.TextElideMode.ElideRight, int(2 * column) - CAPTION_GAP_PX)
+                caption = f"{text}\n " if i % 2 == 0 else f" \n{text}"  # upper line, lower line
+            ticks.append((i + 0.5, caption))
+        if ticks != self._caption_ticks:
+            self._caption_ticks = ticks
+            top = self.plot.getAxis("top")
+            top.setTicks([ticks])
+            top.setHeight(2 * metrics.height() + CAPTION_GAP_PX if staggered else None)  # (auto: one line)
 
     def _fit_rows(self) -> None:
         """As many rows as are legible in the panel's height (about 22 px each), from the top."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from PySide6.QtCore import QEvent, QObject, Qt, Signal
-from PySide6.QtGui import QKeyEvent, QMouseEvent
+from PySide6.QtGui import QFont, QFontInfo, QFontMetrics, QKeyEvent, QMouseEvent, QResizeEvent
 from PySide6.QtWidgets import QGridLayout, QLabel, QSizePolicy, QWidget
 
 from console.core.rules import OPEN_STEPS, Level
@@ -16,12 +16,17 @@ from server_link.workcal import BEIJING
 from widgets.fading_figure import FadingFigure
 from widgets.labels import channel_name, percent
 
+WIDEST_FIGURE = "100.0%"  # a figure's column is as wide as this at least (counts are no wider)
+MARGIN_PX, SPACING_PX = 8, 24
+
 
 class KpiStrip(QWidget):
     """Intake today (by channel), backlog by step, overdue, hard cases, the 12345 rates, closure rate.
 
     Normal values in plain text colour; a figure turns red or amber only when it is abnormal. The
-    figures that count cases (在办, 超期, 疑难) lead to them: a click, or Enter when focused.
+    figures that count cases (在办, 超期, 疑难) lead to them: a click, or Enter when focused. Where the
+    four columns do not fit the width (a laptop's right-hand column), captions and figures are set a
+    little smaller: the strip never scrolls sideways and never cuts a word.
 
     Signals:
         figure_clicked(str): the name of the figure ("open", "overdue", "hard") the operator clicked.
@@ -34,10 +39,13 @@ class KpiStrip(QWidget):
         super().__init__(parent)
         self.setObjectName("kpiStrip")
         self.figures: dict[str, FadingFigure] = {}
+        self.captions: dict[str, QLabel] = {}
         self.details: dict[str, QLabel] = {}
+        self._style_fonts: tuple[QFont, QFont] | None = None  # the style's caption and figure fonts, unfitted
+        self._fitted: tuple[int, int] | None = None  # the sizes (px) set over them
         layout = QGridLayout(self)
-        layout.setContentsMargins(8, 4, 8, 4)
-        layout.setHorizontalSpacing(24)
+        layout.setContentsMargins(MARGIN_PX, 4, MARGIN_PX, 4)
+        layout.setHorizontalSpacing(SPACING_PX)
         layout.setVerticalSpacing(0)
         tiles = (
             ("intake", self.tr("今日受理")), ("open", self.tr("在办")), ("overdue", self.tr("超期")),
@@ -53,13 +61,15 @@ class KpiStrip(QWidget):
             # A detail never widens its column: the four columns share the width.
             detail.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
             detail.setWordWrap(True)  # the channels' whole names: a second line rather than cut
+            for label in (cap, fig):  # nor does a caption or a figure: they are fitted (``_fit``)
+                label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
             layout.setColumnStretch(col, 1)
             top = 0 if row == 0 else 5
             layout.addWidget(cap, top, col)
             layout.addWidget(fig, top + 1, col)
             if row == 1:
                 layout.addWidget(detail, top + 2, col)
-            self.figures[name], self.details[name] = fig, detail
+            self.captions[name], self.figures[name], self.details[name] = cap, fig, detail
             if name in self.CLICKABLE:
                 fig.setCursor(Qt.CursorShape.PointingHandCursor)
                 fig.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
@@ -121,6 +131,29 @@ class KpiStrip(QWidget):
                 return True
         return super().eventFilter(watched, event)
 
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._fit()
+
+    def _fit(self) -> None:
+        """Captions and figures at the style's sizes, or smaller by the factor that fits the widest
+        caption (or a figure as wide as ``WIDEST_FIGURE``) into a column's width."""
+        if self._style_fonts is None:  # read once, before any fitting changes them
+            for label in (self.captions["intake"], self.figures["intake"]):
+                label.ensurePolished()
+            self._style_fonts = (self.captions["intake"].font(), self.figures["intake"].font())
+        caption_font, figure_font = self._style_fonts
+        column = (self.width() - 2 * MARGIN_PX - 3 * SPACING_PX) / 4
+        widest_caption = max(QFontMetrics(caption_font).horizontalAdvance(c.text()) for c in self.captions.values())
+        needed = max(widest_caption, QFontMetrics(figure_font).horizontalAdvance(WIDEST_FIGURE))  # columns are equal
+        factor = min(1.0, column / needed) if needed > 0 else 1.0
+        sizes = (max(1, int(_pixels(caption_font) * factor)), max(1, int(_pixels(figure_font) * factor)))
+        if sizes == self._fitted:
+            return
+        self._fitted = sizes
+        fitted = f"#kpiCaption {{ font-size: {sizes[0]}px; }} #kpiFigure {{ font-size: {sizes[1]}px; }}"
+        self.setStyleSheet("" if factor >= 1.0 else fitted)  # over the wall's style sheet, these sizes only
+
     def _set(self, name: str, figure: str, detail: str, level: Level = Level.NORMAL) -> None:
         fig = self.figures[name]
         fig.show_value(figure)  # a changed figure glows softly for a moment
@@ -129,6 +162,11 @@ class KpiStrip(QWidget):
             fig.style().unpolish(fig)
             fig.style().polish(fig)
         self.details[name].setText(detail)
+
+
+def _pixels(font: QFont) -> int:
+    """A font's size in pixels (the wall's style sheet gives every size in pixels)."""
+    return font.pixelSize() if font.pixelSize() > 0 else round(QFontInfo(font).pixelSize())
 
 
 def _plain(label: QLabel, name: str) -> QLabel:

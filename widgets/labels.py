@@ -11,7 +11,9 @@ from datetime import datetime
 
 from PySide6.QtCore import QCoreApplication
 
+from console.core import catalogue
 from console.core.rules import Light, is_overdue
+from console.core.situation import Situation
 from server_link import records as r
 from server_link.district import District
 from server_link.workcal import BEIJING
@@ -122,11 +124,32 @@ def grid_name(district: District, code: str) -> str:
     )  # fmt: skip
 
 
+def english() -> bool:
+    """English is on show ("zh" is translated as the translation's own language code)."""
+    return QCoreApplication.translate("labels", "zh", "the language of this translation: zh or en") == "en"
+
+
 def channel_name(district: District, code: str) -> str:
     """A channel's name in the language on show (the district data has both); an unknown code as is."""
     channel = district.channels.get(code)
     if channel is None:
         return code
-    # "zh" is translated as the translation's own language code: "en" when English is installed
-    english = QCoreApplication.translate("labels", "zh", "the language of this translation: zh or en") == "en"
-    return channel.name_en if english else channel.name
+    return channel.name_en if english() else channel.name
+
+
+def department_names(sit: Situation) -> dict[str, str]:
+    """Every department to list, id → name in the language on show: the backend's names where it
+    publishes them, else the shipped ones (``catalogue.department_names``). In English, the district
+    data's English name of a department the backend calls by its shipped Chinese name (a name the
+    backend changed, or a department the district does not ship, stays as the backend wrote it)."""
+    names = catalogue.department_names(sit)
+    if not english():
+        return names
+    shipped = sit.district.departments
+    return {i: d.name_en if (d := shipped.get(i)) and d.name == name else name for i, name in names.items()}
+
+
+def short_department_name(name: str) -> str:
+    """A department's name for a narrow column (the heat's names, the queue's column): in English
+    without the "District " most names start with, which on the district's own wall says nothing."""
+    return name.removeprefix("District ") if english() else name

@@ -11,9 +11,10 @@ import os
 import signal
 import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import shiboken6
 from PySide6.QtCore import QTimer
@@ -99,7 +100,8 @@ def main(argv: list[str] | None = None) -> int:
         console.notice("；".join(notes))
     if args.wall and wall is None:
         print(f"grid-console: wall: {wall_path} does not exist yet: the role's default (Ctrl+S saves)", file=sys.stderr)
-    _show(console, args, screens, screen)
+    for problem in _show(console, args, screens, screen, layouts):
+        print(f"grid-console: layout: {problem}", file=sys.stderr)
 
     def arrange(first: bool) -> None:  # docks take their sizes once the windows are really shown
         for problem in console.restore_wall(layouts):
@@ -141,13 +143,19 @@ def _end_on_signals(console: Console) -> None:
     wake.start()
 
 
-def _show(console: Console, args: argparse.Namespace, screens: Sequence[QScreen], screen: QScreen) -> None:
-    """Each window on its screen, full screen; the first as asked (``--screen``, ``--size``, or
-    maximised on the primary screen)."""
+def _show(
+    console: Console, args: argparse.Namespace, screens: Sequence[QScreen], screen: QScreen,
+    layouts: Sequence[Mapping[str, Any] | None] = (),
+) -> list[str]:  # fmt: skip
+    """Each window on its screen, full screen; the first as asked (``--screen``, ``--size``), else
+    where its saved layout had it, else maximised on the primary screen. Return what of the layouts'
+    window geometry could not be applied."""
+    problems: list[str] = []
     for i, window in enumerate(console.windows):
         target = window.screen_number
         if i == 0 and args.screen is not None:
             target = args.screen
+        layout = layouts[i] if i < len(layouts) else None
         if target is not None:
             window.setScreen(screens[target])
             window.move(screens[target].geometry().topLeft())
@@ -155,8 +163,15 @@ def _show(console: Console, args: argparse.Namespace, screens: Sequence[QScreen]
         elif args.size:
             window.resize(*args.size)
             window.show()
-        else:  # a laptop or a desk screen: the whole of it (sized first, for a desktop with no window manager)
-            window.setGeometry(screen.availableGeometry())
+        elif layout is not None and not (missed := window.restore_window_geometry(layout)):
+            window.show()  # exactly where it was saved, maximised or full screen if it was
+        else:
+            problems += missed if layout is not None else []
+            # a laptop or a desk screen: the whole of it. Sized first, for a desktop with no window
+            # manager; placed by its frame (move), so that where there is one its title bar is on the
+            # screen (setGeometry would place the inside there, the title bar above the screen).
+            window.move(screen.availableGeometry().topLeft())
+            window.resize(screen.availableGeometry().size())
             window.showMaximized()
         where = window.screen()
         print(
@@ -164,6 +179,7 @@ def _show(console: Console, args: argparse.Namespace, screens: Sequence[QScreen]
             f"{where.geometry().height()}): {', '.join(window.panel_ids)}",
             file=sys.stderr,
         )
+    return problems
 
 
 def _wall(given: Path | None, role: Role) -> tuple[Path, wall_file.Wall | None]:

@@ -15,8 +15,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
-from PySide6.QtCore import QByteArray, Qt, QTimer, Signal
-from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtCore import QByteArray, QEvent, QRect, Qt, QTimer, Signal
+from PySide6.QtGui import QGuiApplication, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QDockWidget,
     QGraphicsOpacityEffect,
@@ -37,6 +37,7 @@ from widgets.link_health import LinkHealthBar, format_age
 
 LAYOUT_SCHEMA = 1
 NOTICE_MS = 5000  # how long a notice (layout saved) stays up
+SETTLE_MS = 300  # after the window becomes normal, the window manager's moves are done by then
 STALE_OPACITY = 0.45  # panels' values while the link is STALE: dimmed, still readable
 _AREAS = {
     "left": Qt.DockWidgetArea.LeftDockWidgetArea,
@@ -307,12 +308,42 @@ class WallWindow(QMainWindow):
 
     # ------------------------------------------------------------------ moves
     def toggle_full_screen(self) -> None:
-        """F11: full screen, and back to how the window was before (maximised stays maximised)."""
+        """F11: full screen, and back to how the window was before (maximised stays maximised, a
+        normal window comes back to its place, on its screen)."""
         if self.isFullScreen():
             self.showMaximized() if self._was_maximised else self.showNormal()
         else:
             self._was_maximised = self.isMaximized()
             self.showFullScreen()
+
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.WindowStateChange and self._normal():
+            QTimer.singleShot(SETTLE_MS, self, self.keep_on_screen)  # once the window manager has placed it
+
+    def keep_on_screen(self) -> None:
+        """A normal window's frame inside its screen's available area: moved in, shrunk if larger.
+
+        A window maximised before its frame was known (the first start) or restored from another
+        desk's layout can come back with its title bar or its bottom off the screen; this brings it
+        back, frame included, when it becomes normal (F11 back, or the window manager un-maximising).
+        """
+        if not self._normal():
+            return
+        area = self.screen().availableGeometry()
+        frame, inner = self.frameGeometry(), self.geometry()
+        if area.contains(frame):
+            return
+        extra_w, extra_h = frame.width() - inner.width(), frame.height() - inner.height()
+        width, height = min(inner.width(), area.width() - extra_w), min(inner.height(), area.height() - extra_h)
+        self.resize(width, height)
+        x = min(max(frame.x(), area.x()), area.x() + area.width() - width - extra_w)
+        y = min(max(frame.y(), area.y()), area.y() + area.height() - height - extra_h)
+        self.move(x, y)  # a window's position is its frame's
+
+    def _normal(self) -> bool:
+        full = Qt.WindowState.WindowMaximized | Qt.WindowState.WindowFullScreen | Qt.WindowState.WindowMinimized
+        return not self.windowState() & full
 
     def show_keys(self) -> None:
         """F1: the keys of the wall, shown under the banners until F1 is pressed again."""
@@ -349,10 +380,44 @@ class WallWindow(QMainWindow):
                 name: {"visible": not d.isHidden(), "floating": d.isFloating()} for name, d in self.docks.items()
             },
             "qt_state": base64.b64encode(bytes(self.saveState(LAYOUT_SCHEMA).data())).decode("ascii"),
-            "geometry": base64.b64encode(bytes(self.saveGeometry().data())).decode("ascii"),
-            "full_screen": self.isFullScreen(),
+            "window": self.window_geometry(),
             "views": {name: p.view_state() for name, p in self.panels.items() if isinstance(p, RestorableView)},
         }
+
+    def window_geometry(self) -> dict[str, Any]:
+        """Where the window is: its normal place (inside the frame, as when it is neither maximised nor
+        full screen) and whether it is maximised or full screen (full screen: maximised before it)."""
+        normal = self.geometry() if self._normal() else self.normalGeometry()
+        full = self.isFullScreen()
+        return {
+            "x": normal.x(), "y": normal.y(), "width": normal.width(), "height": normal.height(),
+            "maximised": self._was_maximised if full else self.isMaximized(), "full_screen": full,
+        }  # fmt: skip
+
+    def restore_window_geometry(self, state: Mapping[str, Any]) -> list[str]:
+        """Before the window is shown: put it where a layout saved it, exactly, and show it as it was
+        (maximised, full screen or normal). Return what could not be applied (then nothing is).
+
+        Qt's ``restoreGeometry`` is not used: it moves a window whose title bar it guesses to be off
+        the screen (about 25 px lower on a window saved at the top). A place on no screen of this
+        machine (a layout from another desk) is refused and the default placement kept.
+        """
+        spec = state.get("window")
+        if not isinstance(spec, dict):
+            return ["the layout keeps no window geometry: the window opens maximised"]
+        try:
+            place = QRect(*(int(spec[k]) for k in ("x", "y", "width", "height")))
+        except (KeyError, TypeError, ValueError) as exc:
+            return [f"the window geometry is damaged ({exc!r}): the window opens maximised"]
+        if place.width() < 1 or place.height() < 1 or QGuiApplication.screenAt(place.center()) is None:
+            return [f"the window geometry {place.getRect()} is on no screen here: the window opens maximised"]
+        self.setGeometry(place)  # the area inside the frame, where it was saved
+        self._was_maximised = bool(spec.get("maximised"))
+        if spec.get("full_screen"):
+            self.setWindowState(Qt.WindowState.WindowFullScreen)
+        elif self._was_maximised:
+            self.setWindowState(Qt.WindowState.WindowMaximized)
+        return []
 
     def show_notice(self, text: str) -> None:
         """A passing word (informational, not an alarm): shown for a few seconds."""
@@ -365,13 +430,13 @@ class WallWindow(QMainWindow):
 
         Policy: a panel the file does not know keeps its default place; a panel the file names that
         this build does not have is ignored; a different schema version keeps the defaults; a panel's
-        own arrangement (the queue's columns) that cannot be applied keeps that panel's default.
+        own arrangement (the queue's columns) that cannot be applied keeps that panel's default. The
+        window's own place is ``restore_window_geometry``'s, before the window is shown.
         """
         problems: list[str] = []
         if state.get("schema") != LAYOUT_SCHEMA:
             return [f"layout schema {state.get('schema')!r} is not {LAYOUT_SCHEMA}: defaults kept"]
         try:
-            self.restoreGeometry(QByteArray(base64.b64decode(state.get("geometry", ""))))
             if not self.restoreState(QByteArray(base64.b64decode(state.get("qt_state", ""))), LAYOUT_SCHEMA):
                 problems.append("the dock arrangement could not be restored: defaults kept")
         except (ValueError, TypeError) as exc:
@@ -390,8 +455,6 @@ class WallWindow(QMainWindow):
             view = self.panels.get(name)
             if isinstance(view, RestorableView) and not (isinstance(data, str) and view.restore_view_state(data)):
                 problems.append(f"the arrangement inside panel {name!r} could not be restored: its default kept")
-        if state.get("full_screen"):
-            self.showFullScreen()
         return problems
 
 

@@ -14,11 +14,30 @@
 
   const LIGHT_CLASS = { 0: 'none', 1: 'green', 2: 'yellow', 3: 'red' };
 
-  // Where a street name may go, in multiples of its own height: on its point, below, above, then further.
-  const LABEL_SPOTS = [[0, 0], [0, 1], [0, -1], [0, 2], [0, -2], [2.5, 0], [-2.5, 0], [0, 3], [0, -3]];
+  // Where a street name may go, in multiples of its own height: on its point, then ever further from
+  // it in half-height steps (nearest first; of two as near, the one below or above first).
+  const LABEL_SPOTS = [];
+  for (let dy = -3; dy <= 3; dy += 0.5) for (let dx = -3; dx <= 3; dx += 0.5) LABEL_SPOTS.push([dx, dy]);
+  LABEL_SPOTS.sort((a, b) => Math.hypot(a[0], a[1]) - Math.hypot(b[0], b[1]) || Math.abs(a[0]) - Math.abs(b[0]));
   const box = (e) => { const r = e.getBoundingClientRect(); return { left: r.left, top: r.top, right: r.right, bottom: r.bottom }; };
   const shift = (r, dx, dy) => ({ left: r.left + dx, top: r.top + dy, right: r.right + dx, bottom: r.bottom + dy });
   const overlaps = (a, b) => a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom;
+
+  /** Whether a point is inside a polygon layer's rings (Leaflet's nested latlng arrays; even-odd, so
+      a hole is outside). */
+  function inside(rings, p) {
+    if (rings.length && !Array.isArray(rings[0])) {
+      let odd = false;
+      for (let i = 0, j = rings.length - 1; i < rings.length; j = i++) {
+        const a = rings[i], b = rings[j];
+        if ((a.lat > p.lat) !== (b.lat > p.lat) && p.lng < (b.lng - a.lng) * (p.lat - a.lat) / (b.lat - a.lat) + a.lng) {
+          odd = !odd;
+        }
+      }
+      return odd;
+    }
+    return rings.filter((ring) => inside(ring, p)).length % 2 === 1;
+  }
 
   function el(tag, className, text) {
     const node = document.createElement(tag);
@@ -79,8 +98,9 @@
     map.createPane('gridLabels').style.zIndex = 450;
     map.getPane('gridLabels').style.pointerEvents = 'none';
     this.labels = L.layerGroup();
-    for (const s of cfg.streetLabels) {
+    for (const s of cfg.streetLabels) {  // each at its street's label point (the most inside one)
       const node = el('span', 'street-label-text', s.name);
+      node.dataset.street = s.code;
       const icon = L.divIcon({ className: 'street-label', html: node, iconSize: null });
       L.marker([s.lat, s.lon], { icon: icon, pane: 'gridLabels', interactive: false, keyboard: false })
         .addTo(this.labels);
@@ -348,8 +368,9 @@
     this.placeLabels();
   };
 
-  /** Street names never sit under a case symbol or another name: each takes the first free spot
-      around its street's label point, in the district's order, or stays hidden at this zoom. */
+  /** Street names never sit under a case symbol or another name, nor outside their street: each
+      takes the first free spot around its street's label point whose middle is inside the street,
+      in the district's order, or stays hidden at this zoom. */
   GridMapPage.prototype.placeLabels = function () {
     const taken = this.caseLayer.getLayers().map((l) => l.getElement()).filter(Boolean).map(box);
     for (const node of this._labelNodes()) {
@@ -358,8 +379,10 @@
       node.style.visibility = '';
       const home = box(node);
       const h = home.bottom - home.top + 2;
-      const spot = LABEL_SPOTS.map(([dx, dy]) => [dx * h, dy * h])
-        .find(([dx, dy]) => !taken.some((t) => overlaps(shift(home, dx, dy), t)));
+      const spot = LABEL_SPOTS.map(([dx, dy]) => [dx * h, dy * h]).find(([dx, dy]) => {
+        const r = shift(home, dx, dy);
+        return this._inStreet(node, r) && !taken.some((t) => overlaps(r, t));
+      });
       if (spot === undefined) {
         node.style.visibility = 'hidden';
         continue;
@@ -370,21 +393,32 @@
     }
   };
 
+  /** Whether the middle of a street name's box (client pixels) is inside the name's street. */
+  GridMapPage.prototype._inStreet = function (node, r) {
+    const street = this.streetLayers.get(node.dataset.street);
+    const origin = this.map.getContainer().getBoundingClientRect();
+    const middle = [(r.left + r.right) / 2 - origin.left, (r.top + r.bottom) / 2 - origin.top];
+    return !street || inside(street.getLatLngs(), this.map.containerPointToLatLng(middle));
+  };
+
   GridMapPage.prototype._labelNodes = function () {
     return this.labels.getLayers().map((m) => m.getElement()).filter(Boolean)
       .map((e) => e.firstChild).filter(Boolean);
   };
 
-  /** Pairs of overlapping things among the shown street names and case symbols (read by tests). */
+  /** Pairs of overlapping things among the shown street names and case symbols, and shown names
+      whose middle is outside their street (read by tests). */
   GridMapPage.prototype.labelOverlaps = function () {
     const symbols = this.caseLayer.getLayers().map((l) => l.getElement()).filter(Boolean).map(box);
-    const names = this._labelNodes().filter((n) => n.style.visibility !== 'hidden').map(box);
+    const shown = this._labelNodes().filter((n) => n.style.visibility !== 'hidden');
+    const names = shown.map(box);
     let n = 0;
     names.forEach((a, i) => {
       n += symbols.filter((b) => overlaps(a, b)).length;
       n += names.slice(i + 1).filter((b) => overlaps(a, b)).length;
     });
-    return { overlaps: n, shown: names.length, hidden: this._labelNodes().length - names.length };
+    const outside = shown.filter((node, i) => !this._inStreet(node, names[i])).length;
+    return { overlaps: n, outside: outside, shown: names.length, hidden: this._labelNodes().length - names.length };
   };
 
   GridMapPage.prototype._caseMarker = function (c) {

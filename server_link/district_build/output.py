@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 from shapely.geometry import Polygon
 from shapely.geometry.polygon import orient
+from shapely.ops import polylabel
 
 from server_link.district_build.cameras import Camera
 from server_link.district_build.geometry import COORD_DECIMALS
@@ -17,6 +18,8 @@ from server_link.district_build.grids import BaseGrid, UnitGrid
 from server_link.district_build.pipeline import District
 from server_link.district_build.source import ATTRIBUTION, DISTRICT_CODE, DISTRICT_NAME, SCHEMA, street_code
 from server_link.district_build.taxonomy import Json, build_channels, street_office_id
+
+LABEL_TOLERANCE_M = 1.0  # a street's label point: its pole of inaccessibility, to a metre
 
 
 def coords(ring: Any) -> list[list[float]]:
@@ -58,6 +61,8 @@ def street_records(d: District) -> list[Json]:
         units = [u for u in d.units if u.street == s]
         area = sum(u.area_m2 for u in units)
         c = d.streets[s].centroid
+        pole = polylabel(d.frame.geom_to_xy(d.streets[s]), LABEL_TOLERANCE_M)  # in metres: not squeezed by lon/lat
+        label = d.frame.to_lonlat(np.array([[pole.x, pole.y]]))[0]
         records.append(
             {
                 "code": street_code(s),
@@ -71,6 +76,7 @@ def street_records(d: District) -> list[Json]:
                 "derived_area_km2": round(area / 1e6, 4),
                 "area_error_pct": round(d.metrics.street_errors[s], 3) + 0.0,
                 "centroid": lonlat((c.x, c.y)),
+                "label_point": lonlat((float(label[0]), float(label[1]))),
                 "centre_source": d.sites.centre_source[s],
                 "community_count": sum(1 for cm in d.communities if cm.street == s),
                 "base_grid_count": sum(1 for b in d.bases if b.street == s),

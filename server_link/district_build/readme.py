@@ -252,7 +252,8 @@ carry `schema`/`attribution` as foreign members.
 - `outline.geojson` — one feature: `code`, `name`, `area_m2`.
 - `streets.json` — `streets[]`: `code`, `name`, `short_name`, `name_en`, `office_name`,
   `office_department_id`, `official_area_km2`, `target_area_km2`, `derived_area_km2`,
-  `area_error_pct`, `centroid`, `centre_source`, `community_count`, `base_grid_count`,
+  `area_error_pct`, `centroid`, `label_point` (the point inside the street farthest from its
+  border, where the map writes its name), `centre_source`, `community_count`, `base_grid_count`,
   `unit_grid_count`. `streets.geojson` — one polygon per street (`code`, `name`).
 - `communities.json` — `communities[]`: `code` (12 digits), `code3`, `name`, `street_code`, `point`,
   `position` (`adcode` | `adcode_adjusted` | `synthetic`), `area_m2`, `unit_grid_count`.

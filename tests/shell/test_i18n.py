@@ -27,10 +27,13 @@ from console.shell.panels import caption
 from console.shell.wall_window import Docked, WallWindow
 from server_link import records as r
 from server_link.link_state import LinkState, LinkStats
+from tests.core.test_backend_records import DISTRICT, A, apply, page_case
 from tests.widgets.test_panels import two_cases
 from widgets import labels
 from widgets.case_detail import CaseDetail
 from widgets.case_queue import CaseQueue
+from widgets.case_queue_model import Column
+from widgets.department_heat import DepartmentHeat
 from widgets.kpi_strip import KpiStrip
 from widgets.labels import channel_name
 from widgets.link_health import LinkHealthBar, format_age
@@ -178,6 +181,36 @@ def test_with_the_english_translator_the_panels_show_no_chinese(
     assert format_age(None) == "no data" and format_age(30) == "30 s ago"
     page = page_texts()
     assert page["lights"][3] == "Red" and not CJK.search(str(page))
+
+
+def test_in_english_departments_have_the_district_datas_english_names_in_the_heat_and_the_queue(
+    qtbot: QtBot, english: list[QTranslator]
+) -> None:
+    shipped = DISTRICT.departments["d-hwzx"]
+    sit = Situation(DISTRICT)
+    apply(
+        sit,
+        [
+            r.Department(schema=1, id="d-hwzx", name=shipped.name, type=r.DepartmentKind.DISTRICT),  # as shipped
+            r.Department(schema=1, id="d-cgw", name="城市管理委员会", type=r.DepartmentKind.DISTRICT),  # renamed
+            page_case(1, until=A.DISPATCH, dept="d-hwzx"),
+            page_case(2, until=A.DISPATCH, dept="d-cgw"),
+        ],
+    )
+    heat, queue, detail = DepartmentHeat(), CaseQueue(sit), CaseDetail()
+    for w in (heat, queue, detail):
+        qtbot.addWidget(w)
+    heat.show_situation(sit)
+    # the English name the district data ships; a name the backend changed stays the backend's (no guessing)
+    assert heat.names == {"d-hwzx": "District Sanitation Service Centre", "d-cgw": "城市管理委员会"}
+    model = queue.model
+    column = {model.data(model.index(row, Column.DEPT)) for row in range(model.rowCount())}
+    assert column == {"Sanitation Service Centre", "城市管理委员会"}  # the "District " of a narrow column left off
+    queue.filter_to_department("d-hwzx")
+    assert "District Sanitation Service Centre" in queue.breadcrumb.text()
+    detail.show_case(sit, model.case_no(0) or "")
+    assert detail.fields["dept"].text() == "District Sanitation Service Centre"
+    assert detail.fields["channel"].text().startswith("12345 citizen service hotline")
 
 
 def test_without_a_translator_the_panels_speak_chinese(qtbot: QtBot, sit: Situation) -> None:

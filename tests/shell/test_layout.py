@@ -7,9 +7,11 @@ import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QRect, Qt
+from PySide6.QtGui import QGuiApplication
 from PySide6.QtTest import QTest
 from pytestqt.qtbot import QtBot
 
@@ -34,6 +36,22 @@ def console_at(qtbot: QtBot, tmp_path: Path) -> Iterator[Console]:
         yield console
     finally:
         dispose(qtbot, console)
+
+
+@contextmanager
+def unshown_console(qtbot: QtBot, tmp_path: Path, name: str) -> Iterator[Console]:
+    """A wall built but not shown yet, as ``grid-console`` has it before ``app._show``."""
+    console = build(parse_args(["--endpoint", str(Endpoints.free_loopback()), "--db", str(tmp_path / f"{name}.db")]))
+    try:
+        yield console
+    finally:
+        dispose(qtbot, console)
+
+
+def show_as_the_console_does(console: Console, layout: dict[str, Any] | None = None) -> list[str]:
+    screen = QGuiApplication.primaryScreen()
+    args = parse_args(["--endpoint", "tcp://127.0.0.1:1", "--db", "unused.db"])
+    return app._show(console, args, QGuiApplication.screens(), screen, [layout])
 
 
 def shown_order(console: Console) -> list[Column]:
@@ -149,3 +167,64 @@ def test_ctrl_0_brings_every_panel_back_to_its_place(qtbot: QtBot, tmp_path: Pat
         QTest.keyClick(window, Qt.Key.Key_0, Qt.KeyboardModifier.ControlModifier)
         qtbot.waitUntil(lambda: all(d.isVisible() and not d.isFloating() for d in window.docks.values()))
         assert {name: window.dockWidgetArea(dock) for name, dock in window.docks.items()} == default
+
+
+@pytest.mark.parametrize("state", ["normal", "maximised", "full screen"])
+def test_a_window_comes_back_exactly_where_its_layout_was_saved(qtbot: QtBot, tmp_path: Path, state: str) -> None:
+    # near the top of the screen, where Qt's restoreGeometry guessed a title bar and moved the window down
+    place = QRect(10, 10, 720, 560)
+    with unshown_console(qtbot, tmp_path, "saved") as console:
+        window = console.window
+        window.setGeometry(place)
+        window.show()
+        qtbot.waitExposed(window)
+        if state == "maximised":
+            window.showMaximized()
+            qtbot.waitUntil(window.isMaximized)
+        elif state == "full screen":
+            window.toggle_full_screen()
+            qtbot.waitUntil(window.isFullScreen)
+        layout = window.layout_state()
+    assert layout["window"] == {
+        "x": 10, "y": 10, "width": 720, "height": 560, "maximised": state == "maximised",
+        "full_screen": state == "full screen",
+    }  # fmt: skip
+    with unshown_console(qtbot, tmp_path, "restored") as again:
+        window = again.window
+        assert show_as_the_console_does(again, layout) == []
+        qtbot.waitExposed(window)
+        assert window.isMaximized() == (state == "maximised") and window.isFullScreen() == (state == "full screen")
+        assert window.window_geometry() == layout["window"]
+        if state == "normal":
+            assert window.geometry() == place
+        else:  # and back from there: to the place it had
+            window.showNormal()
+            qtbot.waitUntil(lambda: window.geometry() == place)
+
+
+def test_a_layout_from_another_desk_opens_maximised_and_says_why(qtbot: QtBot, tmp_path: Path) -> None:
+    with unshown_console(qtbot, tmp_path, "c") as console:
+        layout = {"window": {"x": 5000, "y": 3000, "width": 700, "height": 500, "maximised": False}}
+        problems = show_as_the_console_does(console, layout)
+        assert len(problems) == 1 and "on no screen here" in problems[0]
+        qtbot.waitUntil(console.window.isMaximized)
+
+
+def test_f11_twice_leaves_the_window_on_its_screen(qtbot: QtBot, tmp_path: Path) -> None:
+    with unshown_console(qtbot, tmp_path, "c") as console:
+        window = console.window
+        area = window.screen().availableGeometry()
+        assert show_as_the_console_does(console) == []  # no layout saved: maximised on its screen
+        qtbot.waitUntil(window.isMaximized)
+        for _ in range(2):
+            window.toggle_full_screen()
+        qtbot.waitUntil(lambda: window.isMaximized() and not window.isFullScreen())  # where the platform puts it
+        # a normal window partly off the screen (title bar above it, as a layout from a taller screen
+        # or a first start on a desktop with a window manager left it): F11 twice brings it back whole
+        window.showNormal()
+        window.setGeometry(QRect(-200, -100, 700, 600))
+        qtbot.waitUntil(lambda: not area.contains(window.frameGeometry()))
+        for _ in range(2):
+            window.toggle_full_screen()
+        qtbot.waitUntil(lambda: window.isFullScreen() is False and area.contains(window.frameGeometry()))
+        assert window.size() == QRect(0, 0, 700, 600).size()  # moved in, not resized: it fits

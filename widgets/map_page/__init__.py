@@ -247,7 +247,7 @@ def build_page(options: PageOptions = PageOptions(), texts: Mapping[str, Any] | 
         "streetLabels": [
             # Short names (东直门, not 东直门街道): every one is a street, and shorter names leave room
             # for more of them among the clusters at the overview zoom.
-            {"code": s.code, "name": s.short_name, "lon": s.lon, "lat": s.lat}
+            {"code": s.code, "name": s.short_name, "lon": s.label_lon, "lat": s.label_lat}
             for s in district.streets.values()
         ],
         "streetNames": {s.code: s.name for s in district.streets.values()},
