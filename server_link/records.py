@@ -241,6 +241,40 @@ class Decision(Struct, frozen=True, kw_only=True, gc=False, tag="decision", tag_
             _time_error(self)
 
 
+AlarmRule = Annotated[str, Meta(min_length=1, max_length=32, extra_json_schema={"pattern": r"^[a-z][a-z_]{0,31}$"})]
+AlarmSubject = Annotated[
+    str, Meta(min_length=1, max_length=64, extra_json_schema={"pattern": r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$"})
+]
+
+
+class AlarmHandling(Struct, frozen=True, kw_only=True, gc=False, tag="alarm", tag_field="kind"):
+    """What operators did with one duty alarm (key ``/alarm/<rule>/<subject>``), shared by every console.
+
+    Each console evaluates the alarms itself; this record carries only the operators' part, whole
+    (the newest ``changed_at`` wins): the acknowledgement (which counts for the activation under
+    way at ``acknowledged_at``), the shelving, out of service, and a comment."""
+
+    schema: Version
+    rule: AlarmRule
+    subject: AlarmSubject
+    acknowledged_at: Timestamp | None = None
+    acknowledged_by: ShortText = ""
+    shelved_until: Timestamp | None = None
+    shelved_by: ShortText = ""
+    shelve_reason: ShortText = ""
+    out_of_service_by: ShortText = ""
+    comment: Text = ""
+    comment_by: ShortText = ""
+    changed_at: Timestamp
+    by: ShortText
+    role: Ident
+
+    def __post_init__(self) -> None:
+        for at in (self.acknowledged_at, self.shelved_until, self.changed_at):
+            if at is not None and not _in_window(at):
+                _time_error(self)
+
+
 class ServerMeta(Struct, frozen=True, kw_only=True, gc=False, tag="meta", tag_field="kind"):
     """What the backend says about itself (key ``/meta/<name>``)."""
 
@@ -274,7 +308,7 @@ def _in_window_exactly(at: datetime) -> bool:
     return offset is not None and abs(offset) <= MAX_OFFSET and TIME_FROM <= at < TIME_UNTIL
 
 
-def _time_error(record: Case | Decision | ServerMeta) -> NoReturn:
+def _time_error(record: Case | Decision | AlarmHandling | ServerMeta) -> NoReturn:
     """Raise for the first timestamp of ``record`` outside the window (msgspec reports it as a schema fault)."""
     stamps: list[tuple[str, datetime | None]] = []
     match record:
@@ -283,6 +317,9 @@ def _time_error(record: Case | Decision | ServerMeta) -> NoReturn:
             stamps += [(f"timeline[{i}].at", e.at) for i, e in enumerate(record.timeline)]
         case Decision():
             stamps.append(("decided_at", record.decided_at))
+        case AlarmHandling():
+            stamps += [("acknowledged_at", record.acknowledged_at), ("shelved_until", record.shelved_until)]
+            stamps.append(("changed_at", record.changed_at))
         case ServerMeta():
             stamps.append(("clock", record.clock))
     field, at = next(((f, at) for f, at in stamps if at is not None and not _in_window(at)), ("?", None))
@@ -298,8 +335,8 @@ def _check_code(code: str, field: str) -> None:
         raise ValueError(f"{field} {code!r} is not a Dongcheng code (110101 + digits)")
 
 
-Record = Case | Camera | Department | Street | Decision | ServerMeta
-RECORD_TYPES: Final[tuple[type[Struct], ...]] = (Case, Camera, Department, Street, Decision, ServerMeta)
+Record = Case | Camera | Department | Street | Decision | AlarmHandling | ServerMeta
+RECORD_TYPES: Final[tuple[type[Struct], ...]] = (Case, Camera, Department, Street, Decision, AlarmHandling, ServerMeta)
 
 _KEY = re.compile(
     r"^/(?:(?P<case>case)/[A-Za-z0-9][A-Za-z0-9_-]{3,31}"
@@ -307,6 +344,7 @@ _KEY = re.compile(
     r"|(?P<department>department)/[A-Za-z0-9][A-Za-z0-9_.-]{0,63}"
     r"|(?P<street>street)/110101\d{3}"
     r"|(?P<decision>decision)/[A-Za-z0-9][A-Za-z0-9_-]{3,31}/[1-9]\d{0,5}"
+    r"|(?P<alarm>alarm)/[a-z][a-z_]{0,31}/[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}"
     r"|(?P<meta>meta)/[A-Za-z0-9][A-Za-z0-9_.-]{0,63})\Z",
     re.ASCII,
 )
@@ -345,6 +383,8 @@ def key_of(record: Record) -> str:
             return f"/street/{record.code}"
         case Decision():
             return f"/decision/{record.case_no}/{record.n}"
+        case AlarmHandling():
+            return f"/alarm/{record.rule}/{record.subject}"
         case ServerMeta():
             return f"/meta/{record.name}"
     raise TypeError(f"not a record: {type(record).__name__}")

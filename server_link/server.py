@@ -50,6 +50,7 @@ class Producer(Protocol):
 
 
 DECISIONS = "/decision/"
+ALARMS = "/alarm/"
 SNAPSHOT_CHUNK = 2000  # KVSYNCs sent per loop turn, so heartbeats and updates keep flowing
 
 
@@ -362,9 +363,13 @@ class ChpServer:
             return "key"
         if len(msg.body) > records.MAX_BODY_BYTES:
             return "oversize"
+        if (
+            msg.body
+            and msg.key.startswith((DECISIONS, ALARMS))
+            and _declared_role(msg.key, msg.body) not in (None, role)
+        ):
+            return "role"  # a decision's or an alarm handling's role must be the one the command declares
         if msg.key.startswith(DECISIONS):
-            if msg.body and _declared_role(msg.key, msg.body) not in (None, role):
-                return "role"  # the decision's role must be the one the command declares
             # Decisions are a record of what was decided: never deleted, never changed by a
             # console (docs/protocol.md §16). A console that re-sends one it got no echo for gets
             # the echo again (one KVPUB of the same body), and it is not applied twice.
@@ -385,13 +390,13 @@ class ChpServer:
 
 
 def _declared_role(key: str, body: bytes) -> str | None:
-    """The ``role`` a decision body names, or None when the body is not a valid decision (the
-    collector policy refuses those)."""
+    """The ``role`` a decision or alarm-handling body names, or None when the body is not a valid
+    one (the collector policy refuses those)."""
     try:
         record = records.decode(key, body)
     except records.RecordError:
         return None
-    return record.role if isinstance(record, records.Decision) else None
+    return record.role if isinstance(record, records.Decision | records.AlarmHandling) else None
 
 
 def _ttl_of(props: Mapping[str, str]) -> float | None:

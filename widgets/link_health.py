@@ -79,6 +79,12 @@ class LinkHealthBar(QWidget):
         self._timer.timeout.connect(self._refresh)
         self._timer.start()
 
+    def add_status(self, widget: QWidget) -> None:
+        """Another line of status at the bar's right end (the duty alarms' summary)."""
+        layout = self.layout()
+        assert layout is not None
+        layout.addWidget(widget)
+
     def show_stats(self, stats: LinkStats) -> None:
         self._stats = stats
         self._refresh()

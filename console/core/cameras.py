@@ -43,16 +43,20 @@ def nearby(
     cameras: Iterable[r.Camera], lon: float, lat: float, *, limit: int = SHOWN, within_m: float = NEAR_M
 ) -> list[NearbyCamera]:
     """The ``limit`` cameras nearest (lon, lat) within ``within_m`` metres, nearest first."""
-    scale = math.cos(math.radians(lat))  # a district is small: an equirectangular distance is exact enough
     found = []
     for c in cameras:
-        dx = math.radians(c.lon - lon) * scale
-        dy = math.radians(c.lat - lat)
-        d = EARTH_RADIUS_M * math.hypot(dx, dy)
+        d = metres_between(c.lon, c.lat, lon, lat)
         if d <= within_m:
             found.append(NearbyCamera(c, d))
     found.sort(key=lambda n: (n.distance_m, n.camera.id))
     return found[:limit]
+
+
+def metres_between(lon: float, lat: float, lon2: float, lat2: float) -> float:
+    """The distance between two points of the district in metres (a district is small: an
+    equirectangular distance is exact enough)."""
+    scale = math.cos(math.radians(lat2))
+    return EARTH_RADIUS_M * math.hypot(math.radians(lon - lon2) * scale, math.radians(lat - lat2))
 
 
 def QT_TRANSLATE_NOOP(context: str, source: str) -> str:  # the name lupdate looks for

@@ -32,6 +32,8 @@ OPEN_STEPS: Final[tuple[r.Step, ...]] = (
 """The steps of a case still being worked on, in loop order; a case is closed once verified and
 closed (``CLOSED``) or evaluated (``EVALUATED``)."""
 _OPEN: Final = frozenset(OPEN_STEPS)
+AWAITING_DISPATCH: Final = frozenset(s for s in OPEN_STEPS if STEP_ORDER[s] < STEP_ORDER[r.Step.DISPATCHED])
+"""The steps of a case not yet handed to a department (collected, filed)."""
 
 
 def is_open_step(step: r.Step) -> bool:

@@ -52,12 +52,14 @@ class ChangeSet:
     departments: set[str] = field(default_factory=set)
     cameras: set[str] = field(default_factory=set)
     decisions: set[str] = field(default_factory=set)
+    alarms: set[str] = field(default_factory=set)  # keys of alarm handlings (what operators did)
     kpis: bool = False
     reset: bool = False
 
     def __bool__(self) -> bool:
         return (
             bool(self.cases or self.grids or self.streets or self.departments or self.cameras or self.decisions)
+            or bool(self.alarms)
             or self.kpis
             or self.reset
         )
@@ -69,6 +71,7 @@ class ChangeSet:
         self.departments |= other.departments
         self.cameras |= other.cameras
         self.decisions |= other.decisions
+        self.alarms |= other.alarms
         self.kpis |= other.kpis
         self.reset |= other.reset
 
@@ -264,6 +267,8 @@ class Situation:
             changes.cameras.add(u.key)
         elif kind == "decision":
             changes.decisions.add(u.key)
+        elif kind == "alarm":
+            changes.alarms.add(u.key)
         elif kind == "street":
             self._set_street_limits()
             changes.streets.add(u.key[8:])

@@ -41,6 +41,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--client-key", type=Path, help="this console's key pair (NAME.key_secret)")
     p.add_argument("--role", choices=sorted(ROLES), default="commander", help="whose console: its panels and commands")
     p.add_argument("--operator", help="who works at this console (default: the login name); stored with each action")
+    p.add_argument(
+        "--alarm-rules", type=Path, help="the duty alarms' rules over the defaults (default: alarm_rules.toml "
+        "in the user's configuration folder, if there is one)",
+    )  # fmt: skip
     p.add_argument("--demo-speed", type=float, default=60.0, help="demo: simulated seconds per real second")
     p.add_argument("--demo-history", type=float, default=3.0, help="demo: days of past to pre-generate")
     p.add_argument("--demo-seed", type=int, default=1, help="demo: simulation seed")

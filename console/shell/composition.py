@@ -13,17 +13,24 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
-from PySide6.QtCore import QCoreApplication, QObject, QTimer, QUrl
+from PySide6.QtCore import QCoreApplication, QObject, Qt, QTimer, QUrl
 from PySide6.QtGui import QDesktopServices, QKeySequence, QShortcut
 from PySide6.QtWidgets import QWidget
 
+from console.core.alarms.engine import AlarmEngine
+from console.core.alarms.handling import PREFIX as ALARM_KEYS
+from console.core.alarms.handling import TTL_SECONDS as ALARM_TTL
+from console.core.alarms.kpis import alarm_kpis
+from console.core.alarms.settings import AlarmSettings, SettingsError, default_settings, load_settings
+from console.core.alarms.states import SubjectKind
 from console.core.cameras import CameraNetworks, LinkRefused, checked_stream_url
 from console.core.case_table import CaseFilter
 from console.core.commands import note_on_case
 from console.core.situation import ChangeSet, Situation
 from console.core.untrusted import one_line
 from console.shell import heap, wall_file
-from console.shell.commands import CommandService
+from console.shell.alarm_service import AlarmService
+from console.shell.commands import CommandRefused, CommandService
 from console.shell.ingest import Ingest
 from console.shell.link_bridge import LinkBridge
 from console.shell.panels import REGISTRY, MapShows, Panel, PanelContext, build_panel, caption
@@ -33,6 +40,7 @@ from console.shell.roles import ROLES, Role, WindowPlan
 from console.shell.store_bridge import StoreBridge
 from console.shell.wall_window import Docked, WallWindow
 from console.store import ActionKind, LinkEvent, LinkEventKind
+from console.store.paths import config_folder
 from server_link.agent import LinkConfig
 from server_link.curve import client_keys
 from server_link.district import load_district
@@ -40,6 +48,7 @@ from server_link.endpoints import Endpoints
 from server_link.link_state import Batch, LinkState, LinkStats
 from server_link.server import ChpServer
 from server_link.sim.backend import make_backend, start_backend
+from widgets.alarm_list import AlarmList, AlarmSummary, AlarmView
 from widgets.case_detail import CaseDetail
 from widgets.case_queue import CaseQueue
 from widgets.case_story import CaseStory
@@ -68,17 +77,21 @@ class Console:
     replay_bar: ReplayBar
     ingest: Ingest
     commands: CommandService
+    alarms: AlarmService
     repainter: Repainter
     rankings: Repainter
     server: ChpServer | None = None  # the embedded simulated backend (--demo)
     camera_networks: CameraNetworks | None = None  # --camera-networks: where camera links may point
     wall_path: Path | None = None  # where Ctrl+S saves the wall (set by grid-console)
     story: CaseStory | None = None  # the large window of one case's story, once opened
+    summaries: list[AlarmSummary] | None = None  # the alarm line on each window's top bar
+    settings_problem: str = ""  # the alarm rules file refused at start (the console runs on the defaults)
     closed: bool = False
     _from_map: bool = False  # a case picked on the map is being selected (the map need not move)
 
     def close(self) -> None:
         self.closed = True  # batches still queued in the event loop are dropped from now on
+        self.alarms.close()
         self.link.stop()
         self.link_event(LinkEventKind.STOPPED)
         self.store.close()
@@ -120,6 +133,10 @@ class Console:
     @property
     def streets(self) -> StreetsPanel:
         return self._widget("streets", StreetsPanel)
+
+    @property
+    def alarm_list(self) -> AlarmList:
+        return self._widget("alarms", AlarmList)
 
     def has(self, *panel_ids: str) -> bool:
         return all(p in self.panels and not self.panels[p].failed for p in panel_ids)
@@ -222,6 +239,65 @@ class Console:
         for window in self.windows:
             window.close()
 
+    # ------------------------------------------------------------------ the duty alarms
+    def show_alarms(self) -> None:
+        """The alarm list and every window's summary line, from the engine (the present, always)."""
+        if self.closed:
+            return
+        engine, now = self.alarms.engine, time.time()
+        alarms = engine.on_list(now)
+        flood = engine.flood_since if engine.in_flood(now) else None
+        for summary in self.summaries or ():
+            summary.show_alarms(alarms, now, flood)
+        if self.has("alarms"):
+            self.alarm_list.show_alarms(AlarmView(alarms, now, flood, self.alarms.is_pending), self.situation)
+
+    def handle_alarms(self, act: Any, ids: Sequence[str], *args: Any) -> None:
+        """An operator's action on alarms (each stored, sent and shown at once); what fails is said."""
+        for ident in ids:
+            try:
+                act(ident, *args)
+            except (CommandRefused, ValueError, RuntimeError, OSError, TimeoutError) as exc:
+                self.notice(QCoreApplication.translate("Console", "告警处置未能保存：{0}").format(exc))
+                return
+        self.show_alarms()
+
+    def lead_to(self, kind: str, subject: str) -> None:
+        """From an alarm to where it is: the case, or the grid, street or department's cases."""
+        queue = self.queue if self.has("queue") else None
+        if kind == SubjectKind.CASE and subject in self.situation.cases:
+            self.select_case(subject)
+        elif kind == SubjectKind.GRID and queue is not None:
+            queue.filter_to_grid(subject.partition(":")[0])
+        elif kind == SubjectKind.STREET and queue is not None:
+            queue.filter_to_street(subject)
+            if self.has("map"):
+                self.map.fit_street(subject)
+        elif kind == SubjectKind.DEPARTMENT and queue is not None:
+            queue.filter_to_department(subject)
+
+    def show_alarm_figures(self) -> None:
+        """The alarm system's own figures over the last day and week (a diagnostics view)."""
+        from widgets.alarm_figures import AlarmFigures
+
+        engine, now = self.alarms.engine, time.time()
+        flood = engine.settings.flood_alarms
+        held = list(engine.alarms.values())
+        day = alarm_kpis(list(engine.log), now - 86400, now, held, flood)
+        week = alarm_kpis(list(engine.log), now - 7 * 86400, now, held, flood)
+        view = AlarmFigures(self.window)
+        view.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        view.show_figures(day, week)
+        view.show()
+
+    def focus_alarms(self) -> None:
+        for window in self.windows:
+            dock = window.docks.get("alarms")
+            if dock is not None:
+                dock.show()
+                dock.raise_()
+                self.alarm_list.tree.setFocus()
+
     def notice(self, text: str) -> None:
         self.window.show_notice(text)
 
@@ -315,7 +391,13 @@ def build(args: argparse.Namespace, role: Role | None = None, plans: Sequence[Wi
     holder = QObject()  # parent of the console's timers and services until the windows exist
     repainter = Repainter(lambda c: console.paint(c), parent=holder)
     rankings = Repainter(lambda c: console.paint_rankings(c), interval_ms=1000, parent=holder)
-    ingest = Ingest(situation, repainter.add, history_step_s=SAMPLE_EVERY_S, parent=holder)
+    settings, problem = _alarm_settings(args.alarm_rules)
+
+    def changed(changes: ChangeSet) -> None:
+        repainter.add(changes)
+        alarms.add(changes)
+
+    ingest = Ingest(situation, changed, history_step_s=SAMPLE_EVERY_S, parent=holder)
     ctx = PanelContext(situation, district, args.theme, args.tile_url, lambda: ingest.held_history)
     panels = {p: build_panel(REGISTRY[p], ctx) for p in role.panels}
     bar = ReplayBar()
@@ -323,11 +405,14 @@ def build(args: argparse.Namespace, role: Role | None = None, plans: Sequence[Wi
     holder.setParent(windows[0])
     replay = Replay(store, showing, district, parent=holder)
     commands = CommandService(
-        store, link.send, who=args.operator or getpass.getuser(), role=role.name, allowed=role.commands, parent=holder
-    )
+        store, _sender(link), who=args.operator or getpass.getuser(), role=role.name, allowed=role.commands,
+        parent=holder,
+    )  # fmt: skip
+    alarms = AlarmService(AlarmEngine(settings), situation, store, commands, parent=holder)
+    alarms.restore()  # before the first picture: what is still the same alarm is not raised again
     console = Console(
-        role, windows, panels, link, store, situation, showing, replay, bar, ingest, commands, repainter,
-        rankings, server, args.camera_networks,
+        role, windows, panels, link, store, situation, showing, replay, bar, ingest, commands, alarms, repainter,
+        rankings, server, args.camera_networks, settings_problem=problem,
     )  # fmt: skip
     _wire(console)
     console.show_switched()
@@ -335,9 +420,30 @@ def build(args: argparse.Namespace, role: Role | None = None, plans: Sequence[Wi
     if not known.empty and known.saved_at is not None:
         ingest.load(known.bodies, known.saved_at.timestamp())
     commands.resume()
+    if problem:
+        console.notice(QCoreApplication.translate("Console", "告警规则文件未采用，按默认规则运行：{0}").format(problem))
     console.link_event(LinkEventKind.STARTED)
     link.start()
     return console
+
+
+def _alarm_settings(path: Path | None) -> tuple[AlarmSettings, str]:
+    """The alarm rules: the file given, or the user's own if there is one, over the defaults. A file
+    that cannot be taken whole is refused with its line and reason: (the defaults, why)."""
+    try:
+        return load_settings(path or config_folder() / "alarm_rules.toml"), ""
+    except SettingsError as exc:
+        log.error("alarm rules refused, running on the defaults: %s", exc)
+        return default_settings(), str(exc)
+
+
+def _sender(link: LinkBridge) -> Any:
+    """How the command service sends: alarm handlings with their ttl (docs/protocol.md §16.1)."""
+
+    def send(key: str, body: bytes) -> None:
+        link.send(key, body, ttl=ALARM_TTL if key.startswith(ALARM_KEYS) else None)
+
+    return send
 
 
 def marks(events: Sequence[LinkEvent]) -> list[Mark]:
@@ -393,7 +499,9 @@ def _wire(console: Console) -> None:
 
     def on_tick() -> None:  # lights and overdue move with time, not only with updates
         if not console.closed:
-            console.repainter.add(situation.tick(time.time()))
+            changes = situation.tick(time.time())
+            console.repainter.add(changes)
+            console.alarms.add(changes)
 
     last_state: list[LinkState] = []
     stale = [False]  # a STALE recorded and no LIVE since
@@ -401,6 +509,7 @@ def _wire(console: Console) -> None:
     def on_state(stats: LinkStats) -> None:
         for w in console.windows:
             w.show_link(stats)
+        console.alarms.on_link(stats)
         if console.closed or last_state[-1:] == [stats.state]:
             return
         last_state[:] = [stats.state]
@@ -435,6 +544,14 @@ def _wire(console: Console) -> None:
     link.state_changed.connect(on_state)
     link.stats_updated.connect(on_stats)
     store.resync_needed.connect(link.resync)
+    store.alarm_raised.connect(console.alarms.on_store)
+    console.alarms.changed.connect(console.show_alarms)
+    console.summaries = []
+    for w in console.windows:
+        summary = AlarmSummary()
+        summary.clicked.connect(console.focus_alarms)
+        w.health.add_status(summary)
+        console.summaries.append(summary)
     for w in console.windows:
         ingest.progressed.connect(w.show_progress)
         store.alarm_raised.connect(w.show_store_alarm)
@@ -474,6 +591,20 @@ def _wire(console: Console) -> None:
             console.heat.department_clicked.connect(queue.filter_to_department)
         if console.has("kpis"):
             console.kpis.figure_clicked.connect(queue.filter_to_figure)
+    if console.has("alarms"):
+        alarm_list, service = console.alarm_list, console.alarms
+        alarm_list.acknowledge_requested.connect(lambda ids: console.handle_alarms(service.acknowledge, ids))
+        alarm_list.shelve_requested.connect(
+            lambda ids, reason, minutes: console.handle_alarms(service.shelve, ids, reason, minutes)
+        )
+        alarm_list.unshelve_requested.connect(lambda ids: console.handle_alarms(service.unshelve, ids))
+        alarm_list.alarm_activated.connect(console.lead_to)
+        alarm_list.figures_requested.connect(console.show_alarm_figures)
+        service.raised.connect(alarm_list.call_attention)
+        console.commands.pending_changed.connect(console.show_alarms)
+        allowed = console.commands.may(ActionKind.ACKNOWLEDGE)
+        for button in (alarm_list.ack, alarm_list.shelf, alarm_list.unshelf):
+            button.setVisible(allowed)  # the console hides what its role may not do; the backend decides
     if console.has("streets", "map"):
         console.streets.street_clicked.connect(console.map.fit_street)
     if console.has("queue"):

@@ -186,6 +186,14 @@ def _streets(ctx: PanelContext) -> Panel:
     return Panel("streets", streets, show, slow=True)
 
 
+def _alarms(ctx: PanelContext) -> Panel:
+    from widgets.alarm_list import AlarmList
+
+    # The duty alarms are the present's, whatever is on show: the composition root paints them
+    # from the alarm service, not from the situation on show.
+    return Panel("alarms", AlarmList(), lambda _sit, _changes: None)
+
+
 REGISTRY: Final[dict[str, PanelSpec]] = {
     spec.id: spec
     for spec in (
@@ -195,6 +203,7 @@ REGISTRY: Final[dict[str, PanelSpec]] = {
         PanelSpec("detail", QT_TRANSLATE_NOOP("Panels", "案件详情"), "right", _detail, scrolled=True),
         PanelSpec("heat", QT_TRANSLATE_NOOP("Panels", "部门热力"), "bottom", _heat),
         PanelSpec("streets", QT_TRANSLATE_NOOP("Panels", "街道"), "bottom", _streets),
+        PanelSpec("alarms", QT_TRANSLATE_NOOP("Panels", "值班告警"), "bottom", _alarms),
     )
 }
 

@@ -36,9 +36,9 @@ class Role:
 COMMANDER: Final = Role(
     "commander",
     QT_TRANSLATE_NOOP("Roles", "东城区网格化服务管理中心 · 指挥台"),
-    ("map", "kpis", "queue", "detail", "heat", "streets"),
-    (WindowPlan(("map", "kpis", "queue", "detail", "heat", "streets")),),
-    frozenset({ActionKind.NOTE, ActionKind.ACKNOWLEDGE}),
+    ("map", "kpis", "queue", "detail", "alarms", "heat", "streets"),
+    (WindowPlan(("map", "kpis", "queue", "detail", "alarms", "heat", "streets")),),
+    frozenset({ActionKind.NOTE, ActionKind.ACKNOWLEDGE, ActionKind.SHELVE}),
 )
 COUNCIL: Final = Role(
     "council",

@@ -109,3 +109,10 @@ class StoreBridge(QObject):
 
     def actions(self, *, since: datetime | None = None) -> list[StoredAction]:
         return self._store.actions(since=since)
+
+    # ------------------------------------------------------------------ the alarm book
+    def save_alarms(self, data: dict[str, Any]) -> None:
+        self._store.save_alarms(data)
+
+    def saved_alarms(self) -> dict[str, Any] | None:
+        return self._store.saved_alarms()

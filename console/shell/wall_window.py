@@ -8,6 +8,7 @@ layout (a wall of several windows keeps each window's in its wall file, ``consol
 from __future__ import annotations
 
 import base64
+import itertools
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -146,12 +147,13 @@ class WallWindow(QMainWindow):
 
     def _place_docks(self) -> None:
         """Every panel docked in its default area. The right column runs the full height (KPIs, a
-        queue long enough to work, the detail); the heat and the streets sit under the centre only."""
+        queue long enough to work, the detail); the alarms, the heat and the streets sit under the centre only."""
         for name, dock in self.docks.items():
             self.addDockWidget(_AREAS[self._areas[name]], dock)
         self.setCorner(Qt.Corner.BottomRightCorner, Qt.DockWidgetArea.RightDockWidgetArea)
-        if "heat" in self.docks and "streets" in self.docks:
-            self.splitDockWidget(self.docks["heat"], self.docks["streets"], Qt.Orientation.Horizontal)
+        row = [self.docks[n] for n in ("alarms", "heat", "streets") if n in self.docks and self._areas[n] == "bottom"]
+        for left, right in itertools.pairwise(row):
+            self.splitDockWidget(left, right, Qt.Orientation.Horizontal)
 
     def reset_layout(self) -> None:
         """Back to the default layout (Ctrl+0): every panel shown, docked in its place, default sizes.
@@ -167,7 +169,7 @@ class WallWindow(QMainWindow):
 
     def apply_default_sizes(self) -> None:
         """WALL.md's default: the map about 60 % wide; KPIs, queue and detail in a full-height column
-        on the right; the department heat and the streets along the bottom, under the map."""
+        on the right; the duty alarms, the department heat and the streets along the bottom, under the map."""
         w, h = max(self.width(), 800), max(self.height(), 600)
         right = [self.docks[n] for n in ("kpis", "queue", "detail") if n in self.docks]
         if right:
@@ -177,10 +179,13 @@ class WallWindow(QMainWindow):
                 right, [int(h * shares[n]) for n in ("kpis", "queue", "detail") if n in self.docks],
                 Qt.Orientation.Vertical,
             )  # fmt: skip
-        bottom = [self.docks[n] for n in ("heat", "streets") if n in self.docks]
+        along = {"alarms": 0.24, "heat": 0.22, "streets": 0.14} if "alarms" in self.docks else {}
+        along = along or {"heat": 0.33, "streets": 0.27}
+        names = [n for n in ("alarms", "heat", "streets") if n in self.docks and self._areas[n] == "bottom"]
+        bottom = [self.docks[n] for n in names]
         if bottom:
             self.resizeDocks(bottom[:1], [int(h * 0.30)], Qt.Orientation.Vertical)
-            self.resizeDocks(bottom, [int(w * 0.33), int(w * 0.27)][: len(bottom)], Qt.Orientation.Horizontal)
+            self.resizeDocks(bottom, [int(w * along.get(n, 0.2)) for n in names], Qt.Orientation.Horizontal)
 
     # ------------------------------------------------------------------ banners
     def show_link(self, stats: LinkStats) -> None:

@@ -31,6 +31,18 @@ def data_folder() -> Path:
     return Path(base) / APP_FOLDER
 
 
+def config_folder() -> Path:
+    """The per-user folder for the console's settings (not created here), e.g. ``alarm_rules.toml``."""
+    if sys.platform == "win32":
+        base = os.environ.get("APPDATA") or str(Path.home() / "AppData" / "Roaming")
+    elif sys.platform == "darwin":
+        base = str(Path.home() / "Library" / "Preferences")
+    else:
+        xdg = os.environ.get("XDG_CONFIG_HOME", "")
+        base = xdg if xdg and Path(xdg).is_absolute() else str(Path.home() / ".config")
+    return Path(base) / APP_FOLDER
+
+
 def default_db_path() -> Path:
     return data_folder() / DB_FILE
 

@@ -31,7 +31,7 @@ import subprocess
 import sys
 import threading
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from concurrent.futures import Future
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
@@ -68,7 +68,8 @@ READER_THREAD: Final = "store-reader"
 # What the parent may call in the child: Store's methods that return plain, picklable data.
 CALLS: Final = frozenset(
     {"flush", "stats", "last_known", "record_action", "set_action_status", "actions", "state_at",
-     "situation_at", "time_window", "retention", "record_link_event", "link_events"}
+     "situation_at", "time_window", "retention", "record_link_event", "link_events",
+     "save_alarms", "saved_alarms"}
 )  # fmt: skip
 _call_ids = itertools.count(1)
 
@@ -278,6 +279,14 @@ class StoreProcess:
     def link_events(self, since: datetime, until: datetime | None = None) -> list[LinkEvent]:
         """``Store.link_events``: the link's events from ``since`` to ``until``, oldest first."""
         result: list[LinkEvent] = self._call("link_events", (since, until), {})
+        return result
+
+    def save_alarms(self, data: Mapping[str, Any]) -> None:
+        """``Store.save_alarms``: committed durably in the child before this returns."""
+        self._call("save_alarms", (dict(data),), {})
+
+    def saved_alarms(self) -> dict[str, Any] | None:
+        result: dict[str, Any] | None = self._call("saved_alarms", (), {})
         return result
 
     def state_at(self, instant: datetime, now: datetime | None = None) -> PastState:

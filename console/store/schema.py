@@ -82,7 +82,8 @@ class UTCDateTime(TypeDecorator[datetime]):
 class ActionKind(enum.StrEnum):
     """What an operator did. Stored as text; new kinds need no migration."""
 
-    ACKNOWLEDGE = "acknowledge"  # an alert or case seen and taken in hand
+    ACKNOWLEDGE = "acknowledge"  # an alarm or case seen and taken in hand (with a comment, or only that)
+    SHELVE = "shelve"  # an alarm shelved (taken off the list, with a reason, until …) or brought back
     NOTE = "note"  # free text attached to a case or the shift log
     DECISION = "decision"  # a council decision taken at the console (sent to the backend)
     ASSIGN = "assign"  # a case handed to an operator
@@ -206,3 +207,17 @@ class LinkEventRow(Base):
     detail: Mapped[str] = mapped_column(String(LINK_EVENT_DETAIL_LENGTH), nullable=False, default="")
 
     __table_args__ = (Index("ix_link_events_at", "at"),)
+
+
+class AlarmBook(Base):
+    """The duty alarms' own state, one row (``id`` 1): every alarm not back to normal, the operators'
+    states and the raises of the last week (``console.core.alarms.engine.AlarmEngine.saved``), kept
+    as the console runs so that a restart raises nothing again that is still the same alarm."""
+
+    __tablename__ = "alarm_book"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    saved_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+    data: Mapped[Any] = mapped_column(Payload, nullable=False)
+
+    __table_args__ = (CheckConstraint("id = 1", name="ck_alarm_book_singleton"),)

@@ -55,6 +55,7 @@ from console.store.schema import (
     LINK_EVENT_DETAIL_LENGTH,
     ActionKind,
     ActionStatus,
+    AlarmBook,
     Base,
     Checkpoint,
     Journal,
@@ -72,8 +73,9 @@ from server_link.records import SCHEMA_VERSION
 log = logging.getLogger(__name__)
 
 WRITER_THREAD: Final = "store-writer"
-_J, _S, _M, _C, _A, _L = (
-    Base.metadata.tables[t.__tablename__] for t in (Journal, State, LinkMeta, Checkpoint, OperatorAction, LinkEventRow)
+_J, _S, _M, _C, _A, _L, _B = (
+    Base.metadata.tables[t.__tablename__]
+    for t in (Journal, State, LinkMeta, Checkpoint, OperatorAction, LinkEventRow, AlarmBook)
 )
 _ERROR_BACKOFF_S: Final = 1.0
 
@@ -574,6 +576,21 @@ class Store:
         with self._engine(self._reader).connect() as conn, conn.begin():
             rows = conn.execute(stmt).all()
         return [LinkEvent(r.at, _link_kind(r.kind), r.detail) for r in rows]
+
+    def save_alarms(self, data: Mapping[str, Any], at: datetime | None = None) -> None:
+        """Keep the alarm engine's state (``AlarmEngine.saved``: plain JSON data), replacing what was
+        kept; committed durably before this returns, as operator actions are."""
+        values = {"id": 1, "saved_at": _utc(at) if at is not None else self._clock(), "data": dict(data)}
+        engine = self._engine(self._durable)
+        with self._priority(), engine.begin() as conn:
+            conn.execute(delete(_B).where(_B.c.id == 1))
+            conn.execute(insert(_B), values)
+
+    def saved_alarms(self) -> dict[str, Any] | None:
+        """The alarm engine's state as last kept, or None if none was."""
+        with self._engine(self._reader).connect() as conn, conn.begin():
+            row = conn.execute(select(_B.c.data)).first()
+        return None if row is None else dict(row.data)
 
     @contextmanager
     def _priority(self) -> Iterator[None]:

@@ -2,6 +2,284 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="en" sourcelanguage="zh_CN">
 <context>
+    <name></name>
+    <message>
+        <source>全部级别</source>
+        <translation>All priorities</translation>
+    </message>
+    <message>
+        <source>全部状态</source>
+        <translation>All states</translation>
+    </message>
+    <message>
+        <source>全部告警</source>
+        <translation>All alarms</translation>
+    </message>
+    <message>
+        <source>全部街道</source>
+        <translation>All streets</translation>
+    </message>
+    <message>
+        <source>确认</source>
+        <translation>Acknowledge</translation>
+    </message>
+    <message>
+        <source>搁置…</source>
+        <translation>Shelve…</translation>
+    </message>
+    <message>
+        <source>取消搁置</source>
+        <translation>Unshelve</translation>
+    </message>
+    <message>
+        <source>统计…</source>
+        <translation>Figures…</translation>
+    </message>
+    <message>
+        <source>告警系统运行指标：每小时告警数、泛滥时段、抖动与长期告警</source>
+        <translation>The alarm system&apos;s figures: alarms per hour, floods, chattering and stale alarms</translation>
+    </message>
+    <message>
+        <source>确认所选告警（空格键）</source>
+        <translation>Acknowledge the selected alarms (Space)</translation>
+    </message>
+    <message>
+        <source>搁置所选告警：须写明原因和时长（S 键）</source>
+        <translation>Shelve the selected alarms, with a reason and a time (S)</translation>
+    </message>
+    <message>
+        <source>⚠ 告警泛滥：已持续 {0} 分钟 — 同一街道的同类告警已合并</source>
+        <translation>⚠ Alarm flood for {0} min — alarms of one kind in one street are grouped</translation>
+    </message>
+    <message>
+        <source>全区</source>
+        <translation>District</translation>
+    </message>
+    <message>
+        <source>{0} ×{1}</source>
+        <translation>{0} ×{1}</translation>
+    </message>
+    <message>
+        <source>⏳ 待后端确认</source>
+        <translation>⏳ awaiting the backend</translation>
+    </message>
+    <message>
+        <source>搁置告警</source>
+        <translation>Shelve alarm</translation>
+    </message>
+    <message>
+        <source>搁置原因（必填）：</source>
+        <translation>Reason (required):</translation>
+    </message>
+    <message>
+        <source>{0} 分钟</source>
+        <translation>{0} min</translation>
+    </message>
+    <message>
+        <source>搁置多久：</source>
+        <translation>Shelve for:</translation>
+    </message>
+    <message>
+        <source>告警：无待确认</source>
+        <translation>Alarms: none waiting</translation>
+    </message>
+    <message>
+        <source>告警待确认 高 {0} · 中 {1} · 低 {2} · 最久 {3}</source>
+        <translation>Alarms waiting: high {0} · medium {1} · low {2} · oldest {3}</translation>
+    </message>
+    <message>
+        <source> · 泛滥中</source>
+        <translation> · flood</translation>
+    </message>
+    <message>
+        <source>后端数据链路</source>
+        <translation>Link to the backend</translation>
+    </message>
+    <message>
+        <source>本地存储</source>
+        <translation>Local store</translation>
+    </message>
+    <message>
+        <source>{0} 搁置至 {1}：{2}</source>
+        <translation>{0} shelved until {1}: {2}</translation>
+    </message>
+    <message>
+        <source>{0} 已确认</source>
+        <translation>acknowledged by {0}</translation>
+    </message>
+    <message>
+        <source>告警系统运行指标</source>
+        <translation>Alarm system figures</translation>
+    </message>
+    <message>
+        <source>指标</source>
+        <translation>Figure</translation>
+    </message>
+    <message>
+        <source>近 24 小时</source>
+        <translation>Last 24 hours</translation>
+    </message>
+    <message>
+        <source>近 7 天</source>
+        <translation>Last 7 days</translation>
+    </message>
+    <message>
+        <source>目标（ISA-18.2 / EEMUA 191）：平均每小时约 6 条，最忙的一小时不超过 12 条；单一规则不超过 25 %。</source>
+        <translation>Targets (ISA-18.2 / EEMUA 191): about 6 alarms an hour on average, at most 12 in the busiest hour; no rule above 25 %.</translation>
+    </message>
+    <message>
+        <source>告警总数</source>
+        <translation>Alarms</translation>
+    </message>
+    <message>
+        <source>平均每小时</source>
+        <translation>Per hour (average)</translation>
+    </message>
+    <message>
+        <source>最忙的一小时</source>
+        <translation>Busiest hour</translation>
+    </message>
+    <message>
+        <source>平均每 10 分钟</source>
+        <translation>Per 10 minutes (average)</translation>
+    </message>
+    <message>
+        <source>泛滥时段占比</source>
+        <translation>Share of 10-minute periods in flood</translation>
+    </message>
+    <message>
+        <source>长期未消除（&gt; 24 小时）</source>
+        <translation>Stale (active &gt; 24 h)</translation>
+    </message>
+    <message>
+        <source>抖动告警（1 分钟内 3 次）</source>
+        <translation>Chattering (3 within a minute)</translation>
+    </message>
+    <message>
+        <source>最大单一规则占比</source>
+        <translation>Largest rule&apos;s share</translation>
+    </message>
+    <message>
+        <source>规则：{0}</source>
+        <translation>Rule: {0}</translation>
+    </message>
+    <message>
+        <source>最频繁：{0}</source>
+        <translation>Most frequent: {0}</translation>
+    </message>
+</context>
+<context>
+    <name>AlarmList</name>
+    <message>
+        <source>紧急案件未派遣</source>
+        <translation>Emergency not dispatched</translation>
+    </message>
+    <message>
+        <source>紧急案件超期</source>
+        <translation>Emergency overdue</translation>
+    </message>
+    <message>
+        <source>网格超期聚集</source>
+        <translation>Overdue cluster in grid</translation>
+    </message>
+    <message>
+        <source>推诿扯皮</source>
+        <translation>Buck-passing</translation>
+    </message>
+    <message>
+        <source>转为疑难</source>
+        <translation>Became hard</translation>
+    </message>
+    <message>
+        <source>街道上报超控制线</source>
+        <translation>Street over escalation limit</translation>
+    </message>
+    <message>
+        <source>部门超期积压</source>
+        <translation>Department overdue load</translation>
+    </message>
+    <message>
+        <source>网格同类集中上报</source>
+        <translation>Burst of reports in grid</translation>
+    </message>
+    <message>
+        <source>同类案件激增</source>
+        <translation>Category surge</translation>
+    </message>
+    <message>
+        <source>数据链路中断</source>
+        <translation>Link down</translation>
+    </message>
+    <message>
+        <source>本地存储积压</source>
+        <translation>Store queue filling</translation>
+    </message>
+    <message>
+        <source>紧急案件附近摄像头离线</source>
+        <translation>Camera offline near urgent case</translation>
+    </message>
+    <message>
+        <source>高</source>
+        <translation>High</translation>
+    </message>
+    <message>
+        <source>中</source>
+        <translation>Medium</translation>
+    </message>
+    <message>
+        <source>低</source>
+        <translation>Low</translation>
+    </message>
+    <message>
+        <source>未确认</source>
+        <translation>Unacknowledged</translation>
+    </message>
+    <message>
+        <source>已确认</source>
+        <translation>Acknowledged</translation>
+    </message>
+    <message>
+        <source>已恢复未确认</source>
+        <translation>Cleared, unacknowledged</translation>
+    </message>
+    <message>
+        <source>正常</source>
+        <translation>Normal</translation>
+    </message>
+    <message>
+        <source>已搁置</source>
+        <translation>Shelved</translation>
+    </message>
+    <message>
+        <source>停用</source>
+        <translation>Out of service</translation>
+    </message>
+    <message>
+        <source>级别</source>
+        <translation>Priority</translation>
+    </message>
+    <message>
+        <source>状态</source>
+        <translation>State</translation>
+    </message>
+    <message>
+        <source>告警</source>
+        <translation>Alarm</translation>
+    </message>
+    <message>
+        <source>对象</source>
+        <translation>Subject</translation>
+    </message>
+    <message>
+        <source>发生</source>
+        <translation>Raised</translation>
+    </message>
+    <message>
+        <source>处置</source>
+        <translation>Handling</translation>
+    </message>
+</context>
+<context>
     <name>CaseDetail</name>
     <message>
         <source>时间</source>
@@ -418,6 +696,10 @@
         <translation>Escalated (open)</translation>
     </message>
     <message>
+        <source>告警处置未能保存：{0}</source>
+        <translation>The alarm action could not be stored: {0}</translation>
+    </message>
+    <message>
         <source>批注未发出：{0}</source>
         <translation>Note not sent: {0}</translation>
     </message>
@@ -440,6 +722,10 @@
     <message>
         <source>布局已保存：{0}</source>
         <translation>Layout saved: {0}</translation>
+    </message>
+    <message>
+        <source>告警规则文件未采用，按默认规则运行：{0}</source>
+        <translation>Alarm rules file refused, running on the defaults: {0}</translation>
     </message>
     <message>
         <source>无法回放：{0}</source>
@@ -767,6 +1053,10 @@
     <message>
         <source>街道</source>
         <translation>Streets</translation>
+    </message>
+    <message>
+        <source>值班告警</source>
+        <translation>Duty alarms</translation>
     </message>
     <message>
         <source>此面板无法载入：{0}</source>

@@ -80,7 +80,14 @@ class SimBackend:
         return items
 
     def accept_kvset(self, key: str, body: bytes, props: Mapping[str, str]) -> bool:
-        """Collector hook: only decisions the simulation can apply are stored and published."""
+        """Collector hook: decisions the simulation can apply, and valid alarm handlings (kept and
+        echoed as they are, docs/protocol.md §16.1), are stored and published."""
+        if key.startswith("/alarm/") and body:
+            try:
+                return isinstance(r.decode(key, body), r.AlarmHandling)
+            except r.RecordError as exc:
+                log.warning("alarm handling refused: %s", exc)
+                return False
         if not key.startswith("/decision/") or not body:
             return False
         try:

@@ -80,6 +80,37 @@ def test_a_ttl_on_a_decision_is_ignored_the_decision_never_expires(server: ChpSe
     assert server.call(lambda s: (s.sequence, s.items("/decision/"))) == (1, [(key, body)])
 
 
+HANDLED = r.AlarmHandling(
+    schema=1, rule="grid_red", subject="110101001001001", acknowledged_at=T0, acknowledged_by="李",
+    changed_at=T0, by="李", role="commander",
+)  # fmt: skip
+
+
+def test_an_alarm_handling_is_kept_and_echoed_with_its_ttl_and_must_name_the_commands_role(
+    backend: tuple[ChpServer, SimBackend], endpoints: Endpoints
+) -> None:
+    """§16.1: the simulated backend stores and publishes a valid alarm handling as it is (with the
+    ttl the console sends), and refuses one of another role or an invalid one."""
+    server, _ = backend
+    key, body = r.key_of(HANDLED), r.encode(HANDLED)
+    before, received = server.call(lambda s: (s.kvsets_rejected, s.kvsets_received))
+    _push(
+        endpoints,
+        (key, body, {"role": "council"}),  # the body says commander
+        (key, b'{"kind": "alarm", "schema": 1}', {"role": "commander"}),  # not a valid record
+        (key, body, {"role": "commander", "ttl": "0.5"}),  # as a console sends it (with a short ttl)
+    )
+    _wait_received(server, received + 3)
+    deadline = time.monotonic() + 5
+    while not server.call(lambda s: s.items("/alarm/")) and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert server.call(lambda s: s.items("/alarm/")) == [(key, body)]
+    assert server.call(lambda s: s.kvsets_rejected) - before == 2
+    assert server.kvset_rejects["role"] == 1 and server.kvset_rejects["refused"] >= 1
+    time.sleep(1.0)  # the ttl: handled alarms of the past fade
+    assert server.call(lambda s: s.items("/alarm/")) == []
+
+
 @pytest.fixture
 def backend(endpoints: Endpoints) -> Iterator[tuple[ChpServer, SimBackend]]:
     server, sim_backend = make_backend(endpoints, seed=5, speed=1, history_days=1, now=START)

@@ -100,6 +100,19 @@ def _sample_records() -> dict[str, r.Record]:
             by="王主任",
             role="commander",
         ),
+        "alarm": r.AlarmHandling(
+            schema=1,
+            rule="grid_red",
+            subject="110101001001001",
+            acknowledged_at=T0 + timedelta(minutes=3),
+            acknowledged_by="李值班",
+            shelved_until=T0 + timedelta(hours=2),
+            shelved_by="李值班",
+            shelve_reason="施工占道，已报街道",
+            changed_at=T0 + timedelta(minutes=4),
+            by="李值班",
+            role="commander",
+        ),
         "meta": r.ServerMeta(schema=1, name="backend", district="110101", clock=T0, speed=60.0, simulated=True),
     }
 
@@ -299,6 +312,12 @@ _BY_KIND: dict[str, list[tuple[str, Callable[[Json], None]]]] = {
         ("by missing", _drop("by")),
         ("too many supporting departments", _set("supporting", [f"d{i}" for i in range(21)])),
         ("decided_at after the window", _set("decided_at", "2101-01-01T00:00:00+08:00")),
+    ],
+    "alarm": [
+        ("changed_at missing", _drop("changed_at")),
+        ("shelved_until after the window", _set("shelved_until", "2101-01-01T00:00:00+08:00")),
+        ("subject too long", _set("subject", "x" * 65)),
+        ("acknowledged_at not a time", _set("acknowledged_at", "soon")),
     ],
     "meta": [
         ("speed zero", _set("speed", 0)),

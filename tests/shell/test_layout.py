@@ -19,6 +19,7 @@ from console.shell import app, wall_file
 from console.shell.app import parse_args
 from console.shell.composition import Console, build
 from console.shell.roles import COMMANDER, COUNCIL, LEADER, ROLES, WindowPlan
+from console.store import ActionKind
 from server_link.endpoints import Endpoints
 from tests.support.consoles import dispose
 from widgets.case_queue import SHOWN_ORDER
@@ -137,7 +138,8 @@ def test_a_window_on_a_missing_screen_gives_its_panels_to_the_first() -> None:
         (None, {"schema": 1}, None),
     )
     plans, layouts, notes = wall_file.plan_windows(wall, COMMANDER, screens=2)
-    assert plans == [WindowPlan(("map", "heat", "streets", "kpis"), 0), WindowPlan(("queue", "detail"), 1)]
+    # the panels on the missing screen, then the role's panels no window names (the duty alarms)
+    assert plans == [WindowPlan(("map", "heat", "streets", "kpis", "alarms"), 0), WindowPlan(("queue", "detail"), 1)]
     assert layouts == [None, {"schema": 1}]
     assert any("screen 2 is missing" in n for n in notes) and any("'x'" in n for n in notes)
     plans, _, notes = wall_file.plan_windows(wall, LEADER, screens=3)  # a role without queue or detail
@@ -147,7 +149,8 @@ def test_a_window_on_a_missing_screen_gives_its_panels_to_the_first() -> None:
 
 def test_the_three_roles_list_their_panels_and_commands() -> None:
     assert set(ROLES) == {"commander", "council", "leader"}
-    assert COMMANDER.panels == ("map", "kpis", "queue", "detail", "heat", "streets")
+    assert COMMANDER.panels == ("map", "kpis", "queue", "detail", "alarms", "heat", "streets")
+    assert {ActionKind.ACKNOWLEDGE, ActionKind.SHELVE} <= COMMANDER.commands
     assert "queue" in COUNCIL.panels and "detail" in COUNCIL.panels
     assert LEADER.commands == frozenset()  # read-only
     for role in ROLES.values():
@@ -172,7 +175,7 @@ def test_ctrl_0_brings_every_panel_back_to_its_place(qtbot: QtBot, tmp_path: Pat
 @pytest.mark.parametrize("state", ["normal", "maximised", "full screen"])
 def test_a_window_comes_back_exactly_where_its_layout_was_saved(qtbot: QtBot, tmp_path: Path, state: str) -> None:
     # near the top of the screen, where Qt's restoreGeometry guessed a title bar and moved the window down
-    place = QRect(10, 10, 720, 560)
+    place = QRect(10, 10, 790, 600)  # the commander's panels need about 780 px across
     with unshown_console(qtbot, tmp_path, "saved") as console:
         window = console.window
         window.setGeometry(place)
@@ -186,7 +189,7 @@ def test_a_window_comes_back_exactly_where_its_layout_was_saved(qtbot: QtBot, tm
             qtbot.waitUntil(window.isFullScreen)
         layout = window.layout_state()
     assert layout["window"] == {
-        "x": 10, "y": 10, "width": 720, "height": 560, "maximised": state == "maximised",
+        "x": 10, "y": 10, "width": 790, "height": 600, "maximised": state == "maximised",
         "full_screen": state == "full screen",
     }  # fmt: skip
     with unshown_console(qtbot, tmp_path, "restored") as again:
@@ -222,9 +225,9 @@ def test_f11_twice_leaves_the_window_on_its_screen(qtbot: QtBot, tmp_path: Path)
         # a normal window partly off the screen (title bar above it, as a layout from a taller screen
         # or a first start on a desktop with a window manager left it): F11 twice brings it back whole
         window.showNormal()
-        window.setGeometry(QRect(-200, -100, 700, 600))
+        window.setGeometry(QRect(-200, -100, 790, 600))
         qtbot.waitUntil(lambda: not area.contains(window.frameGeometry()))
         for _ in range(2):
             window.toggle_full_screen()
         qtbot.waitUntil(lambda: window.isFullScreen() is False and area.contains(window.frameGeometry()))
-        assert window.size() == QRect(0, 0, 700, 600).size()  # moved in, not resized: it fits
+        assert window.size() == QRect(0, 0, 790, 600).size()  # moved in, not resized: it fits

@@ -385,6 +385,21 @@ def test_link_events_are_committed_and_read_back_in_time_order(store: Store, db:
     assert kinds((T0 + 5 * m).astimezone(beijing), (T0 + 5 * m).astimezone(beijing)) == ["stale", "live"]
 
 
+def test_the_alarm_book_is_kept_whole_and_replaced(store: Store, db: Db) -> None:
+    """What the alarm engine saves comes back as it was (JSON: text, numbers, nulls, nesting), and a
+    later save replaces it; on both databases."""
+    assert store.saved_alarms() is None
+    first = {
+        "alarms": [{"rule": "grid_red", "subject": "110101001001001", "raised_at": 1.5e9, "cleared_at": None}],
+        "operator": {"grid_red/110101001001001": {"comment": "已派人核实", "shelving": None}},
+        "log": [[1.5e9, "x", "grid_red", 2]],
+    }
+    store.save_alarms(first, at=T0)
+    assert store.saved_alarms() == first
+    store.save_alarms({"alarms": [], "operator": {}, "log": []})
+    assert store.saved_alarms() == {"alarms": [], "operator": {}, "log": []}
+
+
 def test_a_link_event_detail_is_limited_to_300_characters_and_bad_events_are_refused(store: Store, db: Db) -> None:
     longest = "网" * 300  # characters, not bytes: 900 bytes in UTF-8
     store.record_link_event(LinkEventKind.RESYNC, longest, at=T0)

@@ -31,8 +31,11 @@ from tests.store_support.threads import no_store_threads  # noqa: F401 - fixture
 pytestmark = pytest.mark.usefixtures("no_store_threads")
 
 T0 = datetime(2026, 11, 20, 8, 0, tzinfo=UTC)
-TABLES = {"journal", "state", "link_meta", "checkpoints", "operator_actions", "link_events", "alembic_version"}
-PREVIOUS_REVISION = "0002"  # the one before head
+TABLES = {
+    "journal", "state", "link_meta", "checkpoints", "operator_actions", "link_events", "alarm_book", "alembic_version",
+}  # fmt: skip
+PREVIOUS_REVISION = "0003"  # the one before head
+BEFORE_LINK_EVENTS = "0002"
 
 
 @pytest.fixture
@@ -53,7 +56,8 @@ def test_the_head_revision_is_the_newest_script() -> None:
     assert head_revision() == HEAD_REVISION
     assert alembic_config().get_main_option("script_location")
     revisions = [s.revision for s in ScriptDirectory.from_config(alembic_config()).walk_revisions()]  # newest first
-    assert revisions == [HEAD_REVISION, PREVIOUS_REVISION, FIRST_REVISION] == ["0003", "0002", "0001"]
+    assert revisions == [HEAD_REVISION, PREVIOUS_REVISION, BEFORE_LINK_EVENTS, FIRST_REVISION]
+    assert revisions == ["0004", "0003", "0002", "0001"]
 
 
 def test_migrate_an_empty_database_to_head(engine: sa.Engine) -> None:
@@ -120,8 +124,8 @@ def test_migrate_from_the_first_revision_keeps_the_rows(engine: sa.Engine, tmp_p
 
 
 def test_migrate_from_0002_with_rows_keeps_them_and_adds_link_events(engine: sa.Engine, tmp_path: Path) -> None:
-    command.upgrade(alembic_config(str(engine.url)), PREVIOUS_REVISION)
-    assert current_revision(engine) == PREVIOUS_REVISION
+    command.upgrade(alembic_config(str(engine.url)), BEFORE_LINK_EVENTS)
+    assert current_revision(engine) == BEFORE_LINK_EVENTS
     assert "link_events" not in sa.inspect(engine).get_table_names()
     with engine.begin() as conn:  # what a console at revision 0002 had written
         conn.execute(
@@ -164,11 +168,17 @@ def test_downgrade_to_the_previous_revision_and_back(engine: sa.Engine) -> None:
                 "VALUES ('2026-11-20 08:01:00.000000', 'op', 'operator', 'note', 'kept')"
             )
         )
+    with engine.begin() as conn:
+        conn.execute(
+            sa.text("""INSERT INTO alarm_book (id, saved_at, data) VALUES (1, '2026-11-20 08:02:00.000000', '{}')""")
+        )
     command.downgrade(alembic_config(str(engine.url)), PREVIOUS_REVISION)
     assert current_revision(engine) == PREVIOUS_REVISION
+    assert set(sa.inspect(engine).get_table_names()) == TABLES - {"alarm_book"}
+    command.downgrade(alembic_config(str(engine.url)), BEFORE_LINK_EVENTS)
     assert "link_events" not in sa.inspect(engine).get_table_names()
-    assert set(sa.inspect(engine).get_table_names()) == TABLES - {"link_events"}
-    with engine.connect() as conn:  # the downgrade drops only the link events
+    assert set(sa.inspect(engine).get_table_names()) == TABLES - {"link_events", "alarm_book"}
+    with engine.connect() as conn:  # the downgrades drop only the alarm book and the link events
         assert conn.execute(sa.text("SELECT text FROM operator_actions")).scalar() == "kept"
     command.downgrade(alembic_config(str(engine.url)), FIRST_REVISION)
     assert current_revision(engine) == FIRST_REVISION
@@ -193,14 +203,14 @@ def test_postgres_migrations_round_trip_actions_and_time_travel(postgres_url: st
                 ),
                 {"t": T0},
             )
-        command.upgrade(alembic_config(postgres_url), PREVIOUS_REVISION)
+        command.upgrade(alembic_config(postgres_url), BEFORE_LINK_EVENTS)
         assert "link_events" not in sa.inspect(engine).get_table_names()
         upgrade(engine)
         assert current_revision(engine) == HEAD_REVISION
         assert set(sa.inspect(engine).get_table_names()) == TABLES
         assert schema_drift(engine) == []
-        command.downgrade(alembic_config(postgres_url), PREVIOUS_REVISION)  # and back: drops only link_events
-        assert set(sa.inspect(engine).get_table_names()) == TABLES - {"link_events"}
+        command.downgrade(alembic_config(postgres_url), BEFORE_LINK_EVENTS)  # and back: drops only what came later
+        assert set(sa.inspect(engine).get_table_names()) == TABLES - {"link_events", "alarm_book"}
         upgrade(engine)
         assert schema_drift(engine) == []
     finally:

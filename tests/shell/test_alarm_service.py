@@ -1,0 +1,211 @@
+"""Duty alarms on real parts: two consoles (each its store process on a SQLite file, its link and
+alarm service) on the reference CHP server over loopback. An acknowledgement or a shelving made on
+one reaches the other through the backend, and both survive a restart; the alarm list's keys."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtTest import QTest
+from pytestqt.qtbot import QtBot
+
+from console.core.alarms.engine import AlarmEngine
+from console.core.alarms.settings import Priority, Rule, default_settings
+from console.core.alarms.states import Alarm, AlarmState, SubjectKind, alarm_id
+from console.core.situation import Situation
+from console.shell.alarm_service import AlarmService
+from console.shell.commands import CommandService
+from console.shell.link_bridge import LinkBridge
+from console.store import ActionKind, ActionStatus
+from console.store.process import StoreProcess
+from server_link import records as r
+from server_link.agent import LinkConfig
+from server_link.district import load_district
+from server_link.endpoints import Endpoints
+from server_link.link_state import Batch, LinkState
+from server_link.server import ChpServer
+from widgets.alarm_list import AlarmList, AlarmSummary, AlarmView
+
+WAIT_MS = 15_000
+DISTRICT = load_district()
+
+
+def emergency(n: int) -> r.Case:
+    """An emergency case filed an hour ago and still not dispatched: the urgent_new rule's."""
+    at = datetime.now(UTC) - timedelta(hours=1)
+    grid = sorted(DISTRICT.unit_grids)[n]
+    unit = DISTRICT.unit_grids[grid]
+    events = [r.Event(at=at, step=r.Step.COLLECTED, action=r.Action.COLLECT),
+              r.Event(at=at, step=r.Step.FILED, action=r.Action.FILE)]  # fmt: skip
+    return r.Case(
+        schema=1, no=f"DC{n:010d}", channel="ch-patrol", category="C011102", title=f"案件 {n}", lon=unit.lon,
+        lat=unit.lat, unit_grid=grid, street=unit.street, step=r.Step.FILED, loop=r.Loop.SMALL,
+        urgency=r.Urgency.EMERGENCY, received_at=at, step_at=at, timeline=events,
+    )  # fmt: skip
+
+
+@dataclass
+class Desk:
+    """One console's alarm side, as the composition root wires it."""
+
+    store: StoreProcess
+    link: LinkBridge
+    situation: Situation
+    commands: CommandService
+    alarms: AlarmService
+
+    def state(self, ident: str) -> AlarmState:
+        a = self.alarms.engine.alarms.get(ident)
+        return AlarmState.NORMAL if a is None else a.state(time.time())
+
+    def close(self) -> None:
+        self.alarms.close()
+        self.link.stop()
+        self.store.close()
+
+
+def open_desk(qtbot: QtBot, endpoints: Endpoints, db: Path, who: str) -> Desk:
+    store = StoreProcess(str(db)).open()
+    link = LinkBridge(LinkConfig(endpoints, batch_interval=0.02, role="commander"))
+    sit = Situation(DISTRICT)
+    commands = CommandService(
+        store, link.send, who=who, role="commander", allowed={ActionKind.ACKNOWLEDGE, ActionKind.SHELVE}
+    )
+    alarms = AlarmService(AlarmEngine(default_settings()), sit, store, commands)
+    alarms.restore()
+
+    def on_batch(batch: Batch) -> None:
+        alarms.add(sit.apply(batch, time.time()))
+        commands.observe(batch)
+
+    link.batch_received.connect(on_batch)
+    link.state_changed.connect(alarms.on_link)
+    states: list[LinkState] = []
+    link.state_changed.connect(lambda s: states.append(s.state))
+    link.start()
+    qtbot.waitUntil(lambda: LinkState.LIVE in states, timeout=WAIT_MS)
+    return Desk(store, link, sit, commands, alarms)
+
+
+@pytest.fixture
+def desks(qtbot: QtBot, endpoints: Endpoints, server: ChpServer, tmp_path: Path) -> Iterator[list[Desk]]:
+    server.publish(r.key_of(emergency(1)), r.encode(emergency(1)))
+    opened = [open_desk(qtbot, endpoints, tmp_path / f"{who}.db", who) for who in ("甲", "乙")]
+    yield opened
+    for desk in opened:
+        desk.close()
+
+
+def test_an_acknowledgement_and_a_shelving_reach_the_other_console_and_survive_a_restart(
+    qtbot: QtBot, desks: list[Desk], endpoints: Endpoints, tmp_path: Path
+) -> None:
+    a, b = desks
+    ident = alarm_id(Rule.URGENT_NEW, emergency(1).no)
+    for desk in desks:  # the first picture: standing, unacknowledged
+        qtbot.waitUntil(lambda d=desk: d.state(ident) is AlarmState.UNACKNOWLEDGED, timeout=WAIT_MS)  # type: ignore[misc]
+
+    a.alarms.acknowledge(ident)
+    assert a.state(ident) is AlarmState.ACKNOWLEDGED  # at once, here
+    assert a.alarms.is_pending(ident)  # until the backend echoes it
+    qtbot.waitUntil(lambda: b.state(ident) is AlarmState.ACKNOWLEDGED, timeout=WAIT_MS)  # there, through it
+    qtbot.waitUntil(lambda: not a.alarms.is_pending(ident), timeout=WAIT_MS)
+    stored = a.store.actions()
+    assert [(x.kind, x.status, x.key) for x in stored] == [
+        (ActionKind.ACKNOWLEDGE, ActionStatus.CONFIRMED, f"/alarm/urgent_new/{emergency(1).no}")
+    ]
+
+    b.alarms.shelve(ident, "现场已有民警处置", 60)
+    qtbot.waitUntil(lambda: a.state(ident) is AlarmState.SHELVED, timeout=WAIT_MS)
+    shelving = a.alarms.engine.alarms[ident].operator.shelving
+    assert shelving is not None and (shelving.by, shelving.reason) == ("乙", "现场已有民警处置")
+
+    a.close()  # a restart of the first console: its alarm book and the backend's record both hold it
+    desks[0] = again = open_desk(qtbot, endpoints, tmp_path / "甲.db", "甲")
+    raised: list[list[str]] = []
+    again.alarms.raised.connect(raised.append)
+    qtbot.waitUntil(lambda: again.state(ident) is AlarmState.SHELVED, timeout=WAIT_MS)
+    assert raised == []  # nothing raised again
+    assert again.alarms.engine.alarms[ident].raises == 1  # the same activation, from the alarm book
+
+
+def _alarm(rule: Rule, subject: str, priority: Priority, raised_at: float, street: str = "110101001") -> Alarm:
+    return Alarm(rule, subject, SubjectKind.CASE, priority, False, street=street, active=True, raised_at=raised_at)
+
+
+def test_the_alarm_list_acknowledges_with_space_blinks_only_for_new_high_ones_and_filters(qtbot: QtBot) -> None:
+    now = time.time()
+    sit = Situation(DISTRICT)
+    alarms = [
+        _alarm(Rule.URGENT_NEW, "DC0000000001", Priority.HIGH, now - 60),
+        _alarm(Rule.BUCK_PASSING, "DC0000000002", Priority.MEDIUM, now - 30),
+        _alarm(Rule.HARD, "DC0000000003", Priority.LOW, now - 10),
+    ]
+    view = AlarmList()
+    qtbot.addWidget(view)
+    view.show()
+    view.show_alarms(AlarmView(alarms, now, None, lambda _i: False), sit)
+    assert view.tree.topLevelItemCount() == 3
+    view.call_attention([a.id for a in alarms])
+    assert view.blinking() == {alarms[0].id}  # only the high-priority one
+
+    first = view.tree.topLevelItem(0)
+    assert first is not None and first.text(1) == "紧急案件未派遣"
+    view.tree.setCurrentItem(first)
+    view.tree.setFocus()
+    with qtbot.waitSignal(view.acknowledge_requested, timeout=2000) as got:
+        QTest.keyClick(view.tree, Qt.Key.Key_Space)
+    assert got.args == [[alarms[0].id]]
+    assert view.blinking() == set()  # acknowledged: it stops
+
+    view.priority.setCurrentIndex(view.priority.findData(Priority.LOW))
+    assert [a.id for a in view.shown()] == [alarms[2].id]
+    assert view.tree.topLevelItemCount() == 1
+
+
+def test_in_a_flood_one_rule_in_one_street_is_one_line_with_a_count(qtbot: QtBot) -> None:
+    now = time.time()
+    alarms = [_alarm(Rule.CASE_RED, f"DC{i:010d}", Priority.MEDIUM, now - i) for i in range(6)]
+    alarms.append(_alarm(Rule.CASE_RED, "DC0000000099", Priority.MEDIUM, now, street="110101002"))
+    view = AlarmList()
+    qtbot.addWidget(view)
+    view.show()
+    view.show_alarms(AlarmView(alarms, now, now - 300, lambda _i: False), Situation(DISTRICT))
+    assert view.tree.topLevelItemCount() == 2
+    group = view.tree.topLevelItem(0)
+    assert group is not None and group.text(1) == "紧急案件超期 ×6" and group.childCount() == 6
+    assert view.flood.isVisible() and "5 分钟" in view.flood.text()
+    view.tree.setCurrentItem(group)
+    assert len(view.selected_ids()) == 6  # acknowledging the line acknowledges all of it
+
+    summary = AlarmSummary()
+    qtbot.addWidget(summary)
+    summary.show_alarms(alarms, now, now - 300)
+    assert summary.text().startswith("告警待确认 高 0 · 中 7 · 低 0") and summary.property("level") == "warn"
+    summary.show_alarms([], now, None)
+    assert summary.property("level") == "normal"
+
+
+def test_the_alarm_figures_view_shows_both_spans_and_marks_what_misses_its_target(qtbot: QtBot) -> None:
+    from console.core.alarms.engine import Raise
+    from console.core.alarms.kpis import alarm_kpis
+    from widgets.alarm_figures import AlarmFigures
+
+    now = time.time()
+    burst = [Raise(now - 3000 + i, f"case_red/DC{i:010d}", Rule.CASE_RED, Priority.MEDIUM) for i in range(15)]
+    older = [Raise(now - 3 * 86400, "grid_red/110101001001001", Rule.GRID_RED, Priority.MEDIUM)]
+    log = older + burst
+    view = AlarmFigures()
+    qtbot.addWidget(view)
+    view.show_figures(alarm_kpis(log, now - 86400, now, [], 10), alarm_kpis(log, now - 7 * 86400, now, [], 10))
+    rows = {view.table.item(i, 0).text(): i for i in range(view.table.rowCount())}  # type: ignore[union-attr]
+    busiest = rows["最忙的一小时"]
+    assert [view.table.item(busiest, c).text() for c in (1, 2)] == ["15", "15"]  # type: ignore[union-attr]
+    assert view.table.item(busiest, 1).foreground().color() == Qt.GlobalColor.red  # type: ignore[union-attr]
+    total = rows["告警总数"]
+    assert [view.table.item(total, c).text() for c in (1, 2)] == ["15", "16"]  # type: ignore[union-attr]

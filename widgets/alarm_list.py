@@ -1,0 +1,459 @@
+"""The duty alarms: the list the commander works through, and the summary the overview keeps in sight.
+
+``AlarmList`` shows every alarm not back to normal, most urgent first, newest first: priority, state,
+what it is, where, its figure, when it was raised, and what operators did with it. Filters by
+priority, state, rule and street. Space acknowledges the selected line (a grouped line: all of it),
+S shelves it (with a reason and a time), Enter or a double-click leads to the area or the case. In a
+flood the lines of one rule in one street are grouped into one line with a count, and a banner says
+for how long the room has been flooded. Only a new unacknowledged high-priority alarm blinks, until
+it is acknowledged.
+
+``AlarmSummary`` is the overview's line: unacknowledged alarms by priority and the age of the oldest;
+red only when a high-priority one waits. Names that come from the backend (departments, case
+titles) pass the untrusted-text helper.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt, QTimer, Signal
+from PySide6.QtGui import QColor, QKeyEvent
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QGridLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QInputDialog,
+    QLabel,
+    QPushButton,
+    QSizePolicy,
+    QTreeWidget,
+    QTreeWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from console.core.alarms.floods import AlarmGroup, grouped
+from console.core.alarms.settings import Priority, Rule
+from console.core.alarms.states import Alarm, AlarmState, SubjectKind
+from console.core.catalogue import department_names, street_names
+from console.core.situation import Situation
+from console.core.untrusted import one_line
+from widgets import labels
+from widgets.i18n import QT_TRANSLATE_NOOP
+
+RULE_NAMES: dict[Rule, str] = {
+    Rule.URGENT_NEW: QT_TRANSLATE_NOOP("AlarmList", "紧急案件未派遣"),
+    Rule.CASE_RED: QT_TRANSLATE_NOOP("AlarmList", "紧急案件超期"),
+    Rule.GRID_RED: QT_TRANSLATE_NOOP("AlarmList", "网格超期聚集"),
+    Rule.BUCK_PASSING: QT_TRANSLATE_NOOP("AlarmList", "推诿扯皮"),
+    Rule.HARD: QT_TRANSLATE_NOOP("AlarmList", "转为疑难"),
+    Rule.STREET_ESCALATION: QT_TRANSLATE_NOOP("AlarmList", "街道上报超控制线"),
+    Rule.DEPARTMENT_OVERDUE: QT_TRANSLATE_NOOP("AlarmList", "部门超期积压"),
+    Rule.BURST_GRID: QT_TRANSLATE_NOOP("AlarmList", "网格同类集中上报"),
+    Rule.BURST_CATEGORY: QT_TRANSLATE_NOOP("AlarmList", "同类案件激增"),
+    Rule.LINK: QT_TRANSLATE_NOOP("AlarmList", "数据链路中断"),
+    Rule.STORE: QT_TRANSLATE_NOOP("AlarmList", "本地存储积压"),
+    Rule.CAMERA_OFFLINE: QT_TRANSLATE_NOOP("AlarmList", "紧急案件附近摄像头离线"),
+}
+PRIORITY_NAMES: dict[Priority, str] = {
+    Priority.HIGH: QT_TRANSLATE_NOOP("AlarmList", "高"),
+    Priority.MEDIUM: QT_TRANSLATE_NOOP("AlarmList", "中"),
+    Priority.LOW: QT_TRANSLATE_NOOP("AlarmList", "低"),
+}
+STATE_NAMES: dict[AlarmState, str] = {
+    AlarmState.UNACKNOWLEDGED: QT_TRANSLATE_NOOP("AlarmList", "未确认"),
+    AlarmState.ACKNOWLEDGED: QT_TRANSLATE_NOOP("AlarmList", "已确认"),
+    AlarmState.RETURNED_UNACKNOWLEDGED: QT_TRANSLATE_NOOP("AlarmList", "已恢复未确认"),
+    AlarmState.NORMAL: QT_TRANSLATE_NOOP("AlarmList", "正常"),
+    AlarmState.SHELVED: QT_TRANSLATE_NOOP("AlarmList", "已搁置"),
+    AlarmState.OUT_OF_SERVICE: QT_TRANSLATE_NOOP("AlarmList", "停用"),
+}
+_COLUMNS = (
+    QT_TRANSLATE_NOOP("AlarmList", "级别"), QT_TRANSLATE_NOOP("AlarmList", "告警"),
+    QT_TRANSLATE_NOOP("AlarmList", "对象"), QT_TRANSLATE_NOOP("AlarmList", "发生"),
+    QT_TRANSLATE_NOOP("AlarmList", "状态"), QT_TRANSLATE_NOOP("AlarmList", "处置"),
+)  # fmt: skip
+_SUBJECT = 2
+_PRIORITY_COLOURS = {
+    Priority.HIGH: QColor("#e05252"),
+    Priority.MEDIUM: QColor("#e0a030"),
+    Priority.LOW: QColor("#8fa3b8"),
+}
+_BLINK_MS = 600
+_SHELVE_MINUTES = (15, 30, 60, 120, 240, 480)
+
+
+def tr(text: str) -> str:
+    return QCoreApplication.translate("AlarmList", text)
+
+
+@dataclass(frozen=True)
+class AlarmView:
+    """What the list is given at each repaint."""
+
+    alarms: Sequence[Alarm]
+    now: float
+    flood_since: float | None
+    pending: Callable[[str], bool]  # whether an operator's action on this alarm awaits the backend's echo
+
+
+class AlarmList(QWidget):
+    """The alarm list; see the module docstring.
+
+    Signals:
+        acknowledge_requested(list): ids to acknowledge.
+        shelve_requested(list, str, float): ids, the reason, minutes.
+        unshelve_requested(list): ids.
+        alarm_activated(str, str): the subject kind and the subject (lead there).
+        figures_requested(): the alarm system's own figures were asked for.
+    """
+
+    acknowledge_requested = Signal(list)
+    shelve_requested = Signal(list, str, float)
+    unshelve_requested = Signal(list)
+    alarm_activated = Signal(str, str)
+    figures_requested = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("alarmList")
+        self.flood = QLabel()
+        self.flood.setObjectName("floodBanner")
+        self.flood.hide()
+        self.priority = self._combo([(tr("全部级别"), None), *((tr(PRIORITY_NAMES[p]), p) for p in Priority)])
+        self.state = self._combo(
+            [(tr("全部状态"), None), *((tr(STATE_NAMES[s]), s) for s in AlarmState if s is not AlarmState.NORMAL)]
+        )
+        self.rule = self._combo([(tr("全部告警"), None), *((tr(RULE_NAMES[r]), r) for r in Rule)])
+        self.street = self._combo([(tr("全部街道"), None)])
+        filters = QGridLayout()  # two by two: the list fits a narrow dock
+        for i, combo in enumerate((self.priority, self.state, self.rule, self.street)):
+            combo.currentIndexChanged.connect(self._repaint)
+            filters.addWidget(combo, i // 2, i % 2)
+        self.tree = QTreeWidget()
+        self.tree.setColumnCount(len(_COLUMNS))
+        self.tree.setHeaderLabels([tr(c) for c in _COLUMNS])
+        self.tree.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.tree.setUniformRowHeights(True)
+        self.tree.setRootIsDecorated(True)
+        header = self.tree.header()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(_SUBJECT, QHeaderView.ResizeMode.Stretch)
+        header.setStretchLastSection(False)
+        self.tree.itemActivated.connect(self._activated)
+        self.ack = QPushButton(tr("确认"))
+        self.shelf = QPushButton(tr("搁置…"))
+        self.unshelf = QPushButton(tr("取消搁置"))
+        self.figures = QPushButton(tr("统计…"))
+        self.figures.setToolTip(tr("告警系统运行指标：每小时告警数、泛滥时段、抖动与长期告警"))
+        self.figures.clicked.connect(self.figures_requested.emit)
+        self.ack.setToolTip(tr("确认所选告警（空格键）"))
+        self.shelf.setToolTip(tr("搁置所选告警：须写明原因和时长（S 键）"))
+        self.ack.clicked.connect(self.acknowledge_selected)
+        self.shelf.clicked.connect(self.shelve_selected)
+        self.unshelf.clicked.connect(self.unshelve_selected)
+        buttons = QHBoxLayout()
+        for b in (self.ack, self.shelf, self.unshelf, self.figures):
+            # a dock squeezed narrower than the buttons' text shortens them, it does not widen the wall
+            b.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
+            b.setMinimumWidth(48)
+        for b in (self.ack, self.shelf, self.unshelf):
+            buttons.addWidget(b)
+        buttons.addStretch(1)
+        buttons.addWidget(self.figures)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.flood)
+        layout.addLayout(filters)
+        layout.addWidget(self.tree, 1)
+        layout.addLayout(buttons)
+        self.tree.installEventFilter(self)  # Space and S on the list (an item view takes Space for itself)
+        self._view: AlarmView | None = None
+        self._situation: Situation | None = None
+        self._blinking: set[str] = set()  # new unacknowledged high-priority alarms, until acknowledged
+        self._blink_on = False
+        self._blink = QTimer(self)
+        self._blink.setInterval(_BLINK_MS)
+        self._blink.timeout.connect(self._toggle_blink)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self.tree and event.type() is QEvent.Type.KeyPress and isinstance(event, QKeyEvent):
+            plain = event.modifiers() in (Qt.KeyboardModifier.NoModifier, Qt.KeyboardModifier.KeypadModifier)
+            if plain and event.key() == Qt.Key.Key_Space:
+                self.acknowledge_selected()
+                return True
+            if plain and event.key() == Qt.Key.Key_S:
+                self.shelve_selected()
+                return True
+        return super().eventFilter(watched, event)
+
+    @staticmethod
+    def _combo(entries: list[tuple[str, object]]) -> QComboBox:
+        combo = QComboBox()
+        combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        combo.setMinimumContentsLength(3)  # a narrow dock shrinks the filters, not the wall
+        for text, data in entries:
+            combo.addItem(text, data)
+        return combo
+
+    # ------------------------------------------------------------------ showing
+    def show_alarms(self, view: AlarmView, situation: Situation) -> None:
+        self._view, self._situation = view, situation
+        self._blinking &= {a.id for a in view.alarms if a.state(view.now) is AlarmState.UNACKNOWLEDGED}
+        self._fill_streets(situation)
+        self._repaint()
+
+    def call_attention(self, ids: Sequence[str]) -> None:
+        """Alarms raised anew: the high-priority ones blink until acknowledged."""
+        if self._view is None:
+            return
+        by_id = {a.id: a for a in self._view.alarms}
+        self._blinking |= {i for i in ids if i in by_id and by_id[i].priority is Priority.HIGH}
+        if self._blinking and not self._blink.isActive():
+            self._blink.start()
+
+    def _fill_streets(self, situation: Situation) -> None:
+        names = street_names(situation)
+        wanted = sorted({a.street for a in self._view.alarms if a.street} if self._view else set())
+        have = [self.street.itemData(i) for i in range(1, self.street.count())]
+        if have == wanted:
+            return
+        chosen = self.street.currentData()
+        self.street.blockSignals(True)
+        while self.street.count() > 1:
+            self.street.removeItem(1)
+        for code in wanted:
+            self.street.addItem(one_line(names.get(code, code)), code)
+        self.street.setCurrentIndex(max(0, self.street.findData(chosen)) if chosen else 0)
+        self.street.blockSignals(False)
+
+    def shown(self) -> list[Alarm]:
+        """The alarms the filters let through, in the list's order."""
+        if self._view is None:
+            return []
+        now = self._view.now
+        wanted = (
+            self.priority.currentData(),
+            self.state.currentData(),
+            self.rule.currentData(),
+            self.street.currentData(),
+        )
+        return [
+            a for a in self._view.alarms
+            if (wanted[0] is None or a.priority is wanted[0]) and (wanted[1] is None or a.state(now) is wanted[1])
+            and (wanted[2] is None or a.rule is wanted[2]) and (wanted[3] is None or a.street == wanted[3])
+        ]  # fmt: skip
+
+    def _repaint(self) -> None:
+        view, sit = self._view, self._situation
+        if view is None or sit is None:
+            return
+        selected = set(self.selected_ids())
+        flood = view.flood_since is not None
+        if flood:
+            minutes = max(0, int((view.now - (view.flood_since or view.now)) // 60))
+            self.flood.setText(tr("⚠ 告警泛滥：已持续 {0} 分钟 — 同一街道的同类告警已合并").format(minutes))
+        self.flood.setVisible(flood)
+        names = _Names(sit)
+        self.tree.setUpdatesEnabled(False)
+        self.tree.clear()
+        for group in grouped(self.shown(), flood):
+            item = self._group_item(group, view, names)
+            self.tree.addTopLevelItem(item)
+            if any(a.id in selected for a in group.alarms):
+                item.setSelected(True)
+        self.tree.setUpdatesEnabled(True)
+        self._paint_blink()
+
+    def _group_item(self, group: AlarmGroup, view: AlarmView, names: _Names) -> QTreeWidgetItem:
+        first = group.alarms[0]
+        if not group.grouped:
+            item = self._alarm_item(first, view, names)
+            return item
+        street = one_line(names.street(group.street)) if group.street else tr("全区")
+        states = {a.state(view.now) for a in group.alarms}
+        state = AlarmState.UNACKNOWLEDGED if AlarmState.UNACKNOWLEDGED in states else first.state(view.now)
+        item = QTreeWidgetItem(
+            [tr(PRIORITY_NAMES[group.priority]), tr("{0} ×{1}").format(tr(RULE_NAMES[group.rule]), len(group.alarms)),
+             street, labels.clock(group.newest, with_date=False), tr(STATE_NAMES[state]), ""]
+        )  # fmt: skip
+        item.setData(0, Qt.ItemDataRole.UserRole, [a.id for a in group.alarms])
+        item.setForeground(0, _PRIORITY_COLOURS[group.priority])
+        for a in group.alarms:
+            item.addChild(self._alarm_item(a, view, names))
+        return item
+
+    def _alarm_item(self, a: Alarm, view: AlarmView, names: _Names) -> QTreeWidgetItem:
+        state = a.state(view.now)
+        handling = _handling(a, view)
+        if view.pending(a.id):
+            handling = tr("⏳ 待后端确认") + (f" · {handling}" if handling else "")
+        item = QTreeWidgetItem(
+            [tr(PRIORITY_NAMES[a.priority]), tr(RULE_NAMES[a.rule]), names.subject(a),
+             labels.clock(a.raised_at, with_date=False), tr(STATE_NAMES[state]), handling]
+        )  # fmt: skip
+        item.setData(0, Qt.ItemDataRole.UserRole, [a.id])
+        item.setData(_SUBJECT, Qt.ItemDataRole.UserRole, (a.kind.value, a.subject))
+        item.setForeground(0, _PRIORITY_COLOURS[a.priority])
+        item.setToolTip(_SUBJECT, names.subject(a))
+        return item
+
+    # ------------------------------------------------------------------ blinking
+    def _toggle_blink(self) -> None:
+        self._blink_on = not self._blink_on
+        if not self._blinking:
+            self._blink.stop()
+            self._blink_on = False
+        self._paint_blink()
+
+    def _paint_blink(self) -> None:
+        on = QColor("#7a1f1f") if self._blink_on else QColor(0, 0, 0, 0)
+        for i in range(self.tree.topLevelItemCount()):
+            item = self.tree.topLevelItem(i)
+            if item is None:
+                continue
+            ids = item.data(0, Qt.ItemDataRole.UserRole) or []
+            blink = bool(self._blinking.intersection(ids))
+            for col in range(item.columnCount()):
+                item.setBackground(col, on if blink else QColor(0, 0, 0, 0))
+
+    def blinking(self) -> set[str]:
+        return set(self._blinking)
+
+    # ------------------------------------------------------------------ actions
+    def selected_ids(self) -> list[str]:
+        ids: list[str] = []
+        for item in self.tree.selectedItems():
+            for ident in item.data(0, Qt.ItemDataRole.UserRole) or []:
+                if ident not in ids:
+                    ids.append(ident)
+        return ids
+
+    def acknowledge_selected(self) -> None:
+        ids = self.selected_ids()
+        if ids:
+            self._blinking -= set(ids)
+            self.acknowledge_requested.emit(ids)
+
+    def shelve_selected(self) -> None:
+        ids = self.selected_ids()
+        if not ids:
+            return
+        reason, ok = QInputDialog.getText(self, tr("搁置告警"), tr("搁置原因（必填）："))
+        if not ok or not reason.strip():
+            return
+        choices = [tr("{0} 分钟").format(m) for m in _SHELVE_MINUTES]
+        chosen, ok = QInputDialog.getItem(self, tr("搁置告警"), tr("搁置多久："), choices, 2, False)
+        if ok:
+            self._blinking -= set(ids)
+            self.shelve_requested.emit(ids, reason.strip(), float(_SHELVE_MINUTES[choices.index(chosen)]))
+
+    def unshelve_selected(self) -> None:
+        ids = self.selected_ids()
+        if ids:
+            self.unshelve_requested.emit(ids)
+
+    def _activated(self, item: QTreeWidgetItem, _column: int) -> None:
+        target = item.data(_SUBJECT, Qt.ItemDataRole.UserRole)
+        if target:
+            kind, subject = target
+            self.alarm_activated.emit(kind, subject)
+
+
+class AlarmSummary(QLabel):
+    """The overview's line: unacknowledged alarms by priority and the age of the oldest."""
+
+    clicked = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("alarmSummary")
+        self.setCursor(Qt.CursorShape.PointingHandCursor)
+        self.show_alarms([], 0.0, None)
+
+    def show_alarms(self, alarms: Sequence[Alarm], now: float, flood_since: float | None) -> None:
+        waiting = [a for a in alarms if a.annunciated(now)]
+        counts = {p: sum(1 for a in waiting if a.priority is p) for p in Priority}
+        if not waiting:
+            self.setText(tr("告警：无待确认"))
+            level = "normal"
+        else:
+            oldest = labels.duration(now - min(a.raised_at for a in waiting))
+            self.setText(
+                tr("告警待确认 高 {0} · 中 {1} · 低 {2} · 最久 {3}").format(
+                    counts[Priority.HIGH], counts[Priority.MEDIUM], counts[Priority.LOW], oldest
+                )
+                + (tr(" · 泛滥中") if flood_since is not None else "")
+            )
+            level = "alarm" if counts[Priority.HIGH] else "warn"
+        if self.property("level") != level:
+            self.setProperty("level", level)
+            self.style().unpolish(self)
+            self.style().polish(self)
+
+    def mousePressEvent(self, event: object) -> None:
+        self.clicked.emit()
+
+
+class _Names:
+    """The names of an alarm's subject, from the situation on show (backend names are untrusted)."""
+
+    def __init__(self, sit: Situation) -> None:
+        self._sit = sit
+        self._streets = street_names(sit)
+        self._depts: dict[str, str] | None = None
+
+    def street(self, code: str) -> str:
+        return self._streets.get(code, code)
+
+    def subject(self, a: Alarm) -> str:
+        sit = self._sit
+        match a.kind:
+            case SubjectKind.CASE:
+                s = sit.cases.get(a.subject)
+                return f"{a.subject} {one_line(s.title, 30)}" if s is not None else a.subject
+            case SubjectKind.GRID:
+                grid, _, category = a.subject.partition(":")
+                place = labels.grid_name(sit.district, grid)
+                if category:
+                    c = sit.district.categories.get(category)
+                    return f"{place} · {c.name if c is not None else category}"
+                return place
+            case SubjectKind.STREET:
+                return one_line(self.street(a.subject))
+            case SubjectKind.DEPARTMENT:
+                if self._depts is None:
+                    self._depts = department_names(sit)
+                return one_line(self._depts.get(a.subject, a.subject))
+            case SubjectKind.CATEGORY:
+                c = sit.district.categories.get(a.subject)
+                return c.name if c is not None else a.subject
+            case SubjectKind.CAMERA:
+                camera = sit.records.get(f"/camera/{a.subject}")
+                name = getattr(camera, "name", "")
+                return one_line(f"{name} ({a.subject})" if name else a.subject)
+            case SubjectKind.LINK:
+                return tr("后端数据链路")
+            case _:
+                return tr("本地存储")
+
+
+def _handling(a: Alarm, view: AlarmView) -> str:
+    op = a.operator
+    parts = []
+    if op.shelving is not None and view.now < op.shelving.until:
+        parts.append(
+            tr("{0} 搁置至 {1}：{2}").format(
+                one_line(op.shelving.by, 20), labels.clock(op.shelving.until, with_date=False),
+                one_line(op.shelving.reason, 40),
+            )
+        )  # fmt: skip
+    elif a.acknowledged and op.acknowledged_by:
+        parts.append(tr("{0} 已确认").format(one_line(op.acknowledged_by, 20)))
+    if op.comment:
+        parts.append(one_line(op.comment, 40))
+    return " · ".join(parts)
