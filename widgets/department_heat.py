@@ -365,6 +365,9 @@ def _row(f: DepartmentFigures, weights: ScoreWeights) -> tuple[float, ...]:
     )  # fmt: skip
 
 
+COMPOSITE_FULL_RED_BELOW_MEDIAN = 15.0  # score points
+
+
 def _badness(m: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
     """Each column to 0 (fine) … 1 (worst): counts against the column's maximum, rates inverted."""
     out = np.zeros_like(m)
@@ -374,5 +377,9 @@ def _badness(m: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
     out[:, 2] = 1.0 - np.nan_to_num(m[:, 2], nan=1.0)  # on-time rate
     out[:, 4] = np.nan_to_num(m[:, 4], nan=0.0)  # rework rate
     out[:, 5] = 1.0 - np.nan_to_num(m[:, 5], nan=1.0)  # satisfaction
-    out[:, 6] = np.clip((100.0 - m[:, 6]) / 30.0, 0, 1)  # composite: 70 or less is full red
+    # composite: colour only for trouble (WALL.md) — a department at or above the district's median
+    # score is not coloured; 15 points or more below it is full red
+    scores = m[:, 6]
+    median = float(np.nanmedian(scores)) if np.isfinite(scores).any() else 100.0
+    out[:, 6] = np.nan_to_num((median - scores) / COMPOSITE_FULL_RED_BELOW_MEDIAN, nan=0.0)
     return np.clip(out, 0.0, 1.0)

@@ -4,6 +4,7 @@ put while the pointer is over them (real pyqtgraph view, real mouse events, offs
 
 from __future__ import annotations
 
+import numpy as np
 from PySide6.QtCore import QEvent, QPoint, QPointF, Qt
 from PySide6.QtGui import QEnterEvent, QTextDocument
 from PySide6.QtTest import QTest
@@ -115,3 +116,12 @@ def test_cells_too_narrow_for_their_figures_show_colour_only(qtbot: QtBot) -> No
     assert "在办: 4" in heat.tooltip_text(BUSY)  # the tooltip still has them
     heat.resize(900, 500)
     qtbot.waitUntil(lambda: bool(heat.shown_figures()))
+
+
+def test_the_composite_column_colours_only_departments_below_the_district() -> None:
+    """WALL.md: colour for trouble only. At or above the median score: no colour; 15 points below: full red."""
+    from widgets.department_heat import _badness
+
+    m = np.zeros((5, 7))
+    m[:, 6] = [92.0, 85.0, 80.0, 72.5, 60.0]  # median 80
+    assert _badness(m)[:, 6].tolist() == [0.0, 0.0, 0.0, 0.5, 1.0]
