@@ -41,7 +41,7 @@ from console.core.alarms.settings import Priority, Rule
 from console.core.alarms.states import Alarm, AlarmState, SubjectKind
 from console.core.catalogue import department_names, street_names
 from console.core.situation import Situation
-from console.core.untrusted import one_line
+from console.core.untrusted import one_line, tooltip
 from widgets import labels
 from widgets.i18n import QT_TRANSLATE_NOOP
 
@@ -299,7 +299,7 @@ class AlarmList(QWidget):
         item.setData(0, Qt.ItemDataRole.UserRole, [a.id])
         item.setData(_SUBJECT, Qt.ItemDataRole.UserRole, (a.kind.value, a.subject))
         item.setForeground(0, _PRIORITY_COLOURS[a.priority])
-        item.setToolTip(_SUBJECT, names.subject(a))
+        item.setToolTip(_SUBJECT, tooltip(names.subject(a)))  # a tooltip may be rich text
         return item
 
     # ------------------------------------------------------------------ blinking

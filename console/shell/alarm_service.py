@@ -26,7 +26,7 @@ from console.core.alarms.kpis import alarm_kpis
 from console.core.alarms.states import OperatorState
 from console.core.situation import ChangeSet, Situation
 from console.shell.commands import CommandService
-from console.store import ActionKind, StoreStats
+from console.store import ActionKind, StoreConfig, StoreStats
 from server_link.link_state import LinkState, LinkStats
 
 log = logging.getLogger(__name__)
@@ -35,7 +35,7 @@ EVALUATE_MS = 500
 SAVE_EVERY_S = 5.0
 STORE_POLL_S = 5.0
 LOG_EVERY_S = 3600.0
-STORE_QUEUE_CAPACITY = 1_000_000  # StoreConfig.max_queue_updates: what "the queue filling" is measured against
+STORE_QUEUE_CAPACITY = StoreConfig().max_queue_updates  # what "the queue filling" is measured against
 
 
 class AlarmBook(Protocol):

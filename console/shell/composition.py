@@ -7,7 +7,7 @@ import argparse
 import getpass
 import logging
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -437,7 +437,7 @@ def _alarm_settings(path: Path | None) -> tuple[AlarmSettings, str]:
         return default_settings(), str(exc)
 
 
-def _sender(link: LinkBridge) -> Any:
+def _sender(link: LinkBridge) -> Callable[[str, bytes], None]:
     """How the command service sends: alarm handlings with their ttl (docs/protocol.md §16.1)."""
 
     def send(key: str, body: bytes) -> None:

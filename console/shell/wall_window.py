@@ -179,8 +179,10 @@ class WallWindow(QMainWindow):
                 right, [int(h * shares[n]) for n in ("kpis", "queue", "detail") if n in self.docks],
                 Qt.Orientation.Vertical,
             )  # fmt: skip
-        along = {"alarms": 0.24, "heat": 0.22, "streets": 0.14} if "alarms" in self.docks else {}
-        along = along or {"heat": 0.33, "streets": 0.27}
+        if "alarms" in self.docks:
+            along = {"alarms": 0.24, "heat": 0.22, "streets": 0.14}
+        else:
+            along = {"heat": 0.33, "streets": 0.27}
         names = [n for n in ("alarms", "heat", "streets") if n in self.docks and self._areas[n] == "bottom"]
         bottom = [self.docks[n] for n in names]
         if bottom:

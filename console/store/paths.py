@@ -20,26 +20,25 @@ DB_FILE: Final = "console.db"
 
 def data_folder() -> Path:
     """The per-user folder for the console's data (not created here)."""
-    if sys.platform == "win32":
-        base = os.environ.get("LOCALAPPDATA") or str(Path.home() / "AppData" / "Local")
-    elif sys.platform == "darwin":
-        base = str(Path.home() / "Library" / "Application Support")
-    else:
-        xdg = os.environ.get("XDG_DATA_HOME", "")
-        # The XDG spec says a relative value is invalid and must be ignored.
-        base = xdg if xdg and Path(xdg).is_absolute() else str(Path.home() / ".local" / "share")
-    return Path(base) / APP_FOLDER
+    return _user_folder("LOCALAPPDATA", "AppData/Local", "Library/Application Support", "XDG_DATA_HOME", ".local/share")
 
 
 def config_folder() -> Path:
     """The per-user folder for the console's settings (not created here), e.g. ``alarm_rules.toml``."""
+    return _user_folder("APPDATA", "AppData/Roaming", "Library/Preferences", "XDG_CONFIG_HOME", ".config")
+
+
+def _user_folder(win_env: str, win_home: str, mac_home: str, xdg_env: str, xdg_home: str) -> Path:
+    """The console's folder under the platform's per-user base: Windows' variable (or its default under
+    the home folder), macOS's Library folder, or the XDG variable (or its default)."""
     if sys.platform == "win32":
-        base = os.environ.get("APPDATA") or str(Path.home() / "AppData" / "Roaming")
+        base = os.environ.get(win_env) or str(Path.home() / win_home)
     elif sys.platform == "darwin":
-        base = str(Path.home() / "Library" / "Preferences")
+        base = str(Path.home() / mac_home)
     else:
-        xdg = os.environ.get("XDG_CONFIG_HOME", "")
-        base = xdg if xdg and Path(xdg).is_absolute() else str(Path.home() / ".config")
+        xdg = os.environ.get(xdg_env, "")
+        # The XDG spec says a relative value is invalid and must be ignored.
+        base = xdg if xdg and Path(xdg).is_absolute() else str(Path.home() / xdg_home)
     return Path(base) / APP_FOLDER
 
 
