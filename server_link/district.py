@@ -24,6 +24,7 @@ class Street:
     code: str
     name: str
     short_name: str
+    name_en: str  # its pinyin (Donghuamen), for the wall in English
     area_km2: float
     office: str  # department id of the street office
     lon: float
@@ -75,6 +76,8 @@ class Category:
     urgency: str  # normal | urgent | emergency
     handling_level: str  # street | district
     departments: tuple[str, ...]
+    title_en: str = ""  # the same in English ("Water-supply manhole cover: damaged")
+    major_name_en: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,6 +150,7 @@ def load_district(directory: Path | None = None) -> District:
                     s["code"],
                     s["name"],
                     s["short_name"],
+                    s["name_en"],
                     s["official_area_km2"],
                     s["office_department_id"],
                     *s["centroid"],
@@ -214,14 +218,16 @@ def _unit_grid(feature: Mapping[str, Any]) -> UnitGrid:
 
 def _leaves(taxonomy: Mapping[str, Any]) -> Iterator[tuple[str, Category]]:
     for major in [*taxonomy["majors"], *taxonomy["social"]]:
-        stack: list[tuple[Mapping[str, Any], str]] = [(major, "")]
+        stack: list[tuple[Mapping[str, Any], tuple[str, str]]] = [(major, ("", ""))]
         while stack:
             node, parent = stack.pop()
             if "children" in node:
-                stack.extend((child, node["name"]) for child in node["children"])
+                stack.extend((child, (node["name"], node["name_en"])) for child in node["children"])
                 continue
             deadline = node["deadline"]
-            title = f"{parent} {node['name']}" if parent and parent != major["name"] else node["name"]
+            under = parent[0] and parent[0] != major["name"]  # the leaf's parent, unless that is the major itself
+            title = f"{parent[0]} {node['name']}" if under else node["name"]
+            title_en = f"{parent[1]}: {node['name_en']}" if under else node["name_en"]
             yield (
                 node["code"],
                 Category(
@@ -237,5 +243,7 @@ def _leaves(taxonomy: Mapping[str, Any]) -> Iterator[tuple[str, Category]]:
                     node["urgency"],
                     node["handling_level"],
                     tuple(node["departments"]),
+                    title_en,
+                    major["name_en"],
                 ),
             )

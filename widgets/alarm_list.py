@@ -39,7 +39,6 @@ from PySide6.QtWidgets import (
 from console.core.alarms.floods import AlarmGroup, grouped
 from console.core.alarms.settings import Priority, Rule
 from console.core.alarms.states import Alarm, AlarmState, SubjectKind
-from console.core.catalogue import department_names, street_names
 from console.core.situation import Situation
 from console.core.untrusted import one_line, tooltip
 from widgets import labels
@@ -217,7 +216,7 @@ class AlarmList(QWidget):
             self._blink.start()
 
     def _fill_streets(self, situation: Situation) -> None:
-        names = street_names(situation)
+        names = labels.street_names(situation)
         wanted = sorted({a.street for a in self._view.alarms if a.street} if self._view else set())
         have = [self.street.itemData(i) for i in range(1, self.street.count())]
         if have == wanted:
@@ -404,7 +403,7 @@ class _Names:
 
     def __init__(self, sit: Situation) -> None:
         self._sit = sit
-        self._streets = street_names(sit)
+        self._streets = labels.street_names(sit)
         self._depts: dict[str, str] | None = None
 
     def street(self, code: str) -> str:
@@ -420,18 +419,16 @@ class _Names:
                 grid, _, category = a.subject.partition(":")
                 place = labels.grid_name(sit.district, grid)
                 if category:
-                    c = sit.district.categories.get(category)
-                    return f"{place} · {c.name if c is not None else category}"
+                    return f"{place} · {labels.category_name(sit.district, category)}"
                 return place
             case SubjectKind.STREET:
                 return one_line(self.street(a.subject))
             case SubjectKind.DEPARTMENT:
                 if self._depts is None:
-                    self._depts = department_names(sit)
+                    self._depts = labels.department_names(sit)
                 return one_line(self._depts.get(a.subject, a.subject))
             case SubjectKind.CATEGORY:
-                c = sit.district.categories.get(a.subject)
-                return c.name if c is not None else a.subject
+                return labels.category_name(sit.district, a.subject)
             case SubjectKind.CAMERA:
                 camera = sit.records.get(f"/camera/{a.subject}")
                 name = getattr(camera, "name", "")

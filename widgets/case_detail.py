@@ -29,6 +29,7 @@ from server_link import records as r
 from widgets.i18n import QT_TRANSLATE_NOOP
 from widgets.labels import (
     action_name,
+    category_name,
     channel_name,
     clock,
     countdown,
@@ -37,6 +38,7 @@ from widgets.labels import (
     light_text,
     loop_name,
     step_name,
+    street_name,
 )
 
 _ABNORMAL = {Light.RED: QColor("#e05252"), Light.YELLOW: QColor("#e0a030")}
@@ -211,8 +213,6 @@ class CaseDetail(QWidget):
 
     def _fill(self, sit: Situation, s: CaseState, c: r.Case) -> None:
         d = sit.district
-        street = d.streets.get(s.street)
-        category = d.categories.get(s.category)
         departments = department_names(sit)  # the backend's names where it publishes them, in the wall's language
         self.heading.setText(f"{one_line(c.no)}　{one_line(c.title, HEADING_CHARS)}")
         self.heading.setToolTip(tooltip(c.title) if len(c.title) > HEADING_CHARS else "")
@@ -221,7 +221,7 @@ class CaseDetail(QWidget):
         where = self.tr("{street} · 网格 {grid} · {address}")
         self.fields["where"].setText(
             where.format(
-                street=one_line(street.name if street else s.street), grid=one_line(grid_name(d, s.unit_grid)),
+                street=one_line(street_name(d, s.street, full=True)), grid=one_line(grid_name(d, s.unit_grid)),
                 address=one_line(c.address),
             )
         )  # fmt: skip
@@ -230,8 +230,7 @@ class CaseDetail(QWidget):
         self.fields["channel"].setText(
             received.format(channel=one_line(channel_name(d, s.channel)), at=clock(s.received_at))
         )
-        kind = f"{category.major_name} / {category.title}" if category else s.category
-        self.fields["category"].setText(one_line(kind))
+        self.fields["category"].setText(one_line(category_name(d, s.category, with_major=True)))
         since = self.tr("{step} · {loop} · 自 {at}")
         self.fields["step"].setText(since.format(step=step_name(s.step), loop=loop_name(s.loop), at=clock(s.step_at)))
         self.fields["dept"].setText(one_line(departments.get(s.dept, s.dept) if s.dept else "—"))

@@ -25,6 +25,7 @@ from PySide6.QtCore import (
     QModelIndex,
     QObject,
     QPoint,
+    QSize,
     Qt,
     QTimer,
     Signal,
@@ -38,7 +39,9 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QMenu,
     QPushButton,
+    QStyle,
     QStyledItemDelegate,
+    QStyleOptionHeader,
     QTableView,
     QVBoxLayout,
     QWidget,
@@ -51,7 +54,7 @@ from console.core.untrusted import one_line
 from server_link import records as r
 from widgets.case_queue_model import CASE_NO_ROLE, DEFAULT_COALESCE_MS, CaseQueueModel, Column, Theme
 from widgets.filter_chips import SEPARATOR, FilterChips
-from widgets.labels import channel_name, grid_name
+from widgets.labels import base_grid_name, category_name, channel_name, grid_name, street_name
 
 SEARCH_DEBOUNCE_MS = 150
 _ANCHOR_ROWS = 60  # how many visible cases to remember, in case the top ones leave the filter
@@ -62,9 +65,10 @@ _MARGIN_PX = 6
 # Initial column widths: each fits a typical value (the title column stretches into what is left).
 # Data (names from the district) as it comes; UI words as the model shows them (see ``_samples``).
 _DATA_SAMPLES: dict[Column, str] = {
-    Column.CHANNEL: "12345市民服务热线", Column.CATEGORY: "配电设施 电力线缆外露", Column.STREET: "朝阳门",
+    Column.CHANNEL: "12345市民服务热线", Column.CATEGORY: "配电设施 电力线缆外露",
     Column.GRID: "110101001001001", Column.DEPT: "区城管执法局",
 }  # fmt: skip
+_SAMPLE_STREET = "110101007"  # 朝阳门, in the language on show (Chaoyangmen)
 WALL_COLUMNS = (Column.NO, Column.TITLE, Column.STREET, Column.DEPT, Column.STEP, Column.DEADLINE, Column.LIGHT)
 """Columns legible from across the room (for ``set_visible_columns`` on a wall screen)."""
 
@@ -96,7 +100,19 @@ class _QueueView(QTableView):
         for col, texts in samples.items():
             header = str(model.headerData(col, Qt.Orientation.Horizontal) or "")
             width = max(metrics.horizontalAdvance(t) for t in (*texts, header))
-            self.setColumnWidth(col, width + pad)
+            self.setColumnWidth(col, max(width + pad, self._header_width(header)))
+
+    def _header_width(self, text: str) -> int:
+        """What a header of ``text`` needs in the header's own font and style: its padding included,
+        where the wall's style keeps room for the sort arrow (never over the text)."""
+        header = self.horizontalHeader()
+        header.ensurePolished()  # its font and padding from the style sheet, before they are measured
+        opt = QStyleOptionHeader()
+        opt.initFrom(header)
+        opt.orientation = Qt.Orientation.Horizontal
+        opt.text = text
+        size = header.style().sizeFromContents(QStyle.ContentsType.CT_HeaderSection, opt, QSize(), header)
+        return size.width()
 
     def settle_geometry(self) -> None:
         self.updateGeometries()
@@ -293,10 +309,24 @@ class CaseQueue(QWidget):
         return self.model.filter
 
     def filter_to_grid(self, code: str) -> None:
-        """One unit grid. Place filters that contain it (its street, community, base grid) stay, as
-        a drill-down path; those that do not are dropped, so the grid's cases always show."""
+        """One unit grid, or one base grid by its id (the map's overview zoom shades base grids).
+        Place filters that contain it (its street, community, base grid) stay, as a drill-down path;
+        those that do not are dropped, so the grid's cases always show."""
         f = self.model.filter
-        grid = self.model.situation.district.unit_grids.get(code)
+        district = self.model.situation.district
+        base = district.base_grids.get(code)
+        if base is not None:
+            self.model.set_filter(
+                replace(
+                    f,
+                    base_grids=frozenset({code}),
+                    unit_grids=frozenset(),  # narrower than it: gone
+                    streets=frozenset(x for x in f.streets if x == base.street),
+                    communities=frozenset(),  # a base grid may straddle communities
+                )
+            )
+            return
+        grid = district.unit_grids.get(code)
         self.model.set_filter(
             replace(
                 f,
@@ -458,23 +488,20 @@ class CaseQueue(QWidget):
             return text
 
         def street(code: str) -> str:
-            s = d.streets.get(code)
-            return s.short_name if s else code
+            return street_name(d, code)
 
         def community(code: str) -> str:
             c = d.communities.get(code)
             return c.name if c else code
 
         def base_grid(code: str) -> str:
-            b = d.base_grids.get(code)
-            return b.name if b else code
+            return base_grid_name(d, code)
 
         def channel(code: str) -> str:
             return channel_name(d, code)
 
         def category(code: str) -> str:
-            x = d.categories.get(code)
-            return x.title if x else code
+            return category_name(d, code)
 
         def major(code: str) -> str:
             return d.majors.get(code, code)
@@ -675,6 +702,7 @@ def _samples(model: CaseQueueModel) -> dict[Column, tuple[str, ...]]:
     """Texts a column's initial width must fit: data samples, and the model's own words and formats."""
     longest = model.duration_text(24 * 3600 - 60)  # 23时59分
     out: dict[Column, tuple[str, ...]] = {col: (text,) for col, text in _DATA_SAMPLES.items()}
+    out[Column.STREET] = (street_name(model.situation.district, _SAMPLE_STREET),)
     out[Column.NO] = (f"DC2026112300012 {model.hard_mark}",)
     out[Column.STEP] = tuple(model.step_name(s) for s in r.Step)
     out[Column.LOOP] = tuple(model.loop_name(x) for x in r.Loop)

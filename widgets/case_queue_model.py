@@ -552,11 +552,9 @@ class CaseQueueModel(QAbstractTableModel):
         if vocab == "channel":
             return labels.channel_name(d, value)
         if vocab == "category":
-            cat = d.categories.get(value)
-            return cat.title if cat else value
+            return labels.category_name(d, value)
         if vocab == "street":
-            st = d.streets.get(value)
-            return st.short_name if st else value
+            return labels.street_name(d, value)
         if vocab == "dept":
             return self._departments()[1].get(value, value) if value else self._no_dept
         return value

@@ -27,6 +27,7 @@ from PySide6.QtWidgets import QGraphicsRectItem, QVBoxLayout, QWidget
 from console.core.aggregates import DepartmentFigures
 from console.core.rules import ScoreWeights
 from console.core.situation import Situation
+from console.core.trouble import HEAT_METRICS, department_badness
 from console.core.untrusted import one_line, tooltip
 from widgets.i18n import QT_TRANSLATE_NOOP
 from widgets.labels import department_names, short_department_name
@@ -40,6 +41,7 @@ METRICS = (  # (name, column caption: translated where it is shown)
     ("satisfaction", QT_TRANSLATE_NOOP("DepartmentHeat", "满意")),
     ("composite", QT_TRANSLATE_NOOP("DepartmentHeat", "综合")),
 )  # fmt: skip
+assert tuple(name for name, _ in METRICS) == HEAT_METRICS  # the core judges the same columns
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,14 +64,17 @@ PALETTES: Final[Mapping[Theme, Palette]] = {
 }
 VISIBLE_ROWS = 18
 ROW_PX = 22
-NAMES_PX = 150  # the department names' column
+NAMES_PX = 150  # the department names' column, at most
+SPARK_PX = (36, 140)  # the sparklines' column: at least, at most (about an eighth of the panel between)
+NAMES_SHARE = 0.4  # … and at most this share of a narrow panel (a laptop's), so the cells keep room
 CAPTION_GAP_PX = 6  # at least this between two metric captions side by side
 SAMPLE_EVERY_S = 600.0  # one sparkline point per ten minutes, 24 hours kept
 HISTORY = 145  # 24 hours of ten-minute samples, both ends included
 
 
 class DepartmentHeat(QWidget):
-    """The heat matrix and sparklines; badness 0 (grey) … 1 (red) per metric column.
+    """The heat matrix and sparklines; each cell grey unless the core judges its figure trouble
+    (``console.core.trouble``), then a tint rising to red.
 
     Signals:
         department_clicked(str): the id of the department whose row (a cell or its name) was clicked.
@@ -107,6 +112,7 @@ class DepartmentHeat(QWidget):
         self._axis_font = QFont()  # the application's: what pyqtgraph draws axis text with, set to measure it
         left = self.plot.getAxis("left")
         left.setTickFont(self._axis_font)
+        self._names_px = NAMES_PX
         left.setWidth(NAMES_PX)
         left.setStyle(tickLength=0, autoExpandTextSpace=False)
         left.setTextPen(colours.names)
@@ -150,8 +156,11 @@ class DepartmentHeat(QWidget):
         figures = sit.aggregates.departments
         names = department_names(sit)
         ids = sorted(names)
-        rows = {i: _row(figures.get(i) or DepartmentFigures(), weights) for i in ids}
-        ranked = sorted(ids, key=lambda i: (-(100 - rows[i][-1]), -rows[i][1], -rows[i][0], i))
+        held = [figures.get(i) or DepartmentFigures() for i in ids]
+        rows = {i: _row(f, weights) for i, f in zip(ids, held, strict=True)}
+        judged = dict(zip(ids, department_badness(held, weights, sit.rules.heat), strict=True))
+        # the most trouble first (the core's judgement, summed over the row), then overdue, open, score
+        ranked = sorted(ids, key=lambda i: (-sum(judged[i]), -rows[i][1], -rows[i][0], rows[i][-1], i))
         if self._held and self.order:  # under the pointer: the same order (new departments at the end)
             kept = [i for i in self.order if i in rows]
             ranked = kept + [i for i in ranked if i not in set(kept)]
@@ -162,22 +171,14 @@ class DepartmentHeat(QWidget):
         # Only what changed is handed to pyqtgraph: new ticks re-lay 85 names of text, and a new
         # image or curve repaints the view (a native profile of the GUI thread under load found the
         # heat's axis painting among its larger parts).
-        badness = _badness(np.array([rows[i] for i in self.order], dtype=np.float64))
+        badness = np.array([judged[i] for i in self.order], dtype=np.float64).reshape(-1, len(METRICS))
         if self._shown is None or not np.array_equal(badness, self._shown):
             self._shown = badness
             self.image.setImage(badness, autoLevels=False, levels=(0.0, 1.0))
             self.image.setRect(0, 0, len(METRICS), len(self.order))
         reordered = self.order != self._ticked
         if reordered:
-            self._ticked = list(self.order)
-            metrics = QFontMetrics(self._axis_font)
-            room = NAMES_PX - 8
-
-            def shown(dept: str) -> str:
-                name = short_department_name(one_line(names[dept], wrap=False))
-                return metrics.elidedText(name, Qt.TextElideMode.ElideRight, room)
-
-            self.plot.getAxis("left").setTicks([[(k + 0.5, shown(i)) for k, i in enumerate(self.order)]])
+            self._tick_names()
         if not self._ranged:  # the first time only: afterwards the user's scroll position stays
             self.plot.setXRange(0, len(METRICS), padding=0)
             self._fit_rows()
@@ -187,6 +188,18 @@ class DepartmentHeat(QWidget):
             self._draw_sparklines()
         self._place_figures()
         self._place_mark()
+
+    def _tick_names(self) -> None:
+        """The departments' names down the left, in the rows' order, elided to the names' column."""
+        self._ticked = list(self.order)
+        metrics = QFontMetrics(self._axis_font)
+        room = self._names_px - 8
+
+        def shown(dept: str) -> str:
+            name = short_department_name(one_line(self.names.get(dept, dept), wrap=False))
+            return metrics.elidedText(name, Qt.TextElideMode.ElideRight, room)
+
+        self.plot.getAxis("left").setTicks([[(k + 0.5, shown(i)) for k, i in enumerate(self.order)]])
 
     # ------------------------------------------------------------------ reading it
     def figure_text(self, dept: str, column: int) -> str:
@@ -271,6 +284,14 @@ class DepartmentHeat(QWidget):
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
+        self.spark.setMaximumWidth(max(SPARK_PX[0], min(SPARK_PX[1], self.width() * 0.12)))  # cells first
+        names_px = max(80, min(NAMES_PX, int(self.width() * NAMES_SHARE)))
+        if names_px != self._names_px:
+            self._names_px = names_px
+            self.plot.getAxis("left").setWidth(names_px)
+            self._ticked = []  # the names again, elided to the new width
+            if self._waiting is None and self.order and self._shown is not None:
+                self._tick_names()
         if self._ranged:
             self._fit_rows()
             self._place_figures()  # a narrower panel may have no room for them
@@ -363,23 +384,3 @@ def _row(f: DepartmentFigures, weights: ScoreWeights) -> tuple[float, ...]:
         float(f.open), float(f.overdue), f.on_time_rate(), float(f.returns), f.rework_rate(),
         f.satisfaction_rate(), f.composite(weights),
     )  # fmt: skip
-
-
-COMPOSITE_FULL_RED_BELOW_MEDIAN = 15.0  # score points
-
-
-def _badness(m: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
-    """Each column to 0 (fine) … 1 (worst): counts against the column's maximum, rates inverted."""
-    out = np.zeros_like(m)
-    for col in (0, 1, 3):  # counts
-        peak = np.nanmax(m[:, col]) if m.size else 0.0
-        out[:, col] = m[:, col] / peak if peak > 0 else 0.0
-    out[:, 2] = 1.0 - np.nan_to_num(m[:, 2], nan=1.0)  # on-time rate
-    out[:, 4] = np.nan_to_num(m[:, 4], nan=0.0)  # rework rate
-    out[:, 5] = 1.0 - np.nan_to_num(m[:, 5], nan=1.0)  # satisfaction
-    # composite: colour only for trouble (WALL.md) — a department at or above the district's median
-    # score is not coloured; 15 points or more below it is full red
-    scores = m[:, 6]
-    median = float(np.nanmedian(scores)) if np.isfinite(scores).any() else 100.0
-    out[:, 6] = np.nan_to_num((median - scores) / COMPOSITE_FULL_RED_BELOW_MEDIAN, nan=0.0)
-    return np.clip(out, 0.0, 1.0)

@@ -1,7 +1,9 @@
-"""A figure that marks a change of its value with a short, soft glow that fades (WALL.md: never a flash)."""
+"""A figure that marks a significant change of its value with a short, soft glow that fades (WALL.md:
+never a flash; and a glow that is on all the time marks nothing)."""
 
 from __future__ import annotations
 
+import math
 from typing import Final
 
 from PySide6.QtCore import QRect, Qt, QTimer
@@ -15,14 +17,23 @@ PEAK_ALPHA: Final = 0.30
 
 
 class FadingFigure(QLabel):
-    """A plain-text label; ``show_value`` sets the text and, if it changed, glows behind it and fades.
+    """A plain-text label; ``show_value`` sets the text and, if it changed significantly, glows behind
+    it and fades.
 
-    The first value shown (after "—" or nothing) does not glow: that is not a change anyone saw.
+    ``significant`` (absolute, relative): a value (``amount``) is a change worth marking once it is
+    ``absolute`` or more, or ``relative`` times the value last marked or more, away from the value
+    last marked; small steps add up until they are. Without it, or without an amount, every change of
+    the text glows. The first value shown (after "—" or nothing) does not glow: that is not a change
+    anyone saw.
     """
 
-    def __init__(self, text: str = "", parent: QWidget | None = None) -> None:
+    def __init__(
+        self, text: str = "", parent: QWidget | None = None, *, significant: tuple[float, float] | None = None
+    ) -> None:
         super().__init__(text, parent)
         self.setTextFormat(Qt.TextFormat.PlainText)
+        self._significant = significant
+        self._marked: float | None = None  # the value the last glow marked (or the first value shown)
         self._glow = 0.0
         self._timer = QTimer(self)
         self._timer.setInterval(FADE_MS // STEPS)
@@ -33,12 +44,22 @@ class FadingFigure(QLabel):
         """How strong the highlight is now: 1 just after a change, 0 when it has faded."""
         return self._glow
 
-    def show_value(self, text: str) -> None:
+    def show_value(self, text: str, amount: float | None = None) -> None:
         if text == self.text():
             return
         first = self.text() in ("", "—")
         self.setText(text)
-        if not first:
+        if amount is None or self._significant is None:
+            marks = not first
+        elif first or self._marked is None or math.isnan(self._marked) or math.isnan(amount):
+            marks, self._marked = False, amount  # a first value to measure from, not a change
+        else:
+            absolute, relative = self._significant
+            moved = abs(amount - self._marked)
+            marks = moved >= absolute or (relative > 0 and moved >= relative * abs(self._marked) > 0)
+            if marks:
+                self._marked = amount
+        if marks:
             self._glow = 1.0
             self._timer.start()
             self.update()

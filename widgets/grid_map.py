@@ -35,7 +35,7 @@ from PySide6.QtWidgets import QVBoxLayout, QWidget
 from console.core.case_state import Light
 from console.core.untrusted import one_line
 from server_link.district import District, load_district
-from widgets.map_page import THEMES, PageOptions, Theme, page_file, tile_origins
+from widgets.map_page import THEMES, UNIT_FROM_ZOOM, PageOptions, Theme, page_file, tile_origins
 
 log = logging.getLogger(__name__)
 
@@ -280,7 +280,8 @@ class GridMap(QWidget):
     and applied once it is; after a renderer crash the page reloads and gets the whole state again.
 
     Signals:
-        grid_clicked(str): the operator clicked a unit grid (its 15-digit code).
+        grid_clicked(str): the operator clicked a unit grid (its 15-digit code), or, at the overview
+            zoom where the base grids are shaded, a base grid (its id, e.g. 110101001J001).
         case_clicked(str): the operator clicked a case marker (the case number).
         cluster_clicked(object): the operator clicked a cluster: the frozenset of its case numbers
             (the page also zooms to it). What the page sends is checked: a list of at most
@@ -308,12 +309,17 @@ class GridMap(QWidget):
         tile_attribution: str = "",
         flush_interval_ms: int = DEFAULT_FLUSH_INTERVAL_MS,
         district: District | None = None,
+        unit_from_zoom: float = UNIT_FROM_ZOOM,
     ) -> None:
         super().__init__(parent)
-        self._options = PageOptions(theme=theme, tile_url=tile_url, tile_attribution=tile_attribution)
+        self._options = PageOptions(
+            theme=theme, tile_url=tile_url, tile_attribution=tile_attribution, unit_from_zoom=unit_from_zoom
+        )
         self._theme: Theme = theme
         d = district or load_district()
         self._known = frozenset(d.unit_grids)
+        self._base_of = {code: g.base_grid for code, g in d.unit_grids.items()}
+        self._selectable = self._known | frozenset(d.base_grids)
         self._streets = frozenset(d.streets)
         self._interval_ms = flush_interval_ms
         self._ready = False
@@ -322,6 +328,7 @@ class GridMap(QWidget):
         self._metric_name = ""
         self._legend_title = ""
         self._binning = Binning((), True, theme)
+        self._base_binning = Binning((), True, theme)  # the classes of the base grids' sums (overview zoom)
         self._values: dict[str, float] = {}
         self._cases: dict[str, CaseMarker] = {}
         self._selected_grid: str | None = None
@@ -412,9 +419,22 @@ class GridMap(QWidget):
     def page_url(self) -> QUrl:
         return self._page.home
 
+    @property
+    def base_binning(self) -> Binning:
+        """The classes of the base grids' sums, shown at the overview zoom."""
+        return self._base_binning
+
     def colour_for(self, value: float) -> str:
         """The fill colour a grid with ``value`` gets under the current metric."""
         return self._binning.colour_of(value)
+
+    def base_sums(self) -> dict[str, float]:
+        """Each base grid's sum of its unit grids' current values (absent = 0)."""
+        sums: dict[str, float] = {}
+        for code, v in self._values.items():
+            base = self._base_of[code]
+            sums[base] = sums.get(base, 0.0) + v
+        return sums
 
     # ------------------------------------------------------------------ choropleth
     def set_metric(
@@ -436,6 +456,7 @@ class GridMap(QWidget):
         self._metric_name = name
         self._legend_title = legend_title
         self._values = {c: v for c, v in clean.items() if v != 0.0}
+        self._base_binning = Binning.from_values(self.base_sums().values(), theme=self._theme)
         self._dirty.clear()
         if self._ready:
             self._send_metric()
@@ -485,9 +506,9 @@ class GridMap(QWidget):
 
     # ------------------------------------------------------------------ selection and view
     def select_grid(self, code: str | None) -> None:
-        """Outline one unit grid in blue (None clears)."""
-        if code is not None and code not in self._known:
-            raise KeyError(f"no unit grid {code!r}")
+        """Outline one unit grid, or one base grid by its id, in blue (None clears)."""
+        if code is not None and code not in self._selectable:
+            raise KeyError(f"no unit or base grid {code!r}")
         self._selected_grid = code
         if self._ready:
             self._js("gridMap.selectGrid", code)
@@ -577,7 +598,7 @@ class GridMap(QWidget):
         self._page.runJavaScript(f"{function}({params});", 0)
 
     def _send_metric(self) -> None:
-        b = self._binning
+        b, base = self._binning, self._base_binning
         self._js(
             "gridMap.setMetric",
             {
@@ -586,6 +607,7 @@ class GridMap(QWidget):
                 "edges": list(b.edges),
                 "colors": list(b.colours),
                 "labels": list(b.labels),
+                "base": {"edges": list(base.edges), "colors": list(base.colours), "labels": list(base.labels)},
                 "values": self._values,
             },
         )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Final
 
 from PySide6.QtCore import QEvent, QObject, Qt, Signal
 from PySide6.QtGui import QFont, QFontInfo, QFontMetrics, QKeyEvent, QMouseEvent, QResizeEvent
@@ -16,6 +17,13 @@ from server_link.workcal import BEIJING
 from widgets.fading_figure import FadingFigure
 from widgets.labels import channel_name, percent
 
+# When a figure's change is worth a glow (absolute, relative to the value last marked): a steady
+# trickle of cases moves the counts all day, and a glow on for every one of them marks nothing.
+SIGNIFICANT: Final[dict[str, tuple[float, float]]] = {
+    "intake": (20, 0.05), "open": (20, 0.05), "overdue": (3, 0.10), "hard": (2, 0.10),
+    "response": (0.01, 0.0), "resolution": (0.01, 0.0), "satisfaction": (0.01, 0.0), "closure": (0.01, 0.0),
+}  # fmt: skip
+COMPACT_BELOW_PX = 640  # a narrower strip (a laptop's column) puts the two long detail lines in tooltips
 WIDEST_FIGURE = "100.0%"  # a figure's column is as wide as this at least (counts are no wider)
 MARGIN_PX, SPACING_PX = 8, 24
 
@@ -55,7 +63,7 @@ class KpiStrip(QWidget):
         for i, (name, caption) in enumerate(tiles):
             row, col = divmod(i, 4)  # two rows of four: fits the right-hand column of a 1920 px wall
             cap = _plain(QLabel(caption), "kpiCaption")
-            fig = FadingFigure("—")
+            fig = FadingFigure("—", significant=SIGNIFICANT[name])
             fig.setObjectName("kpiFigure")
             detail = _plain(QLabel(""), "kpiDetail")
             # A detail never widens its column: the four columns share the width.
@@ -98,19 +106,25 @@ class KpiStrip(QWidget):
         top = sorted(intake.items(), key=lambda x: -x[1])[:4]
         # an unknown channel is shown by its code, as the backend sent it: untrusted, kept short
         by_channel = " · ".join(f"{one_line(channel_name(sit.district, c), 24)} {n:,}" for c, n in top)
-        self._set("intake", f"{sum(intake.values()):,}", self.tr("受理渠道：{0}").format(by_channel) if top else "")
+        received = sum(intake.values())
+        self._set(
+            "intake", f"{received:,}", self.tr("受理渠道：{0}").format(by_channel) if top else "", amount=received
+        )
         open_total = sum(d.backlog[s.value] for s in OPEN_STEPS)
         by_step = " · ".join(f"{self._step_names[s]} {d.backlog[s.value]:,}" for s in OPEN_STEPS)
         backlog = self.tr("在办环节：{0}").format(by_step)
-        self._set("open", f"{open_total:,}", backlog)
+        self._set("open", f"{open_total:,}", backlog, amount=open_total)
         levels = sit.rules.kpi.levels(d)  # the core judges the figures; the strip only shows them
-        self._set("overdue", f"{d.overdue:,}", "", levels["overdue"])
-        self._set("hard", f"{d.hard_open:,}", self.tr("待会商"), levels["hard"])
-        self._set("response", percent(d.response_rate), self.tr("{0:,} 件").format(d.hotline), levels["response"])
+        self._set("overdue", f"{d.overdue:,}", "", levels["overdue"], d.overdue)
+        self._set("hard", f"{d.hard_open:,}", self.tr("待会商"), levels["hard"], d.hard_open)
+        hotline = self.tr("{0:,} 件").format(d.hotline)
+        self._set("response", percent(d.response_rate), hotline, levels["response"], d.response_rate)
         callbacks = self.tr("回访 {0:,}").format(d.hotline_callbacks)
-        self._set("resolution", percent(d.resolution_rate), callbacks, levels["resolution"])
-        self._set("satisfaction", percent(d.satisfaction_rate), "", levels["satisfaction"])
-        self._set("closure", percent(d.closure_rate), f"{d.closed:,}/{d.held:,}", levels["closure"])
+        self._set("resolution", percent(d.resolution_rate), callbacks, levels["resolution"], d.resolution_rate)
+        satisfaction = d.satisfaction_rate
+        self._set("satisfaction", percent(satisfaction), "", levels["satisfaction"], satisfaction)
+        closure = f"{d.closed:,}/{d.held:,}"
+        self._set("closure", percent(d.closure_rate), closure, levels["closure"], d.closure_rate)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         """A click on (or Enter at) a figure that counts cases."""
@@ -137,7 +151,12 @@ class KpiStrip(QWidget):
 
     def _fit(self) -> None:
         """Captions and figures at the style's sizes, or smaller by the factor that fits the widest
-        caption (or a figure as wide as ``WIDEST_FIGURE``) into a column's width."""
+        caption (or a figure as wide as ``WIDEST_FIGURE``) into a column's width. In a narrow strip the
+        intake by channel and the backlog by step leave the strip for their captions' tooltips: at
+        1366×768 they pushed the rates off the panel."""
+        compact = self.width() < COMPACT_BELOW_PX
+        for name in ("intake", "open"):
+            self.details[name].setHidden(compact)
         if self._style_fonts is None:  # read once, before any fitting changes them
             for label in (self.captions["intake"], self.figures["intake"]):
                 label.ensurePolished()
@@ -154,14 +173,18 @@ class KpiStrip(QWidget):
         fitted = f"#kpiCaption {{ font-size: {sizes[0]}px; }} #kpiFigure {{ font-size: {sizes[1]}px; }}"
         self.setStyleSheet("" if factor >= 1.0 else fitted)  # over the wall's style sheet, these sizes only
 
-    def _set(self, name: str, figure: str, detail: str, level: Level = Level.NORMAL) -> None:
+    def _set(
+        self, name: str, figure: str, detail: str, level: Level = Level.NORMAL, amount: float | None = None
+    ) -> None:
         fig = self.figures[name]
-        fig.show_value(figure)  # a changed figure glows softly for a moment
+        fig.show_value(figure, amount)  # a significant change glows softly for a moment
         if fig.property("level") != level.value:  # re-polishing restyles the label: only on a new level
             fig.setProperty("level", level.value)
             fig.style().unpolish(fig)
             fig.style().polish(fig)
         self.details[name].setText(detail)
+        if name in ("intake", "open"):  # the long lines: also where a narrow strip keeps them
+            self.captions[name].setToolTip(detail)
 
 
 def _pixels(font: QFont) -> int:

@@ -116,10 +116,9 @@ def grid_name(district: District, code: str) -> str:
     u = district.unit_grids.get(code)
     if u is None:
         return code
-    street = district.streets.get(u.street)
     community = district.communities.get(u.community)
     return QCoreApplication.translate("labels", "{street}·{community} {n}号").format(
-        street=street.short_name if street else u.street, community=community.name if community else u.community,
+        street=street_name(district, u.street), community=community.name if community else u.community,
         n=code[-3:],
     )  # fmt: skip
 
@@ -135,6 +134,54 @@ def channel_name(district: District, code: str) -> str:
     if channel is None:
         return code
     return channel.name_en if english() else channel.name
+
+
+def category_name(district: District, code: str, *, with_major: bool = False) -> str:
+    """A category's title (上水井盖 破损) in the language on show, ``with_major`` behind its major
+    category (公用设施 / 上水井盖 破损); an unknown code as is."""
+    c = district.categories.get(code)
+    if c is None:
+        return code
+    title, major = (c.title_en, c.major_name_en) if english() else (c.title, c.major_name)
+    return f"{major} / {title}" if with_major else title
+
+
+def street_name(district: District, code: str, *, full: bool = False) -> str:
+    """A shipped street's name in the language on show: short (东华门) or ``full`` (东华门街道) in
+    Chinese, its pinyin (Donghuamen) in English either way; an unknown code as is."""
+    street = district.streets.get(code)
+    if street is None:
+        return code
+    if english():
+        return street.name_en
+    return street.name if full else street.short_name
+
+
+def base_grid_name(district: District, grid_id: str) -> str:
+    """A base grid's name ("东华门街道基础网格001" as shipped; in English its street's English name
+    and number); an unknown id as is."""
+    grid = district.base_grids.get(grid_id)
+    if grid is None:
+        return grid_id
+    if not english():
+        return grid.name
+    return QCoreApplication.translate("labels", "{street}基础网格{n}").format(
+        street=street_name(district, grid.street, full=True), n=grid_id[-3:]
+    )
+
+
+def street_names(sit: Situation) -> dict[str, str]:
+    """Every street to list (``catalogue.street_names``: the backend's names over the shipped ones),
+    code → name in the language on show. A street the backend calls by its shipped name, short or
+    full, has the shipped short name (the lists say 街道 in their header), or in English the district
+    data's English one; a name the backend changed, or a street the district does not ship, stays as
+    the backend wrote it."""
+    names = catalogue.street_names(sit)
+    shipped = sit.district.streets
+    return {
+        code: street_name(sit.district, code) if (s := shipped.get(code)) and name in (s.short_name, s.name) else name
+        for code, name in names.items()
+    }
 
 
 def department_names(sit: Situation) -> dict[str, str]:

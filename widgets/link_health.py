@@ -9,6 +9,7 @@ import time
 from collections.abc import Mapping
 
 from PySide6.QtCore import QCoreApplication, Qt, QTimer
+from PySide6.QtGui import QFontMetrics, QResizeEvent
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QSizePolicy, QWidget
 
 from console.core.untrusted import one_line, rich
@@ -22,6 +23,7 @@ _STATE_TEXT = {
     LinkState.STALE: QT_TRANSLATE_NOOP("LinkHealthBar", "数据过时"),
     LinkState.STOPPED: QT_TRANSLATE_NOOP("LinkHealthBar", "已停止"),
 }
+GAP = "   "  # between the figures of the status line
 BEHIND_AFTER_S = 5.0  # the wall is "behind", not live, once what it shows is this much older than what arrived
 CAUGHT_UP_S = 2.0  # … and live again once it is within this
 
@@ -65,9 +67,9 @@ class LinkHealthBar(QWidget):
         self.detail_label = QLabel()
         self.detail_label.setObjectName("linkDetail")
         # The figures never widen the window (at 1280 px with a snapshot's progress they would): the
-        # line wraps instead.
-        self.detail_label.setWordWrap(True)
+        # line wraps instead, between figures (``wrapped``).
         self.detail_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self._detail = ""
         for label in (self.state_label, self.detail_label):
             label.setTextFormat(Qt.TextFormat.PlainText)
         layout = QHBoxLayout(self)
@@ -78,6 +80,16 @@ class LinkHealthBar(QWidget):
         self._timer.setInterval(500)
         self._timer.timeout.connect(self._refresh)
         self._timer.start()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._place_detail()
+
+    def _place_detail(self) -> None:
+        label = self.detail_label
+        text = wrapped(self._detail, label.contentsRect().width(), label.fontMetrics())
+        if text != label.text():
+            label.setText(text)
 
     def add_status(self, widget: QWidget) -> None:
         """Another line of status at the bar's right end (the duty alarms' summary)."""
@@ -142,8 +154,24 @@ class LinkHealthBar(QWidget):
             trouble += self.tr("   断开 {0}").format(s.disconnects)
         if s.retry_in is not None:
             trouble += self.tr("   {0:.0f} 秒后重新请求快照").format(s.retry_in)
-        self.detail_label.setText(detail + lag + trouble + progress)
+        self._detail = detail + lag + trouble + progress
+        self._place_detail()
         self.setToolTip(diagnostics(s, self.shown_rejects, self.last_shown_reject))
+
+
+def wrapped(line: str, width: int, metrics: QFontMetrics) -> str:
+    """A status line's figures (separated by three spaces) on as many lines as ``width`` needs, each
+    figure kept whole: Unicode's line breaking would part "拒收 0" anywhere, even between 拒 and 收."""
+    out: list[str] = []
+    for part in (p.strip() for p in line.split(GAP)):
+        if not part:
+            continue
+        joined = f"{out[-1]}{GAP}{part}" if out else part
+        if out and metrics.horizontalAdvance(joined) <= width:
+            out[-1] = joined
+        else:
+            out.append(part)
+    return "\n".join(out)
 
 
 def diagnostics(s: LinkStats, shown: Mapping[str, int] | None = None, last_shown: str = "") -> str:

@@ -3,7 +3,8 @@
 * the seven steps' order, and which of them are open (``STEPS``, ``STEP_ORDER``, ``OPEN_STEPS``, ``is_open_step``);
 * a case's light at an instant: for one case (``light_at``) and, the same rule over numpy columns,
   for the case table (``lights_at``); overdue is the red light (``is_overdue``);
-* when a headline figure is abnormal (``KpiThresholds``, ``Level``);
+* when a headline figure is abnormal (``KpiThresholds``, ``Level``), and when a department's figure
+  is trouble on the heat (``HeatThresholds``; judged in ``console.core.trouble``);
 * the configurable figures the situation derives with (``Rules``): the yellow share of the allowed
   time, buck-passing, hard cases, "new in the last hour", the department score's weights.
 """
@@ -121,6 +122,41 @@ def _warn_below(rate: float, floor: float) -> Level:
 
 
 @dataclass(frozen=True)
+class Scale:
+    """Where a figure becomes trouble (``start``: the first clear tint) and where it is at its worst
+    (``full``: full red); ``full`` below ``start`` for a figure that is good when high."""
+
+    start: float
+    full: float
+
+    def __post_init__(self) -> None:
+        if self.start == self.full:
+            raise ValueError(f"a scale needs two different ends, got {self.start} twice")
+
+
+@dataclass(frozen=True)
+class HeatThresholds:
+    """When a department's figure is trouble on the heat (WALL.md: colour only for trouble).
+
+    The open load as a share of the cases the department holds (a big department's many open cases
+    are its work, not trouble; a department sitting on most of what it was given is stuck); overdue
+    cases from the first. Rates (on-time closure, return, rework, 12345 satisfaction) against the
+    district's targets. A share or a rate is judged only with ``min_cases`` or more behind it: a
+    department with two cases is not red for one late one. The composite score in points below the
+    district's median department.
+    """
+
+    open_share: Scale = field(default_factory=lambda: Scale(0.2, 0.5))
+    overdue: Scale = field(default_factory=lambda: Scale(1.0, 10.0))
+    on_time: Scale = field(default_factory=lambda: Scale(0.90, 0.60))
+    return_rate: Scale = field(default_factory=lambda: Scale(0.25, 0.50))
+    rework: Scale = field(default_factory=lambda: Scale(0.10, 0.30))
+    satisfaction: Scale = field(default_factory=lambda: Scale(0.90, 0.60))
+    composite_below_median: Scale = field(default_factory=lambda: Scale(5.0, 15.0))
+    min_cases: int = 5
+
+
+@dataclass(frozen=True)
 class ScoreWeights:
     """The department composite score, in the manner of digital urban-management evaluation.
 
@@ -158,6 +194,7 @@ class Rules:
     hotline_channel: str = "ch-12345"
     weights: ScoreWeights = field(default_factory=ScoreWeights)
     kpi: KpiThresholds = field(default_factory=KpiThresholds)
+    heat: HeatThresholds = field(default_factory=HeatThresholds)
 
     @property
     def recent_seconds(self) -> float:

@@ -25,6 +25,7 @@ from console.core.cameras import CameraNetworks
 from console.shell import wall_file
 from console.shell.composition import Console, build
 from console.shell.i18n import LANGUAGES, install_translators
+from console.shell.platform_log import quiet_platform_noise
 from console.shell.roles import ROLES, Role
 from console.shell.style import auto_scale, style_sheet
 from console.shell.wall_window import WallWindow, default_wall_path
@@ -78,6 +79,14 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     _chromium_flags()
+    loud_again = quiet_platform_noise()  # before Qt starts: its first greetings come with the application
+    try:
+        return _run(args)
+    finally:
+        loud_again()  # what Qt says as the interpreter ends goes to its own handler
+
+
+def _run(args: argparse.Namespace) -> int:
     app = QApplication.instance() or QApplication(sys.argv[:1])
     assert isinstance(app, QApplication)
     app.setApplicationName("grid-console")

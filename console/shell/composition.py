@@ -22,7 +22,7 @@ from console.core.alarms.handling import PREFIX as ALARM_KEYS
 from console.core.alarms.handling import TTL_SECONDS as ALARM_TTL
 from console.core.alarms.kpis import alarm_kpis
 from console.core.alarms.settings import AlarmSettings, SettingsError, default_settings, load_settings
-from console.core.alarms.states import SubjectKind
+from console.core.alarms.states import AlarmState, SubjectKind
 from console.core.cameras import CameraNetworks, LinkRefused, checked_stream_url
 from console.core.case_table import CaseFilter
 from console.core.commands import note_on_case
@@ -49,6 +49,7 @@ from server_link.link_state import Batch, LinkState, LinkStats
 from server_link.server import ChpServer
 from server_link.sim.backend import make_backend, start_backend
 from widgets.alarm_list import AlarmList, AlarmSummary, AlarmView
+from widgets.alarm_sound import AlarmSound
 from widgets.case_detail import CaseDetail
 from widgets.case_queue import CaseQueue
 from widgets.case_story import CaseStory
@@ -211,8 +212,8 @@ class Console:
     def show_filter_highlights(self, f: CaseFilter) -> None:
         """Every highlight follows the queue's filter: a grid outlined on the map, a street's row
         selected, only while the filter holds them (Esc, the clear button, or another filter)."""
-        if self.has("map") and len(f.unit_grids) != 1:
-            self.map.select_grid(None)
+        if self.has("map") and len(f.unit_grids) != 1 and not (not f.unit_grids and len(f.base_grids) == 1):
+            self.map.select_grid(None)  # neither one unit grid nor one base grid (as the map picks them)
         if self.has("streets") and not f.streets:
             self.streets.table.clearSelection()
         if self.has("heat"):
@@ -427,6 +428,20 @@ def build(args: argparse.Namespace, role: Role | None = None, plans: Sequence[Wi
     return console
 
 
+def _wire_sound(service: AlarmService) -> AlarmSound:
+    """The chime a center turned on: new alarms ring it, acknowledging them quiets it."""
+    engine = service.engine
+    sound = AlarmSound(engine.settings.sound, parent=service)
+
+    def quiet() -> None:
+        now = time.time()
+        sound.still_unacknowledged(i for i, a in engine.alarms.items() if a.state(now) is AlarmState.UNACKNOWLEDGED)
+
+    service.raised.connect(lambda ids: sound.call((i, engine.alarms[i].priority) for i in ids if i in engine.alarms))
+    service.changed.connect(quiet)
+    return sound
+
+
 def _alarm_settings(path: Path | None) -> tuple[AlarmSettings, str]:
     """The alarm rules: the file given, or the user's own if there is one, over the defaults. A file
     that cannot be taken whole is refused with its line and reason: (the defaults, why)."""
@@ -602,6 +617,8 @@ def _wire(console: Console) -> None:
         alarm_list.figures_requested.connect(console.show_alarm_figures)
         service.raised.connect(alarm_list.call_attention)
         console.commands.pending_changed.connect(console.show_alarms)
+    if console.alarms.engine.settings.sound.enabled:
+        _wire_sound(console.alarms)
         allowed = console.commands.may(ActionKind.ACKNOWLEDGE)
         for button in (alarm_list.ack, alarm_list.shelf, alarm_list.unshelf):
             button.setVisible(allowed)  # the console hides what its role may not do; the backend decides

@@ -73,6 +73,9 @@ def default_wall_path() -> Path:
     return data_folder() / "wall-layout.json"
 
 
+LAPTOP_PX = 1600  # a window narrower than this lays its bottom row out for a laptop
+
+
 class WallWindow(QMainWindow):
     """The map in the middle, panels docked around it, the link's health and banners on top.
 
@@ -179,11 +182,19 @@ class WallWindow(QMainWindow):
                 right, [int(h * shares[n]) for n in ("kpis", "queue", "detail") if n in self.docks],
                 Qt.Orientation.Vertical,
             )  # fmt: skip
-        if "alarms" in self.docks:
-            along = {"alarms": 0.24, "heat": 0.22, "streets": 0.14}
+        names = [n for n in ("alarms", "heat", "streets") if n in self.docks and self._areas[n] == "bottom"]
+        if w < LAPTOP_PX and {"alarms", "heat", "streets"} <= set(names):
+            # A laptop's bottom row has no room for three panels (the heat's columns and the streets'
+            # figures were cut): the streets go behind the heat as a tab.
+            if self.docks["streets"] not in self.tabifiedDockWidgets(self.docks["heat"]):
+                self.tabifyDockWidget(self.docks["heat"], self.docks["streets"])
+            self.docks["heat"].raise_()
+            names.remove("streets")
+            along = {"alarms": 0.22, "heat": 0.38}
+        elif "alarms" in self.docks:
+            along = {"alarms": 0.22, "heat": 0.18, "streets": 0.20}  # the streets table needs ~380 px
         else:
             along = {"heat": 0.33, "streets": 0.27}
-        names = [n for n in ("alarms", "heat", "streets") if n in self.docks and self._areas[n] == "bottom"]
         bottom = [self.docks[n] for n in names]
         if bottom:
             self.resizeDocks(bottom[:1], [int(h * 0.30)], Qt.Orientation.Vertical)

@@ -840,6 +840,18 @@
         <source>显示全区</source>
         <translation>Show the whole district</translation>
     </message>
+    <message>
+        <source>按单元网格</source>
+        <translation>by unit grid</translation>
+    </message>
+    <message>
+        <source>按基础网格</source>
+        <translation>by base grid</translation>
+    </message>
+    <message>
+        <source>所在基础网格合计：{n}</source>
+        <translation>Its base grid in all: {n}</translation>
+    </message>
 </context>
 <context>
     <name>KpiStrip</name>
@@ -1100,24 +1112,48 @@
         <translation>Street</translation>
     </message>
     <message>
+        <source>点击一行：队列只列这个街道的案件</source>
+        <translation>Click a row: the queue lists only that street&apos;s cases</translation>
+    </message>
+    <message>
         <source>小循环</source>
         <translation>Small</translation>
+    </message>
+    <message>
+        <source>在街道小循环中的在办案件</source>
+        <translation>Open cases in the street&apos;s small loop</translation>
     </message>
     <message>
         <source>大循环</source>
         <translation>Big</translation>
     </message>
     <message>
+        <source>在区级大循环中的在办案件</source>
+        <translation>Open cases in the district&apos;s big loop</translation>
+    </message>
+    <message>
         <source>上报比例</source>
         <translation>Escalated</translation>
+    </message>
+    <message>
+        <source>街道上报区级（请办）的案件占其小循环案件的比例；▲ 超过控制线</source>
+        <translation>Share of the street&apos;s small-loop cases it escalated to the district; ▲ over the limit</translation>
     </message>
     <message>
         <source>控制线</source>
         <translation>Limit</translation>
     </message>
     <message>
+        <source>上报比例的上限</source>
+        <translation>The highest share of escalated cases allowed</translation>
+    </message>
+    <message>
         <source>超期</source>
         <translation>Overdue</translation>
+    </message>
+    <message>
+        <source>超过办理时限的案件</source>
+        <translation>Cases past their deadline</translation>
     </message>
 </context>
 <context>
@@ -1439,6 +1475,10 @@
         <source>zh</source>
         <comment>the language of this translation: zh or en</comment>
         <translation>en</translation>
+    </message>
+    <message>
+        <source>{street}基础网格{n}</source>
+        <translation>{street} base grid {n}</translation>
     </message>
 </context>
 </TS>

@@ -1,5 +1,10 @@
 /* The grid map page: choropleth of unit grids, base-grid and street lines, clustered case markers.
  *
+ * Two levels of shading: from cfg.unitFromZoom in, each unit grid has its own colour; farther out,
+ * where a unit grid is a few pixels and most are zero, each base grid is shaded by the sum of its
+ * unit grids (its own classes, cfg metric.base), so the overview shows where it hurts in patches one
+ * can see, and a click there picks the base grid.
+ *
  * Built once by widgets/map_page (folium makes the Leaflet map and the GeoJSON layers); driven by
  * widgets/grid_map.py through runJavaScript calls on window.gridMap, and reporting back through the
  * QWebChannel object "bridge" (ready, gridClicked, caseClicked, clusterClicked, flushApplied).
@@ -54,7 +59,13 @@
     this.units = new Map(); // code -> polygon layer
     this.streetLayers = new Map(); // street code -> polygon layer
     this.values = new Map(); // code -> value (absent = 0)
-    this.metric = { name: '', title: '', edges: [], colors: [cfg.theme.zero], labels: ['0'] };
+    this.baseOf = new Map(); // unit code -> its base grid's id
+    this.baseUnits = new Map(); // base grid id -> its unit grids' layers
+    this.baseLayers = new Map(); // base grid id -> its outline layer
+    this.baseValues = new Map(); // base grid id -> the sum of its unit grids' values (absent = 0)
+    this.level = 'unit'; // 'unit' or 'base': which grids the colours are of (by zoom)
+    const none = { edges: [], colors: [cfg.theme.zero], labels: ['0'] };
+    this.metric = Object.assign({ name: '', title: '', base: none }, none);
     this.classCounts = [];
     this.cases = new Map(); // no -> {no, lon, lat, light, title}
     this.caseMarkers = new Map(); // no -> marker, for the cases shown on their own
@@ -80,12 +91,16 @@
     cfg.units.eachLayer((layer) => {
       const p = layer.feature.properties;
       this.units.set(p.code, layer);
-      layer.setStyle(this._unitStyle(p.code));
-      layer.on('click', () => this._send('gridClicked', p.code));
+      this.baseOf.set(p.code, p.base_grid_id);
+      if (!this.baseUnits.has(p.base_grid_id)) this.baseUnits.set(p.base_grid_id, []);
+      this.baseUnits.get(p.base_grid_id).push(layer);
+      layer.on('click', () => this._send('gridClicked', this.level === 'base' ? p.base_grid_id : p.code));
       layer.bindTooltip(() => this._gridTooltip(p), { sticky: true, className: 'grid-tooltip', direction: 'top' });
     });
     // base grids, streets and the outline are on their own canvas (pane gridLines, made by the builder)
     cfg.baseGrids.setStyle({ color: theme.base, weight: 1.2, opacity: 0.9, fill: false });
+    cfg.baseGrids.eachLayer((layer) => this.baseLayers.set(layer.feature.properties.id, layer));
+    this.level = this._levelAt(map.getZoom());
     cfg.streets.setStyle({ color: theme.street, weight: 2.4, opacity: 0.95, fill: false });
     cfg.streets.eachLayer((layer) => this.streetLayers.set(layer.feature.properties.code, layer));
     cfg.outline.setStyle({ color: theme.outline, weight: 3, opacity: 1, fill: false });
@@ -113,6 +128,7 @@
     this.wholeDistrict = this._makeWholeDistrict().addTo(map);
 
     map.on('zoomend moveend', () => this._scheduleRecluster());
+    map.on('zoomend', () => this._followZoom());
     map.on('dragstart zoomstart', () => { if (!this._fitting) this.autoFit = false; });
     map.on('resize', () => { if (this.autoFit) this.fitDistrict(); });
     this._restyleAll();
@@ -120,45 +136,84 @@
   };
 
   // ------------------------------------------------------------------ colours and styles
-  GridMapPage.prototype.classOf = function (v) {
+  function classIn(v, edges) {
     if (!(v > 0)) return 0;
-    const edges = this.metric.edges;
     let k = 0;
     while (k < edges.length && v >= edges[k]) k++;
     return k + 1;
+  }
+
+  /** The classes on show: the unit grids' or, at the overview zoom, the base grids'. */
+  GridMapPage.prototype._shown = function () {
+    return this.level === 'base' ? this.metric.base : this.metric;
+  };
+
+  GridMapPage.prototype._levelAt = function (zoom) {
+    return zoom < this.cfg.unitFromZoom ? 'base' : 'unit';
+  };
+
+  GridMapPage.prototype.classOf = function (v) {
+    return classIn(v, this.metric.edges);
   };
 
   GridMapPage.prototype.colorOf = function (v) {
     return this.metric.colors[this.classOf(v)];
   };
 
+  /** A unit grid's class as shown: its own, or its base grid's at the overview zoom. */
+  GridMapPage.prototype._shownClass = function (code) {
+    if (this.level === 'base') return classIn(this.baseValues.get(this.baseOf.get(code)) || 0, this.metric.base.edges);
+    return this.classOf(this.values.get(code) || 0);
+  };
+
   GridMapPage.prototype._unitStyle = function (code) {
     return {
       color: this.cfg.theme.unit,
       weight: 0.6,
-      opacity: 1,
+      opacity: this.level === 'base' ? 0 : 1, // a base grid's patch is one colour: its own lines draw it
       fill: true,
-      fillColor: this.colorOf(this.values.get(code) || 0),
+      fillColor: this._shown().colors[this._shownClass(code)],
       fillOpacity: 0.92,
     };
   };
 
   GridMapPage.prototype._restyleAll = function () {
     const t0 = performance.now();
-    this.classCounts = this.metric.colors.map(() => 0);
+    this.classCounts = this._shown().colors.map(() => 0);
     for (const [code, layer] of this.units) {
-      this.classCounts[this.classOf(this.values.get(code) || 0)] += 1;
+      if (this.level === 'unit') this.classCounts[this._shownClass(code)] += 1;
       layer.setStyle(this._unitStyle(code));
+    }
+    if (this.level === 'base') {
+      for (const id of this.baseUnits.keys()) this.classCounts[classIn(this.baseValues.get(id) || 0, this.metric.base.edges)] += 1;
     }
     this._updateLegendCounts();
     this.stats.restyleMs = performance.now() - t0;
   };
 
+  /** The sums per base grid, from the unit grids' values. */
+  GridMapPage.prototype._sumBases = function () {
+    this.baseValues = new Map();
+    for (const [code, v] of this.values) {
+      const id = this.baseOf.get(code);
+      if (id !== undefined) this.baseValues.set(id, (this.baseValues.get(id) || 0) + v);
+    }
+  };
+
+  GridMapPage.prototype._followZoom = function () {
+    const level = this._levelAt(this.map.getZoom());
+    if (level === this.level) return;
+    this.level = level;
+    this._rebuildLegend();
+    this._restyleAll();
+  };
+
   // ------------------------------------------------------------------ Python -> page
   /** A new metric: its classes, colours, legend and every grid's value (absent = 0). */
   GridMapPage.prototype.setMetric = function (m) {
-    this.metric = { name: m.name, title: m.title, edges: m.edges, colors: m.colors, labels: m.labels };
+    this.metric = { name: m.name, title: m.title, edges: m.edges, colors: m.colors, labels: m.labels, base: m.base };
     this.values = new Map(Object.entries(m.values));
+    this._sumBases();
     this._rebuildLegend();
     this._restyleAll();
     this.stats.lastValues = this.values.size;
@@ -170,17 +225,32 @@
     const t0 = performance.now();
     let n = 0;
     if (batch.values) {
+      const bases = new Map(); // base grid id -> its class before this flush (the base level only)
+      const baseClass = (id) => classIn(this.baseValues.get(id) || 0, this.metric.base.edges);
       for (const code in batch.values) {
         const layer = this.units.get(code);
         if (!layer) { this.stats.unknownCodes++; continue; }
         const v = batch.values[code];
-        const before = this.classOf(this.values.get(code) || 0);
-        const after = this.classOf(v);
+        const old = this.values.get(code) || 0;
+        const id = this.baseOf.get(code);
+        if (this.level === 'base' && !bases.has(id)) bases.set(id, baseClass(id));
+        const sum = (this.baseValues.get(id) || 0) - old + Math.max(v, 0);
+        if (sum > 0) this.baseValues.set(id, sum); else this.baseValues.delete(id);
         if (v > 0) this.values.set(code, v); else this.values.delete(code);
+        if (this.level === 'unit') {
+          const before = this.classOf(old);
+          const after = this.classOf(v);
+          this.classCounts[before] -= 1;
+          this.classCounts[after] += 1;
+          layer.setStyle({ fillColor: this.metric.colors[after] });
+        }
+        n++;
+      }
+      for (const [id, before] of bases) { // each base grid touched: its class, and its unit grids' fill
+        const after = baseClass(id);
         this.classCounts[before] -= 1;
         this.classCounts[after] += 1;
-        layer.setStyle({ fillColor: this.metric.colors[after] });
-        n++;
+        for (const layer of this.baseUnits.get(id) || []) layer.setStyle({ fillColor: this.metric.base.colors[after] });
       }
       if (n) this._updateLegendCounts();
     }
@@ -220,8 +290,9 @@
                                    label: c.length > 5 ? String(c[5]) : String(c[0]) });
   };
 
+  /** Outline a unit grid, or a base grid (by its id; what a click at the overview zoom picks). */
   GridMapPage.prototype.selectGrid = function (code) {
-    const layer = code !== null ? this.units.get(code) : undefined;
+    const layer = code !== null ? this.units.get(code) || this.baseLayers.get(code) : undefined;
     this.selectedGrid = layer ? code : null;
     this.selection.clearLayers();
     if (layer) {
@@ -301,7 +372,7 @@
     if (!drawn.length) return null;
     const outline = drawn[0];
     const sameShape = (code) => {
-      const layer = this.units.get(code);
+      const layer = this.units.get(code) || this.baseLayers.get(code);
       return !!layer && JSON.stringify(layer.getLatLngs()) === JSON.stringify(outline.getLatLngs());
     };
     return { grid: this.selectedGrid, sameShape: sameShape(this.selectedGrid), color: outline.options.color,
@@ -316,9 +387,12 @@
       baseGrids: this.cfg.baseGrids.getLayers().length,
       streets: this.streetLayers.size,
       streetLabels: this.labels.getLayers().length,
+      streetLabelsShown: this._labelNodes().filter((n) => n.style.visibility !== 'hidden').length,
       layers: { base_grids: visible(this.cfg.baseGrids), streets: visible(this.cfg.streets) },
       metric: this.metric.name,
+      level: this.level,
       legendTitle: this.legendTitle.textContent,
+      legendLevel: this.legendLevel.textContent,
       legendRows: this.legendRows.map((r) => [r.label.textContent, r.count.textContent]),
       cases: this.cases.size,
       caseMarkers: this.caseMarkers.size,
@@ -549,6 +623,10 @@
     box.appendChild(el('div', 'grid-tip-code', p.code));
     box.appendChild(el('div', null, (this.cfg.streetNames[p.street_code] || p.street_code) + ' · ' + p.base_grid_id));
     if (this.metric.title) box.appendChild(el('div', 'grid-tip-value', this.metric.title + ': ' + formatNumber(v)));
+    if (this.metric.title && this.level === 'base') {
+      const sum = this.baseValues.get(p.base_grid_id) || 0;
+      box.appendChild(el('div', 'grid-tip-value', this.text.baseGridSum.replace('{n}', formatNumber(sum))));
+    }
     return box;
   };
 
@@ -559,6 +637,8 @@
       L.DomEvent.disableClickPropagation(box);
       this.legendTitle = el('div', 'legend-title', '');
       box.appendChild(this.legendTitle);
+      this.legendLevel = el('div', 'legend-level', ''); // which grids the colours are of
+      box.appendChild(this.legendLevel);
       this.legendTable = el('div', 'legend-rows');
       box.appendChild(this.legendTable);
       const key = el('div', 'legend-cases');
@@ -584,14 +664,16 @@
   };
 
   GridMapPage.prototype._rebuildLegend = function () {
+    const shown = this._shown();
     this.legendTitle.textContent = this.metric.title;
+    this.legendLevel.textContent = this.level === 'base' ? this.text.byBaseGrid : this.text.byUnitGrid;
     this.legendTable.replaceChildren();
     this.legendRows = [];
-    for (let k = this.metric.colors.length - 1; k >= 0; k--) {
+    for (let k = shown.colors.length - 1; k >= 0; k--) {
       const row = el('div', 'legend-row');
       const swatch = el('span', 'legend-swatch');
-      swatch.style.background = this.metric.colors[k];
-      const label = el('span', 'legend-label', this.metric.labels[k]);
+      swatch.style.background = shown.colors[k];
+      const label = el('span', 'legend-label', shown.labels[k]);
       const count = el('span', 'legend-count', '');
       row.append(swatch, label, count);
       this.legendTable.appendChild(row);

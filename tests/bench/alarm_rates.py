@@ -1,6 +1,8 @@
 """Benchmark: how often the default alarm rules call the duty commander, and what the engine costs.
 
-Run: ``.venv/bin/python tests/bench/alarm_rates.py [--days 7] [--warmup-days 7] [--seed 1] [--rules FILE]``
+Run: ``.venv/bin/python tests/bench/alarm_rates.py [--days 7] [--warmup-days 7] [--seed 1] [--rules FILE]
+[--surge rainstorm@2026-11-25T14:00]`` (a surge of the simulator's profiles during the measured days: how
+the defaults hold when the district has a bad afternoon, and whether the flood handling engages)
 
 1. **Rates.** The district simulator (its calibrated, real rate) runs ``--warmup-days`` so the district
    holds a realistic backlog; the console's situation takes that picture, and the alarm engine
@@ -34,6 +36,7 @@ from server_link import records as r
 from server_link.district import load_district
 from server_link.link_state import Batch, Update
 from server_link.sim.engine import Simulation
+from server_link.sim.profiles import parse_surge
 
 STEP = timedelta(minutes=1)
 LOAD_BATCH = 500
@@ -53,12 +56,14 @@ def main() -> None:
     parser.add_argument("--warmup-days", type=float, default=7)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--rules", type=Path, help="a rules file over the defaults (as a center's own)")
+    parser.add_argument("--surge", action="append", default=[], help="KIND@TIME (Beijing): rainstorm@2026-11-25T14:00")
     args = parser.parse_args()
     settings = load_settings(args.rules) if args.rules else default_settings()
     district = load_district()
     end = datetime(2026, 11, 30, tzinfo=UTC)
     start = end - timedelta(days=args.days)
-    sim = Simulation(district, seed=args.seed, start=start - timedelta(days=args.warmup_days))
+    surges = [parse_surge(x) for x in args.surge]
+    sim = Simulation(district, seed=args.seed, start=start - timedelta(days=args.warmup_days), surges=surges)
     t = time.perf_counter()
     sim.run(until=start)
     bodies = dict(sim.reference())

@@ -19,6 +19,7 @@ from console.core.alarms.settings import (
     Priority,
     Rule,
     SettingsError,
+    SoundSettings,
     default_settings,
     load_settings,
     settings_from,
@@ -398,6 +399,9 @@ def test_a_flood_is_flagged_and_grouped_by_rule_and_street(tmp_path: Path) -> No
         ('[rules.case_red]\nmin_urgency = "soon"\n', 2, "min_urgency"),
         ("[rules.link]\nseconds = 10\n[rules.link]\nseconds = 5\n", 3, "not valid TOML"),
         ("[rules.hard]\nlatch = yes\n", 2, "not valid TOML"),
+        ("[sound]\nenabled = 1\n", 2, "true or false"),
+        ("[sound]\nenabled = true\nrepeat_seconds = -5\n", 3, "0 or more"),
+        ('[sound]\nvolume = "loud"\n', 2, "unknown key 'volume'"),
     ],
 )
 def test_a_bad_rules_file_is_refused_with_its_line_and_reason(
@@ -421,6 +425,9 @@ def test_a_centers_file_changes_only_what_it_names(tmp_path: Path) -> None:
     assert own[Rule.CASE_RED] == defaults[Rule.CASE_RED]
     assert own.source == str(tmp_path / "alarm_rules.toml")
     assert load_settings(tmp_path / "missing.toml").source == "defaults"
+    assert not defaults.sound.enabled  # the chime is off unless a center turns it on
+    path.write_text('[sound]\nenabled = true\npriority = "medium"\nrepeat_seconds = 30\n', encoding="utf-8")
+    assert load_settings(path).sound == SoundSettings(True, Priority.MEDIUM, 30.0)
 
 
 def test_a_disabled_rule_raises_nothing(tmp_path: Path) -> None:

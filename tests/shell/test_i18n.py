@@ -26,12 +26,13 @@ from console.shell.i18n import install_translators
 from console.shell.panels import caption
 from console.shell.wall_window import Docked, WallWindow
 from server_link import records as r
-from server_link.link_state import LinkState, LinkStats
+from server_link.link_state import Batch, LinkState, LinkStats, Update
 from tests.core.test_backend_records import DISTRICT, A, apply, page_case
+from tests.core.test_situation import S, bj, make_case
 from tests.widgets.test_panels import two_cases
 from widgets import labels
 from widgets.case_detail import CaseDetail
-from widgets.case_queue import CaseQueue
+from widgets.case_queue import WALL_COLUMNS, CaseQueue
 from widgets.case_queue_model import Column
 from widgets.department_heat import DepartmentHeat
 from widgets.kpi_strip import KpiStrip
@@ -211,6 +212,75 @@ def test_in_english_departments_have_the_district_datas_english_names_in_the_hea
     detail.show_case(sit, model.case_no(0) or "")
     assert detail.fields["dept"].text() == "District Sanitation Service Centre"
     assert detail.fields["channel"].text().startswith("12345 citizen service hotline")
+
+
+def three_streets() -> tuple[Situation, list[str]]:
+    """A case in each of three streets: the backend names the first as shipped (its full name), has
+    renamed the second, and publishes no record of the third."""
+    codes = sorted(DISTRICT.streets)[:3]
+    grids = [min(g for g in DISTRICT.unit_grids if g.startswith(code)) for code in codes]
+    t = bj(2026, 11, 27, 9, 0)
+    cases = [
+        make_case(n, [(t, S.COLLECTED, A.COLLECT, None), (t, S.DISPATCHED, A.DISPATCH, "d-hwzx")], grid=grid)
+        for n, grid in enumerate(grids, 1)
+    ]
+    shipped = DISTRICT.streets[codes[0]]
+    streets = [
+        r.Street(schema=1, code=codes[0], name=shipped.name, area_km2=shipped.area_km2, escalation_limit=0.08),
+        r.Street(schema=1, code=codes[1], name="新命名街道", area_km2=1.0, escalation_limit=0.08),
+    ]
+    sit = Situation(DISTRICT)
+    records: list[r.Record] = [*streets, *cases]
+    updates = tuple(Update(r.key_of(x), i, x, r.encode(x)) for i, x in enumerate(records, 1))
+    sit.apply(Batch(True, updates, len(updates), "e"), t.timestamp() + 3600)
+    return sit, codes
+
+
+def test_in_english_streets_have_the_district_datas_english_names_wherever_they_are_shown(
+    qtbot: QtBot, english: list[QTranslator]
+) -> None:
+    sit, (first, renamed, unpublished) = three_streets()
+    en = {code: DISTRICT.streets[code].name_en for code in (first, renamed, unpublished)}
+    panel, queue, detail = StreetsPanel(), CaseQueue(sit), CaseDetail()
+    for w in (panel, queue, detail):
+        qtbot.addWidget(w)
+    panel.show_situation(sit)
+    shown = {panel.table.item(row, 0).text() for row in range(panel.table.rowCount())}
+    # the shipped English name; a name the backend changed stays the backend's (no guessing)
+    assert {en[first], "新命名街道", en[unpublished]} <= shown
+    assert [name for name in shown if CJK.search(name)] == ["新命名街道"]
+    names = labels.street_names(sit)
+    assert [names[code] for code in (first, renamed, unpublished)] == [en[first], "新命名街道", en[unpublished]]
+    assert names == {code: s.name_en for code, s in DISTRICT.streets.items()} | {renamed: "新命名街道"}
+
+    model = queue.model
+    column = {model.data(model.index(row, Column.STREET)) for row in range(model.rowCount())}
+    assert column == set(en.values())  # the queue names streets by the shipped data (as before), in English
+    queue.set_visible_columns(WALL_COLUMNS)  # the street's column among them, as wide as an English name
+    widest = queue.view.fontMetrics().horizontalAdvance(DISTRICT.streets["110101007"].name_en)  # Chaoyangmen
+    assert queue.view.columnWidth(Column.STREET) > widest
+    row = next(row for row in range(model.rowCount()) if model.data(model.index(row, Column.STREET)) == en[first])
+    detail.show_case(sit, model.case_no(row) or "")
+    assert detail.fields["where"].text().startswith(f"{en[first]} · grid {en[first]} · ")
+    queue.filter_to_street(first)
+    assert queue.breadcrumb.text() == f"Street: {en[first]}"
+    base = min(b for b in DISTRICT.base_grids if b.startswith(first))
+    queue.set_filter(CaseFilter(base_grids=frozenset({base})))
+    assert queue.breadcrumb.text() == f"Base grid: {en[first]} base grid {base[-3:]}"
+    assert labels.street_name(DISTRICT, "110101999") == "110101999"  # an unknown code as is
+
+
+def test_without_a_translator_streets_keep_their_chinese_names() -> None:
+    sit, (first, renamed, unpublished) = three_streets()
+    shipped = DISTRICT.streets
+    names = labels.street_names(sit)  # the shipped short name where the backend uses the shipped name
+    assert [names[code] for code in (first, renamed, unpublished)] == [
+        shipped[first].short_name, "新命名街道", shipped[unpublished].short_name,
+    ]  # fmt: skip
+    assert labels.street_name(DISTRICT, first) == shipped[first].short_name
+    assert labels.street_name(DISTRICT, first, full=True) == shipped[first].name
+    base = min(b for b in DISTRICT.base_grids if b.startswith(first))
+    assert labels.base_grid_name(DISTRICT, base) == DISTRICT.base_grids[base].name
 
 
 def test_without_a_translator_the_panels_speak_chinese(qtbot: QtBot, sit: Situation) -> None:

@@ -355,6 +355,23 @@ def test_filter_to_grid_then_clear_filters_restores_the_queue(
         assert shown(q.model) == everything and q.model.filter == CaseFilter()
 
 
+def test_a_base_grid_picked_on_the_overview_filters_to_its_cases(make_queue: Callable[..., CaseQueue]) -> None:
+    """At the overview zoom the map shades and picks base grids: the queue takes a base grid's id too,
+    keeps its street as the path and drops the narrower unit grid."""
+    sit = situation_with(varied_cases())
+    q = make_queue(sit)
+    grid = ALL_GRIDS[2]
+    base = DISTRICT.unit_grids[grid].base_grid
+    q.filter_to_street(DISTRICT.unit_grids[grid].street)
+    q.filter_to_grid(grid)
+    q.filter_to_grid(base)
+    f = q.model.filter
+    assert (f.base_grids, f.unit_grids, f.streets) == (frozenset({base}), frozenset(), frozenset({grid[:9]}))
+    expected = {s.no for s in sit.cases.values() if s.open and DISTRICT.unit_grids[s.unit_grid].base_grid == base}
+    assert expected and set(shown(q.model)) == expected
+    assert DISTRICT.base_grids[base].name in q.breadcrumb.text() or base[-4:] in q.breadcrumb.text()
+
+
 # ---------------------------------------------------------------------- sorting
 def python_order(states: list[CaseState], key: str, descending: bool) -> list[str]:
     """Plain Python: the key's order, ties (and the key's absence) in case-number order."""

@@ -4,9 +4,8 @@ put while the pointer is over them (real pyqtgraph view, real mouse events, offs
 
 from __future__ import annotations
 
-import numpy as np
 from PySide6.QtCore import QEvent, QPoint, QPointF, Qt
-from PySide6.QtGui import QEnterEvent, QTextDocument
+from PySide6.QtGui import QColor, QEnterEvent, QTextDocument
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
@@ -15,15 +14,16 @@ from console.core.situation import Situation
 from console.core.untrusted import ZWSP
 from server_link import records as r
 from tests.core.test_backend_records import DISTRICT, A, apply, page_case
-from widgets.department_heat import METRICS, DepartmentHeat
+from widgets.department_heat import METRICS, PALETTES, DepartmentHeat
 
 BUSY, QUIET = "d-cgzf", "d-hwzx"
 
 
-def situation(busy: int, quiet: int) -> Situation:
+def situation(busy: int, quiet: int, third: int = 0) -> Situation:
     sit = Situation(DISTRICT)
     cases = [page_case(n, until=A.DISPATCH, dept=BUSY) for n in range(busy)]
     cases += [page_case(100 + n, until=A.DISPATCH, dept=QUIET) for n in range(quiet)]
+    cases += [page_case(200 + n, until=A.DISPATCH, dept="d-swj") for n in range(third)]
     apply(sit, list[r.Record](cases))
     return sit
 
@@ -118,10 +118,23 @@ def test_cells_too_narrow_for_their_figures_show_colour_only(qtbot: QtBot) -> No
     qtbot.waitUntil(lambda: bool(heat.shown_figures()))
 
 
-def test_the_composite_column_colours_only_departments_below_the_district() -> None:
-    """WALL.md: colour for trouble only. At or above the median score: no colour; 15 points below: full red."""
-    from widgets.department_heat import _badness
+def test_a_busier_department_is_not_red_for_being_busy(qtbot: QtBot) -> None:
+    """WALL.md: colour only for trouble. Four open cases against one is no trouble in itself (the
+    figure that ranks it first used to paint it red): every cell stays the calm grey on screen; only
+    a figure the core judges trouble (here: overdue cases, a month on) is tinted, in its own cell."""
+    heat = shown_heat(qtbot, situation(busy=4, quiet=1))
+    grey = QColor(PALETTES["dark"].ramp[0])
 
-    m = np.zeros((5, 7))
-    m[:, 6] = [92.0, 85.0, 80.0, 72.5, 60.0]  # median 80
-    assert _badness(m)[:, 6].tolist() == [0.0, 0.0, 0.0, 0.5, 1.0]
+    def painted(dept: str, column: int) -> QColor:
+        image = heat.view.grab().toImage()
+        at = viewport_point(heat, column + 0.1, heat.order.index(dept) + 0.15)  # a corner: not the figure
+        return image.pixelColor(at)
+
+    assert heat.image.image is not None and not heat.image.image.any()
+    assert all(painted(BUSY, c) == grey for c in range(len(METRICS)))
+    sit = situation(busy=4, quiet=1)
+    sit.tick(sit.now + 30 * 86400)  # a month on: every case is overdue
+    heat.show_situation(sit)
+    overdue = [name for name, _ in METRICS].index("overdue")
+    assert painted(BUSY, overdue) != grey
+    assert [c for c in range(len(METRICS)) if painted(BUSY, c) != grey] == [overdue]

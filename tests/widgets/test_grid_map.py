@@ -95,7 +95,8 @@ def make_map(qtbot: QtBot) -> Iterator[Callable[..., GridMap]]:
 
 @pytest.fixture
 def grid_map(make_map: Callable[..., GridMap]) -> GridMap:
-    return make_map()
+    """A map that colours unit grids at every zoom (the overview's base-grid shading has its own test)."""
+    return make_map(unit_from_zoom=0)
 
 
 # ---------------------------------------------------------------------- no Qt needed
@@ -203,6 +204,46 @@ def test_set_metric_restyles_every_grid_with_the_ramp(qtbot: QtBot, grid_map: Gr
     assert sum(counts) == UNIT_GRIDS
 
 
+def test_the_overview_shades_base_grids_and_a_closer_look_unit_grids(
+    qtbot: QtBot, make_map: Callable[..., GridMap]
+) -> None:
+    """Issue 14, item 8: at the whole-district zoom most unit grids are a few pixels and zero; there
+    each base grid is shaded by the sum of its unit grids (its own classes), its units' lines hidden,
+    and a click picks the base grid. Zoomed in, every unit grid has its own colour again."""
+    grid_map = make_map()
+    district = load_district()
+    base = "110101001J002"
+    units = sorted(c for c, g in district.unit_grids.items() if g.base_grid == base)
+    assert len(units) >= 2
+    values = {units[0]: 1.0, units[1]: 2.0}  # alone, each is small; together, the district's worst patch
+    others = {district.unit_grids[c].base_grid: c for c in reversed(CODES) if district.unit_grids[c].base_grid != base}
+    values |= {code: 1.0 for code in list(others.values())[:40]}  # one unit grid each in 40 other base grids
+    grid_map.set_metric("open", values, "在办案件数")
+    assert grid_map.base_sums()[base] == 3.0
+    top = grid_map.base_binning.colours[-1]
+    wait_page(qtbot, grid_map, "gridMap.summary().level", "base")
+    wait_page(qtbot, grid_map, f"{units}.map(c => gridMap.fillOf(c))", [top] * len(units))
+    s = read(qtbot, grid_map, "gridMap.summary()")
+    assert (s["legendTitle"], s["legendLevel"]) == ("在办案件数", "按基础网格")
+    counts = [int(n.split()[0].replace(",", "")) for _, n in s["legendRows"]]
+    assert sum(counts) == len(district.base_grids)  # the legend counts what is coloured
+    assert read(qtbot, grid_map, f"gridMap.units.get('{units[0]}').options.opacity") == 0
+    with qtbot.waitSignal(grid_map.grid_clicked, timeout=WAIT_MS) as clicked:
+        grid_map.read_page(f"(gridMap.units.get('{units[0]}').fire('click'), true)", lambda _: None)
+    assert clicked.args == [base]
+    grid_map.select_grid(base)  # as the console does with what the map sent
+    wait_page(qtbot, grid_map, "gridMap.selectionDrawn() && gridMap.selectionDrawn().sameShape", True)
+    grid_map.update_values({units[1]: 0.0})  # live: the sum falls to 1, and the whole patch with it
+    lower = grid_map.base_binning.colour_of(1.0)
+    assert lower != top
+    wait_page(qtbot, grid_map, f"{units}.map(c => gridMap.fillOf(c))", [lower] * len(units))
+    grid_map.read_page("gridMap.map.setZoom(16, {animate: false})", lambda _: None)
+    wait_page(qtbot, grid_map, "gridMap.summary().level", "unit")
+    wait_page(qtbot, grid_map, f"gridMap.fillOf('{units[1]}')", ZERO_COLOUR["dark"])
+    assert read(qtbot, grid_map, f"gridMap.units.get('{units[1]}').options.opacity") == 1
+    assert read(qtbot, grid_map, "gridMap.summary().legendLevel") == "按单元网格"
+
+
 def test_update_values_sends_only_the_changed_grids_in_one_flush(qtbot: QtBot, grid_map: GridMap) -> None:
     values = {code: 1.0 for code in CODES}
     grid_map.set_metric("open", values, "在办案件数", bins=[3, 6, 10])
@@ -280,6 +321,30 @@ def test_selection_and_layers(qtbot: QtBot, grid_map: GridMap) -> None:
     wait_page(qtbot, grid_map, "gridMap.map.getZoom() > 14", True)
     with pytest.raises(KeyError):
         grid_map.select_grid("nope")
+
+
+def test_a_laptops_small_map_keeps_the_district_in_view_and_most_street_names(
+    qtbot: QtBot, make_map: Callable[..., GridMap]
+) -> None:
+    """At 1366×768 the map gets about 800×400 px: its legend is set smaller (it covered a third of the
+    map) and so are the street names, so that more of them find a free spot among the clusters."""
+    grid_map = make_map()
+    grid_map.resize(800, 400)
+    d = load_district()
+    grid_map.set_metric("open", {c: 1.0 for c in CODES[::5]}, "在办案件数")
+    grid_map.set_cases(
+        CaseMarker(f"C{i:04d}", g.lon, g.lat, Light(1 + i % 3), f"案件 {i}")
+        for i, g in enumerate(d.unit_grids[c] for c in CODES[::4])
+    )
+    wait_page(qtbot, grid_map, "[window.innerWidth, window.innerHeight]", [800, 400])
+    wait_page(qtbot, grid_map, "gridMap.caseLayer.getLayers().length > 0", True)
+    legend = read(qtbot, grid_map, "(() => { const r = document.querySelector('.map-legend').getBoundingClientRect();"
+                                   " return [r.width, r.height]; })()")  # fmt: skip
+    assert legend[0] <= 150 and legend[1] <= 0.6 * 400, legend  # it was 200 × 294 px: three quarters of the height
+    # (the names are placed after the clusters of the new size are drawn, in a later frame)
+    wait_page(qtbot, grid_map, "(o => o.overlaps + o.outside)(gridMap.labelOverlaps())", 0)
+    names = read(qtbot, grid_map, "gridMap.labelOverlaps()")
+    assert names["shown"] >= 5, names  # two of 17 before
 
 
 def test_cases_cluster_update_and_click(qtbot: QtBot, grid_map: GridMap) -> None:

@@ -22,7 +22,7 @@ from widgets.case_queue import CaseQueue
 from widgets.department_heat import CAPTION_GAP_PX, METRICS, DepartmentHeat
 from widgets.kpi_strip import KpiStrip
 
-RIGHT_PX, HEAT_PX = 545, 443
+RIGHT_PX, HEAT_PX = 545, 519  # at 1366×768: the right-hand column, the heat (0.38 of the width)
 
 
 @pytest.fixture(params=["zh_CN", "en"])
@@ -74,9 +74,14 @@ def test_the_kpi_strip_fits_the_column_without_scrolling_sideways(qtbot: QtBot, 
     for name in strip.figures:
         assert whole(strip.captions[name], strip.captions[name].text()), (language, name)
         assert whole(strip.figures[name], strip.figures[name].text()), (language, name)
+    # the height the column gives it at 1366×768 (the KPI dock's 201 px): no vertical scrolling either
+    needed = strip.layout().heightForWidth(strip.width())
+    assert needed <= 201, (language, needed)
+    assert strip.details["open"].isHidden() and strip.captions["open"].toolTip() == strip.details["open"].text() != ""
     smaller = strip.figures["open"].font().pixelSize()
     wall.resize(1600, 400)  # a wall screen's column: the style's own sizes again
     qtbot.waitUntil(lambda: strip.figures["open"].font().pixelSize() > smaller)
+    assert not strip.details["intake"].isHidden()
 
 
 def test_the_queues_search_hint_is_whole_in_a_narrow_column(qtbot: QtBot, language: str) -> None:

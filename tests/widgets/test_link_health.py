@@ -28,3 +28,22 @@ def test_the_diagnostics_count_every_reason_and_show_wire_text_as_text(qtbot: Qt
     assert "<b>X</b>" in text  # the sender's markup is shown, not applied
     assert "\u202e" not in text and "⏎位置" in text  # no override; the line break is visible
     assert "RuntimeError: boom" in text and "updates connection dropped" in text
+
+
+def test_a_narrow_bar_wraps_between_figures_never_inside_one(qtbot: QtBot) -> None:
+    """At 1366 px the line wraps: "拒收" must not end a line with its count on the next one."""
+    bar = LinkHealthBar()
+    qtbot.addWidget(bar)
+    bar.show_stats(LinkStats(LinkState.LIVE, "tcp://127.0.0.1:5556", last_sequence=6998))
+    bar.resize(420, 120)
+    bar.show()
+    qtbot.waitExposed(bar)
+    lines = bar.detail_label.text().split("\n")
+    assert len(lines) >= 2  # it does wrap at this width
+    for caption in ("序号", "重新同步", "丢失", "拒收"):
+        line = next(x for x in lines if caption in x)
+        assert not line.endswith(caption), lines
+    metrics = bar.detail_label.fontMetrics()
+    assert all(metrics.horizontalAdvance(x) <= bar.detail_label.contentsRect().width() for x in lines), lines
+    bar.resize(1800, 120)  # wide again: one line
+    qtbot.waitUntil(lambda: "\n" not in bar.detail_label.text())

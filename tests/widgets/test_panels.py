@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections import Counter
 from importlib import resources
 from typing import Literal
@@ -21,6 +22,7 @@ from server_link.link_state import Batch
 from tests.core.test_situation import DISTRICT, GRIDS, A, S, bj, make_case, upd
 from widgets.case_detail import CaseDetail
 from widgets.department_heat import DepartmentHeat
+from widgets.fading_figure import FadingFigure
 from widgets.kpi_strip import KpiStrip
 from widgets.streets_panel import StreetsPanel
 
@@ -177,3 +179,29 @@ def test_department_heat_hands_pyqtgraph_only_what_changed(qtbot: QtBot, sit: Si
     sit.aggregates.departments["u-water"] = DepartmentFigures(open=3, overdue=3)  # the image follows
     heat.show_situation(sit)
     assert heat.image.image is not image
+
+
+def test_a_trickle_of_small_changes_glows_only_once_it_adds_up(qtbot: QtBot) -> None:
+    """WALL.md: a highlight marks a change worth seeing; the backlog moving by one case at a time
+    all day would otherwise keep the glow on for ever (issue 14, item 8)."""
+    figure = FadingFigure("—", significant=(20, 0.05))  # as the strip's backlog: 20 cases, or 5 %
+    qtbot.addWidget(figure)
+    figure.show_value("300", 300)
+    glows = 0
+    for value in range(301, 340):  # one case more each time
+        figure.show_value(f"{value}", value)
+        glows += figure.glow == 1.0
+        figure._glow = 0.0  # (as if faded: only the new marks are counted)
+    assert glows == 2  # at about 315 (5 % of 300) and 331 (5 % of that): not 39 times
+    figure.show_value("339", 339)  # unchanged: nothing
+    assert figure.glow == 0.0
+    figure.show_value("300", 300)  # a drop as large: marked too
+    assert figure.glow == 1.0
+    rate = FadingFigure("—", significant=(0.01, 0.0))
+    qtbot.addWidget(rate)
+    rate.show_value("—", math.nan)
+    rate.show_value("97.0%", 0.970)  # the first rate after nothing: no change anyone saw
+    rate.show_value("97.4%", 0.974)
+    assert rate.glow == 0.0
+    rate.show_value("98.5%", 0.985)  # more than a point since it was first shown
+    assert rate.glow == 1.0

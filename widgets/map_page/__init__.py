@@ -39,11 +39,15 @@ from folium.template import Template
 from PySide6.QtCore import QCoreApplication
 
 from server_link.district import ATTRIBUTION, data_dir, load_district
+from widgets.labels import street_name
 
 Theme = Literal["dark", "light"]
 
 QWEBCHANNEL_JS = "qrc:///qtwebchannel/qwebchannel.js"
 INDIVIDUAL_ZOOM = 17.0  # from this zoom on every case has its own marker
+# From this zoom on each unit grid has its own colour; farther out (the whole district on a wall,
+# where a unit grid is 5–10 px across) the colours are the base grids' (each about four unit grids).
+UNIT_FROM_ZOOM = 14.5
 CLUSTER_CELL_PX = 72
 LINES_PANE = "gridLines"
 
@@ -78,6 +82,7 @@ class PageOptions:
     tile_attribution: str = ""
     tile_subdomains: str = "abc"
     individual_zoom: float = INDIVIDUAL_ZOOM
+    unit_from_zoom: float = UNIT_FROM_ZOOM
     cluster_cell_px: int = CLUSTER_CELL_PX
 
 
@@ -145,6 +150,9 @@ def page_texts() -> dict[str, Any]:
         "gridCount": QCoreApplication.translate("GridMap", "{n} 格"),  # legend: grids in a class
         "wholeDistrict": QCoreApplication.translate("GridMap", "全区"),  # the button back to the whole district
         "wholeDistrictTip": QCoreApplication.translate("GridMap", "显示全区"),
+        "byUnitGrid": QCoreApplication.translate("GridMap", "按单元网格"),  # legend title: what is coloured
+        "byBaseGrid": QCoreApplication.translate("GridMap", "按基础网格"),
+        "baseGridSum": QCoreApplication.translate("GridMap", "所在基础网格合计：{n}"),  # grid tooltip
     }
 
 
@@ -247,11 +255,12 @@ def build_page(options: PageOptions = PageOptions(), texts: Mapping[str, Any] | 
         "streetLabels": [
             # Short names (东直门, not 东直门街道): every one is a street, and shorter names leave room
             # for more of them among the clusters at the overview zoom.
-            {"code": s.code, "name": s.short_name, "lon": s.label_lon, "lat": s.label_lat}
+            {"code": s.code, "name": street_name(district, s.code), "lon": s.label_lon, "lat": s.label_lat}
             for s in district.streets.values()
         ],
-        "streetNames": {s.code: s.name for s in district.streets.values()},
+        "streetNames": {s.code: street_name(district, s.code, full=True) for s in district.streets.values()},
         "individualZoom": options.individual_zoom,
+        "unitFromZoom": options.unit_from_zoom,
         "clusterCell": options.cluster_cell_px,
         "text": text,
     }

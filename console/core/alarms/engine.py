@@ -86,6 +86,7 @@ class AlarmEngine:
         self._burst_streets: dict[tuple[str, str], str] = {}
         self.flood_since: float | None = None  # when the flood under way began
         self._timers: list[tuple[float, str]] = []  # (when, case no): on-delays to look at again
+        self._alarmed_cases: Counter[str] = Counter()  # case no → how many of its alarms are held
         self._standing = False  # evaluating a whole picture: what it finds is standing, not raised
         rules = settings.rules
         self._prefix = {rule: f"{rule.value}/" for rule in Rule}
@@ -179,6 +180,8 @@ class AlarmEngine:
             bounced = s.buck_passing
             # hard is consequential to buck-passing, which already calls for this case
             hard = s.hard and rank >= self._rank[Rule.HARD] and not bounced
+        if not (fresh or red or bounced or hard) and no not in self._alarmed_cases:
+            return  # nothing now, and nothing held to clear: most cases, most of the time
         street = s.street if s is not None else ""
         for rule, active in ((Rule.URGENT_NEW, fresh), (Rule.CASE_RED, red), (Rule.BUCK_PASSING, bounced),
                              (Rule.HARD, hard)):  # fmt: skip
@@ -382,7 +385,7 @@ class AlarmEngine:
             a.raised_at = now  # back from the shelf while active: it calls for attention anew
             out.raised.append(a.id)
         if after is AlarmState.NORMAL:
-            del self.alarms[a.id]
+            self._drop(a)
 
     # ------------------------------------------------------------------ the core of it
     def _set(
@@ -404,7 +407,7 @@ class AlarmEngine:
                 rs = self.settings[rule]
                 a = Alarm(rule, subject, kind, rs.priority, rs.latch, street=street)
                 a.operator = self.operator.get(ident, OperatorState())
-                self.alarms[ident] = a
+                self._keep(a)
             a.figure = figure
             if a.active:
                 return
@@ -421,7 +424,19 @@ class AlarmEngine:
         a.active, a.cleared_at, a.figure = False, now, figure
         out.changed.add(ident)
         if a.state(now) is AlarmState.NORMAL:
-            del self.alarms[ident]
+            self._drop(a)
+
+    def _keep(self, a: Alarm) -> None:
+        self.alarms[a.id] = a
+        if a.kind is SubjectKind.CASE:
+            self._alarmed_cases[a.subject] += 1
+
+    def _drop(self, a: Alarm) -> None:
+        del self.alarms[a.id]
+        if a.kind is SubjectKind.CASE:
+            self._alarmed_cases[a.subject] -= 1
+            if self._alarmed_cases[a.subject] <= 0:
+                del self._alarmed_cases[a.subject]
 
     def _log(self, raised: Raise) -> None:
         self.log.append(raised)
@@ -471,9 +486,9 @@ class AlarmEngine:
         what is still the same alarm stays as it was."""
         self.operator = {k: _operator_of(v) for k, v in data.get("operator", {}).items()}
         self.alarms = {}
+        self._alarmed_cases = Counter()
         for item in data.get("alarms", []):
-            a = _alarm_of(item)
-            self.alarms[a.id] = a
+            self._keep(_alarm_of(item))
         self.log = deque(Raise(at, alarm, Rule(rule), Priority(p)) for at, alarm, rule, p in data.get("log", []))
 
 

@@ -79,13 +79,23 @@ class RuleSettings:
 
 
 @dataclass(frozen=True)
+class SoundSettings:
+    """Whether a new unacknowledged alarm sounds a chime, from which priority, and how often again."""
+
+    enabled: bool = False
+    priority: Priority = Priority.HIGH  # this priority and the more urgent ones
+    repeat_seconds: float = 0.0  # 0: once; else again until acknowledged
+
+
+@dataclass(frozen=True)
 class AlarmSettings:
-    """Every rule, and when alarms flood."""
+    """Every rule, when alarms flood, and whether they sound."""
 
     rules: dict[Rule, RuleSettings]
     flood_alarms: int
     flood_minutes: float
     source: str  # where they came from: the defaults, or a center's file over them
+    sound: SoundSettings = field(default_factory=SoundSettings)
 
     def __getitem__(self, rule: Rule) -> RuleSettings:
         return self.rules[rule]
@@ -140,6 +150,7 @@ def _settings(defaults: dict[str, Any], own: tuple[dict[str, Any], str, str] | N
     """Check the center's file against the defaults' shape, and merge it over them."""
     merged_rules = {name: dict(values) for name, values in defaults["rules"].items()}
     flood = dict(defaults["flood"])
+    sound = dict(defaults["sound"])
     if own is not None:
         data, text, name = own
 
@@ -147,8 +158,8 @@ def _settings(defaults: dict[str, Any], own: tuple[dict[str, Any], str, str] | N
             return SettingsError(f"{name}:{_line_of(text, table, key)}", reason)
 
         for top, value in data.items():
-            if top not in ("rules", "flood"):
-                raise fail(top, None, f"unknown table [{top}] (known: [flood], [rules.<rule>])")
+            if top not in ("rules", "flood", "sound"):
+                raise fail(top, None, f"unknown table [{top}] (known: [flood], [sound], [rules.<rule>])")
             if not isinstance(value, dict):
                 raise fail(top, None, f"{top} must be a table")
         for key, value in data.get("flood", {}).items():
@@ -157,6 +168,11 @@ def _settings(defaults: dict[str, Any], own: tuple[dict[str, Any], str, str] | N
             if not _is_number(value) or value < 1:
                 raise fail("flood", key, f"{key} must be a number of at least 1, not {value!r}")
             flood[key] = value
+        for key, value in data.get("sound", {}).items():
+            problem = _check_sound(key, value, known=sound)
+            if problem:
+                raise fail("sound", key, problem)
+            sound[key] = value
         for rule_name, values in data.get("rules", {}).items():
             table = f"rules.{rule_name}"
             if rule_name not in merged_rules:
@@ -178,7 +194,25 @@ def _settings(defaults: dict[str, Any], own: tuple[dict[str, Any], str, str] | N
             latch=bool(values["latch"]),
             thresholds={k: v for k, v in values.items() if k not in ("enabled", "priority", "latch")},
         )
-    return AlarmSettings(rules, int(flood["alarms"]), float(flood["minutes"]), source)
+    chime = SoundSettings(
+        bool(sound["enabled"]), Priority[str(sound["priority"]).upper()], float(sound["repeat_seconds"])
+    )
+    return AlarmSettings(rules, int(flood["alarms"]), float(flood["minutes"]), source, chime)
+
+
+def _check_sound(key: str, value: object, known: dict[str, Any]) -> str:
+    """Why ``key = value`` cannot be in ``[sound]`` ("" when it can)."""
+    if key not in known:
+        return f"unknown key {key!r} in [sound] (known: {', '.join(known)})"
+    if key == "enabled":
+        return "" if isinstance(value, bool) else f"enabled must be true or false, not {value!r}"
+    if key == "priority":
+        if isinstance(value, str) and value.upper() in Priority.__members__:
+            return ""
+        return f'priority must be "high", "medium" or "low", not {value!r}'
+    if not _is_number(value) or value < 0:  # type: ignore[operator]
+        return f"{key} must be a number of seconds, 0 or more, not {value!r}"
+    return ""
 
 
 def _check(rule: Rule, key: str, value: object) -> str:
