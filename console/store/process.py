@@ -31,13 +31,15 @@ import subprocess
 import sys
 import threading
 from collections import deque
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import Future
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 from multiprocessing.connection import Connection
 from typing import Any, Final
 
+from console.core.daily import BACKEND_KEEPS, DayFigures, Scope
+from console.core.rules import Rules
 from console.core.situation import Situation
 from console.store import past_picture, pipes
 from console.store.schema import LinkEventKind
@@ -54,6 +56,7 @@ from console.store.writer import (
 )
 from server_link.district import District, load_district
 from server_link.link_state import Batch, Update
+from server_link.workcal import WorkCalendar
 
 log = logging.getLogger(__name__)
 
@@ -69,7 +72,7 @@ READER_THREAD: Final = "store-reader"
 CALLS: Final = frozenset(
     {"flush", "stats", "last_known", "record_action", "set_action_status", "actions", "state_at",
      "situation_at", "time_window", "retention", "record_link_event", "link_events",
-     "save_alarms", "saved_alarms"}
+     "save_alarms", "saved_alarms", "save_daily", "daily", "daily_days", "refresh_daily"}
 )  # fmt: skip
 _call_ids = itertools.count(1)
 
@@ -288,6 +291,47 @@ class StoreProcess:
     def saved_alarms(self) -> dict[str, Any] | None:
         result: dict[str, Any] | None = self._call("saved_alarms", (), {})
         return result
+
+    def save_daily(self, rows: Iterable[DayFigures]) -> list[date]:
+        """``Store.save_daily``: the rows replace their days' rows; committed durably before this returns."""
+        result: list[date] = self._call("save_daily", (list(rows),), {})
+        return result
+
+    def daily(
+        self, since: date, until: date, scope: Scope | None = None, scope_id: str | None = None
+    ) -> list[DayFigures]:
+        """``Store.daily``: the kept rows of ``since`` to ``until`` (both included), in ``day_figures``' order."""
+        result: list[DayFigures] = self._call("daily", (since, until, scope, scope_id), {})
+        return result
+
+    def daily_days(self) -> set[date]:
+        result: set[date] = self._call("daily_days", (), {})
+        return result
+
+    def refresh_daily(
+        self,
+        as_of: datetime | None = None,
+        *,
+        rules: Rules | None = None,
+        calendar: WorkCalendar | None = None,
+        keeps: timedelta = BACKEND_KEEPS,
+    ) -> list[date]:
+        """``Store.refresh_daily``, waiting for it (about a second when it has days to compute): from
+        the GUI thread use ``refresh_daily_later``."""
+        return self.refresh_daily_later(as_of, rules=rules, calendar=calendar, keeps=keeps).result(CALL_TIMEOUT_S)
+
+    def refresh_daily_later(
+        self,
+        as_of: datetime | None = None,
+        *,
+        rules: Rules | None = None,
+        calendar: WorkCalendar | None = None,
+        keeps: timedelta = BACKEND_KEEPS,
+    ) -> Future[list[date]]:
+        """``Store.refresh_daily`` without waiting: computed in the child behind every batch submitted
+        before this call, with the shipped district; the future (done in the store's reader thread)
+        holds the days written. The child answers other calls after it."""
+        return self._call_later("refresh_daily", (as_of,), {"rules": rules, "calendar": calendar, "keeps": keeps})
 
     def state_at(self, instant: datetime, now: datetime | None = None) -> PastState:
         result: PastState = self._call("state_at", (instant, now), {})

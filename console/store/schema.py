@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any, Final
 
 from sqlalchemy import (
     JSON,
     BigInteger,
     CheckConstraint,
+    Date,
     DateTime,
     Dialect,
     Index,
@@ -31,6 +32,8 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
 KEY_LENGTH: Final = 255  # chp.MAX_KEY_BYTES
+SCOPE_LENGTH: Final = 16
+SCOPE_ID_LENGTH: Final = 64  # a department id (records.Ident) or a street code
 EPOCH_LENGTH: Final = 64
 LINK_EVENT_DETAIL_LENGTH: Final = 300  # characters; longer details are refused (cut them before recording)
 
@@ -221,3 +224,31 @@ class AlarmBook(Base):
     data: Mapped[Any] = mapped_column(Payload, nullable=False)
 
     __table_args__ = (CheckConstraint("id = 1", name="ck_alarm_book_singleton"),)
+
+
+class DailyRow(Base):
+    """The figures of one Beijing day for the district, a street or a department
+    (``console.core.daily.DayFigures``: what each count means), kept for ``StoreConfig.daily_retention``.
+
+    ``definitions`` is the version of the figures' definitions the row was computed with
+    (``console.core.daily.DEFINITIONS``); ``written_at`` when it was written.
+    """
+
+    __tablename__ = "daily_figures"
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    scope: Mapped[str] = mapped_column(String(SCOPE_LENGTH), primary_key=True)  # console.core.daily.Scope
+    scope_id: Mapped[str] = mapped_column(String(SCOPE_ID_LENGTH), primary_key=True)
+    received: Mapped[int] = mapped_column(Integer, nullable=False)
+    closed: Mapped[int] = mapped_column(Integer, nullable=False)
+    closed_on_time: Mapped[int] = mapped_column(Integer, nullable=False)
+    open: Mapped[int] = mapped_column(Integer, nullable=False)
+    overdue: Mapped[int] = mapped_column(Integer, nullable=False)
+    hotline_settled: Mapped[int] = mapped_column(Integer, nullable=False)
+    hotline_responded: Mapped[int] = mapped_column(Integer, nullable=False)
+    hotline_callbacks: Mapped[int] = mapped_column(Integer, nullable=False)
+    hotline_resolved: Mapped[int] = mapped_column(Integer, nullable=False)
+    hotline_rated: Mapped[int] = mapped_column(Integer, nullable=False)
+    hotline_satisfied: Mapped[int] = mapped_column(Integer, nullable=False)
+    definitions: Mapped[int] = mapped_column(Integer, nullable=False)
+    written_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)

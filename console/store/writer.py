@@ -25,6 +25,12 @@ and an action waits at most for the one journal transaction under way (bounded b
 ``max_transaction_updates``), however long the backlog. Link events (``record_link_event``: re-syncs,
 stale and live again, started and stopped) are committed the same way, one small row each, so a
 time slider can mark them; retention removes them with the journal's history.
+
+**Daily figures** (``daily_figures``: one row a Beijing day per district, street and department,
+``console.core.daily``) outlast the journal: retention keeps them ``daily_retention`` (400 days).
+``refresh_daily`` computes the days the held cases cover and the table lacks, from the materialised
+state, here (in the store's process, off the console's threads); ``save_daily`` and ``daily`` write
+and read rows.
 """
 
 from __future__ import annotations
@@ -35,18 +41,30 @@ import os
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any, Final
 
 from sqlalchemy import Connection, Engine, delete, func, insert, select, update
 from sqlalchemy.engine import URL
 
+from console.core.daily import (
+    BACKEND_KEEPS,
+    DEFINITIONS,
+    DayFigures,
+    Scope,
+    covered_days,
+    covered_span,
+    day_figures,
+    day_of,
+    facts_of_bodies,
+)
 from console.core.derived_cases import DerivedCases
+from console.core.rules import Rules
 from console.core.situation import Situation
-from console.store import migrations
+from console.store import daily_rows, migrations
 from console.store.bulk import BulkStatement, delete_rows, insert_rows, time_converter, upsert_rows
 from console.store.checkpoint_codec import encode_state
 from console.store.engines import Role, make_engine
@@ -66,9 +84,10 @@ from console.store.schema import (
     State,
 )
 from console.store.time_travel import PastState, Window, kept_window, past_situation, state_at
-from server_link.district import District
+from server_link.district import District, load_district
 from server_link.link_state import Batch
 from server_link.records import SCHEMA_VERSION
+from server_link.workcal import WorkCalendar
 
 log = logging.getLogger(__name__)
 
@@ -90,6 +109,7 @@ class StoreConfig:
     checkpoint_interval: timedelta = timedelta(hours=1)
     retention: timedelta = timedelta(days=7)
     retention_margin: timedelta = timedelta(days=1)
+    daily_retention: timedelta = timedelta(days=400)  # daily figures: whole Beijing days before today
 
 
 @dataclass(frozen=True, slots=True)
@@ -183,6 +203,7 @@ class RetentionResult:
     journal_rows: int
     checkpoints: int
     link_events: int = 0
+    daily_rows: int = 0
 
 
 @dataclass(slots=True)
@@ -265,6 +286,7 @@ class Store:
         self._checkpoint_at: datetime | None = None
         self._written_at: datetime | None = None  # received time of the newest batch committed
         self._sql: _WriterStatements | None = None
+        self._district: District | None = None  # the shipped district, loaded for refresh_daily
 
     # ------------------------------------------------------------------ life cycle
     def open(self) -> Store:
@@ -592,6 +614,84 @@ class Store:
             row = conn.execute(select(_B.c.data)).first()
         return None if row is None else dict(row.data)
 
+    # ------------------------------------------------------------------ daily figures
+    def save_daily(self, rows: Iterable[DayFigures], at: datetime | None = None) -> list[date]:
+        """Keep daily figures: ``rows`` replace every row kept for their days (rewriting a day replaces
+        it whole). Committed durably before this returns, as operator actions are; the days written."""
+        rows = list(rows)
+        written_at = _utc(at) if at is not None else self._clock()
+        engine = self._engine(self._durable)
+        with self._priority(), engine.begin() as conn:
+            return daily_rows.write_days(conn, rows, written_at)
+
+    def daily(
+        self, since: date, until: date, scope: Scope | None = None, scope_id: str | None = None
+    ) -> list[DayFigures]:
+        """The kept rows of the days ``since`` to ``until`` (both included), of one scope or one scope's
+        id if given; in ``day_figures``' order (by day: the district, the streets, the departments, each
+        by id). A day without rows is simply absent."""
+        with self._engine(self._reader).connect() as conn, conn.begin():
+            return daily_rows.read(conn, since, until, scope, scope_id)
+
+    def daily_days(self) -> set[date]:
+        """The days that have daily figures."""
+        with self._engine(self._reader).connect() as conn, conn.begin():
+            return daily_rows.days(conn)
+
+    def refresh_daily(
+        self,
+        as_of: datetime | None = None,
+        *,
+        rules: Rules | None = None,
+        calendar: WorkCalendar | None = None,
+        district: District | None = None,
+        keeps: timedelta = BACKEND_KEEPS,
+    ) -> list[date]:
+        """Compute and keep the daily figures of every complete day that the held cases cover and
+        that has no rows yet, or rows of older definitions (``daily.covered_days``); the days written,
+        oldest first.
+
+        The cases are the materialised state, once every batch submitted before this call is
+        written: the live picture. ``as_of`` is the instant that picture is known to be current at:
+        give the present while the link is live; without it, the received time of the newest stored
+        update (all that can be said right after a restart, before the link's snapshot). Nothing is
+        written while the store has refused updates (it waits for a re-sync), nor from an empty
+        state. ``rules``, ``calendar`` and ``district`` as the live situation's (defaults: the
+        console's, the shipped district). About a second for a week of the district's cases; when
+        every covered day is kept already, it returns without reading the cases.
+        """
+        if not self.flush():
+            log.warning("daily figures not refreshed: the store has not written what it was given")
+            return []
+        if self.needs_resync:
+            log.info("daily figures not refreshed: the store waits for a re-sync")
+            return []
+        with self._engine(self._reader).connect() as conn, conn.begin():
+            saved_at = conn.execute(select(_M.c.saved_at).where(_M.c.id == 1)).scalar_one_or_none()
+            kept = daily_rows.days(conn, DEFINITIONS)  # days of older definitions are computed again
+        if saved_at is None:
+            return []
+        first, last = covered_span(max(saved_at, _utc(as_of or saved_at)).timestamp(), keeps)
+        if all(first + timedelta(days=n) in kept for n in range((last - first).days + 1)):
+            return []  # every day the cases could cover is kept: no need to read them
+        known = self.last_known()
+        if known.saved_at is None:
+            return []
+        now = max(known.saved_at, _utc(as_of or known.saved_at)).timestamp()
+        if district is None:
+            district = self._district = self._district or load_district()
+        facts, bad = facts_of_bodies(known.bodies, district, calendar=calendar, rules=rules)
+        if bad:
+            log.warning("daily figures: %d stored case bodies could not be read and are not counted", bad)
+        days = [d for d in covered_days(facts, now, keeps) if d not in kept]
+        streets = set(district.streets) | {k[8:] for k in known.bodies if k.startswith("/street/")}
+        departments = set(district.departments) | {k[12:] for k in known.bodies if k.startswith("/department/")}
+        rows = day_figures(facts, days, streets=streets, departments=departments)
+        self.save_daily(rows)
+        if days:
+            log.info("daily figures: wrote %d rows for %s to %s", len(rows), days[0], days[-1])
+        return days
+
     @contextmanager
     def _priority(self) -> Iterator[None]:
         """Hold the write lock ahead of the journal writer (it waits while actions are waiting)."""
@@ -607,19 +707,21 @@ class Store:
 
     # ------------------------------------------------------------------ retention
     def retention(self, now: datetime | None = None) -> RetentionResult:
-        """Delete journal rows, checkpoints and link events older than the window (retention + margin).
+        """Delete journal rows, checkpoints and link events older than the window (retention + margin),
+        and daily figures of the days before ``daily_retention`` before today (Beijing).
 
         The newest checkpoint at or before the cutoff is kept as the base the window's first
         instants are rebuilt from; journal rows it already contains go. Link events before the
         cutoff go whether or not there is such a checkpoint.
         """
-        cutoff = (
-            _utc(now or self._last_received or self._clock()) - self.config.retention - self.config.retention_margin
-        )
+        at = _utc(now or self._last_received or self._clock())
+        cutoff = at - self.config.retention - self.config.retention_margin
+        first_day = day_of(at.timestamp()) - timedelta(days=self.config.daily_retention.days)
         engine = self._engine(self._journal)
         rows = checkpoints = 0
         with self._write_lock, engine.begin() as conn:
             events = conn.execute(delete(_L).where(_L.c.at < cutoff)).rowcount
+            days = daily_rows.drop_before(conn, first_day)
             base = conn.execute(
                 select(_C.c.id, _C.c.journal_id)
                 .where(_C.c.taken_at <= cutoff)
@@ -629,12 +731,13 @@ class Store:
             if base is not None:
                 checkpoints = conn.execute(delete(_C).where(_C.c.id != base.id, _C.c.taken_at <= cutoff)).rowcount
                 rows = conn.execute(delete(_J).where(_J.c.id <= base.journal_id)).rowcount
-        if rows or checkpoints or events:
+        if rows or checkpoints or events or days:
             log.info(
-                "retention: removed %d journal rows, %d checkpoints and %d link events before %s",
-                rows, checkpoints, events, cutoff,
+                "retention: removed %d journal rows, %d checkpoints and %d link events before %s, "
+                "%d daily figures before %s",
+                rows, checkpoints, events, cutoff, days, first_day,
             )  # fmt: skip
-        return RetentionResult(cutoff, rows, checkpoints, events)
+        return RetentionResult(cutoff, rows, checkpoints, events, days)
 
     # ------------------------------------------------------------------ writer thread
     def _run(self) -> None:

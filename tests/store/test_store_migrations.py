@@ -5,7 +5,7 @@ start, or the one in GRID_TEST_POSTGRES_URL: tests/store_support/postgres.py).""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -15,6 +15,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 
+from console.core.daily import DISTRICT_ID, DayFigures, Scope
 from console.store import ActionStatus, LinkEventKind, OutsideWindow, Store
 from console.store.migrations import (
     FIRST_REVISION,
@@ -32,9 +33,11 @@ pytestmark = pytest.mark.usefixtures("no_store_threads")
 
 T0 = datetime(2026, 11, 20, 8, 0, tzinfo=UTC)
 TABLES = {
-    "journal", "state", "link_meta", "checkpoints", "operator_actions", "link_events", "alarm_book", "alembic_version",
+    "journal", "state", "link_meta", "checkpoints", "operator_actions", "link_events", "alarm_book", "daily_figures",
+    "alembic_version",
 }  # fmt: skip
-PREVIOUS_REVISION = "0003"  # the one before head
+PREVIOUS_REVISION = "0004"  # the one before head
+BEFORE_ALARM_BOOK = "0003"
 BEFORE_LINK_EVENTS = "0002"
 
 
@@ -56,8 +59,8 @@ def test_the_head_revision_is_the_newest_script() -> None:
     assert head_revision() == HEAD_REVISION
     assert alembic_config().get_main_option("script_location")
     revisions = [s.revision for s in ScriptDirectory.from_config(alembic_config()).walk_revisions()]  # newest first
-    assert revisions == [HEAD_REVISION, PREVIOUS_REVISION, BEFORE_LINK_EVENTS, FIRST_REVISION]
-    assert revisions == ["0004", "0003", "0002", "0001"]
+    assert revisions == [HEAD_REVISION, PREVIOUS_REVISION, BEFORE_ALARM_BOOK, BEFORE_LINK_EVENTS, FIRST_REVISION]
+    assert revisions == ["0005", "0004", "0003", "0002", "0001"]
 
 
 def test_migrate_an_empty_database_to_head(engine: sa.Engine) -> None:
@@ -156,6 +159,48 @@ def test_migrate_from_0002_with_rows_keeps_them_and_adds_link_events(engine: sa.
         assert (action.text, action.status) == ("派单", ActionStatus.SENT)
 
 
+@pytest.mark.parametrize("backend", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def test_migrate_from_0004_with_rows_keeps_them_and_adds_an_empty_daily_table(
+    backend: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    url: str = f"sqlite:///{tmp_path / 'm.db'}" if backend == "sqlite" else request.getfixturevalue("postgres_url")
+    engine = sa.create_engine(url)
+    try:
+        command.upgrade(alembic_config(url), PREVIOUS_REVISION)
+        assert current_revision(engine) == PREVIOUS_REVISION
+        assert "daily_figures" not in sa.inspect(engine).get_table_names()
+        feed = Feed()
+        with engine.begin() as conn:  # what a console at revision 0004 had written
+            for u in feed.batch([body(1), body(2)]).updates:
+                conn.execute(
+                    sa.text("INSERT INTO state (key, body, sequence, updated_at) VALUES (:k, :b, :s, :t)"),
+                    {"s": u.sequence, "k": u.key, "b": u.body, "t": "2026-11-20 08:00:00.000000"},
+                )
+            conn.execute(
+                sa.text("INSERT INTO link_meta (id, epoch, last_sequence, saved_at, schema_version) "
+                        "VALUES (1, 'epoch-a', 2, :t, 1)"),
+                {"t": "2026-11-20 08:00:00.000000"},
+            )  # fmt: skip
+            conn.execute(sa.text("INSERT INTO alarm_book (id, saved_at, data) VALUES (1, :t, :d)"),
+                         {"t": "2026-11-20 08:00:00.000000", "d": '{"alarms": [1]}'})  # fmt: skip
+        upgrade(engine)
+        assert current_revision(engine) == HEAD_REVISION
+        assert set(sa.inspect(engine).get_table_names()) >= TABLES
+        assert schema_drift(engine) == []
+        with engine.connect() as conn:
+            assert conn.execute(sa.text("SELECT count(*) FROM daily_figures")).scalar() == 0
+            assert conn.execute(sa.text("SELECT count(*) FROM state")).scalar() == 2
+    finally:
+        engine.dispose()
+    day = date(2026, 11, 19)
+    db = tmp_path / "m.db" if backend == "sqlite" else url
+    with Store(db, clock=lambda: T0 + timedelta(hours=1)) as store:  # the console of this build opens it
+        assert store.saved_alarms() == {"alarms": [1]}
+        assert store.last_known().bodies == feed.bodies
+        assert store.save_daily([DayFigures(day, Scope.DISTRICT, DISTRICT_ID, received=5)]) == [day]
+        assert [(r.day, r.received) for r in store.daily(day, day)] == [(day, 5)]
+
+
 def test_downgrade_to_the_previous_revision_and_back(engine: sa.Engine) -> None:
     upgrade(engine)
     with engine.begin() as conn:
@@ -172,12 +217,20 @@ def test_downgrade_to_the_previous_revision_and_back(engine: sa.Engine) -> None:
         conn.execute(
             sa.text("""INSERT INTO alarm_book (id, saved_at, data) VALUES (1, '2026-11-20 08:02:00.000000', '{}')""")
         )
+        conn.execute(
+            sa.text(
+                "INSERT INTO daily_figures VALUES ('2026-11-19', 'district', '', 1, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 1, "
+                "'2026-11-20 08:02:00.000000')"
+            )
+        )
     command.downgrade(alembic_config(str(engine.url)), PREVIOUS_REVISION)
     assert current_revision(engine) == PREVIOUS_REVISION
-    assert set(sa.inspect(engine).get_table_names()) == TABLES - {"alarm_book"}
+    assert set(sa.inspect(engine).get_table_names()) == TABLES - {"daily_figures"}
+    command.downgrade(alembic_config(str(engine.url)), BEFORE_ALARM_BOOK)
+    assert set(sa.inspect(engine).get_table_names()) == TABLES - {"daily_figures", "alarm_book"}
     command.downgrade(alembic_config(str(engine.url)), BEFORE_LINK_EVENTS)
     assert "link_events" not in sa.inspect(engine).get_table_names()
-    assert set(sa.inspect(engine).get_table_names()) == TABLES - {"link_events", "alarm_book"}
+    assert set(sa.inspect(engine).get_table_names()) == TABLES - {"link_events", "alarm_book", "daily_figures"}
     with engine.connect() as conn:  # the downgrades drop only the alarm book and the link events
         assert conn.execute(sa.text("SELECT text FROM operator_actions")).scalar() == "kept"
     command.downgrade(alembic_config(str(engine.url)), FIRST_REVISION)
@@ -210,7 +263,7 @@ def test_postgres_migrations_round_trip_actions_and_time_travel(postgres_url: st
         assert set(sa.inspect(engine).get_table_names()) == TABLES
         assert schema_drift(engine) == []
         command.downgrade(alembic_config(postgres_url), BEFORE_LINK_EVENTS)  # and back: drops only what came later
-        assert set(sa.inspect(engine).get_table_names()) == TABLES - {"link_events", "alarm_book"}
+        assert set(sa.inspect(engine).get_table_names()) == TABLES - {"link_events", "alarm_book", "daily_figures"}
         upgrade(engine)
         assert schema_drift(engine) == []
     finally:
