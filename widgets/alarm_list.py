@@ -86,7 +86,8 @@ _BLINK_MS = 600
 _SHELVE_MINUTES = (15, 30, 60, 120, 240, 480)
 
 
-def tr(text: str) -> str:
+def _translated(text: str) -> str:
+    """A text marked for translation where it was defined (QT_TRANSLATE_NOOP), translated now."""
     return QCoreApplication.translate("AlarmList", text)
 
 
@@ -123,19 +124,32 @@ class AlarmList(QWidget):
         self.flood = QLabel()
         self.flood.setObjectName("floodBanner")
         self.flood.hide()
-        self.priority = self._combo([(tr("全部级别"), None), *((tr(PRIORITY_NAMES[p]), p) for p in Priority)])
-        self.state = self._combo(
-            [(tr("全部状态"), None), *((tr(STATE_NAMES[s]), s) for s in AlarmState if s is not AlarmState.NORMAL)]
+        self.priority = self._combo(
+            [
+                (self.tr("全部级别"), None),
+                *((_translated(PRIORITY_NAMES[p]), p) for p in Priority),
+            ]
         )
-        self.rule = self._combo([(tr("全部告警"), None), *((tr(RULE_NAMES[r]), r) for r in Rule)])
-        self.street = self._combo([(tr("全部街道"), None)])
+        self.state = self._combo(
+            [
+                (self.tr("全部状态"), None),
+                *((_translated(STATE_NAMES[s]), s) for s in AlarmState if s is not AlarmState.NORMAL),
+            ]
+        )
+        self.rule = self._combo(
+            [
+                (self.tr("全部告警"), None),
+                *((_translated(RULE_NAMES[r]), r) for r in Rule),
+            ]
+        )
+        self.street = self._combo([(self.tr("全部街道"), None)])
         filters = QGridLayout()  # two by two: the list fits a narrow dock
         for i, combo in enumerate((self.priority, self.state, self.rule, self.street)):
             combo.currentIndexChanged.connect(self._repaint)
             filters.addWidget(combo, i // 2, i % 2)
         self.tree = QTreeWidget()
         self.tree.setColumnCount(len(_COLUMNS))
-        self.tree.setHeaderLabels([tr(c) for c in _COLUMNS])
+        self.tree.setHeaderLabels([_translated(c) for c in _COLUMNS])
         self.tree.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.tree.setUniformRowHeights(True)
         self.tree.setRootIsDecorated(True)
@@ -144,14 +158,14 @@ class AlarmList(QWidget):
         header.setSectionResizeMode(_SUBJECT, QHeaderView.ResizeMode.Stretch)
         header.setStretchLastSection(False)
         self.tree.itemActivated.connect(self._activated)
-        self.ack = QPushButton(tr("确认"))
-        self.shelf = QPushButton(tr("搁置…"))
-        self.unshelf = QPushButton(tr("取消搁置"))
-        self.figures = QPushButton(tr("统计…"))
-        self.figures.setToolTip(tr("告警系统运行指标：每小时告警数、泛滥时段、抖动与长期告警"))
+        self.ack = QPushButton(self.tr("确认"))
+        self.shelf = QPushButton(self.tr("搁置…"))
+        self.unshelf = QPushButton(self.tr("取消搁置"))
+        self.figures = QPushButton(self.tr("统计…"))
+        self.figures.setToolTip(self.tr("告警系统运行指标：每小时告警数、泛滥时段、抖动与长期告警"))
         self.figures.clicked.connect(self.figures_requested.emit)
-        self.ack.setToolTip(tr("确认所选告警（空格键）"))
-        self.shelf.setToolTip(tr("搁置所选告警：须写明原因和时长（S 键）"))
+        self.ack.setToolTip(self.tr("确认所选告警（空格键）"))
+        self.shelf.setToolTip(self.tr("搁置所选告警：须写明原因和时长（S 键）"))
         self.ack.clicked.connect(self.acknowledge_selected)
         self.shelf.clicked.connect(self.shelve_selected)
         self.unshelf.clicked.connect(self.unshelve_selected)
@@ -255,7 +269,11 @@ class AlarmList(QWidget):
         flood = view.flood_since is not None
         if flood:
             minutes = max(0, int((view.now - (view.flood_since or view.now)) // 60))
-            self.flood.setText(tr("⚠ 告警泛滥：已持续 {0} 分钟 — 同一街道的同类告警已合并").format(minutes))
+            self.flood.setText(
+                QCoreApplication.translate(
+                    "AlarmList", "⚠ 告警泛滥：已持续 {0} 分钟 — 同一街道的同类告警已合并"
+                ).format(minutes)
+            )
         self.flood.setVisible(flood)
         names = _Names(sit)
         self.tree.setUpdatesEnabled(False)
@@ -273,12 +291,13 @@ class AlarmList(QWidget):
         if not group.grouped:
             item = self._alarm_item(first, view, names)
             return item
-        street = one_line(names.street(group.street)) if group.street else tr("全区")
+        street = one_line(names.street(group.street)) if group.street else self.tr("全区")
         states = {a.state(view.now) for a in group.alarms}
         state = AlarmState.UNACKNOWLEDGED if AlarmState.UNACKNOWLEDGED in states else first.state(view.now)
+        rule = self.tr("{0} ×{1}").format(_translated(RULE_NAMES[group.rule]), len(group.alarms))
         item = QTreeWidgetItem(
-            [tr(PRIORITY_NAMES[group.priority]), tr("{0} ×{1}").format(tr(RULE_NAMES[group.rule]), len(group.alarms)),
-             street, labels.clock(group.newest, with_date=False), tr(STATE_NAMES[state]), ""]
+            [_translated(PRIORITY_NAMES[group.priority]), rule, street,
+             labels.clock(group.newest, with_date=False), _translated(STATE_NAMES[state]), ""]
         )  # fmt: skip
         item.setData(0, Qt.ItemDataRole.UserRole, [a.id for a in group.alarms])
         item.setForeground(0, _PRIORITY_COLOURS[group.priority])
@@ -290,10 +309,10 @@ class AlarmList(QWidget):
         state = a.state(view.now)
         handling = _handling(a, view)
         if view.pending(a.id):
-            handling = tr("⏳ 待后端确认") + (f" · {handling}" if handling else "")
+            handling = self.tr("⏳ 待后端确认") + (f" · {handling}" if handling else "")
         item = QTreeWidgetItem(
-            [tr(PRIORITY_NAMES[a.priority]), tr(RULE_NAMES[a.rule]), names.subject(a),
-             labels.clock(a.raised_at, with_date=False), tr(STATE_NAMES[state]), handling]
+            [_translated(PRIORITY_NAMES[a.priority]), _translated(RULE_NAMES[a.rule]), names.subject(a),
+             labels.clock(a.raised_at, with_date=False), _translated(STATE_NAMES[state]), handling]
         )  # fmt: skip
         item.setData(0, Qt.ItemDataRole.UserRole, [a.id])
         item.setData(_SUBJECT, Qt.ItemDataRole.UserRole, (a.kind.value, a.subject))
@@ -342,11 +361,22 @@ class AlarmList(QWidget):
         ids = self.selected_ids()
         if not ids:
             return
-        reason, ok = QInputDialog.getText(self, tr("搁置告警"), tr("搁置原因（必填）："))
+        reason, ok = QInputDialog.getText(
+            self,
+            self.tr("搁置告警"),
+            self.tr("搁置原因（必填）："),
+        )
         if not ok or not reason.strip():
             return
-        choices = [tr("{0} 分钟").format(m) for m in _SHELVE_MINUTES]
-        chosen, ok = QInputDialog.getItem(self, tr("搁置告警"), tr("搁置多久："), choices, 2, False)
+        choices = [self.tr("{0} 分钟").format(m) for m in _SHELVE_MINUTES]
+        chosen, ok = QInputDialog.getItem(
+            self,
+            self.tr("搁置告警"),
+            self.tr("搁置多久："),
+            choices,
+            2,
+            False,
+        )
         if ok:
             self._blinking -= set(ids)
             self.shelve_requested.emit(ids, reason.strip(), float(_SHELVE_MINUTES[choices.index(chosen)]))
@@ -378,15 +408,15 @@ class AlarmSummary(QLabel):
         waiting = [a for a in alarms if a.annunciated(now)]
         counts = {p: sum(1 for a in waiting if a.priority is p) for p in Priority}
         if not waiting:
-            self.setText(tr("告警：无待确认"))
+            self.setText(self.tr("告警：无待确认"))
             level = "normal"
         else:
             oldest = labels.duration(now - min(a.raised_at for a in waiting))
             self.setText(
-                tr("告警待确认 高 {0} · 中 {1} · 低 {2} · 最久 {3}").format(
+                self.tr("告警待确认 高 {0} · 中 {1} · 低 {2} · 最久 {3}").format(
                     counts[Priority.HIGH], counts[Priority.MEDIUM], counts[Priority.LOW], oldest
                 )
-                + (tr(" · 泛滥中") if flood_since is not None else "")
+                + (self.tr(" · 泛滥中") if flood_since is not None else "")
             )
             level = "alarm" if counts[Priority.HIGH] else "warn"
         if self.property("level") != level:
@@ -434,9 +464,9 @@ class _Names:
                 name = getattr(camera, "name", "")
                 return one_line(f"{name} ({a.subject})" if name else a.subject)
             case SubjectKind.LINK:
-                return tr("后端数据链路")
+                return QCoreApplication.translate("AlarmList", "后端数据链路")
             case _:
-                return tr("本地存储")
+                return QCoreApplication.translate("AlarmList", "本地存储")
 
 
 def _handling(a: Alarm, view: AlarmView) -> str:
@@ -444,13 +474,13 @@ def _handling(a: Alarm, view: AlarmView) -> str:
     parts = []
     if op.shelving is not None and view.now < op.shelving.until:
         parts.append(
-            tr("{0} 搁置至 {1}：{2}").format(
+            QCoreApplication.translate("AlarmList", "{0} 搁置至 {1}：{2}").format(
                 one_line(op.shelving.by, 20), labels.clock(op.shelving.until, with_date=False),
                 one_line(op.shelving.reason, 40),
             )
         )  # fmt: skip
     elif a.acknowledged and op.acknowledged_by:
-        parts.append(tr("{0} 已确认").format(one_line(op.acknowledged_by, 20)))
+        parts.append(QCoreApplication.translate("AlarmList", "{0} 已确认").format(one_line(op.acknowledged_by, 20)))
     if op.comment:
         parts.append(one_line(op.comment, 40))
     return " · ".join(parts)

@@ -2,111 +2,7 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="en" sourcelanguage="zh_CN">
 <context>
-    <name></name>
-    <message>
-        <source>全部级别</source>
-        <translation>All priorities</translation>
-    </message>
-    <message>
-        <source>全部状态</source>
-        <translation>All states</translation>
-    </message>
-    <message>
-        <source>全部告警</source>
-        <translation>All alarms</translation>
-    </message>
-    <message>
-        <source>全部街道</source>
-        <translation>All streets</translation>
-    </message>
-    <message>
-        <source>确认</source>
-        <translation>Acknowledge</translation>
-    </message>
-    <message>
-        <source>搁置…</source>
-        <translation>Shelve…</translation>
-    </message>
-    <message>
-        <source>取消搁置</source>
-        <translation>Unshelve</translation>
-    </message>
-    <message>
-        <source>统计…</source>
-        <translation>Figures…</translation>
-    </message>
-    <message>
-        <source>告警系统运行指标：每小时告警数、泛滥时段、抖动与长期告警</source>
-        <translation>The alarm system&apos;s figures: alarms per hour, floods, chattering and stale alarms</translation>
-    </message>
-    <message>
-        <source>确认所选告警（空格键）</source>
-        <translation>Acknowledge the selected alarms (Space)</translation>
-    </message>
-    <message>
-        <source>搁置所选告警：须写明原因和时长（S 键）</source>
-        <translation>Shelve the selected alarms, with a reason and a time (S)</translation>
-    </message>
-    <message>
-        <source>⚠ 告警泛滥：已持续 {0} 分钟 — 同一街道的同类告警已合并</source>
-        <translation>⚠ Alarm flood for {0} min — alarms of one kind in one street are grouped</translation>
-    </message>
-    <message>
-        <source>全区</source>
-        <translation>District</translation>
-    </message>
-    <message>
-        <source>{0} ×{1}</source>
-        <translation>{0} ×{1}</translation>
-    </message>
-    <message>
-        <source>⏳ 待后端确认</source>
-        <translation>⏳ awaiting the backend</translation>
-    </message>
-    <message>
-        <source>搁置告警</source>
-        <translation>Shelve alarm</translation>
-    </message>
-    <message>
-        <source>搁置原因（必填）：</source>
-        <translation>Reason (required):</translation>
-    </message>
-    <message>
-        <source>{0} 分钟</source>
-        <translation>{0} min</translation>
-    </message>
-    <message>
-        <source>搁置多久：</source>
-        <translation>Shelve for:</translation>
-    </message>
-    <message>
-        <source>告警：无待确认</source>
-        <translation>Alarms: none waiting</translation>
-    </message>
-    <message>
-        <source>告警待确认 高 {0} · 中 {1} · 低 {2} · 最久 {3}</source>
-        <translation>Alarms waiting: high {0} · medium {1} · low {2} · oldest {3}</translation>
-    </message>
-    <message>
-        <source> · 泛滥中</source>
-        <translation> · flood</translation>
-    </message>
-    <message>
-        <source>后端数据链路</source>
-        <translation>Link to the backend</translation>
-    </message>
-    <message>
-        <source>本地存储</source>
-        <translation>Local store</translation>
-    </message>
-    <message>
-        <source>{0} 搁置至 {1}：{2}</source>
-        <translation>{0} shelved until {1}: {2}</translation>
-    </message>
-    <message>
-        <source>{0} 已确认</source>
-        <translation>acknowledged by {0}</translation>
-    </message>
+    <name>AlarmFigures</name>
     <message>
         <source>告警系统运行指标</source>
         <translation>Alarm system figures</translation>
@@ -263,6 +159,98 @@
         <translation>State</translation>
     </message>
     <message>
+        <source>全部级别</source>
+        <translation>All priorities</translation>
+    </message>
+    <message>
+        <source>全部状态</source>
+        <translation>All states</translation>
+    </message>
+    <message>
+        <source>全部告警</source>
+        <translation>All alarms</translation>
+    </message>
+    <message>
+        <source>全部街道</source>
+        <translation>All streets</translation>
+    </message>
+    <message>
+        <source>确认</source>
+        <translation>Acknowledge</translation>
+    </message>
+    <message>
+        <source>搁置…</source>
+        <translation>Shelve…</translation>
+    </message>
+    <message>
+        <source>取消搁置</source>
+        <translation>Unshelve</translation>
+    </message>
+    <message>
+        <source>统计…</source>
+        <translation>Figures…</translation>
+    </message>
+    <message>
+        <source>告警系统运行指标：每小时告警数、泛滥时段、抖动与长期告警</source>
+        <translation>The alarm system&apos;s figures: alarms per hour, floods, chattering and stale alarms</translation>
+    </message>
+    <message>
+        <source>确认所选告警（空格键）</source>
+        <translation>Acknowledge the selected alarms (Space)</translation>
+    </message>
+    <message>
+        <source>搁置所选告警：须写明原因和时长（S 键）</source>
+        <translation>Shelve the selected alarms, with a reason and a time (S)</translation>
+    </message>
+    <message>
+        <source>⚠ 告警泛滥：已持续 {0} 分钟 — 同一街道的同类告警已合并</source>
+        <translation>⚠ Alarm flood for {0} min — alarms of one kind in one street are grouped</translation>
+    </message>
+    <message>
+        <source>全区</source>
+        <translation>District</translation>
+    </message>
+    <message>
+        <source>{0} ×{1}</source>
+        <translation>{0} ×{1}</translation>
+    </message>
+    <message>
+        <source>⏳ 待后端确认</source>
+        <translation>⏳ awaiting the backend</translation>
+    </message>
+    <message>
+        <source>搁置告警</source>
+        <translation>Shelve alarm</translation>
+    </message>
+    <message>
+        <source>搁置原因（必填）：</source>
+        <translation>Reason (required):</translation>
+    </message>
+    <message>
+        <source>{0} 分钟</source>
+        <translation>{0} min</translation>
+    </message>
+    <message>
+        <source>搁置多久：</source>
+        <translation>Shelve for:</translation>
+    </message>
+    <message>
+        <source>后端数据链路</source>
+        <translation>Link to the backend</translation>
+    </message>
+    <message>
+        <source>本地存储</source>
+        <translation>Local store</translation>
+    </message>
+    <message>
+        <source>{0} 搁置至 {1}：{2}</source>
+        <translation>{0} shelved until {1}: {2}</translation>
+    </message>
+    <message>
+        <source>{0} 已确认</source>
+        <translation>acknowledged by {0}</translation>
+    </message>
+    <message>
         <source>告警</source>
         <translation>Alarm</translation>
     </message>
@@ -277,6 +265,21 @@
     <message>
         <source>处置</source>
         <translation>Handling</translation>
+    </message>
+</context>
+<context>
+    <name>AlarmSummary</name>
+    <message>
+        <source>告警：无待确认</source>
+        <translation>Alarms: none waiting</translation>
+    </message>
+    <message>
+        <source>告警待确认 高 {0} · 中 {1} · 低 {2} · 最久 {3}</source>
+        <translation>Alarms waiting: high {0} · medium {1} · low {2} · oldest {3}</translation>
+    </message>
+    <message>
+        <source> · 泛滥中</source>
+        <translation> · flood</translation>
     </message>
 </context>
 <context>
