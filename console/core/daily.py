@@ -72,7 +72,7 @@ from typing import TYPE_CHECKING, Final
 import msgspec
 
 from console.core.case_state import CaseState, derive
-from console.core.rules import Rules
+from console.core.rules import Rules, is_overdue
 from server_link import records as r
 from server_link.district import District
 from server_link.workcal import WorkCalendar
@@ -349,10 +349,15 @@ def day_figures(
     *,
     streets: Iterable[str] = (),
     departments: Iterable[str] = (),
+    as_of: float | None = None,
 ) -> list[DayFigures]:
     """The rows of ``days``: per day, the district's, then each street's and each department's,
     sorted by id. ``streets`` and ``departments`` get a row each day even with nothing in it; a
-    street or department met in the cases gets one too. One pass over the cases for all days."""
+    street or department met in the cases gets one too. One pass over the cases for all days.
+
+    ``as_of``: the instant of a picture whose day is not over (today so far): that day's stocks are
+    taken at ``as_of``, not at its end (a case due this evening is not overdue yet)."""
+    today = day_number(as_of) if as_of is not None else None
     wanted = {(d - _EPOCH).days for d in days}
     if not wanted:
         return []
@@ -407,7 +412,10 @@ def day_figures(
                 if day in wanted:
                     c = cell(day, f)
                     c[_OPEN] += 1
-                    c[_OVERDUE] += day >= overdue_from  # deadline before the day's end
+                    if day == today:
+                        c[_OVERDUE] += is_overdue(f.deadline, as_of)  # type: ignore[arg-type]  # (set with today)
+                    else:
+                        c[_OVERDUE] += day >= overdue_from  # deadline before the day's end
     return _rows(cells, sorted(wanted), set(streets), set(departments))
 
 

@@ -8,8 +8,9 @@ import getpass
 import logging
 import time
 from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import Future
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -26,6 +27,7 @@ from console.core.alarms.states import AlarmState, SubjectKind
 from console.core.cameras import CameraNetworks, LinkRefused, checked_stream_url
 from console.core.case_table import CaseFilter
 from console.core.commands import note_on_case
+from console.core.daily import day_of
 from console.core.situation import ChangeSet, Situation
 from console.core.untrusted import one_line
 from console.shell import heap, wall_file
@@ -61,6 +63,7 @@ from widgets.time_slider import Mark, MarkKind, ReplayBar
 
 W = TypeVar("W", bound=QWidget)
 log = logging.getLogger(__name__)
+DAILY_AFTER_MIDNIGHT_S = 300.0  # the day just ended is written this long after midnight (Beijing)
 
 
 @dataclass
@@ -399,7 +402,10 @@ def build(args: argparse.Namespace, role: Role | None = None, plans: Sequence[Wi
         alarms.add(changes)
 
     ingest = Ingest(situation, changed, history_step_s=SAMPLE_EVERY_S, parent=holder)
-    ctx = PanelContext(situation, district, args.theme, args.tile_url, lambda: ingest.held_history)
+    ctx = PanelContext(
+        situation, district, args.theme, args.tile_url, lambda: ingest.held_history, store.daily,
+        lambda: store.daily_writes,
+    )  # fmt: skip
     panels = {p: build_panel(REGISTRY[p], ctx) for p in role.panels}
     bar = ReplayBar()
     windows = [_window(role, plan, panels, bar if i == 0 else None) for i, plan in enumerate(plans or role.wall)]
@@ -640,7 +646,30 @@ def _wire(console: Console) -> None:
         detail.note_entered.connect(on_note)
         console.commands.pending_changed.connect(console.show_pending_notes)
         console.commands.refused.connect(lambda _id: console.notice(unconfirmed.format(console.commands.attempts)))
-    for interval, slot in ((1000, on_tick), (60_000, on_span)):
+    refreshed: list[date] = []  # the day whose daily figures were last brought up to date
+
+    def on_daily() -> None:
+        """The store's daily figures: at the first live picture, every complete day its cases cover
+        (the rebuild), then, five minutes past each midnight (the day's last updates in), the day just
+        ended. Computed in the store's process; only while the link is live: the picture is current."""
+        if console.closed or not situation.pictured or link.stats().state is not LinkState.LIVE:
+            return
+        day = day_of(time.time() - DAILY_AFTER_MIDNIGHT_S)
+        if refreshed[-1:] == [day]:
+            return
+        refreshed[:] = [day]
+        done = store.refresh_daily_later(datetime.now(UTC), situation.rules, situation.calendar)
+
+        def report(future: Future[list[date]]) -> None:
+            if future.exception() is not None:
+                log.warning("the daily figures could not be brought up to date: %s", future.exception())
+                refreshed.clear()  # try again at the next turn
+            elif future.result():
+                log.info("daily figures written for %s", ", ".join(map(str, future.result())))
+
+        done.add_done_callback(report)
+
+    for interval, slot in ((1000, on_tick), (60_000, on_span), (5_000, on_daily)):
         timer = QTimer(window)
         timer.setInterval(interval)
         timer.timeout.connect(slot)

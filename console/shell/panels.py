@@ -13,8 +13,9 @@ The views themselves live in ``widgets``; the functions here only adapt them to 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import date, timedelta
 from typing import Final, Literal
 
 from PySide6.QtCore import QCoreApplication, Qt
@@ -22,6 +23,7 @@ from PySide6.QtWidgets import QLabel, QWidget
 
 from console.core.aggregates import GridFigures
 from console.core.case_state import CaseState
+from console.core.daily import DayFigures
 from console.core.situation import ChangeSet, Situation
 from server_link.district import District
 from widgets.i18n import QT_TRANSLATE_NOOP
@@ -52,6 +54,8 @@ class PanelContext:
     theme: Literal["dark", "light"]
     tile_url: str | None = None
     history: Callable[[], Mapping[str, Iterable[int]]] = field(default=lambda: {})
+    daily: Callable[[date, date], Sequence[DayFigures]] = field(default=lambda _since, _until: ())
+    daily_written: Callable[[], int] = field(default=lambda: 0)  # counts the store's writes of daily rows
 
 
 @dataclass(frozen=True)
@@ -194,6 +198,58 @@ def _alarms(ctx: PanelContext) -> Panel:
     return Panel("alarms", AlarmList(), lambda _sit, _changes: None)
 
 
+LEADER_EVERY_S: Final = 60.0  # the leaders' figures are recomputed once a minute (about 0.2 s each time)
+PAST_ROWS_EVERY_S: Final = 600.0  # and the kept daily rows read again every ten minutes
+
+
+def _leader(ctx: PanelContext) -> Panel:
+    from PySide6.QtCore import QTimer
+
+    from console.core.daily import day_figures, day_of, facts_of_situation
+    from console.core.leader import TREND_DAYS, leader_view
+    from console.core.situation import Provenance
+    from widgets import labels
+    from widgets.leader_board import LeaderBoard
+
+    board = LeaderBoard()
+    on_show: Situation | None = None  # the situation on show, as last handed over
+    shown_at = -float("inf")  # its instant when the board was last computed
+    past: tuple[date, float, int, Sequence[DayFigures]] | None = None  # (day, read at, writes seen, rows)
+
+    def compute(force: bool = False) -> None:
+        """Today's figures from the cases, over the kept rows: once a minute (about 0.2 s), at once on
+        a new picture or when the store has written days."""
+        nonlocal shown_at, past
+        sit = on_show
+        if sit is None or not sit.pictured:
+            return
+        written = ctx.daily_written()
+        fresh_rows = past is not None and past[2] != written
+        if not force and not fresh_rows and abs(sit.now - shown_at) < LEADER_EVERY_S:
+            return
+        shown_at = sit.now
+        day = day_of(sit.now)
+        if force or past is None or (past[0], past[2]) != (day, written) or sit.now - past[1] >= PAST_ROWS_EVERY_S:
+            past = (day, sit.now, written, ctx.daily(day - timedelta(days=TREND_DAYS), day - timedelta(days=1)))
+        d = sit.district
+        facts = facts_of_situation(sit)
+        today = day_figures(facts, [day], streets=d.streets, departments=d.departments, as_of=sit.now)
+        view = leader_view(today, past[3], sit.rules)
+        live = sit.provenance is Provenance.LIVE
+        board.show_view(view, labels.street_names(sit), labels.department_names(sit), sit.now, live)
+
+    def show(sit: Situation, changes: ChangeSet) -> None:
+        nonlocal on_show
+        on_show = sit
+        compute(force=changes.reset)
+
+    timer = QTimer(board)  # a quiet district changes nothing, and the minute still moves on
+    timer.setInterval(5000)
+    timer.timeout.connect(compute)
+    timer.start()
+    return Panel("leader", board, show, slow=True)
+
+
 REGISTRY: Final[dict[str, PanelSpec]] = {
     spec.id: spec
     for spec in (
@@ -204,6 +260,7 @@ REGISTRY: Final[dict[str, PanelSpec]] = {
         PanelSpec("heat", QT_TRANSLATE_NOOP("Panels", "部门热力"), "bottom", _heat),
         PanelSpec("streets", QT_TRANSLATE_NOOP("Panels", "街道"), "bottom", _streets),
         PanelSpec("alarms", QT_TRANSLATE_NOOP("Panels", "值班告警"), "bottom", _alarms),
+        PanelSpec("leader", QT_TRANSLATE_NOOP("Panels", "全区态势"), "central", _leader),
     )
 }
 

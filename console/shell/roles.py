@@ -50,8 +50,8 @@ COUNCIL: Final = Role(
 LEADER: Final = Role(
     "leader",
     QT_TRANSLATE_NOOP("Roles", "东城区网格化服务管理中心 · 领导视图"),
-    ("map", "kpis", "streets", "heat"),
-    (WindowPlan(("map", "kpis", "streets", "heat")),),
+    ("leader", "map"),
+    (WindowPlan(("leader", "map")),),
     frozenset(),  # read-only: no command at all
 )
 ROLES: Final = {r.name: r for r in (COMMANDER, COUNCIL, LEADER)}

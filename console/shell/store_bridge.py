@@ -8,11 +8,13 @@ arrive from whichever thread found the problem and are re-emitted as queued sign
 from __future__ import annotations
 
 from concurrent.futures import Future
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 
+from console.core.daily import DayFigures
+from console.core.rules import Rules
 from console.core.situation import Situation
 from console.store import (
     ActionKind,
@@ -28,6 +30,7 @@ from console.store.process import StoreProcess
 from console.store.schema import LINK_EVENT_DETAIL_LENGTH
 from server_link.district import District
 from server_link.link_state import Batch
+from server_link.workcal import WorkCalendar
 
 
 class StoreBridge(QObject):
@@ -44,6 +47,7 @@ class StoreBridge(QObject):
     def __init__(self, db: str | None, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._store = StoreProcess(db, on_alarm=self._alarm, on_resync_needed=self.resync_needed.emit)
+        self.daily_writes = 0
 
     def _alarm(self, stats: StoreStats) -> None:
         self.alarm_raised.emit(stats)
@@ -116,3 +120,21 @@ class StoreBridge(QObject):
 
     def saved_alarms(self) -> dict[str, Any] | None:
         return self._store.saved_alarms()
+
+    # ------------------------------------------------------------------ the daily figures
+    def daily(self, since: date, until: date) -> list[DayFigures]:
+        """The kept rows of every scope from ``since`` to ``until`` (both included)."""
+        return self._store.daily(since, until)
+
+    def refresh_daily_later(self, as_of: datetime, rules: Rules, calendar: WorkCalendar) -> Future[list[date]]:
+        """Write the complete days the store's cases cover and its table lacks (the first start's
+        rebuild, then the day just ended); ``as_of``: now, while the link is live. ``daily_writes``
+        counts the refreshes that wrote days (readers of the rows look again after one)."""
+        done = self._store.refresh_daily_later(as_of, rules=rules, calendar=calendar)
+
+        def count(future: Future[list[date]]) -> None:
+            if future.exception() is None and future.result():
+                self.daily_writes += 1
+
+        done.add_done_callback(count)
+        return done

@@ -182,6 +182,9 @@ class WallWindow(QMainWindow):
                 right, [int(h * shares[n]) for n in ("kpis", "queue", "detail") if n in self.docks],
                 Qt.Orientation.Vertical,
             )  # fmt: skip
+        left = [dock for n, dock in self.docks.items() if self._areas[n] == "left"]
+        if left:  # a second central panel (the leaders' map beside their board): a third of the width
+            self.resizeDocks(left[:1], [int(w * 0.36)], Qt.Orientation.Horizontal)
         names = [n for n in ("alarms", "heat", "streets") if n in self.docks and self._areas[n] == "bottom"]
         if w < LAPTOP_PX and {"alarms", "heat", "streets"} <= set(names):
             # A laptop's bottom row has no room for three panels (the heat's columns and the streets'

@@ -941,6 +941,93 @@
     </message>
 </context>
 <context>
+    <name>LeaderBoard</name>
+    <message>
+        <source>12345 响应率</source>
+        <translation>12345 response</translation>
+    </message>
+    <message>
+        <source>12345 解决率</source>
+        <translation>12345 resolution</translation>
+    </message>
+    <message>
+        <source>12345 满意率</source>
+        <translation>12345 satisfaction</translation>
+    </message>
+    <message>
+        <source>结案率</source>
+        <translation>Closure</translation>
+    </message>
+    <message>
+        <source>按期结案率</source>
+        <translation>On-time closure</translation>
+    </message>
+    <message>
+        <source>在办案件</source>
+        <translation>Open cases</translation>
+    </message>
+    <message>
+        <source>超期案件</source>
+        <translation>Overdue cases</translation>
+    </message>
+    <message>
+        <source>正在等待数据…</source>
+        <translation>Waiting for data…</translation>
+    </message>
+    <message>
+        <source>{0} 天</source>
+        <translation>{0} days</translation>
+    </message>
+    <message>
+        <source>街道 · 按期结案率 前五</source>
+        <translation>Streets · on-time closure · best five</translation>
+    </message>
+    <message>
+        <source>街道 · 按期结案率 后五</source>
+        <translation>Streets · on-time closure · worst five</translation>
+    </message>
+    <message>
+        <source>部门 · 按期结案率 前五</source>
+        <translation>Departments · on-time closure · best five</translation>
+    </message>
+    <message>
+        <source>部门 · 按期结案率 后五</source>
+        <translation>Departments · on-time closure · worst five</translation>
+    </message>
+    <message>
+        <source>名称</source>
+        <translation>Name</translation>
+    </message>
+    <message>
+        <source>较前七天</source>
+        <translation>vs 7 days before</translation>
+    </message>
+    <message>
+        <source>实时</source>
+        <translation>live</translation>
+    </message>
+    <message>
+        <source>非实时</source>
+        <translation>not live</translation>
+    </message>
+    <message>
+        <source>东城区 · 数据截至 {0}（{1}）</source>
+        <translation>Dongcheng · data as of {0} ({1})</translation>
+    </message>
+    <message>
+        <source>{0:.1f} 个百分点</source>
+        <translation>{0:.1f} points</translation>
+    </message>
+    <message>
+        <source>件</source>
+        <translation>cases</translation>
+    </message>
+    <message>
+        <source>{0} · 近 {1} 天（{2}）</source>
+        <translation>{0} · last {1} days ({2})</translation>
+    </message>
+</context>
+<context>
     <name>LinkHealthBar</name>
     <message>
         <source>连接中</source>
@@ -1074,6 +1161,10 @@
         <translation>Duty alarms</translation>
     </message>
     <message>
+        <source>全区态势</source>
+        <translation>District overview</translation>
+    </message>
+    <message>
         <source>此面板无法载入：{0}</source>
         <translation>This panel could not load: {0}</translation>
     </message>
@@ -1157,6 +1248,41 @@
     <message>
         <source>超过办理时限的案件</source>
         <translation>Cases past their deadline</translation>
+    </message>
+</context>
+<context>
+    <name>Tile</name>
+    <message>
+        <source>共 {0:,} 件</source>
+        <translation>of {0:,} cases</translation>
+    </message>
+    <message>
+        <source>件</source>
+        <translation>cases</translation>
+    </message>
+    <message>
+        <source>较昨日</source>
+        <translation>vs yesterday</translation>
+    </message>
+    <message>
+        <source>较上周同日</source>
+        <translation>vs a week ago</translation>
+    </message>
+    <message>
+        <source>目标 ≥ {0}</source>
+        <translation>target ≥ {0}</translation>
+    </message>
+    <message>
+        <source>{0} —</source>
+        <translation>{0} —</translation>
+    </message>
+    <message>
+        <source>{0} {1}{2:.1f} 个百分点</source>
+        <translation>{0} {1}{2:.1f} points</translation>
+    </message>
+    <message>
+        <source>{0} {1}{2:,.0f}</source>
+        <translation>{0} {1}{2:,.0f}</translation>
     </message>
 </context>
 <context>

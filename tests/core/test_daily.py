@@ -214,6 +214,22 @@ def test_open_overdue_and_closed_at_the_days_boundaries() -> None:
     assert got[(D1, Scope.DEPARTMENT, "d-idle")].counts() == (0,) * len(daily.COUNTS)  # listed: a row of zeros
 
 
+def test_today_so_far_takes_its_stocks_now_not_at_midnight() -> None:
+    """The leaders' today: a case due this evening is open, not overdue, at 16:00; at the day's end
+    (a past day's row) it is overdue."""
+    start = [(bj(2026, 11, 24, 9, 0), S.COLLECTED, A.COLLECT, None),
+             (bj(2026, 11, 24, 9, 10), S.DISPATCHED, A.DISPATCH, "d-a")]  # fmt: skip
+    due_tonight = make_case(1, start, channel="ch-patrol", deadline=bj(2026, 11, 24, 20, 0))
+    due_this_morning = make_case(2, start, channel="ch-patrol", deadline=bj(2026, 11, 24, 11, 0))
+    facts = [daily.case_facts(derive(c, district(), CAL, RULES), c.timeline, RULES.hotline_channel)
+             for c in (due_tonight, due_this_morning)]  # fmt: skip
+    now = bj(2026, 11, 24, 16, 0).timestamp()
+    (so_far,) = [x for x in daily.day_figures(facts, [D1], as_of=now) if x.scope is Scope.DISTRICT]
+    (whole,) = [x for x in daily.day_figures(facts, [D1]) if x.scope is Scope.DISTRICT]
+    assert (so_far.open, so_far.overdue) == (2, 1)
+    assert (whole.open, whole.overdue) == (2, 2)
+
+
 def test_a_rerouted_case_counts_with_the_department_that_had_it_at_each_days_end() -> None:
     case = make_case(1, [(bj(2026, 11, 24, 9, 0), S.COLLECTED, A.COLLECT, None),
                          (bj(2026, 11, 24, 9, 5), S.FILED, A.FILE, None),

@@ -142,9 +142,9 @@ def test_a_window_on_a_missing_screen_gives_its_panels_to_the_first() -> None:
     assert plans == [WindowPlan(("map", "heat", "streets", "kpis", "alarms"), 0), WindowPlan(("queue", "detail"), 1)]
     assert layouts == [None, {"schema": 1}]
     assert any("screen 2 is missing" in n for n in notes) and any("'x'" in n for n in notes)
-    plans, _, notes = wall_file.plan_windows(wall, LEADER, screens=3)  # a role without queue or detail
-    assert [p.panels for p in plans] == [("map",), ("heat", "streets", "kpis")]
-    assert any("'queue'" in n for n in notes)
+    plans, _, notes = wall_file.plan_windows(wall, LEADER, screens=3)  # a role without queue, detail or heat
+    assert [p.panels for p in plans] == [("map", "leader")]  # its board, in no window, joins the first
+    assert any("'queue'" in n for n in notes) and any("'heat'" in n for n in notes)
 
 
 def test_the_three_roles_list_their_panels_and_commands() -> None:
@@ -153,8 +153,10 @@ def test_the_three_roles_list_their_panels_and_commands() -> None:
     assert {ActionKind.ACKNOWLEDGE, ActionKind.SHELVE} <= COMMANDER.commands
     assert "queue" in COUNCIL.panels and "detail" in COUNCIL.panels
     assert LEADER.commands == frozenset()  # read-only
+    assert LEADER.wall[0].panels[0] == "leader" and "map" in LEADER.panels  # the board first, the map beside
     for role in ROLES.values():
-        assert role.wall[0].panels[0] == "map" and set(role.wall[0].panels) == set(role.panels)
+        assert role.wall[0].panels[0] == ("leader" if role is LEADER else "map")
+        assert set(role.wall[0].panels) == set(role.panels)
 
 
 def test_ctrl_0_brings_every_panel_back_to_its_place(qtbot: QtBot, tmp_path: Path) -> None:

@@ -1,0 +1,54 @@
+"""The leaders' console on the reference CHP server over loopback: its board's figures are the live
+situation's (open and overdue equal the core's aggregates), it offers no command, and the days its
+cases cover reach the store's daily rows and the board's trend."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+import msgspec
+from PySide6.QtWidgets import QPushButton
+from pytestqt.qtbot import QtBot
+
+from console.core.daily import day_of
+from console.core.rules import OPEN_STEPS
+from console.store import ActionKind
+from server_link.endpoints import Endpoints
+from server_link.server import ChpServer
+from tests.shell.test_wall import GRID, NEIGHBOUR, NOW, WAIT_MS, case, publish, pytestmark, receiving  # noqa: F401
+from tests.shell.test_walls import console_of
+from widgets.leader_board import LeaderBoard
+
+
+def test_the_leaders_board_shows_the_live_figures_and_offers_no_command(
+    qtbot: QtBot, tmp_path: Path, endpoints: Endpoints, server: ChpServer
+) -> None:
+    older = msgspec.structs.replace(case(4, GRID), received_at=NOW - timedelta(days=2))  # open since two days ago
+    older = msgspec.structs.replace(
+        older, timeline=[msgspec.structs.replace(older.timeline[0], at=older.received_at), *older.timeline[1:]]
+    )
+    cases = [case(1, GRID), case(2, GRID, due_in=timedelta(hours=-2)), case(3, NEIGHBOUR, due_in=timedelta(hours=-1))]
+    cases.append(older)
+    sequence = publish(server, cases)
+    with console_of(qtbot, tmp_path, endpoints, "--role", "leader") as console:
+        qtbot.waitUntil(lambda: receiving(console) and console.situation.sequence >= sequence, timeout=WAIT_MS)
+        board = console.panels["leader"].widget
+        assert isinstance(board, LeaderBoard)
+        qtbot.waitUntil(lambda: board.view is not None, timeout=WAIT_MS)
+        d = console.situation.aggregates.district
+        assert board.tiles["open"].value.text() == f"{sum(d.backlog[s.value] for s in OPEN_STEPS):,}" == "4"
+        assert board.tiles["overdue"].value.text() == f"{d.overdue:,}" == "2"
+        assert board.view is not None and board.view.day == day_of(console.situation.now)
+        # the leader's console sends nothing, and shows nothing that would
+        assert not console.commands.may(ActionKind.NOTE) and console.commands.allowed == frozenset()
+        buttons = {b.text() for w in console.windows for b in w.findChildren(QPushButton) if b.isVisible()}
+        assert buttons <= {"7 天", "30 天", "▶ 60×", "▶ 600×", "回到实时", "全区"}, buttons
+        # the store writes the days the held cases cover (the first start's rebuild) and the board
+        # reads them: yesterday's open cases (the two-day-old one) behind today's figure
+        qtbot.waitUntil(lambda: console.store.daily_writes >= 1, timeout=WAIT_MS)
+        today = day_of(console.situation.now)
+        kept = console.store.daily(today - timedelta(days=3), today)
+        assert {x.day for x in kept} == {today - timedelta(days=2), today - timedelta(days=1)}
+        qtbot.waitUntil(lambda: board.view is not None and board.view.days_kept == 2, timeout=WAIT_MS)
+        assert board.view.figure("open").yesterday == 1.0
