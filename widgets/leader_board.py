@@ -70,13 +70,13 @@ class Tile(QFrame):
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.caption = self._label(caption, "leaderCaption")
         self.value = self._label("—", "leaderFigure")
-        self.base = self._label("", "leaderDetail")  # what it is out of
-        self.changes = self._label("", "leaderDetail")
-        self.target = self._label("", "leaderDetail")
+        self.base = self._label("", "leaderDetail")  # what it is out of, and its target
+        self.since_yesterday = self._label("", "leaderDetail")
+        self.since_last_week = self._label("", "leaderDetail")
         layout = QVBoxLayout(self)
         layout.setContentsMargins(12, 8, 12, 8)
         layout.setSpacing(2)
-        for label in (self.caption, self.value, self.base, self.changes, self.target):
+        for label in (self.caption, self.value, self.base, self.since_yesterday, self.since_last_week):
             layout.addWidget(label)
 
     @staticmethod
@@ -89,15 +89,16 @@ class Tile(QFrame):
     def show_figure(self, f: Figure) -> None:
         self.value.setText(rate_text(f.value) if f.is_rate else f"{f.value:,.0f}")
         self.value.setStyleSheet(f"color: {BELOW_TARGET};" if f.misses_target else "")
-        self.base.setText(self.tr("共 {0:,} 件").format(f.denominator) if f.is_rate else self.tr("件"))
-        parts = [self._change(self.tr("较昨日"), f, f.yesterday), self._change(self.tr("较上周同日"), f, f.last_week)]
-        self.changes.setText("   ".join(parts))
-        worse = f.worse_than(f.yesterday) or f.worse_than(f.last_week)
-        self.changes.setStyleSheet(f"color: {WORSE};" if worse else "")
-        if f.target is None:
-            self.target.setText("")
-        else:
-            self.target.setText(self.tr("目标 ≥ {0}").format(rate_text(f.target)))
+        base = self.tr("共 {0:,} 件").format(f.denominator) if f.is_rate else self.tr("件")
+        if f.target is not None:
+            base += " · " + self.tr("目标 ≥ {0}").format(rate_text(f.target))
+        self.base.setText(base)
+        for label, since, then in (
+            (self.since_yesterday, self.tr("较昨日"), f.yesterday),
+            (self.since_last_week, self.tr("较上周同日"), f.last_week),
+        ):
+            label.setText(self._change(since, f, then))
+            label.setStyleSheet(f"color: {WORSE};" if f.worse_than(then) else "")  # red only for the worse
 
     def _change(self, since: str, f: Figure, then: float) -> str:
         if math.isnan(f.value) or math.isnan(then):
@@ -126,10 +127,13 @@ class LeaderBoard(QWidget):
     """The leaders' one screen (see the module docstring). ``trend_figure`` is the figure whose trend
     is drawn; ``trend_days`` 7 or 30."""
 
+    briefing_requested = Signal()
+
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("leaderBoard")
         self.view: LeaderView | None = None
+        self.as_of, self.live = 0.0, False  # the instant of the view, and whether the link was live then
         self.trend_figure = "on_time"
         self.trend_days = 30
         self.heading = QLabel(self.tr("正在等待数据…"))
@@ -144,6 +148,7 @@ class LeaderBoard(QWidget):
             self.tiles[name] = tile
             tiles.addWidget(tile, *divmod(i, 4))
         self.plot = pg.PlotWidget()
+        self.plot.setMinimumHeight(220)
         self.plot.setBackground(None)
         self.plot.setMenuEnabled(False)
         self.plot.hideButtons()
@@ -179,8 +184,15 @@ class LeaderBoard(QWidget):
             box.addWidget(title)
             box.addWidget(table)
             ranks.addLayout(box, *divmod(i, 2))
+        self.export = QPushButton(self.tr("导出简报（PDF）…"))
+        self.export.setToolTip(self.tr("一页 A4 简报：指标、趋势与排名，注明数据时间"))
+        self.export.setEnabled(False)
+        self.export.clicked.connect(self.briefing_requested.emit)
+        top = QHBoxLayout()
+        top.addWidget(self.heading, 1)
+        top.addWidget(self.export)
         layout = QVBoxLayout(self)
-        layout.addWidget(self.heading)
+        layout.addLayout(top)
         layout.addLayout(tiles)
         body = QHBoxLayout()
         trend = QVBoxLayout()
@@ -212,7 +224,8 @@ class LeaderBoard(QWidget):
         as_of: float, live: bool,
     ) -> None:  # fmt: skip
         """The view of ``as_of`` (whether the link was live then: a leader must know)."""
-        self.view = view
+        self.view, self.as_of, self.live = view, as_of, live
+        self.export.setEnabled(True)
         when = datetime.fromtimestamp(as_of, BEIJING).strftime("%Y-%m-%d %H:%M")
         state = self.tr("实时") if live else self.tr("非实时")
         self.heading.setText(self.tr("东城区 · 数据截至 {0}（{1}）").format(when, state))

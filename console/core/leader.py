@@ -24,10 +24,13 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
-from console.core.daily import DayFigures, Scope, span
+from console.core.daily import DayFigures, Scope, day_figures, day_of, facts_of_situation, span
 from console.core.rules import Rules
+
+if TYPE_CHECKING:
+    from console.core.situation import Situation
 
 TREND_DAYS: Final = 30
 RANK_DAYS: Final = 7
@@ -180,3 +183,20 @@ def _ranked(by_scope: Mapping[tuple[Scope, str], Mapping[date, DayFigures]], sco
         out.append(Ranked(ident, now.on_time_rate, now.closed, change))
     out.sort(key=lambda x: (-x.rate, -x.closed, x.scope_id))
     return out
+
+
+def past_days(situation: Situation) -> tuple[date, date]:
+    """The days whose kept rows the view of ``situation`` reads: the thirty before its day."""
+    day = day_of(situation.now)
+    return day - timedelta(days=TREND_DAYS), day - timedelta(days=1)
+
+
+def view_of(situation: Situation, past: Iterable[DayFigures]) -> LeaderView:
+    """The leaders' view of a situation (live or past) over the kept rows of ``past_days``: today's
+    rows computed from its cases, its stocks taken at its instant."""
+    d = situation.district
+    facts = facts_of_situation(situation)
+    today = day_figures(
+        facts, [day_of(situation.now)], streets=d.streets, departments=d.departments, as_of=situation.now
+    )
+    return leader_view(today, past, situation.rules)

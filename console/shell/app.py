@@ -23,6 +23,7 @@ from PySide6.QtWidgets import QApplication
 
 from console.core.cameras import CameraNetworks
 from console.shell import wall_file
+from console.shell.briefing_job import BriefingJob
 from console.shell.composition import Console, build
 from console.shell.i18n import LANGUAGES, install_translators
 from console.shell.platform_log import quiet_platform_noise
@@ -68,6 +69,14 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "--at", type=_instant, metavar="WHEN",
         help="open the wall at a past instant (replay): -SECONDS before now, or YYYY-MM-DDTHH:MM (Beijing time)",
     )  # fmt: skip
+    p.add_argument(
+        "--briefing", type=Path, metavar="OUT.pdf",
+        help="write the leaders' one-page briefing (A4 PDF) once the backend's picture is in, and exit",
+    )  # fmt: skip
+    p.add_argument(
+        "--briefing-timeout", type=float, default=60.0, metavar="SECONDS",
+        help="--briefing: how long to wait for the backend before giving up (exit 2)",
+    )  # fmt: skip
     p.add_argument("--tile-url", help="an intranet tile server URL template, e.g. http://tiles.local/{z}/{x}/{y}.png")
     p.add_argument(
         "--camera-networks", type=_camera_networks, metavar="LIST",
@@ -106,6 +115,9 @@ def _run(args: argparse.Namespace) -> int:
     except (ValueError, OSError, StoreProcessError) as exc:
         print(f"grid-console: {exc}", file=sys.stderr)
         return 2
+    if args.briefing:  # no window: wait for the picture, write, end (a daily job)
+        BriefingJob(console, args.briefing, args.briefing_timeout, app.exit)
+        return _exec(app, console)
     console.wall_path = wall_path  # Ctrl+S saves there
     for note in notes:
         print(f"grid-console: wall: {note}", file=sys.stderr)
@@ -128,6 +140,11 @@ def _run(args: argparse.Namespace) -> int:
         QTimer.singleShot(int(wait_s * 1000), lambda: console.replay.request(args.at(time.time())))
     if args.screenshot:
         QTimer.singleShot(int(args.after * 1000), lambda: _screenshot(console.windows, args.screenshot, app))
+    return _exec(app, console)
+
+
+def _exec(app: QApplication, console: Console) -> int:
+    """Run until the console ends (Ctrl+Q, a signal, the job done); its exit code."""
     app.aboutToQuit.connect(console.close)
     _end_on_signals(console)
     code = app.exec()

@@ -16,8 +16,9 @@ from typing import Any, TypeVar
 
 from PySide6.QtCore import QCoreApplication, QObject, Qt, QTimer, QUrl
 from PySide6.QtGui import QDesktopServices, QKeySequence, QShortcut
-from PySide6.QtWidgets import QWidget
+from PySide6.QtWidgets import QFileDialog, QWidget
 
+from console.core import catalogue
 from console.core.alarms.engine import AlarmEngine
 from console.core.alarms.handling import PREFIX as ALARM_KEYS
 from console.core.alarms.handling import TTL_SECONDS as ALARM_TTL
@@ -52,12 +53,14 @@ from server_link.server import ChpServer
 from server_link.sim.backend import make_backend, start_backend
 from widgets.alarm_list import AlarmList, AlarmSummary, AlarmView
 from widgets.alarm_sound import AlarmSound
+from widgets.briefing import write_briefing
 from widgets.case_detail import CaseDetail
 from widgets.case_queue import CaseQueue
 from widgets.case_story import CaseStory
 from widgets.department_heat import SAMPLE_EVERY_S, DepartmentHeat
 from widgets.grid_map import GridMap
 from widgets.kpi_strip import KpiStrip
+from widgets.leader_board import LeaderBoard
 from widgets.streets_panel import StreetsPanel
 from widgets.time_slider import Mark, MarkKind, ReplayBar
 
@@ -305,6 +308,32 @@ class Console:
     def notice(self, text: str) -> None:
         self.window.show_notice(text)
 
+    def export_briefing(self, path: Path | None = None) -> Path | None:
+        """The leaders' briefing of the view on their board, as a PDF at ``path`` (asked for when
+        None); where it went, or None (cancelled, or it could not be written: said on the wall)."""
+        board = self.panels["leader"].widget
+        if not isinstance(board, LeaderBoard) or board.view is None:
+            return None
+        if path is None:
+            day = board.view.day.strftime("%Y%m%d")
+            default = str(Path.home() / f"东城区简报-{day}.pdf")
+            chosen, _ = QFileDialog.getSaveFileName(
+                self.window, QCoreApplication.translate("Console", "导出简报"), default, "PDF (*.pdf)"
+            )
+            if not chosen:
+                return None
+            path = Path(chosen)
+        sit = self.showing.situation
+        try:
+            write_briefing(
+                path, board.view, catalogue.street_names(sit), catalogue.department_names(sit), board.as_of, board.live
+            )
+        except OSError as exc:
+            self.notice(QCoreApplication.translate("Console", "简报未能写出：{0}").format(exc))
+            return None
+        self.notice(QCoreApplication.translate("Console", "简报已写出：{0}").format(path))
+        return path
+
     def link_event(self, kind: LinkEventKind, detail: str = "") -> None:
         """Keep what the link did for the replay bar's marks; a store that cannot take it costs a mark."""
         try:
@@ -493,7 +522,7 @@ def _window(role: Role, plan: WindowPlan, panels: Mapping[str, Panel], bar: Repl
     title = QCoreApplication.translate("Roles", role.title)
     return WallWindow(
         title, panels[centre_id].widget, docked, top=bar, dim_centre=centre_id != "map",
-        panel_ids=plan.panels, screen_number=plan.screen,
+        panel_ids=plan.panels, screen_number=plan.screen, scroll_centre=REGISTRY[centre_id].scrolled,
     )  # fmt: skip
 
 
@@ -630,6 +659,10 @@ def _wire(console: Console) -> None:
             button.setVisible(allowed)  # the console hides what its role may not do; the backend decides
     if console.has("streets", "map"):
         console.streets.street_clicked.connect(console.map.fit_street)
+    if console.has("leader"):
+        board = console.panels["leader"].widget
+        assert isinstance(board, LeaderBoard)
+        board.briefing_requested.connect(console.export_briefing)
     if console.has("queue"):
         console.queue.case_opened.connect(console.open_story)
     if console.has("detail"):

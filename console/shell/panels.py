@@ -15,7 +15,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 from typing import Final, Literal
 
 from PySide6.QtCore import QCoreApplication, Qt
@@ -205,8 +205,8 @@ PAST_ROWS_EVERY_S: Final = 600.0  # and the kept daily rows read again every ten
 def _leader(ctx: PanelContext) -> Panel:
     from PySide6.QtCore import QTimer
 
-    from console.core.daily import day_figures, day_of, facts_of_situation
-    from console.core.leader import TREND_DAYS, leader_view
+    from console.core.daily import day_of
+    from console.core.leader import past_days, view_of
     from console.core.situation import Provenance
     from widgets import labels
     from widgets.leader_board import LeaderBoard
@@ -230,11 +230,8 @@ def _leader(ctx: PanelContext) -> Panel:
         shown_at = sit.now
         day = day_of(sit.now)
         if force or past is None or (past[0], past[2]) != (day, written) or sit.now - past[1] >= PAST_ROWS_EVERY_S:
-            past = (day, sit.now, written, ctx.daily(day - timedelta(days=TREND_DAYS), day - timedelta(days=1)))
-        d = sit.district
-        facts = facts_of_situation(sit)
-        today = day_figures(facts, [day], streets=d.streets, departments=d.departments, as_of=sit.now)
-        view = leader_view(today, past[3], sit.rules)
+            past = (day, sit.now, written, ctx.daily(*past_days(sit)))
+        view = view_of(sit, past[3])
         live = sit.provenance is Provenance.LIVE
         board.show_view(view, labels.street_names(sit), labels.department_names(sit), sit.now, live)
 
@@ -260,7 +257,7 @@ REGISTRY: Final[dict[str, PanelSpec]] = {
         PanelSpec("heat", QT_TRANSLATE_NOOP("Panels", "部门热力"), "bottom", _heat),
         PanelSpec("streets", QT_TRANSLATE_NOOP("Panels", "街道"), "bottom", _streets),
         PanelSpec("alarms", QT_TRANSLATE_NOOP("Panels", "值班告警"), "bottom", _alarms),
-        PanelSpec("leader", QT_TRANSLATE_NOOP("Panels", "全区态势"), "central", _leader),
+        PanelSpec("leader", QT_TRANSLATE_NOOP("Panels", "全区态势"), "central", _leader, scrolled=True),
     )
 }
 

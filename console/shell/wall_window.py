@@ -90,6 +90,7 @@ class WallWindow(QMainWindow):
     def __init__(
         self, title: str, centre: QWidget, docked: Sequence[Docked], *, top: QWidget | None = None,
         dim_centre: bool = False, panel_ids: Sequence[str] = (), screen_number: int | None = None,
+        scroll_centre: bool = False,
     ) -> None:  # fmt: skip
         super().__init__()
         self.setWindowTitle(title)
@@ -119,7 +120,7 @@ class WallWindow(QMainWindow):
             column.addWidget(w)
         if top is not None:
             column.addWidget(top)
-        column.addWidget(centre, 1)
+        column.addWidget(_scrollable(centre) if scroll_centre else centre, 1)  # (a tall centre on a laptop)
         self.setCentralWidget(body)
         self.setDockOptions(QMainWindow.DockOption.AnimatedDocks | QMainWindow.DockOption.AllowNestedDocks)
         self.docks: dict[str, QDockWidget] = {}
@@ -184,7 +185,7 @@ class WallWindow(QMainWindow):
             )  # fmt: skip
         left = [dock for n, dock in self.docks.items() if self._areas[n] == "left"]
         if left:  # a second central panel (the leaders' map beside their board): a third of the width
-            self.resizeDocks(left[:1], [int(w * 0.36)], Qt.Orientation.Horizontal)
+            self.resizeDocks(left[:1], [int(w * (0.32 if w >= LAPTOP_PX else 0.26))], Qt.Orientation.Horizontal)
         names = [n for n in ("alarms", "heat", "streets") if n in self.docks and self._areas[n] == "bottom"]
         if w < LAPTOP_PX and {"alarms", "heat", "streets"} <= set(names):
             # A laptop's bottom row has no room for three panels (the heat's columns and the streets'

@@ -703,6 +703,18 @@
         <translation>The alarm action could not be stored: {0}</translation>
     </message>
     <message>
+        <source>导出简报</source>
+        <translation>Export the briefing</translation>
+    </message>
+    <message>
+        <source>简报未能写出：{0}</source>
+        <translation>The briefing could not be written: {0}</translation>
+    </message>
+    <message>
+        <source>简报已写出：{0}</source>
+        <translation>Briefing written: {0}</translation>
+    </message>
+    <message>
         <source>批注未发出：{0}</source>
         <translation>Note not sent: {0}</translation>
     </message>
@@ -993,6 +1005,14 @@
     <message>
         <source>部门 · 按期结案率 后五</source>
         <translation>Departments · on-time closure · worst five</translation>
+    </message>
+    <message>
+        <source>导出简报（PDF）…</source>
+        <translation>Briefing (PDF)…</translation>
+    </message>
+    <message>
+        <source>一页 A4 简报：指标、趋势与排名，注明数据时间</source>
+        <translation>A one-page A4 briefing: figures, trends and rankings, with the time of the data (in Chinese)</translation>
     </message>
     <message>
         <source>名称</source>

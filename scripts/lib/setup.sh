@@ -15,8 +15,9 @@ SYSTEM_PACKAGES=(
   fonts-noto-cjk xvfb xauth
 )
 # Only for the tests: a PostgreSQL server (initdb, pg_ctl), started throw-away for the store's tests
-# (tests/store_support/postgres.py). The demo runs on SQLite and does not need it.
-TEST_SYSTEM_PACKAGES=(postgresql)
+# (tests/store_support/postgres.py), and poppler's pdftotext/pdftoppm, which read the leaders' briefing
+# back. The demo runs on SQLite and needs neither.
+TEST_SYSTEM_PACKAGES=(postgresql poppler-utils)
 
 say() { printf '==> %s\n' "$*" >&2; }
 

@@ -33,15 +33,17 @@ def board(qtbot: QtBot) -> LeaderBoard:
 def test_each_tile_says_what_it_is_out_of_how_it_moved_and_its_target(qtbot: QtBot) -> None:
     b = board(qtbot)
     response = b.tiles["response"]
-    assert response.value.text() == "97.0%" and response.base.text() == "共 100 件"
-    assert response.changes.text() == "较昨日 ▼2.0 个百分点   较上周同日 ▲1.0 个百分点"
-    assert WORSE in response.changes.styleSheet()  # worse than yesterday: red
-    assert response.target.text() == "目标 ≥ 99.0%" and response.value.styleSheet() != ""  # below it: amber
+    assert response.value.text() == "97.0%" and response.base.text() == "共 100 件 · 目标 ≥ 99.0%"
+    assert response.since_yesterday.text() == "较昨日 ▼2.0 个百分点"
+    assert response.since_last_week.text() == "较上周同日 ▲1.0 个百分点"
+    assert WORSE in response.since_yesterday.styleSheet()  # worse than yesterday: red
+    assert response.since_last_week.styleSheet() == ""  # better than last week: calm
+    assert response.value.styleSheet() != ""  # below its target: amber
     on_time = b.tiles["on_time"]
     assert on_time.value.text() == "95.0%" and on_time.value.styleSheet() == ""  # above its 90 %: calm
-    assert on_time.changes.styleSheet() == ""  # better than both days: no colour
+    assert on_time.since_yesterday.styleSheet() == on_time.since_last_week.styleSheet() == ""  # better: no colour
     overdue = b.tiles["overdue"]
-    assert overdue.value.text() == "12" and overdue.target.text() == "" and overdue.base.text() == "件"
+    assert overdue.value.text() == "12" and overdue.base.text() == "件"  # a count: no target
     assert "实时" in b.heading.text()
 
 
