@@ -22,7 +22,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import Future
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Final, Protocol
 
 import zmq
 from zmq.auth.thread import ThreadAuthenticator
@@ -33,6 +33,10 @@ from server_link.endpoints import Endpoints
 
 KvsetHook = Callable[[str, bytes, Mapping[str, str]], bool]
 """Called in the server thread for each KVSET; return False to drop it."""
+
+
+READ_ONLY_ROLES: Final = frozenset({"leader"})
+"""Roles whose consoles send no command (the leaders' view): a KVSET declaring one is refused."""
 
 
 class Producer(Protocol):
@@ -357,8 +361,8 @@ class ChpServer:
         except chp.FrameError as exc:
             return exc.reason
         role = msg.properties.get("role", "")
-        if not role:
-            return "role"  # role= is required on every command (docs/protocol.md §16)
+        if not role or role in READ_ONLY_ROLES:
+            return "role"  # role= is required on every command, and a read-only role sends none (§16)
         if msg.key in chp.COMMANDS or not msg.key.startswith("/"):
             return "key"
         if len(msg.body) > records.MAX_BODY_BYTES:

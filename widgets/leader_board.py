@@ -128,6 +128,7 @@ class LeaderBoard(QWidget):
     is drawn; ``trend_days`` 7 or 30."""
 
     briefing_requested = Signal()
+    hourly_wanted = Signal()  # today's curve is asked for: the view needs its hours
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -164,8 +165,8 @@ class LeaderBoard(QWidget):
         span_row = QHBoxLayout()
         span_row.addWidget(self.trend_title, 1)
         self.span_buttons: dict[int, QPushButton] = {}
-        for days in (7, 30):
-            button = QPushButton(self.tr("{0} 天").format(days))
+        for days in (1, 7, 30):
+            button = QPushButton(self.tr("今日") if days == 1 else self.tr("{0} 天").format(days))
             button.setCheckable(True)
             button.setChecked(days == self.trend_days)
             button.clicked.connect(lambda _c=False, d=days: self.set_trend_days(d))
@@ -264,8 +265,11 @@ class LeaderBoard(QWidget):
         self._draw_trend()
 
     def set_trend_days(self, days: int) -> None:
+        """1 (today, hour by hour: asks for it with ``hourly_wanted`` if the view has none), 7 or 30."""
         self.trend_days = days
         self.span_buttons[days].setChecked(True)
+        if days == 1 and self.view is not None and not self.view.today:
+            self.hourly_wanted.emit()
         self._draw_trend()
 
     def _draw_trend(self) -> None:
@@ -273,25 +277,34 @@ class LeaderBoard(QWidget):
         if view is None:
             return
         f = view.figure(self.trend_figure)
-        points = view.trends[self.trend_figure][-self.trend_days :]
-        xs = [float(i) for i, (_, v) in enumerate(points) if not math.isnan(v)]
         scale = 100.0 if f.is_rate else 1.0
-        ys = [v * scale for _, v in points if not math.isnan(v)]
-        self.curve.setData(xs, ys)
-        ticks = [
-            (float(i), d.strftime("%m-%d")) for i, (d, _) in enumerate(points) if i % max(1, len(points) // 6) == 0
-        ]
-        self.plot.getAxis("bottom").setTicks([ticks])
+        if self.trend_days == 1:  # today, hour by hour (x: hours since midnight)
+            start = datetime.combine(view.day, datetime.min.time(), BEIJING).timestamp()
+            hourly = [((at - start) / 3600, v) for at, v in view.today_trend(self.trend_figure)]
+            self.curve.setData(
+                [x for x, v in hourly if not math.isnan(v)], [v * scale for _, v in hourly if not math.isnan(v)]
+            )
+            self.plot.getAxis("bottom").setTicks([[(float(h), f"{h:02d}:00") for h in range(0, 25, 3)]])
+            self.plot.setXRange(0, max(1.0, hourly[-1][0] if hourly else 1.0), padding=0.02)
+        else:
+            points = view.trends[self.trend_figure][-self.trend_days :]
+            xs = [float(i) for i, (_, v) in enumerate(points) if not math.isnan(v)]
+            self.curve.setData(xs, [v * scale for _, v in points if not math.isnan(v)])
+            every = max(1, len(points) // 6)
+            ticks = [(float(i), d.strftime("%m-%d")) for i, (d, _) in enumerate(points) if i % every == 0]
+            self.plot.getAxis("bottom").setTicks([ticks])
+            self.plot.setXRange(-0.5, len(points) - 0.5, padding=0)
         if f.target is not None:
             self.target_line.setPos(f.target * scale)
             self.target_line.show()
         else:
             self.target_line.hide()
-        self.plot.setXRange(-0.5, len(points) - 0.5, padding=0)
         unit = "%" if f.is_rate else self.tr("件")
-        self.trend_title.setText(
-            self.tr("{0} · 近 {1} 天（{2}）").format(self.tr(CAPTIONS[f.name]), self.trend_days, unit)
-        )
+        caption = self.tr(CAPTIONS[f.name])
+        if self.trend_days == 1:
+            self.trend_title.setText(self.tr("{0} · 今日逐时（{1}）").format(caption, unit))
+        else:
+            self.trend_title.setText(self.tr("{0} · 近 {1} 天（{2}）").format(caption, self.trend_days, unit))
 
     def trend_points(self) -> list[tuple[float, float]]:
         """The trend as drawn (x, y): for tests and the briefing."""

@@ -356,7 +356,8 @@ def day_figures(
     street or department met in the cases gets one too. One pass over the cases for all days.
 
     ``as_of``: the instant of a picture whose day is not over (today so far): that day's stocks are
-    taken at ``as_of``, not at its end (a case due this evening is not overdue yet)."""
+    taken at ``as_of``, not at its end (a case due this evening is not overdue yet), and a 12345 case
+    that would be settled unanswered at its end (received yesterday, not yet filed) is not settled yet."""
     today = day_number(as_of) if as_of is not None else None
     wanted = {(d - _EPOCH).days for d in days}
     if not wanted:
@@ -385,7 +386,9 @@ def day_figures(
                 day_number(f.filed_at) if filed else day_number(f.closed_at) if closed else received + 1,
                 received + 1,
             )
-            if settled in wanted:
+            if settled == today and not filed and not closed:
+                pass  # the day after its receipt is not over: it may still be filed today, not settled yet
+            elif settled in wanted:
                 c = cell(settled, f)
                 c[_SETTLED] += 1
                 c[_RESPONDED] += filed and day_number(f.filed_at) <= settled
@@ -451,3 +454,47 @@ def _rows(
         for day in days
         for (scope, scope_id), counts in by_day[day].items()
     ]
+
+
+# ---------------------------------------------------------------------- a day so far
+def district_so_far(facts: Iterable[CaseFacts], cut: float) -> DayFigures:
+    """The district's row of the day holding ``cut``, from its start up to ``cut`` only: what the
+    day's row said at that instant (the leaders' "today" curve, one point an hour). Every event
+    after ``cut`` is as if it had not happened yet: a case closed later is open, one received later
+    not there, a response settled later not settled. At the present it equals ``day_figures``'
+    district row of today with ``as_of`` the present."""
+    day = day_number(cut)
+    start = day * _DAY - _OFFSET
+    n = [0] * len(COUNTS)
+    for f in facts:
+        if f.received_at > cut:
+            continue
+        received_today = f.received_at >= start
+        n[_RECEIVED] += received_today
+        closed = f.closed_at == f.closed_at and f.closed_at <= cut  # closed by then
+        if closed and f.closed_at >= start:
+            n[_CLOSED] += 1
+            n[_ON_TIME] += f.on_time
+        if f.hotline:  # as ``day_figures``, with only what had happened by ``cut``
+            filed = f.filed_at == f.filed_at and f.filed_at <= cut
+            latest = day_number(f.received_at) + 1  # settled at the end of this day at the latest
+            if filed:
+                settled: int | None = min(day_number(f.filed_at), latest)
+            elif closed:
+                settled = min(day_number(f.closed_at), latest)
+            else:  # not yet, unless that day is over
+                settled = latest if latest < day else None
+            if settled == day:
+                n[_SETTLED] += 1
+                n[_RESPONDED] += filed and day_number(f.filed_at) <= settled
+        if f.hotline and f.answered_at == f.answered_at and start <= f.answered_at <= cut:
+            if f.resolved is not None:
+                n[_CALLBACKS] += 1
+                n[_RESOLVED] += f.resolved
+            if f.satisfied is not None:
+                n[_RATED] += 1
+                n[_SATISFIED] += f.satisfied
+        if (f.open or f.closed_at == f.closed_at) and not closed:
+            n[_OPEN] += 1
+            n[_OVERDUE] += is_overdue(f.deadline, cut)
+    return DayFigures(_EPOCH + timedelta(days=day), Scope.DISTRICT, DISTRICT_ID, *n)

@@ -19,6 +19,7 @@ cases) and the stored rows of the past days. Pure: no Qt, no SQL.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -26,7 +27,16 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Final
 
-from console.core.daily import DayFigures, Scope, day_figures, day_of, facts_of_situation, span
+from console.core.daily import (
+    DayFigures,
+    Scope,
+    day_figures,
+    day_of,
+    day_start,
+    district_so_far,
+    facts_of_situation,
+    span,
+)
 from console.core.rules import Rules
 
 if TYPE_CHECKING:
@@ -103,9 +113,15 @@ class LeaderView:
     best_departments: tuple[Ranked, ...]
     worst_departments: tuple[Ranked, ...]
     days_kept: int  # how many of the trend's past days have a stored row
+    today: tuple[tuple[float, DayFigures], ...] = ()  # the district's day so far at each full hour and now
 
     def figure(self, name: str) -> Figure:
         return next(f for f in self.figures if f.name == name)
+
+    def today_trend(self, name: str) -> tuple[tuple[float, float], ...]:
+        """``name``'s value through today: (instant, value) at each full hour, and now."""
+        value_of = _FIGURES[name][0]
+        return tuple((at, value_of(row)) for at, row in self.today)
 
 
 def targets(rules: Rules) -> dict[str, float | None]:
@@ -191,12 +207,17 @@ def past_days(situation: Situation) -> tuple[date, date]:
     return day - timedelta(days=TREND_DAYS), day - timedelta(days=1)
 
 
-def view_of(situation: Situation, past: Iterable[DayFigures]) -> LeaderView:
+def view_of(situation: Situation, past: Iterable[DayFigures], *, hourly: bool = False) -> LeaderView:
     """The leaders' view of a situation (live or past) over the kept rows of ``past_days``: today's
-    rows computed from its cases, its stocks taken at its instant."""
+    rows computed from its cases, its stocks taken at its instant; ``hourly``: also the district's
+    day so far at each full hour (about 20 ms an hour of the day on the simulated district)."""
     d = situation.district
     facts = facts_of_situation(situation)
-    today = day_figures(
-        facts, [day_of(situation.now)], streets=d.streets, departments=d.departments, as_of=situation.now
-    )
-    return leader_view(today, past, situation.rules)
+    now = situation.now
+    today = day_figures(facts, [day_of(now)], streets=d.streets, departments=d.departments, as_of=now)
+    view = leader_view(today, past, situation.rules)
+    if not hourly:
+        return view
+    start = day_start(day_of(now))
+    cuts = [start + 3600 * h for h in range(1, 25) if start + 3600 * h < now] + [now]
+    return dataclasses.replace(view, today=tuple((cut, district_so_far(facts, cut)) for cut in cuts))

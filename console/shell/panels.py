@@ -231,7 +231,7 @@ def _leader(ctx: PanelContext) -> Panel:
         day = day_of(sit.now)
         if force or past is None or (past[0], past[2]) != (day, written) or sit.now - past[1] >= PAST_ROWS_EVERY_S:
             past = (day, sit.now, written, ctx.daily(*past_days(sit)))
-        view = view_of(sit, past[3])
+        view = view_of(sit, past[3], hourly=board.trend_days == 1)
         live = sit.provenance is Provenance.LIVE
         board.show_view(view, labels.street_names(sit), labels.department_names(sit), sit.now, live)
 
@@ -240,6 +240,7 @@ def _leader(ctx: PanelContext) -> Panel:
         on_show = sit
         compute(force=changes.reset)
 
+    board.hourly_wanted.connect(lambda: compute(force=True))
     timer = QTimer(board)  # a quiet district changes nothing, and the minute still moves on
     timer.setInterval(5000)
     timer.timeout.connect(compute)

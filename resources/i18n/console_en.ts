@@ -991,6 +991,10 @@
         <translation>{0} days</translation>
     </message>
     <message>
+        <source>今日</source>
+        <translation>Today</translation>
+    </message>
+    <message>
         <source>街道 · 按期结案率 前五</source>
         <translation>Streets · on-time closure · best five</translation>
     </message>
@@ -1041,6 +1045,10 @@
     <message>
         <source>件</source>
         <translation>cases</translation>
+    </message>
+    <message>
+        <source>{0} · 今日逐时（{1}）</source>
+        <translation>{0} · today, hour by hour ({1})</translation>
     </message>
     <message>
         <source>{0} · 近 {1} 天（{2}）</source>

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 
@@ -16,6 +16,7 @@ from console.core.rules import Rules, is_open_step
 from console.core.situation import Situation
 from server_link import records as r
 from server_link.link_state import Batch, Update
+from server_link.sim.engine import Simulation
 from server_link.workcal import BEIJING, WorkCalendar
 from tests.support.district_days import AS_OF, district, picture
 
@@ -295,3 +296,31 @@ def test_a_span_sums_the_flows_and_takes_the_stocks_of_its_last_day() -> None:
         daily.span([a, DayFigures(D2, Scope.STREET, "110101002")])
     with pytest.raises(ValueError, match="at least one"):
         daily.span([])
+
+
+def test_the_day_so_far_at_an_hour_is_what_that_hours_own_picture_said() -> None:
+    """The leaders' "today" curve: the day's row at 08:00 computed from the 10:00 picture (events
+    after 08:00 as if not yet) equals the row the 08:00 picture itself gave; at the present it is
+    today's row."""
+    eight = datetime(2026, 11, 30, 0, 0, tzinfo=UTC)  # 08:00 Beijing
+    sim = Simulation(district(), seed=3, start=eight - timedelta(days=4))
+    bodies = dict(sim.reference())
+    pictures = []
+    for until in (eight, eight + timedelta(hours=2)):
+        sim.run(until=until)
+        for key, body in sim.drain():
+            if body:
+                bodies[key] = body
+            else:
+                bodies.pop(key, None)
+        pictures.append(dict(bodies))
+    then, _ = daily.facts_of_bodies(pictures[0], district())
+    later, _ = daily.facts_of_bodies(pictures[1], district())
+    day = daily.day_of(eight.timestamp())
+    (at_eight,) = [x for x in daily.day_figures(then, [day], as_of=eight.timestamp()) if x.scope is Scope.DISTRICT]
+    assert daily.district_so_far(later, eight.timestamp()) == at_eight
+    assert at_eight.received > 0 and at_eight.open > 0 and at_eight.closed > 0  # (it compares something)
+    ten = (eight + timedelta(hours=2)).timestamp()
+    (now,) = [x for x in daily.day_figures(later, [day], as_of=ten) if x.scope is Scope.DISTRICT]
+    assert daily.district_so_far(later, ten) == now
+    assert now.received > at_eight.received

@@ -65,11 +65,12 @@ def test_a_command_without_a_role_or_with_another_role_than_its_decision_is_refu
         (key, body, {}),  # no role= at all
         (key, body, {"role": ""}),  # an empty role
         (key, body, {"role": "council"}),  # the body says commander
+        ("/note/any", b"x", {"role": "leader"}),  # the leaders' view is read-only: nothing from it
         (key, body, {"role": "commander"}),  # as it should be: taken
     )
-    _wait_received(server, 4)
+    _wait_received(server, 5)
     assert server.call(lambda s: (s.sequence, s.items("/decision/"))) == (1, [(key, body)])
-    assert server.kvset_rejects == {"role": 3}
+    assert server.kvset_rejects == {"role": 4}
 
 
 def test_a_ttl_on_a_decision_is_ignored_the_decision_never_expires(server: ChpServer, endpoints: Endpoints) -> None:

@@ -43,7 +43,7 @@ def test_the_leaders_board_shows_the_live_figures_and_offers_no_command(
         # the leader's console sends nothing, and shows nothing that would
         assert not console.commands.may(ActionKind.NOTE) and console.commands.allowed == frozenset()
         buttons = {b.text() for w in console.windows for b in w.findChildren(QPushButton) if b.isVisible()}
-        assert buttons <= {"7 天", "30 天", "▶ 60×", "▶ 600×", "回到实时", "全区", "导出简报（PDF）…"}, buttons
+        assert buttons <= {"今日", "7 天", "30 天", "▶ 60×", "▶ 600×", "回到实时", "全区", "导出简报（PDF）…"}, buttons
         # the store writes the days the held cases cover (the first start's rebuild) and the board
         # reads them: yesterday's open cases (the two-day-old one) behind today's figure
         qtbot.waitUntil(lambda: console.store.daily_writes >= 1, timeout=WAIT_MS)

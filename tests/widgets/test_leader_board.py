@@ -4,14 +4,17 @@ rankings by name (pytest-qt, offscreen)."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+import dataclasses
+from datetime import datetime, timedelta
 
+import pytest
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
 from console.core.daily import Scope
 from console.core.leader import leader_view
 from console.core.rules import Rules
+from server_link.workcal import BEIJING
 from tests.core.test_leader import TODAY, district_day, row
 from widgets.leader_board import WORSE, LeaderBoard
 
@@ -65,3 +68,19 @@ def test_the_rankings_name_the_streets_best_first_and_worst_first(qtbot: QtBot) 
     best, worst = b.rankings["best_streets"][1], b.rankings["worst_streets"][1]
     assert (best.rowCount(), best.item(0, 0).text(), best.item(0, 1).text()) == (1, "东华门", "90.0%")
     assert (worst.rowCount(), worst.item(0, 0).text(), worst.item(0, 1).text()) == (1, "景山", "50.0%")
+
+
+def test_today_is_drawn_hour_by_hour_and_asked_for_when_missing(qtbot: QtBot) -> None:
+    b = board(qtbot)
+    assert b.view is not None and b.view.today == ()
+    with qtbot.waitSignal(b.hourly_wanted, timeout=1000):
+        b.span_buttons[1].click()  # 今日: the view has no hours yet, the panel is asked for them
+    start = datetime.combine(TODAY, datetime.min.time(), BEIJING).timestamp()
+    hours = tuple((start + 3600 * h, district_day(0, 7 + h, 10)) for h in (1, 2, 3))
+    view = dataclasses.replace(b.view, today=hours)
+    b.show_view(view, {}, {}, start + 3 * 3600, live=True)
+    qtbot.mouseClick(b.tiles["response"], Qt.MouseButton.LeftButton)
+    points = b.trend_points()
+    assert [x for x, _ in points] == [1.0, 2.0, 3.0]
+    assert [y for _, y in points] == pytest.approx([80.0, 90.0, 100.0])  # (7 + h) / 10, in per cent
+    assert "今日逐时" in b.trend_title.text()
