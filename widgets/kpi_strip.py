@@ -11,7 +11,7 @@ from PySide6.QtWidgets import QGridLayout, QLabel, QSizePolicy, QWidget
 
 from console.core.rules import OPEN_STEPS, Level
 from console.core.situation import Situation
-from console.core.untrusted import one_line
+from console.core.untrusted import one_line, tooltip
 from server_link import records as r
 from server_link.workcal import BEIJING
 from widgets.fading_figure import FadingFigure
@@ -184,7 +184,7 @@ class KpiStrip(QWidget):
             fig.style().polish(fig)
         self.details[name].setText(detail)
         if name in ("intake", "open"):  # the long lines: also where a narrow strip keeps them
-            self.captions[name].setToolTip(detail)
+            self.captions[name].setToolTip(tooltip(detail))  # it names the backend's channels: untrusted
 
 
 def _pixels(font: QFont) -> int:

@@ -10,7 +10,7 @@ from typing import Literal
 import msgspec
 import pytest
 from PySide6.QtCore import QPointF, Qt
-from PySide6.QtGui import QColor
+from PySide6.QtGui import QColor, QTextDocument
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 from pytestqt.qtbot import QtBot
 
@@ -205,3 +205,20 @@ def test_a_trickle_of_small_changes_glows_only_once_it_adds_up(qtbot: QtBot) -> 
     assert rate.glow == 0.0
     rate.show_value("98.5%", 0.985)  # more than a point since it was first shown
     assert rate.glow == 1.0
+
+
+def test_a_channel_the_backend_names_stays_text_in_the_intake_tooltip(qtbot: QtBot) -> None:
+    """The narrow strip puts intake by channel in its caption's tooltip, and a tooltip may be rich
+    text: an unknown channel code from the wire is shown as it was sent, never applied as markup."""
+    t = bj(2026, 11, 27, 9, 0)
+    hostile = "<b>粗</b><img src=x>"
+    case = make_case(1, [(t, S.COLLECTED, A.COLLECT, None)], channel=hostile)
+    sit = Situation(DISTRICT)
+    sit.apply(Batch(True, (upd(case, 1),), 1, "e"), t.timestamp() + 60)
+    strip = KpiStrip()
+    qtbot.addWidget(strip)
+    strip.show_situation(sit)
+    tip = strip.captions["intake"].toolTip()
+    shown = QTextDocument()
+    shown.setHtml(tip)
+    assert hostile in shown.toPlainText() and "<img" not in tip
