@@ -15,6 +15,13 @@ updates not yet flushed, batches the owner has not taken yet), a snapshot has a 
 failed snapshot requests are retried with back-off. A fault that still escapes the loop restarts the
 agent with fresh sockets (STALE, counted in ``crashes``). The client's states and transitions are
 written in ``docs/protocol.md`` ("The client's state machine").
+
+Commands go to one of the server's two collectors, by ``LinkConfig.collector`` (docs/protocol.md
+§2.1): ``push`` — a PUSH to the PULL at P+2 (the Guide's Model 5, the default); ``pub`` — a PUB to the
+SUB at P+3 (RFC 12, the Guide's Model 6). A PUB drops what it sends before the server's subscription
+has reached it (the slow joiner), so the link's PUB is an XPUB that sees the subscription arrive and
+holds commands until then; what is still lost after that is covered, as for PUSH, by the command
+service's echo and re-send.
 """
 
 from __future__ import annotations
@@ -28,8 +35,9 @@ import time
 import traceback
 import uuid
 from collections import Counter, deque
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Final, Protocol, cast
 
 import zmq
 import zmq.utils.monitor
@@ -43,6 +51,10 @@ MAX_MESSAGE_BYTES = 1024 * 1024  # ZMQ_MAXMSGSIZE: a larger frame disconnects th
 DEFAULT_UPDATE_HWM = 200_000
 MiB = 1024 * 1024
 _CHECK_INTERVAL = 0.1  # how often silence and snapshot time-outs are looked at
+COLLECTORS: Final = ("push", "pub")  # PUSH to the PULL at P+2 (Model 5), PUB to the SUB at P+3 (RFC 12, Model 6)
+COMMAND_HWM = 10_000  # commands queued for the collector (and, for PUB, held until it has joined)
+UNCHECKED = cast(records.Record, object())
+"""The record of an update passed on without decoding (``LinkConfig.check_records`` False)."""
 _MONITORED = zmq.EVENT_CONNECTED | zmq.EVENT_DISCONNECTED
 log = logging.getLogger(__name__)
 _pipe_ids = itertools.count()
@@ -62,6 +74,23 @@ class LinkSink(Protocol):
     def backlog_bytes(self) -> int:
         """Bytes of delivered batches the owner has not taken yet (0 if it takes them at once)."""
         ...
+
+
+class Guest(Protocol):
+    """Sockets of another party served in the agent's own thread, so that one thread owns every
+    socket and no second busy thread fights it for the interpreter lock (a relay's server side:
+    ``server_link/relay.py``). Called from the agent thread only."""
+
+    def open(self, poller: zmq.Poller, send_kvset: Callable[[list[bytes]], None]) -> None:
+        """Make and bind the sockets, register them in ``poller``; ``send_kvset(frames)`` sends a
+        five-frame KVSET on the link's collector (held, queued and counted as the link's own)."""
+        ...
+
+    def serve(self, events: Mapping[object, int], now: float) -> bool:
+        """Handle what one poll found (and timers); True while there is more to do at once."""
+        ...
+
+    def close(self) -> None: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,8 +113,12 @@ class LinkConfig:
     server_key: bytes | None = None
     client_keys: KeyPair | None = None
     role: str = "commander"  # sent as role= with every command; the console's default role
+    collector: str = "push"  # "push" (PULL at P+2) or "pub" (SUB at P+3): docs/protocol.md §2.1
+    check_records: bool = True  # False: bodies are passed on undecoded, as UNCHECKED (a relay: its followers check)
 
     def __post_init__(self) -> None:
+        if self.collector not in COLLECTORS:
+            raise ValueError(f"collector {self.collector!r} must be one of {', '.join(COLLECTORS)}")
         if self.subtree and not (self.subtree.startswith("/") and self.subtree.endswith("/")):
             raise ValueError(f"subtree {self.subtree!r} must be empty or /path/ ending in a slash")
         if self.server_key is not None and self.client_keys is None:
@@ -154,7 +187,11 @@ class LinkClient:
     """
 
     def __init__(
-        self, config: LinkConfig, sink: LinkSink, context: zmq.Context[zmq.Socket[bytes]] | None = None
+        self,
+        config: LinkConfig,
+        sink: LinkSink,
+        context: zmq.Context[zmq.Socket[bytes]] | None = None,
+        guest: Guest | None = None,
     ) -> None:
         self.config = config
         self._ctx = context or zmq.Context.instance()
@@ -163,7 +200,7 @@ class LinkClient:
         self._pipe.linger = 0
         self._pipe.bind(self._pipe_addr)
         self._lock = threading.Lock()
-        self._agent = _Agent(config, sink, self._ctx, self._pipe_addr)
+        self._agent = _Agent(config, sink, self._ctx, self._pipe_addr, guest)
         self._thread = threading.Thread(target=self._agent.run, name="grid-link-agent", daemon=True)
 
     def start(self) -> LinkClient:
@@ -203,9 +240,18 @@ class LinkClient:
 class _Agent:
     """Owns the sockets; runs in the agent thread only (except ``stats_snapshot``)."""
 
-    def __init__(self, config: LinkConfig, sink: LinkSink, ctx: zmq.Context[zmq.Socket[bytes]], pipe_addr: str) -> None:
+    def __init__(
+        self,
+        config: LinkConfig,
+        sink: LinkSink,
+        ctx: zmq.Context[zmq.Socket[bytes]],
+        pipe_addr: str,
+        guest: Guest | None = None,
+    ) -> None:
         self.cfg = config
         self.sink = sink
+        self.guest = guest
+        self.guest_busy = False
         self.ctx = ctx
         self.pipe_addr = pipe_addr
         self.state = LinkState.CONNECTING
@@ -232,6 +278,8 @@ class _Agent:
         self.updates_total = 0
         self.snapshot_records = 0
         self.commands_sent = 0
+        self.collector_joined = False  # PUB collector: the server's subscription has reached us
+        self.held: dict[tuple[bytes, bytes], list[bytes]] = {}  # PUB commands waiting for it, by (key, body)
         self.crashes = 0
         self.last_crash = ""
         self.disconnects = 0
@@ -323,27 +371,44 @@ class _Agent:
         pipe = self.ctx.socket(zmq.PAIR)
         pipe.linger = 0
         pipe.connect(self.pipe_addr)
-        push = self._socket(zmq.PUSH)
-        push.sndhwm = 10_000
-        push.connect(self.cfg.endpoints.collector)
+        collector = self._open_collector()
         self.poller.register(pipe, zmq.POLLIN)
         try:
+            if self.guest is not None:
+                self.guest.open(self.poller, lambda frames: self._send_command(collector, frames))
             while True:
                 try:
-                    self._serve(pipe, push)
+                    self._serve(pipe, collector)
                     return
                 except Exception as exc:  # noqa: BLE001 - the last line of defence: restart, never die
-                    if not self._restart_after(exc, pipe, push):
+                    if not self._restart_after(exc, pipe, collector):
                         return
         finally:
+            if self.guest is not None:
+                self.guest.close()
             self._close_subscriber()
             self._close_dealer()
-            push.close()
+            collector.close()
             pipe.close()
             with contextlib.suppress(Exception):  # an owner gone already cannot be told
                 self._set_state(LinkState.STOPPED)
 
-    def _serve(self, pipe: zmq.Socket[bytes], push: zmq.Socket[bytes]) -> None:
+    def _open_collector(self) -> zmq.Socket[bytes]:
+        """The socket commands go out on: a PUSH to P+2, or an XPUB to P+3 (polled: it reads the
+        server's subscription, so commands wait until the server can receive them)."""
+        if self.cfg.collector == "push":
+            push = self._socket(zmq.PUSH)
+            push.sndhwm = COMMAND_HWM
+            push.connect(self.cfg.endpoints.collector)
+            return push
+        xpub = self._socket(zmq.XPUB)
+        xpub.sndhwm = COMMAND_HWM
+        xpub.setsockopt(zmq.XPUB_NODROP, 1)  # a full queue is an error we count, never a silent drop
+        xpub.connect(self.cfg.endpoints.collector_sub)
+        self.poller.register(xpub, zmq.POLLIN)
+        return xpub
+
+    def _serve(self, pipe: zmq.Socket[bytes], collector: zmq.Socket[bytes]) -> None:
         """Follow the server until the owner says STOP."""
         self._open_subscriber()
         self._request_snapshot()
@@ -351,10 +416,12 @@ class _Agent:
         while True:
             now = time.monotonic()
             wake = min(next_flush if self.pending else next_check, next_check)
-            events = dict(self.poller.poll(max(0, int((wake - now) * 1000)) + 1))
-            if pipe in events and not self._on_pipe(pipe, push):
+            events = dict(self.poller.poll(0 if self.guest_busy else max(0, int((wake - now) * 1000)) + 1))
+            if pipe in events and not self._on_pipe(pipe, collector):
                 self._flush()
                 return
+            if collector in events:
+                self._on_subscription(collector)
             for monitor, what in list(self.monitors.items()):
                 if monitor in events:
                     self._on_monitor(monitor, what)
@@ -363,6 +430,8 @@ class _Agent:
             if self.sub is not None and self.sub in events:
                 self._drain(self.sub, self._on_update)
             now = time.monotonic()
+            if self.guest is not None:
+                self.guest_busy = self.guest.serve(events, now)
             if self.pending and (now >= next_flush or self.pending_bytes > self.cfg.max_pending_bytes):
                 self._flush()
                 next_flush = now + self.cfg.batch_interval
@@ -373,7 +442,7 @@ class _Agent:
                 self._publish_stats(now)
                 next_stats = now + self.cfg.stats_interval
 
-    def _restart_after(self, exc: Exception, pipe: zmq.Socket[bytes], push: zmq.Socket[bytes]) -> bool:
+    def _restart_after(self, exc: Exception, pipe: zmq.Socket[bytes], collector: zmq.Socket[bytes]) -> bool:
         """The loop itself failed: count it, show STALE, wait (answering the pipe), start afresh.
 
         Returns False when the owner said STOP while waiting."""
@@ -390,7 +459,7 @@ class _Agent:
             self._set_state(LinkState.STALE)
         resume = time.monotonic() + self._backoff()
         while (left := resume - time.monotonic()) > 0:
-            if pipe.poll(int(left * 1000) + 1) and not self._on_pipe(pipe, push):
+            if pipe.poll(int(left * 1000) + 1) and not self._on_pipe(pipe, collector):
                 return False
         return True
 
@@ -430,7 +499,7 @@ class _Agent:
         if self.rejects["unhandled"] <= 10:  # the first few with their traceback; all are counted
             log.warning("message %r could not be handled", key, exc_info=exc)
 
-    def _on_pipe(self, pipe: zmq.Socket[bytes], push: zmq.Socket[bytes]) -> bool:
+    def _on_pipe(self, pipe: zmq.Socket[bytes], collector: zmq.Socket[bytes]) -> bool:
         frames = pipe.recv_multipart()
         cmd = frames[0]
         if cmd == b"STOP":
@@ -440,13 +509,37 @@ class _Agent:
                 self._resync("requested")
         elif cmd == b"SEND":
             _, key, body, props = frames
-            msg = [key, chp.encode_sequence(0), uuid.uuid4().bytes, props, body]
-            try:
-                push.send_multipart(msg, zmq.NOBLOCK)
-                self.commands_sent += 1
-            except zmq.Again:
-                self._reject("command_queue_full", key.decode(errors="replace"))
+            self._send_command(collector, [key, chp.encode_sequence(0), uuid.uuid4().bytes, props, body])
         return True
+
+    def _send_command(self, collector: zmq.Socket[bytes], msg: list[bytes]) -> None:
+        key, body = msg[0], msg[4]
+        if self.cfg.collector == "pub" and not self.collector_joined:
+            if len(self.held) >= COMMAND_HWM and (key, body) not in self.held:
+                self._reject("command_queue_full", key.decode(errors="replace"))
+                return
+            self.held[(key, body)] = msg  # a re-send of the same command replaces the one held
+            return
+        try:
+            collector.send_multipart(msg, zmq.NOBLOCK)
+            self.commands_sent += 1
+        except zmq.Again:
+            self._reject("command_queue_full", key.decode(errors="replace"))
+
+    def _on_subscription(self, collector: zmq.Socket[bytes]) -> None:
+        """The PUB collector's XPUB read a (un)subscription: once the server has subscribed, send
+        what was held. Its connection keeps queueing across reconnects from then on."""
+        while True:
+            try:
+                event = collector.recv(zmq.NOBLOCK)
+            except zmq.Again:
+                break
+            if event[:1] == b"\x01":
+                self.collector_joined = True
+        if self.collector_joined and self.held:
+            held, self.held = self.held, {}
+            for msg in held.values():
+                self._send_command(collector, msg)
 
     def _on_monitor(self, monitor: zmq.Socket[bytes], what: str) -> None:
         while True:
@@ -609,6 +702,8 @@ class _Agent:
             self._resync("sequence went backwards")
 
     def _decode(self, key: str, body: bytes) -> records.Record | None:
+        if not self.cfg.check_records:
+            return UNCHECKED
         try:
             return records.decode(key, body)
         except records.RecordError as exc:
@@ -693,6 +788,7 @@ class _Agent:
             owner_behind=self.owner_behind,
             retry_in=None if self.retry_at is None else max(0.0, self.retry_at - now),
             commands_sent=self.commands_sent,
+            commands_held=len(self.held),
             crashes=self.crashes,
             last_crash=self.last_crash,
             disconnects=self.disconnects,

@@ -1,5 +1,5 @@
 """``grid-link``: follow any CHP server (probe), check a backend (conform), run the reference server
-(serve), make keys."""
+(serve), serve one backend to many consoles (relay), make keys."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 
 from server_link import chp
-from server_link.agent import LinkClient, LinkConfig, fetch_snapshot
+from server_link.agent import COLLECTORS, LinkClient, LinkConfig, fetch_snapshot
 from server_link.conform import report as conform_report
 from server_link.conform.observe import Security
 from server_link.curve import KeyPair, client_keys, make_keys
@@ -20,6 +20,7 @@ from server_link.endpoints import Endpoints
 from server_link.feed import FeedPump, ScriptedFeed
 from server_link.link_state import Batch, LinkStats
 from server_link.mirror import Mirror
+from server_link.relay import Relay
 from server_link.server import ChpServer
 
 
@@ -50,6 +51,19 @@ def main(argv: list[str] | None = None) -> int:
     probe.add_argument("--server-key", type=Path, help="the server's public key file (pinned)")
     probe.add_argument("--client-key", type=Path, help="this client's key pair (NAME.key_secret)")
 
+    relay = sub.add_parser("relay", help="serve one backend's map to many consoles and their commands to it")
+    relay.add_argument("--upstream", required=True, help="the backend, tcp://HOST:PORT")
+    relay.add_argument("--endpoint", required=True, help="where the consoles connect, tcp://HOST:PORT (P to P+3)")
+    relay.add_argument(
+        "--collector", choices=COLLECTORS, default="push", help="how commands go upstream: PUSH to P+2 or PUB to P+3"
+    )
+    relay.add_argument("--seconds", type=float, default=0.0, help="exit after N seconds (0: never)")
+    relay.add_argument("--keys", type=Path, help="the relay's key pair (NAME.key_secret): CurveZMQ for the consoles")
+    relay.add_argument("--authorized", type=Path, help="folder of authorised console public keys")
+    relay.add_argument("--server-key", type=Path, help="the backend's public key file (pinned)")
+    relay.add_argument("--client-key", type=Path, help="the relay's key pair towards the backend (NAME.key_secret)")
+    relay.add_argument("--hwm", type=int, default=200_000, help="PUB send high-water mark")
+
     conform = sub.add_parser("conform", help="check a backend against docs/protocol.md; exit 1 on any failure")
     conform.add_argument("--endpoint", required=True, help="the backend's tcp://HOST:PORT (P; P+1 and P+2 follow)")
     conform.add_argument("--seconds", type=float, default=10.0, help="how long to follow it (default 10)")
@@ -70,6 +84,8 @@ def main(argv: list[str] | None = None) -> int:
             return _serve(args)
         if args.command == "conform":
             return _conform(args)
+        if args.command == "relay":
+            return _relay(args)
         return _probe(args)
     except (ValueError, OSError, TimeoutError) as exc:
         print(f"grid-link: {exc}", file=sys.stderr)
@@ -103,6 +119,52 @@ def _serve(args: argparse.Namespace) -> int:
         server.stop()
     print(f"published {server.published} updates, sequence {server.sequence}", flush=True)
     return 0
+
+
+def _relay(args: argparse.Namespace) -> int:
+    server_key = client_pair = None
+    if args.server_key:
+        client_pair, server_key = client_keys(args.server_key, args.client_key)
+    upstream = LinkConfig(
+        Endpoints.parse(args.upstream), server_key=server_key, client_keys=client_pair, collector=args.collector
+    )
+    keys = KeyPair.load(args.keys) if args.keys else None
+    relay = Relay(Endpoints.parse(args.endpoint), upstream, keys=keys, authorized=args.authorized, pub_hwm=args.hwm)
+    relay.start()
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    print(f"relaying {args.upstream} to {args.endpoint} (commands upstream by {args.collector})", flush=True)
+    deadline = time.monotonic() + args.seconds if args.seconds else None
+    try:
+        while not stop.wait(1.0 if deadline is None else max(0.0, min(1.0, deadline - time.monotonic()))):
+            print(_relay_line(relay), flush=True)
+            if deadline is not None and time.monotonic() >= deadline:
+                break
+    except KeyboardInterrupt:
+        pass
+    finally:
+        relay.stop()
+    return 0
+
+
+def _relay_line(relay: Relay) -> str:
+    up = relay.upstream_stats()
+    seq, published, received, forwarded, rejects, dropped = relay.call(
+        lambda _: (
+            relay.sequence,
+            relay.published,
+            relay.kvsets_received,
+            relay.kvsets_forwarded,
+            dict(relay.kvset_rejects),
+            relay.requests_dropped,
+        )
+    )
+    refused = ",".join(f"{k}={v}" for k, v in sorted(rejects.items())) or "0"
+    return (
+        f"upstream {up.state.value:<10} seq={seq} published={published} gaps={up.gaps} resyncs={up.resyncs} "
+        f"snapshots={relay.snapshots_served} commands={received} forwarded={forwarded} refused={refused} "
+        f"held={up.commands_held} requests_dropped={dropped}"
+    )
 
 
 class _Log:

@@ -71,6 +71,7 @@ class LinkStats:
     owner_behind: bool = False  # over the backlog budget: updates dropped, a re-sync follows
     retry_in: float | None = None  # seconds until a failed snapshot is asked for again
     commands_sent: int = 0
+    commands_held: int = 0  # PUB collector: commands waiting for the server's subscription (docs/protocol.md §2.1)
     crashes: int = 0  # times the link's loop failed and was restarted with fresh sockets
     last_crash: str = ""
     disconnects: int = 0  # a connection dropped (the server went away, or sent a frame over the limit)

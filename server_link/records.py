@@ -275,6 +275,34 @@ class AlarmHandling(Struct, frozen=True, kw_only=True, gc=False, tag="alarm", ta
                 _time_error(self)
 
 
+WallId = Annotated[str, Meta(min_length=1, max_length=32, extra_json_schema={"pattern": r"^[a-z0-9][a-z0-9-]{0,31}$"})]
+WALL_TILES: Final = (1, 4, 9, 16)
+
+
+class ShowRequest(Struct, frozen=True, kw_only=True, gc=False, tag="show", tag_field="kind"):
+    """What a wall's camera panel is asked to show (key ``/show/<wall>``): the newest request addressed
+    to a wall replaces the one before, so the record is what that wall shows. ``cameras`` fill its
+    tiles in order; ``case_no`` names the case they were chosen for, if any; ``tiles`` asks for a
+    layout (1, 4, 9 or 16 tiles), or leaves the wall's own."""
+
+    schema: Version
+    wall: WallId
+    cameras: Annotated[list[DeviceId], Meta(min_length=1, max_length=16)]
+    case_no: CaseNo | None = None
+    tiles: Literal[1, 4, 9, 16] | None = None
+    requested_at: Timestamp
+    console: Ident
+    by: ShortText
+    role: Ident
+
+    def __post_init__(self) -> None:
+        if not _in_window(self.requested_at):
+            _time_error(self)
+        for device in self.cameras:
+            if not (device.isascii() and device.isdigit()):
+                raise ValueError(f"device id {device!r} is not 20 digits")
+
+
 class ServerMeta(Struct, frozen=True, kw_only=True, gc=False, tag="meta", tag_field="kind"):
     """What the backend says about itself (key ``/meta/<name>``)."""
 
@@ -308,7 +336,7 @@ def _in_window_exactly(at: datetime) -> bool:
     return offset is not None and abs(offset) <= MAX_OFFSET and TIME_FROM <= at < TIME_UNTIL
 
 
-def _time_error(record: Case | Decision | AlarmHandling | ServerMeta) -> NoReturn:
+def _time_error(record: Case | Decision | AlarmHandling | ShowRequest | ServerMeta) -> NoReturn:
     """Raise for the first timestamp of ``record`` outside the window (msgspec reports it as a schema fault)."""
     stamps: list[tuple[str, datetime | None]] = []
     match record:
@@ -320,6 +348,8 @@ def _time_error(record: Case | Decision | AlarmHandling | ServerMeta) -> NoRetur
         case AlarmHandling():
             stamps += [("acknowledged_at", record.acknowledged_at), ("shelved_until", record.shelved_until)]
             stamps.append(("changed_at", record.changed_at))
+        case ShowRequest():
+            stamps.append(("requested_at", record.requested_at))
         case ServerMeta():
             stamps.append(("clock", record.clock))
     field, at = next(((f, at) for f, at in stamps if at is not None and not _in_window(at)), ("?", None))
@@ -335,8 +365,10 @@ def _check_code(code: str, field: str) -> None:
         raise ValueError(f"{field} {code!r} is not a Dongcheng code (110101 + digits)")
 
 
-Record = Case | Camera | Department | Street | Decision | AlarmHandling | ServerMeta
-RECORD_TYPES: Final[tuple[type[Struct], ...]] = (Case, Camera, Department, Street, Decision, AlarmHandling, ServerMeta)
+Record = Case | Camera | Department | Street | Decision | AlarmHandling | ShowRequest | ServerMeta
+RECORD_TYPES: Final[tuple[type[Struct], ...]] = (
+    Case, Camera, Department, Street, Decision, AlarmHandling, ShowRequest, ServerMeta
+)  # fmt: skip
 
 _KEY = re.compile(
     r"^/(?:(?P<case>case)/[A-Za-z0-9][A-Za-z0-9_-]{3,31}"
@@ -345,6 +377,7 @@ _KEY = re.compile(
     r"|(?P<street>street)/110101\d{3}"
     r"|(?P<decision>decision)/[A-Za-z0-9][A-Za-z0-9_-]{3,31}/[1-9]\d{0,5}"
     r"|(?P<alarm>alarm)/[a-z][a-z_]{0,31}/[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}"
+    r"|(?P<show>show)/[a-z0-9][a-z0-9-]{0,31}"
     r"|(?P<meta>meta)/[A-Za-z0-9][A-Za-z0-9_.-]{0,63})\Z",
     re.ASCII,
 )
@@ -385,6 +418,8 @@ def key_of(record: Record) -> str:
             return f"/decision/{record.case_no}/{record.n}"
         case AlarmHandling():
             return f"/alarm/{record.rule}/{record.subject}"
+        case ShowRequest():
+            return f"/show/{record.wall}"
         case ServerMeta():
             return f"/meta/{record.name}"
     raise TypeError(f"not a record: {type(record).__name__}")

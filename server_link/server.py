@@ -1,7 +1,8 @@
-"""The reference CHP server: snapshot ROUTER, PUB with HUGZ, PULL collector (zguide clonesrv).
+"""The reference CHP server: snapshot ROUTER, PUB with HUGZ, PULL and SUB collectors (zguide clonesrv).
 
-It holds the hashmap, assigns sequences (exactly +1 per KVPUB), applies KVSETs from the collector
-(with ``ttl``), expires keys, and publishes HUGZ every ``hugz_interval`` carrying the current
+It holds the hashmap, assigns sequences (exactly +1 per KVPUB), applies KVSETs from its collectors
+(with ``ttl``) — the PULL at P+2 (the Guide's Model 5) and the SUB at P+3 (RFC 12, Model 6), checked
+alike (docs/protocol.md §2.1) — expires keys, and publishes HUGZ every ``hugz_interval`` carrying the current
 sequence and the server's epoch. One thread owns the sockets; other threads hand it updates
 through ``publish``/``publish_many``, which only enqueue and wake it.
 """
@@ -55,7 +56,9 @@ class Producer(Protocol):
 
 DECISIONS = "/decision/"
 ALARMS = "/alarm/"
+SHOWS = "/show/"
 SNAPSHOT_CHUNK = 2000  # KVSYNCs sent per loop turn, so heartbeats and updates keep flowing
+COLLECTOR_HWM = 10_000  # commands are few (docs/protocol.md §14)
 
 
 def accept_valid_record(key: str, body: bytes, props: Mapping[str, str]) -> bool:
@@ -105,6 +108,7 @@ class ChpServer:
         self.kvsets_received = 0
         self.kvsets_rejected = 0
         self.kvset_rejects: Counter[str] = Counter()  # by reason
+        self.kvsets_via: Counter[str] = Counter()  # received, by collector: "pull" (P+2), "sub" (P+3)
         self._keys = keys
         self._authorized = authorized
         self._pub_hwm = pub_hwm
@@ -192,11 +196,12 @@ class ChpServer:
             self._error = exc
             self._ready.set()
             return
-        router, pub, pull = socks
+        router, pub, pull, sub = socks
         self._ready.set()
         poller = zmq.Poller()
         poller.register(router, zmq.POLLIN)
         poller.register(pull, zmq.POLLIN)
+        poller.register(sub, zmq.POLLIN)
         poller.register(self._wake_r, zmq.POLLIN)
         next_hugz = next_produce = time.monotonic()
         try:
@@ -217,7 +222,9 @@ class ChpServer:
                 if self._snapshots:
                     self._send_snapshot_chunk(router)
                 if pull in events:
-                    self._collect(pull, pub)
+                    self._collect(pull, pub, "pull")
+                if sub in events:
+                    self._collect(sub, pub, "sub")
                 now = time.monotonic()
                 if self.producer is not None and now >= next_produce:
                     for key, body in self.producer.produce():
@@ -225,8 +232,7 @@ class ChpServer:
                     next_produce = now if self.producer.behind else now + self.producer.interval
                 self._expire(pub, now)
                 if now >= next_hugz:
-                    props = chp.encode_properties({"epoch": self.epoch})
-                    pub.send_multipart([b"HUGZ", chp.encode_sequence(self.sequence), _EMPTY, props, _EMPTY])
+                    self._heartbeat(pub)
                     next_hugz = now + self._hugz_interval
         finally:
             for s in socks:
@@ -234,7 +240,11 @@ class ChpServer:
             if self._auth is not None:
                 self._auth.stop()
 
-    def _bind(self) -> tuple[zmq.Socket[bytes], zmq.Socket[bytes], zmq.Socket[bytes]]:
+    def _heartbeat(self, pub: zmq.Socket[bytes]) -> None:
+        props = chp.encode_properties({"epoch": self.epoch})
+        pub.send_multipart([b"HUGZ", chp.encode_sequence(self.sequence), _EMPTY, props, _EMPTY])
+
+    def _bind(self) -> tuple[zmq.Socket[bytes], zmq.Socket[bytes], zmq.Socket[bytes], zmq.Socket[bytes]]:
         if self._keys is not None:
             self._auth = ThreadAuthenticator(self._ctx)
             self._auth.start()
@@ -242,11 +252,14 @@ class ChpServer:
         router = self._ctx.socket(zmq.ROUTER)
         pub = self._ctx.socket(zmq.PUB)
         pull = self._ctx.socket(zmq.PULL)
+        sub = self._ctx.socket(zmq.SUB)
+        sub.setsockopt(zmq.SUBSCRIBE, b"")  # RFC 12's collector: every KVSET its clients publish
         router.router_mandatory = True
         router.sndhwm = 0  # a snapshot is bounded by the map; never drop part of one
         pub.sndhwm = self._pub_hwm
-        pull.rcvhwm = 10_000
-        for s in (router, pub, pull):
+        pull.rcvhwm = sub.rcvhwm = COLLECTOR_HWM
+        socks = (router, pub, pull, sub)
+        for s in socks:
             s.linger = 0
             s.maxmsgsize = 1024 * 1024
             if self._keys is not None:
@@ -255,11 +268,12 @@ class ChpServer:
             router.bind(self.endpoints.snapshot)
             pub.bind(self.endpoints.updates)
             pull.bind(self.endpoints.collector)
+            sub.bind(self.endpoints.collector_sub)
         except zmq.ZMQError as exc:
-            for s in (router, pub, pull):
+            for s in socks:
                 s.close(linger=0)
             raise OSError(f"cannot bind {self.endpoints}: {exc}") from exc
-        return router, pub, pull
+        return socks
 
     def _drain_inbox(self, pub: zmq.Socket[bytes]) -> None:
         while True:
@@ -291,13 +305,7 @@ class ChpServer:
             heapq.heappush(self._expiry, (deadline, key))
         else:
             self._ttl.pop(key, None)
-        # The Cython send, frame by frame: Socket.send_multipart's per-frame Python checks cost
-        # several times the send itself, and this is the server's hot path.
-        _send(pub, key.encode(), zmq.SNDMORE)
-        _send(pub, seq.to_bytes(8, "big"), zmq.SNDMORE)
-        _send(pub, _EMPTY, zmq.SNDMORE)
-        _send(pub, _EMPTY, zmq.SNDMORE)
-        _send(pub, body, 0)
+        send_kvpub(pub, key, seq, body)
         self.published += 1
 
     def _expire(self, pub: zmq.Socket[bytes], now: float) -> None:
@@ -316,19 +324,31 @@ class ChpServer:
             if len(frames) != 3 or frames[1] != chp.ICANHAZ:
                 continue  # not a CHP request; ignore it as the Guide's servers do
             identity, _, raw_subtree = frames
-            subtree = raw_subtree.decode(errors="replace")
-            items = [(k, v) for k, v in self._map.items() if k.startswith(subtree)]
-            self._snapshots.append(_Snapshot(identity, raw_subtree, self.sequence, iter(items)))
+            self._queue_snapshot(identity, raw_subtree)
+
+    def _queue_snapshot(self, identity: bytes, raw_subtree: bytes) -> None:
+        """Queue a snapshot for ``identity`` with a copy of the map as of now (its KTHXBAI sequence)."""
+        subtree = raw_subtree.decode(errors="replace")
+        items = [(k, v) for k, v in self._map.items() if k.startswith(subtree)]
+        self._snapshots.append(_Snapshot(identity, raw_subtree, self.sequence, iter(items)))
 
     def _send_snapshot_chunk(self, router: zmq.Socket[bytes]) -> None:
         snap = self._snapshots[0]
         try:
             sent = 0
+            identity = snap.identity
             for key, (seq, body) in itertools.islice(snap.items, SNAPSHOT_CHUNK):
-                router.send_multipart([snap.identity, key.encode(), seq.to_bytes(8, "big"), _EMPTY, _EMPTY, body])
+                # The Cython send frame by frame, as send_kvpub: a fifth of send_multipart's cost.
+                _send(router, identity, zmq.SNDMORE)
+                _send(router, key.encode(), zmq.SNDMORE)
+                _send(router, seq.to_bytes(8, "big"), zmq.SNDMORE)
+                _send(router, _EMPTY, zmq.SNDMORE)
+                _send(router, _EMPTY, zmq.SNDMORE)
+                _send(router, body, 0)
                 sent += 1
-            if sent == SNAPSHOT_CHUNK:
-                return  # maybe more: continue on the next turn
+            if sent == SNAPSHOT_CHUNK:  # maybe more: on a later turn, after a chunk of each other snapshot
+                self._snapshots.rotate(-1)  # under way, so no client waiting for one goes silent for long
+                return
             props = chp.encode_properties({"epoch": self.epoch})
             router.send_multipart(
                 [snap.identity, b"KTHXBAI", chp.encode_sequence(snap.sequence), _EMPTY, props, snap.subtree]
@@ -338,13 +358,14 @@ class ChpServer:
         except zmq.ZMQError:  # the client went away mid-snapshot (ROUTER_MANDATORY)
             self._snapshots.popleft()
 
-    def _collect(self, pull: zmq.Socket[bytes], pub: zmq.Socket[bytes]) -> None:
+    def _collect(self, collector: zmq.Socket[bytes], pub: zmq.Socket[bytes], via: str) -> None:
         for _ in range(10_000):
             try:
-                frames = pull.recv_multipart(zmq.NOBLOCK)
+                frames = collector.recv_multipart(zmq.NOBLOCK)
             except zmq.Again:
                 return
             self.kvsets_received += 1
+            self.kvsets_via[via] += 1
             try:
                 reason = self._take_kvset(frames, pub)
             except Exception as exc:  # one command that breaks the hook is a reject, not a dead server
@@ -355,7 +376,7 @@ class ChpServer:
                 self.kvset_rejects[reason] += 1
 
     def _take_kvset(self, frames: list[bytes], pub: zmq.Socket[bytes]) -> str:
-        """Apply one KVSET from the collector; the reason it was refused, or "" when applied."""
+        """Check one KVSET from a collector, then ``_accept`` it; the reason it was refused, or ""."""
         try:
             msg = chp.decode(frames)
         except chp.FrameError as exc:
@@ -369,10 +390,14 @@ class ChpServer:
             return "oversize"
         if (
             msg.body
-            and msg.key.startswith((DECISIONS, ALARMS))
+            and msg.key.startswith((DECISIONS, ALARMS, SHOWS))
             and _declared_role(msg.key, msg.body) not in (None, role)
         ):
             return "role"  # a decision's or an alarm handling's role must be the one the command declares
+        return self._accept(msg, pub)
+
+    def _accept(self, msg: chp.Message, pub: zmq.Socket[bytes]) -> str:
+        """Apply a KVSET that passed the checks every collector makes; the reason it was refused, or ""."""
         if msg.key.startswith(DECISIONS):
             # Decisions are a record of what was decided: never deleted, never changed by a
             # console (docs/protocol.md §16). A console that re-sends one it got no echo for gets
@@ -393,14 +418,25 @@ class ChpServer:
         return ""
 
 
+def send_kvpub(pub: zmq.Socket[bytes], key: str, sequence: int, body: bytes) -> None:
+    """One KVPUB (empty uuid and properties), through the Cython send frame by frame:
+    Socket.send_multipart's per-frame Python checks cost several times the send itself, and this
+    is a server's hot path."""
+    _send(pub, key.encode(), zmq.SNDMORE)
+    _send(pub, sequence.to_bytes(8, "big"), zmq.SNDMORE)
+    _send(pub, _EMPTY, zmq.SNDMORE)
+    _send(pub, _EMPTY, zmq.SNDMORE)
+    _send(pub, body, 0)
+
+
 def _declared_role(key: str, body: bytes) -> str | None:
-    """The ``role`` a decision or alarm-handling body names, or None when the body is not a valid
-    one (the collector policy refuses those)."""
+    """The ``role`` a decision, alarm-handling or show-request body names, or None when the body is
+    not a valid one (the collector policy refuses those)."""
     try:
         record = records.decode(key, body)
     except records.RecordError:
         return None
-    return record.role if isinstance(record, records.Decision | records.AlarmHandling) else None
+    return record.role if isinstance(record, records.Decision | records.AlarmHandling | records.ShowRequest) else None
 
 
 def _ttl_of(props: Mapping[str, str]) -> float | None:

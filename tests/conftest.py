@@ -11,6 +11,7 @@ from __future__ import annotations
 import gc
 import os
 import sys
+import tempfile
 import threading
 from collections.abc import Iterator
 
@@ -18,6 +19,10 @@ import pytest
 
 # Read by Qt when the first QApplication is made, and by QtWebEngine when it starts: harmless without Qt.
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+# What a console keeps in the user's folders (its camera wall's tiles, alarm rules) goes to a folder of
+# the run's own, never to the home folder of whoever runs the tests.
+os.environ["XDG_DATA_HOME"] = tempfile.mkdtemp(prefix="grid-console-tests-data-")
+os.environ["XDG_CONFIG_HOME"] = tempfile.mkdtemp(prefix="grid-console-tests-config-")
 if hasattr(os, "geteuid") and os.geteuid() == 0:
     flags = os.environ.get("QTWEBENGINE_CHROMIUM_FLAGS", "")
     if "--no-sandbox" not in flags:
@@ -28,7 +33,7 @@ from server_link.endpoints import Endpoints
 from server_link.server import ChpServer
 from tests.store_support.postgres import postgres_server, postgres_url  # noqa: F401 - fixtures
 
-_OUR_THREADS = ("grid-link-agent", "chp-server", "feed-pump")
+_OUR_THREADS = ("grid-link-agent", "chp-server", "feed-pump", "camera-feeds")
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QCoreApplication, Qt, Signal
+from collections.abc import Sequence
+
+from PySide6.QtCore import QCoreApplication, QPoint, Qt, Signal
 from PySide6.QtGui import QColor, QResizeEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -12,6 +14,7 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QLineEdit,
+    QMenu,
     QPushButton,
     QScrollArea,
     QSizePolicy,
@@ -21,11 +24,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from console.core.cameras import nearby
+from console.core.camera_index import nearby_cameras
+from console.core.cameras import CONTEXT as CAMERAS_CONTEXT
 from console.core.case_state import CaseState, Light
+from console.core.evidence import Still, feedback_at
 from console.core.situation import Provenance, Situation
 from console.core.untrusted import block, one_line, tooltip
 from server_link import records as r
+from widgets.evidence_strip import EvidenceStrip
 from widgets.i18n import QT_TRANSLATE_NOOP
 from widgets.labels import (
     action_name,
@@ -49,9 +55,10 @@ _TIMELINE_COLUMNS = (
 )  # fmt: skip
 _CAMERA_COLUMNS = (
     QT_TRANSLATE_NOOP("CaseDetail", "附近摄像头"), QT_TRANSLATE_NOOP("CaseDetail", "距离"),
-    QT_TRANSLATE_NOOP("CaseDetail", "状态"),
+    QT_TRANSLATE_NOOP("CaseDetail", "方位"), QT_TRANSLATE_NOOP("CaseDetail", "状态"),
 )  # fmt: skip
 _URL_ROLE = Qt.ItemDataRole.UserRole + 1
+_ID_ROLE = Qt.ItemDataRole.UserRole + 2
 REPORT_LINES = 6  # the citizen's text: at most this many lines tall, the rest scrolls
 STORY_REPORT_LINES = 40  # in the story's large view
 HEADING_CHARS = 100  # of a title in the heading (the tooltip has the rest)
@@ -69,8 +76,12 @@ class CaseDetail(QWidget):
     and another case opens at its top.
 
     Signals:
-        camera_requested(str): the link of an online camera near the case that the operator
-            activated (double-click or Enter); the shell checks it and opens it.
+        camera_wanted(str): an online camera near the case that the operator activated
+            (double-click or Enter): its device id, to show on the camera wall.
+        cameras_wanted(str): the case whose nearest cameras the operator wants on the camera wall
+            (the 附近摄像头上墙 button).
+        camera_requested(str): the link of an online camera that the operator asked to open in the
+            external player (the camera table's context menu); the shell checks it and opens it.
         note_entered(str, str): a note on the case shown (case number, text), written in the
             note line and sent with Enter; the shell sends it through its command service. The line
             is there only for a role that may send notes (``allow_notes``).
@@ -78,6 +89,8 @@ class CaseDetail(QWidget):
             (the 展开 button beside the heading).
     """
 
+    camera_wanted = Signal(str)
+    cameras_wanted = Signal(str)
     camera_requested = Signal(str)
     note_entered = Signal(str, str)
     story_requested = Signal(str)
@@ -88,6 +101,8 @@ class CaseDetail(QWidget):
         self.case_no: str | None = None
         self.story = story
         self._notes_allowed = False
+        self._wall_allowed = False
+        self._record: r.Case | None = None
         self.heading = _plain(QLabel(self.tr("未选择案件")))
         self.heading.setObjectName("detailHeading")
         _never_wider(self.heading)
@@ -137,9 +152,17 @@ class CaseDetail(QWidget):
         header = self.cameras.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
-        self.cameras.setToolTip(self.tr("双击或按回车，用本机播放器打开在线摄像头的视频"))
+        self.cameras.setToolTip(self.tr("双击或按回车：这台摄像头上墙；右键：用外部播放器打开"))
         self.cameras.cellActivated.connect(self._on_camera_activated)
+        self.cameras.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.cameras.customContextMenuRequested.connect(self._on_camera_menu)
         self.cameras.setFixedHeight(self._cameras_height(0))
+        self.to_wall = QPushButton(self.tr("附近摄像头上墙"))
+        self.to_wall.setObjectName("camerasToWall")
+        self.to_wall.setToolTip(self.tr("把这件案件附近的在线摄像头放上摄像头墙（快捷键 V）"))
+        self.to_wall.clicked.connect(self._on_to_wall)
+        self.to_wall.setVisible(False)
+        self.evidence = EvidenceStrip()
         self.note = QLineEdit()
         self.note.setObjectName("noteLine")
         self.note.setPlaceholderText(self.tr("写批注，回车发送（先存本机，后端确认前显示“待确认”）"))
@@ -158,6 +181,8 @@ class CaseDetail(QWidget):
         layout.addLayout(form)
         layout.addWidget(self.timeline)
         layout.addWidget(self.cameras)
+        layout.addWidget(self.to_wall, 0, Qt.AlignmentFlag.AlignLeft)
+        layout.addWidget(self.evidence)
         layout.addWidget(self.note)
         layout.addWidget(self.pending)
         layout.addStretch(1)
@@ -184,7 +209,11 @@ class CaseDetail(QWidget):
             self.timeline.setFixedHeight(self._timeline_height())
             self.cameras.setRowCount(0)
             self.cameras.setFixedHeight(self._cameras_height(0))
+            self.to_wall.setVisible(False)
+            self.evidence.show_stills([], None)
+            self._record = None
             return
+        self._record = record
         self._fill(sit, state, record)
         self._fill_cameras(sit, state)
 
@@ -262,18 +291,21 @@ class CaseDetail(QWidget):
 
     def _fill_cameras(self, sit: Situation, s: CaseState) -> None:
         """The public cameras nearest the case; an offline one is shown greyed and cannot be opened."""
-        found = nearby((c for c in sit.of_kind(r.Camera) if isinstance(c, r.Camera)), s.lon, s.lat)
+        found = nearby_cameras(sit.camera_index, sit.records, s.lon, s.lat)
         self.cameras.setRowCount(len(found))
         for row, n in enumerate(found):
             state = self.tr("在线") if n.camera.online else self.tr("离线")
-            cells = (one_line(n.camera.name, CELL_CHARS), self.tr("{0:.0f} 米").format(n.distance_m), state)
+            direction = QCoreApplication.translate(CAMERAS_CONTEXT, n.direction)
+            cells = (one_line(n.camera.name, CELL_CHARS), self.tr("{0:.0f} 米").format(n.distance_m), direction, state)
             for col, text in enumerate(cells):
                 item = QTableWidgetItem(text)  # plain text, as every item
                 item.setData(_URL_ROLE, n.camera.url if n.camera.online else "")
+                item.setData(_ID_ROLE, n.camera.id if n.camera.online else "")
                 if not n.camera.online:
                     item.setFlags(item.flags() & ~Qt.ItemFlag.ItemIsEnabled)
                 self.cameras.setItem(row, col, item)
         self.cameras.setFixedHeight(self._cameras_height(len(found)))
+        self.to_wall.setVisible(self._wall_allowed and any(n.camera.online for n in found))
 
     def _timeline_height(self) -> int:
         """Every event shown: the header, each row as tall as its wrapped note, and a scroll bar's
@@ -313,11 +345,36 @@ class CaseDetail(QWidget):
         needed = self.report.heightForWidth(width) if self.report.text() else self.report.sizeHint().height()
         area.setFixedHeight(max(self.report.fontMetrics().lineSpacing(), min(needed, lines)) + 2 * area.frameWidth())
 
+    def show_stills(self, stills: Sequence[Still]) -> None:
+        """The stills kept of the case shown, before and after its feedback side by side."""
+        record = self._record
+        if record is None or any(s.case_no != record.no for s in stills):
+            return  # another case came meanwhile
+        self.evidence.show_stills(stills, feedback_at(record))
+
+    def allow_wall(self, allowed: bool) -> None:
+        """Offer the camera wall (only where the console has one, or a wall to send to)."""
+        self._wall_allowed = allowed
+
     def _on_camera_activated(self, row: int, _col: int) -> None:
         item = self.cameras.item(row, 0)
+        camera_id = str(item.data(_ID_ROLE) or "") if item is not None else ""
+        if camera_id and self._wall_allowed:
+            self.camera_wanted.emit(camera_id)
+
+    def _on_camera_menu(self, at: QPoint) -> None:
+        item = self.cameras.itemAt(at)
         url = str(item.data(_URL_ROLE) or "") if item is not None else ""
-        if url:
+        if not url:
+            return
+        menu = QMenu(self)
+        external = menu.addAction(self.tr("用外部播放器打开"))
+        if menu.exec(self.cameras.viewport().mapToGlobal(at)) is external:
             self.camera_requested.emit(url)
+
+    def _on_to_wall(self) -> None:
+        if self.case_no is not None:
+            self.cameras_wanted.emit(self.case_no)
 
 
 def _plain(label: QLabel) -> QLabel:

@@ -81,6 +81,21 @@ class CaseMarker:
 
 
 @dataclass(frozen=True, slots=True)
+class CameraMarker:
+    """A camera as the map shows it; ``name`` is the backend's text (made one line for the page)."""
+
+    id: str
+    lon: float
+    lat: float
+    online: bool
+    name: str
+    unit_grid: str | None = None
+
+    def compact(self) -> list[object]:
+        return [self.id, self.lon, self.lat, int(self.online), one_line(self.name, wrap=False), self.unit_grid or ""]
+
+
+@dataclass(frozen=True, slots=True)
 class Binning:
     """Classes of a metric: 0 (and below, and NaN) is class 0; then ``(0, e1)``, ``[e1, e2)`` … ``≥ en``.
 
@@ -247,6 +262,8 @@ class _Bridge(QObject):
     case_received = Signal(str)
     cluster_received = Signal(str)
     flush_received = Signal(int)
+    camera_received = Signal(str)
+    point_received = Signal(str)
 
     @Slot(str)
     def ready(self, info: str) -> None:
@@ -263,6 +280,14 @@ class _Bridge(QObject):
     @Slot(str)
     def clusterClicked(self, nos: str) -> None:
         self.cluster_received.emit(str(nos))
+
+    @Slot(str)
+    def cameraClicked(self, camera_id: str) -> None:
+        self.camera_received.emit(camera_id)
+
+    @Slot(str)
+    def pointPicked(self, lon_lat: str) -> None:
+        self.point_received.emit(lon_lat)
 
     @Slot(int)
     def flushApplied(self, flush_id: int) -> None:
@@ -290,6 +315,9 @@ class GridMap(QWidget):
         values_sent(int, object): a flush went to the page — its id and the tuple of grid codes it carried.
         values_applied(int): the page finished restyling that flush (reported from its next frame).
         request_blocked(str): the page tried to load a non-local URL; it was blocked.
+        camera_clicked(str): the operator clicked a camera symbol (its device id, one this map holds).
+        point_picked(float, float): the operator right-clicked a point of the map (lon, lat), to see
+            the cameras nearest it.
     """
 
     grid_clicked = Signal(str)
@@ -299,6 +327,8 @@ class GridMap(QWidget):
     values_sent = Signal(int, object)
     values_applied = Signal(int)
     request_blocked = Signal(str)
+    camera_clicked = Signal(str)
+    point_picked = Signal(float, float)
 
     def __init__(
         self,
@@ -331,6 +361,10 @@ class GridMap(QWidget):
         self._base_binning = Binning((), True, theme)  # the classes of the base grids' sums (overview zoom)
         self._values: dict[str, float] = {}
         self._cases: dict[str, CaseMarker] = {}
+        self._cameras: dict[str, CameraMarker] = {}
+        self._camera_upserts: dict[str, CameraMarker] = {}
+        self._cameras_forced: bool | None = None
+        self._wall_cameras: list[str] = []
         self._selected_grid: str | None = None
         self._stale = False  # the link is STALE: the page dims
         self._selected_case: str | None = None
@@ -374,6 +408,8 @@ class GridMap(QWidget):
         self._bridge.case_received.connect(self.case_clicked)
         self._bridge.cluster_received.connect(self._on_cluster)
         self._bridge.flush_received.connect(self.values_applied)
+        self._bridge.camera_received.connect(self._on_camera)
+        self._bridge.point_received.connect(self._on_point)
         self._channel = QWebChannel(self._page)
         self._channel.registerObject("bridge", self._bridge)
         self._page.setWebChannel(self._channel)
@@ -504,6 +540,34 @@ class GridMap(QWidget):
                 self._removals.add(no)
         self._schedule_flush()
 
+    # ------------------------------------------------------------------ cameras
+    def set_cameras(self, cameras: Iterable[CameraMarker]) -> None:
+        """Replace every camera symbol."""
+        self._cameras = {c.id: c for c in cameras}
+        self._camera_upserts.clear()
+        if self._ready:
+            self._js("gridMap.setCameras", [c.compact() for c in self._cameras.values()])
+
+    def update_cameras(self, upserts: Iterable[CameraMarker]) -> None:
+        """Cameras that came, moved or went on- or offline: sent with the next flush."""
+        for c in upserts:
+            if self._cameras.get(c.id) != c:
+                self._cameras[c.id] = c
+                self._camera_upserts[c.id] = c
+        self._schedule_flush()
+
+    def mark_wall_cameras(self, camera_ids: Iterable[str]) -> None:
+        """Number the cameras on the console's camera wall (tile order; "" for an empty tile)."""
+        self._wall_cameras = list(camera_ids)
+        if self._ready:
+            self._js("gridMap.setWallCameras", self._wall_cameras)
+
+    def show_cameras(self, shown: bool | None) -> None:
+        """The camera layer on or off (None: on from ``CAMERA_ZOOM``, off at the overview)."""
+        self._cameras_forced = shown
+        if self._ready:
+            self._js("gridMap.showCameras", shown)
+
     # ------------------------------------------------------------------ selection and view
     def select_grid(self, code: str | None) -> None:
         """Outline one unit grid, or one base grid by its id, in blue (None clears)."""
@@ -592,6 +656,25 @@ class GridMap(QWidget):
         if held:
             self.cluster_clicked.emit(held)
 
+    def _on_camera(self, camera_id: str) -> None:
+        if camera_id in self._cameras:  # only a camera this map holds
+            self.camera_clicked.emit(camera_id)
+
+    def _on_point(self, text: str) -> None:
+        """The page's [lon, lat], checked before anyone sees it."""
+        if len(text) > 100:
+            return
+        try:
+            point = json.loads(text)
+        except ValueError:
+            return
+        if (
+            isinstance(point, list) and len(point) == 2
+            and all(isinstance(x, int | float) and not isinstance(x, bool) and math.isfinite(x) for x in point)
+            and -180 <= point[0] <= 180 and -90 <= point[1] <= 90
+        ):  # fmt: skip
+            self.point_picked.emit(float(point[0]), float(point[1]))
+
     def _js(self, function: str, *args: object) -> None:
         """Call a page function with JSON arguments (JSON is valid JavaScript)."""
         params = ", ".join(json.dumps(a, ensure_ascii=False, separators=(",", ":")) for a in args)
@@ -647,6 +730,9 @@ class GridMap(QWidget):
         removals = sorted(self._removals)
         self._upserts.clear()
         self._removals.clear()
+        if self._camera_upserts:
+            self._js("gridMap.updateCameras", [c.compact() for c in self._camera_upserts.values()])
+            self._camera_upserts.clear()
         if not values and not upserts and not removals:
             return
         for code, v in values.items():
@@ -676,6 +762,12 @@ class GridMap(QWidget):
         if self._metric_name:
             self._send_metric()
         self._js("gridMap.setCases", [c.compact() for c in self._cases.values()])
+        self._js("gridMap.setCameras", [c.compact() for c in self._cameras.values()])
+        self._camera_upserts.clear()
+        if self._cameras_forced is not None:
+            self._js("gridMap.showCameras", self._cameras_forced)
+        if self._wall_cameras:
+            self._js("gridMap.setWallCameras", self._wall_cameras)
         self._upserts.clear()
         self._removals.clear()
         self._dirty.clear()

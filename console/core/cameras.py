@@ -20,36 +20,15 @@ from __future__ import annotations
 import ipaddress
 import math
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Final
 from urllib.parse import urlsplit
-
-from server_link import records as r
 
 STREAM_SCHEMES: Final = frozenset({"rtsp", "rtsps", "http", "https"})
 EARTH_RADIUS_M: Final = 6_371_000.0
 NEAR_M: Final = 500.0  # "near a case": within a few minutes' walk
 SHOWN: Final = 5
-
-
-@dataclass(frozen=True, slots=True)
-class NearbyCamera:
-    camera: r.Camera
-    distance_m: float
-
-
-def nearby(
-    cameras: Iterable[r.Camera], lon: float, lat: float, *, limit: int = SHOWN, within_m: float = NEAR_M
-) -> list[NearbyCamera]:
-    """The ``limit`` cameras nearest (lon, lat) within ``within_m`` metres, nearest first."""
-    found = []
-    for c in cameras:
-        d = metres_between(c.lon, c.lat, lon, lat)
-        if d <= within_m:
-            found.append(NearbyCamera(c, d))
-    found.sort(key=lambda n: (n.distance_m, n.camera.id))
-    return found[:limit]
 
 
 def metres_between(lon: float, lat: float, lon2: float, lat2: float) -> float:

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from console.core.aggregates import Aggregates, StreetFigures, beijing_day
+from console.core.camera_index import CameraIndex
 from console.core.case_state import CaseState, derive
 from console.core.case_table import CaseTable
 from console.core.derived_cases import DerivedCases
@@ -53,13 +54,14 @@ class ChangeSet:
     cameras: set[str] = field(default_factory=set)
     decisions: set[str] = field(default_factory=set)
     alarms: set[str] = field(default_factory=set)  # keys of alarm handlings (what operators did)
+    shows: set[str] = field(default_factory=set)  # keys of camera show requests (``/show/<wall>``)
     kpis: bool = False
     reset: bool = False
 
     def __bool__(self) -> bool:
         return (
             bool(self.cases or self.grids or self.streets or self.departments or self.cameras or self.decisions)
-            or bool(self.alarms)
+            or bool(self.alarms or self.shows)
             or self.kpis
             or self.reset
         )
@@ -72,6 +74,7 @@ class ChangeSet:
         self.cameras |= other.cameras
         self.decisions |= other.decisions
         self.alarms |= other.alarms
+        self.shows |= other.shows
         self.kpis |= other.kpis
         self.reset |= other.reset
 
@@ -119,6 +122,7 @@ class Situation:
         self.last_reject = ""  # the last one's key and cause
         self._timers: list[tuple[float, str]] = []  # (when a case's flags next flip, case no)
         self._armed: dict[str, float] = {}  # the one timer that counts per case
+        self._camera_index: CameraIndex | None = None  # built when first asked for, again when a camera moves
         self._set_street_limits()
 
     # ------------------------------------------------------------------ building
@@ -181,6 +185,7 @@ class Situation:
         self.cases, self.bodies, self.records, self.table = other.cases, other.bodies, other.records, other.table
         self.aggregates, self.index = other.aggregates, other.index
         self._timers, self._armed = other._timers, other._armed
+        self._camera_index = None
         self.sequence, self.epoch, self.now = other.sequence, other.epoch, max(self.now, other.now)
         self.provenance, self.as_of = other.provenance, other.as_of
         self.pictured = True
@@ -259,16 +264,19 @@ class Situation:
         changes.note(s)
 
     def _apply_other(self, kind: str, u: Update, changes: ChangeSet) -> None:
-        if u.record is None:
-            self.records.pop(u.key, None)
-        else:
+        old = self.records.pop(u.key, None) if u.record is None else self.records.get(u.key)
+        if u.record is not None:
             self.records[u.key] = u.record
         if kind == "camera":
+            if not (isinstance(old, r.Camera) and isinstance(u.record, r.Camera) and _placed(old) == _placed(u.record)):
+                self._camera_index = None  # a camera came, went or moved (going offline moves nothing)
             changes.cameras.add(u.key)
         elif kind == "decision":
             changes.decisions.add(u.key)
         elif kind == "alarm":
             changes.alarms.add(u.key)
+        elif kind == "show":
+            changes.shows.add(u.key)
         elif kind == "street":
             self._set_street_limits()
             changes.streets.add(u.key[8:])
@@ -336,6 +344,14 @@ class Situation:
     def of_kind(self, kind: type[r.Record]) -> list[r.Record]:
         return [x for x in self.records.values() if isinstance(x, kind)]
 
+    @property
+    def camera_index(self) -> CameraIndex:
+        """Where the cameras this situation holds are (built once, and again when one comes, goes or
+        moves; their records, online or not, are read from ``records``)."""
+        if self._camera_index is None:
+            self._camera_index = CameraIndex((k, x) for k, x in self.records.items() if isinstance(x, r.Camera))
+        return self._camera_index
+
     # ------------------------------------------------------------------ internals
     def _reindex(self, no: str, before: tuple[str | None, ...], after: tuple[str | None, ...]) -> None:
         """Move a case between index buckets, touching only the dimensions whose value changed."""
@@ -364,6 +380,7 @@ class Situation:
         self.index = {dim: {} for dim in INDEXED}
         self._timers = []
         self._armed = {}
+        self._camera_index = None
         self._set_street_limits()
 
     def _set_street_limits(self) -> None:
@@ -373,6 +390,10 @@ class Situation:
         for code in {*self.district.streets, *published, *self.aggregates.streets}:
             figures = self.aggregates.streets.setdefault(code, StreetFigures())
             figures.limit = published.get(code, self.rules.escalation_limit)
+
+
+def _placed(c: r.Camera) -> tuple[float, float, str | None]:
+    return c.lon, c.lat, c.unit_grid
 
 
 def _index_keys(s: CaseState) -> tuple[str | None, ...]:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import signal
 import sys
 import time
@@ -24,10 +25,11 @@ from PySide6.QtWidgets import QApplication
 from console.core.cameras import CameraNetworks
 from console.shell import wall_file
 from console.shell.briefing_job import BriefingJob
+from console.shell.camera_desk import player_argv
 from console.shell.composition import Console, build
 from console.shell.i18n import LANGUAGES, install_translators
 from console.shell.platform_log import quiet_platform_noise
-from console.shell.roles import ROLES, Role
+from console.shell.roles import ROLES, Role, with_camera_window
 from console.shell.style import auto_scale, style_sheet
 from console.shell.wall_window import WallWindow, default_wall_path
 from console.store.process import StoreProcessError
@@ -41,6 +43,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     src.add_argument("--endpoint", help="the case backend, tcp://HOST:PORT (CHP snapshot port)")
     p.add_argument("--server-key", type=Path, help="the backend's public key file (required off loopback)")
     p.add_argument("--client-key", type=Path, help="this console's key pair (NAME.key_secret)")
+    p.add_argument(
+        "--collector", choices=("push", "pub"), default="push",
+        help="how commands reach the backend: PUSH to its PULL at P+2 (default) or PUB to its SUB at P+3",
+    )  # fmt: skip
     p.add_argument("--role", choices=sorted(ROLES), default="commander", help="whose console: its panels and commands")
     p.add_argument("--operator", help="who works at this console (default: the login name); stored with each action")
     p.add_argument(
@@ -82,6 +88,19 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "--camera-networks", type=_camera_networks, metavar="LIST",
         help="open camera links only to these networks (CIDR) and domains, e.g. 10.0.0.0/8,cams.dc.gov.cn",
     )  # fmt: skip
+    p.add_argument(
+        "--camera-player", type=_camera_player, metavar="COMMAND",
+        help="an external player for camera links, e.g. 'mpv --profile=low-latency' (run without a shell;"
+        " the link is added as the last argument)",
+    )  # fmt: skip
+    p.add_argument(
+        "--wall-id", type=_wall_id, metavar="NAME",
+        help="this console is the wall NAME: its camera wall follows the show requests addressed to it",
+    )  # fmt: skip
+    p.add_argument(
+        "--show-on", type=_wall_id, metavar="NAME",
+        help="send 'show on the wall' to the wall console NAME (through the backend) instead of this console's own",
+    )  # fmt: skip
     return p.parse_args(argv)
 
 
@@ -111,6 +130,8 @@ def _run(args: argparse.Namespace) -> int:
         install_translators(app, args.lang)  # before any widget is built; the app owns the translators
         wall_path, wall = _wall(args.wall, role)
         plans, layouts, notes = wall_file.plan_windows(wall, role, len(screens))
+        if args.wall_id and wall is None:  # a wall console: its camera wall in a window of its own
+            plans, layouts = with_camera_window(plans, len(screens)), [*layouts, None]
         console = build(args, role, plans)
     except (ValueError, OSError, StoreProcessError) as exc:
         print(f"grid-console: {exc}", file=sys.stderr)
@@ -274,6 +295,20 @@ def _camera_networks(text: str) -> CameraNetworks:
         return CameraNetworks.parse(text)
     except ValueError as exc:
         raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _camera_player(text: str) -> list[str]:
+    try:
+        return player_argv(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _wall_id(text: str) -> str:
+    """``--wall-id`` / ``--show-on``: a wall's name as the protocol's key names it (§16.2)."""
+    if not re.fullmatch(r"[a-z0-9][a-z0-9-]{0,31}", text):
+        raise argparse.ArgumentTypeError(f"{text!r}: a wall's name is 1-32 lower-case letters, digits and '-'")
+    return text
 
 
 def _chromium_flags() -> None:

@@ -5,17 +5,19 @@ from __future__ import annotations
 
 import argparse
 import getpass
+import json
 import logging
+import socket
 import time
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from PySide6.QtCore import QCoreApplication, QObject, Qt, QTimer, QUrl
-from PySide6.QtGui import QDesktopServices, QKeySequence, QShortcut
+from PySide6.QtCore import QCoreApplication, QObject, Qt, QTimer
+from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QFileDialog, QWidget
 
 from console.core import catalogue
@@ -25,7 +27,7 @@ from console.core.alarms.handling import TTL_SECONDS as ALARM_TTL
 from console.core.alarms.kpis import alarm_kpis
 from console.core.alarms.settings import AlarmSettings, SettingsError, default_settings, load_settings
 from console.core.alarms.states import AlarmState, SubjectKind
-from console.core.cameras import CameraNetworks, LinkRefused, checked_stream_url
+from console.core.cameras import CameraNetworks, checked_stream_url
 from console.core.case_table import CaseFilter
 from console.core.commands import note_on_case
 from console.core.daily import day_of
@@ -33,6 +35,7 @@ from console.core.situation import ChangeSet, Situation
 from console.core.untrusted import one_line
 from console.shell import heap, wall_file
 from console.shell.alarm_service import AlarmService
+from console.shell.camera_desk import CameraDesk
 from console.shell.commands import CommandRefused, CommandService
 from console.shell.ingest import Ingest
 from console.shell.link_bridge import LinkBridge
@@ -43,7 +46,7 @@ from console.shell.roles import ROLES, Role, WindowPlan
 from console.shell.store_bridge import StoreBridge
 from console.shell.wall_window import Docked, WallWindow
 from console.store import ActionKind, LinkEvent, LinkEventKind
-from console.store.paths import config_folder
+from console.store.paths import config_folder, data_folder
 from server_link.agent import LinkConfig
 from server_link.curve import client_keys
 from server_link.district import load_district
@@ -63,6 +66,9 @@ from widgets.kpi_strip import KpiStrip
 from widgets.leader_board import LeaderBoard
 from widgets.streets_panel import StreetsPanel
 from widgets.time_slider import Mark, MarkKind, ReplayBar
+
+if TYPE_CHECKING:
+    from server_link.sim.video import CameraFeeds  # PyAV: loaded only by a --demo console
 
 W = TypeVar("W", bound=QWidget)
 log = logging.getLogger(__name__)
@@ -87,8 +93,9 @@ class Console:
     alarms: AlarmService
     repainter: Repainter
     rankings: Repainter
+    cameras: CameraDesk
     server: ChpServer | None = None  # the embedded simulated backend (--demo)
-    camera_networks: CameraNetworks | None = None  # --camera-networks: where camera links may point
+    feeds: CameraFeeds | None = None  # the embedded backend's camera video (--demo)
     wall_path: Path | None = None  # where Ctrl+S saves the wall (set by grid-console)
     story: CaseStory | None = None  # the large window of one case's story, once opened
     summaries: list[AlarmSummary] | None = None  # the alarm line on each window's top bar
@@ -98,12 +105,15 @@ class Console:
 
     def close(self) -> None:
         self.closed = True  # batches still queued in the event loop are dropped from now on
+        self.cameras.close()
         self.alarms.close()
         self.link.stop()
         self.link_event(LinkEventKind.STOPPED)
         self.store.close()
         if self.server is not None:
             self.server.stop()
+        if self.feeds is not None:
+            self.feeds.stop()
 
     # ------------------------------------------------------------------ the panels by id
     @property
@@ -198,15 +208,33 @@ class Console:
         if self.has("detail"):
             self.detail.show_case(self.showing.situation, target)
             self.show_pending_notes()
+            self.show_stills(target)
         if self.has("map"):
             self.map.select_case(target, reveal=reveal and target is not None and not self._from_map)
+
+    def show_stills(self, no: str | None) -> None:
+        """The stills kept of the case in the detail (read from the store: a small, indexed read)."""
+        if no is None or not self.has("detail") or self.detail.case_no != no:
+            return
+        try:
+            self.detail.show_stills(self.store.stills(no))
+        except (RuntimeError, OSError, TimeoutError) as exc:
+            log.warning("stills of %s not read: %s", no, exc)
+
+    def cameras_of_selected(self) -> None:
+        """V: the selected case's nearest cameras on the camera wall (this console's, or --show-on's)."""
+        no = self.detail.case_no if self.has("detail") else None
+        if no is None:
+            self.notice(QCoreApplication.translate("Console", "先在队列或地图上选中一件案件"))
+        elif self.cameras.available:
+            self.cameras.show_case(no)
 
     def open_story(self, no: str) -> None:
         """The case's whole story in a large window over the wall (Enter or a double-click on a
         queue row, or the detail's 展开)."""
         if self.story is None:
             self.story = CaseStory(self.window)
-            self.story.detail.camera_requested.connect(self.open_camera)
+            _wire_camera_requests(self, self.story.detail)
         self.story.show_case(self.showing.situation, no)
 
     def show_pending_notes(self) -> None:
@@ -354,25 +382,6 @@ class Console:
             return False
         return True
 
-    def open_camera(self, url: str) -> None:
-        """Open a camera's stream with the desktop's handler (a player; never a shell), once checked by
-        ``checked_stream_url`` (against ``camera_networks`` when set) and by Qt's strict parser; a
-        refused link is said on the wall with the real reason."""
-        refused = QCoreApplication.translate("Console", "摄像头链接未打开：{0}")
-        try:
-            link = QUrl(checked_stream_url(url, self.camera_networks), QUrl.ParsingMode.StrictMode)
-        except LinkRefused as exc:
-            self.notice(refused.format(exc.translated(QCoreApplication.translate)))
-            return
-        if not link.isValid():  # ours passed it, Qt's parser did not: say what Qt says, without the link it quotes
-            why = QCoreApplication.translate("Console", "Qt 无法解析此链接：{0}")
-            error = link.errorString().split("; source was", 1)[0]
-            self.notice(refused.format(why.format(one_line(error, 200))))
-            return
-        if not QDesktopServices.openUrl(link):
-            missing = QCoreApplication.translate("Console", "本机没有登记能打开 {0} 链接的播放器")
-            self.notice(refused.format(missing.format(link.scheme())))
-
     # ------------------------------------------------------------------ the wall file
     def wall(self) -> wall_file.Wall:
         plans = tuple(WindowPlan(w.panel_ids, w.screen_number) for w in self.windows)
@@ -403,19 +412,22 @@ def build(args: argparse.Namespace, role: Role | None = None, plans: Sequence[Wi
     """The composition root: backend (demo), link, store, situations, the role's panels (``role``,
     else ``args.role``) in their windows (``plans``, else the role's default wall), and the wires."""
     role = role or ROLES[args.role]
-    server = None
+    server = feeds = None
     if args.demo:
         endpoints = Endpoints.free_loopback()
         server, backend = make_backend(
-            endpoints, seed=args.demo_seed, speed=args.demo_speed, history_days=args.demo_history
+            endpoints, seed=args.demo_seed, speed=args.demo_speed, history_days=args.demo_history, video=True
         )
         start_backend(server, backend)
+        feeds = backend.feeds
     else:
         endpoints = Endpoints.parse(args.endpoint)
     server_key = keys = None
     if args.server_key:
         keys, server_key = client_keys(args.server_key, args.client_key)
-    link = LinkBridge(LinkConfig(endpoints, server_key=server_key, client_keys=keys, role=role.name))
+    link = LinkBridge(
+        LinkConfig(endpoints, server_key=server_key, client_keys=keys, role=role.name, collector=args.collector)
+    )
     store = StoreBridge(args.db)
     store.open()
     district = load_district()
@@ -429,13 +441,16 @@ def build(args: argparse.Namespace, role: Role | None = None, plans: Sequence[Wi
     def changed(changes: ChangeSet) -> None:
         repainter.add(changes)
         alarms.add(changes)
+        cameras.on_changes(changes)
 
     ingest = Ingest(situation, changed, history_step_s=SAMPLE_EVERY_S, parent=holder)
+    networks: CameraNetworks | None = args.camera_networks
     ctx = PanelContext(
         situation, district, args.theme, args.tile_url, lambda: ingest.held_history, store.daily,
-        lambda: store.daily_writes,
+        lambda: store.daily_writes, lambda url: checked_stream_url(url, networks), args.wall_id or "",
     )  # fmt: skip
-    panels = {p: build_panel(REGISTRY[p], ctx) for p in role.panels}
+    wanted = dict.fromkeys([*role.panels, *(p for plan in plans or role.wall for p in plan.panels)])
+    panels = {p: build_panel(REGISTRY[p], ctx) for p in wanted}
     bar = ReplayBar()
     windows = [_window(role, plan, panels, bar if i == 0 else None) for i, plan in enumerate(plans or role.wall)]
     holder.setParent(windows[0])
@@ -446,9 +461,10 @@ def build(args: argparse.Namespace, role: Role | None = None, plans: Sequence[Wi
     )  # fmt: skip
     alarms = AlarmService(AlarmEngine(settings), situation, store, commands, parent=holder)
     alarms.restore()  # before the first picture: what is still the same alarm is not raised again
+    cameras = _camera_desk(args, situation, commands, store, panels, windows, holder)
     console = Console(
         role, windows, panels, link, store, situation, showing, replay, bar, ingest, commands, alarms, repainter,
-        rankings, server, args.camera_networks, settings_problem=problem,
+        rankings, cameras, server, feeds=feeds, settings_problem=problem,
     )  # fmt: skip
     _wire(console)
     console.show_switched()
@@ -461,6 +477,79 @@ def build(args: argparse.Namespace, role: Role | None = None, plans: Sequence[Wi
     console.link_event(LinkEventKind.STARTED)
     link.start()
     return console
+
+
+def _camera_desk(
+    args: argparse.Namespace,
+    situation: Situation,
+    commands: CommandService,
+    store: StoreBridge,
+    panels: Mapping[str, Panel],
+    windows: Sequence[WallWindow],
+    parent: QObject,
+) -> CameraDesk:
+    """The cameras' side of the console: its camera wall (if the panel loaded), the wall it sends to
+    (``--show-on``), the requests it follows (``--wall-id``), the external player; the wall's tiles
+    come back as they were, and are kept each time they change."""
+    panel = panels.get("cameras")
+    wall = panel.widget if panel is not None and not panel.failed else None
+    if wall is not None:
+        from widgets.camera_wall import CameraWall, WallState
+
+        assert isinstance(wall, CameraWall)
+
+    def raise_wall() -> None:
+        for w in windows:
+            dock = w.docks.get("cameras")
+            if dock is not None:
+                dock.show()
+                dock.raise_()
+
+    desk = CameraDesk(
+        situation, commands, lambda text: windows[0].show_notice(text), store, wall=wall, raise_wall=raise_wall,
+        wall_id=args.wall_id or "", show_on=args.show_on or "", console_name=args.wall_id or _console_name(),
+        networks=args.camera_networks, player=args.camera_player or (), parent=parent,
+    )  # fmt: skip
+    if wall is not None:
+        kept = data_folder() / (f"camera-wall-{args.wall_id}.json" if args.wall_id else "camera-wall.json")
+        wall.restore(WallState.from_json(_read_json(kept)))
+        wall.changed.connect(lambda: _write_json(kept, wall.state().as_json()))
+        wall.external_wanted.connect(desk.open_external)
+        wall.still_wanted.connect(desk.keep_still)
+    return desk
+
+
+def _console_name() -> str:
+    """This console's name in the requests it sends: the machine's name, as an ident."""
+    name = "".join(ch if ch.isascii() and (ch.isalnum() or ch in "_.-") else "-" for ch in socket.gethostname())
+    return name.strip("-_.")[:64] or "desk"
+
+
+def _read_json(path: Path) -> object:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None  # none kept yet, or unreadable: the empty wall
+
+
+def _write_json(path: Path, data: object) -> None:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(json.dumps(data), encoding="utf-8")
+        tmp.replace(path)
+    except OSError as exc:
+        log.warning("the camera wall's tiles could not be kept in %s: %s", path, exc)
+
+
+def _wire_camera_requests(console: Console, detail: CaseDetail) -> None:
+    """A case detail's camera actions: a camera or the case's nearest on the wall, or a link to the
+    external player."""
+    desk = console.cameras
+    detail.allow_wall(desk.available)
+    detail.camera_wanted.connect(lambda camera_id: desk.show_camera(camera_id, detail.case_no))
+    detail.cameras_wanted.connect(desk.show_case)
+    detail.camera_requested.connect(desk.open_external)
 
 
 def _wire_sound(service: AlarmService) -> AlarmSound:
@@ -608,6 +697,7 @@ def _wire(console: Console) -> None:
         w.save_requested.connect(console.save_wall)
         for keys, slot in (
             ("Esc", console.escape), ("M", console.next_metric), ("Ctrl+Q", console.quit), ("F1", w.show_keys),
+            ("V", console.cameras_of_selected),
         ):  # fmt: skip
             QShortcut(QKeySequence(keys), w).activated.connect(slot)
     ingest.progressed.connect(on_progress)
@@ -623,6 +713,12 @@ def _wire(console: Console) -> None:
         grid_map = console.map
         window.stale_changed.connect(grid_map.set_stale)
         grid_map.case_clicked.connect(console.case_clicked_on_map)
+        grid_map.camera_clicked.connect(console.cameras.show_camera)
+        grid_map.point_picked.connect(console.cameras.show_point)
+        wall = console.cameras.wall
+        if wall is not None:  # the wall's cameras numbered on the map, as their tiles
+            wall.changed.connect(lambda: grid_map.mark_wall_cameras(wall.state().cameras))
+            grid_map.mark_wall_cameras(wall.state().cameras)
         grid_map.grid_clicked.connect(grid_map.select_grid)
         grid_map.page_loaded.connect(
             lambda: console.panels["map"].show(console.showing.situation, ChangeSet(reset=True))
@@ -668,7 +764,8 @@ def _wire(console: Console) -> None:
     if console.has("detail"):
         detail = console.detail
         detail.story_requested.connect(console.open_story)
-        detail.camera_requested.connect(console.open_camera)
+        _wire_camera_requests(console, detail)
+        console.cameras.still_kept.connect(console.show_stills)
         detail.allow_notes(console.commands.may(ActionKind.NOTE))
 
         def on_note(no: str, text: str) -> None:

@@ -16,7 +16,7 @@ import logging
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Final, Literal
+from typing import TYPE_CHECKING, Final, Literal
 
 from PySide6.QtCore import QCoreApplication, Qt
 from PySide6.QtWidgets import QLabel, QWidget
@@ -25,8 +25,12 @@ from console.core.aggregates import GridFigures
 from console.core.case_state import CaseState
 from console.core.daily import DayFigures
 from console.core.situation import ChangeSet, Situation
+from server_link import records as r
 from server_link.district import District
 from widgets.i18n import QT_TRANSLATE_NOOP
+
+if TYPE_CHECKING:
+    from widgets.grid_map import CameraMarker
 
 log = logging.getLogger(__name__)
 
@@ -56,6 +60,8 @@ class PanelContext:
     history: Callable[[], Mapping[str, Iterable[int]]] = field(default=lambda: {})
     daily: Callable[[date, date], Sequence[DayFigures]] = field(default=lambda _since, _until: ())
     daily_written: Callable[[], int] = field(default=lambda: 0)  # counts the store's writes of daily rows
+    camera_check: Callable[[str], str] = field(default=lambda url: url)  # a camera link as checked, or LinkRefused
+    wall_id: str = ""  # --wall-id: this console's camera wall follows the requests addressed to it
 
 
 @dataclass(frozen=True)
@@ -98,7 +104,10 @@ class MapShows:
         if changes.reset:
             self.show_metric()
             self.map.set_cases(marker(s) for s in sit.cases.values() if s.open)
+            self.map.set_cameras(_camera_markers(sit, None))
         else:
+            if changes.cameras:
+                self.map.update_cameras(_camera_markers(sit, changes.cameras))
             grids = sit.aggregates.grids
             _, _, figure = MAP_METRICS[self.metric]
             self.map.update_values({g: float(figure(grids[g])) for g in changes.grids if g in grids})
@@ -117,6 +126,18 @@ class MapShows:
     def next_metric(self) -> None:
         self.metric = (self.metric + 1) % len(MAP_METRICS)
         self.show_metric()
+
+
+def _camera_markers(sit: Situation, keys: set[str] | None) -> list[CameraMarker]:
+    """The cameras of ``keys`` (all, if None) as the map shows them."""
+    from widgets.grid_map import CameraMarker
+
+    records = sit.records if keys is None else {k: sit.records.get(k) for k in keys}
+    return [
+        CameraMarker(c.id, c.lon, c.lat, c.online, c.name, c.unit_grid)
+        for c in records.values()
+        if isinstance(c, r.Camera)
+    ]
 
 
 def _map(ctx: PanelContext) -> Panel:
@@ -198,6 +219,18 @@ def _alarms(ctx: PanelContext) -> Panel:
     return Panel("alarms", AlarmList(), lambda _sit, _changes: None)
 
 
+def _cameras(ctx: PanelContext) -> Panel:
+    from widgets.camera_feed import DecoderBudget  # QtMultimedia: missing libraries make this panel say so
+    from widgets.camera_wall import CameraWall
+
+    wall = CameraWall(DecoderBudget(), ctx.camera_check, wall_id=ctx.wall_id)
+    live = ctx.situation
+    wall.set_records(lambda: live.records)
+    # Live video is the present's, whatever is on show: the composition root refreshes the tiles
+    # from the live situation's camera records.
+    return Panel("cameras", wall, lambda _sit, _changes: None)
+
+
 LEADER_EVERY_S: Final = 60.0  # the leaders' figures are recomputed once a minute (about 0.2 s each time)
 PAST_ROWS_EVERY_S: Final = 600.0  # and the kept daily rows read again every ten minutes
 
@@ -259,6 +292,7 @@ REGISTRY: Final[dict[str, PanelSpec]] = {
         PanelSpec("streets", QT_TRANSLATE_NOOP("Panels", "街道"), "bottom", _streets),
         PanelSpec("alarms", QT_TRANSLATE_NOOP("Panels", "值班告警"), "bottom", _alarms),
         PanelSpec("leader", QT_TRANSLATE_NOOP("Panels", "全区态势"), "central", _leader, scrolled=True),
+        PanelSpec("cameras", QT_TRANSLATE_NOOP("Panels", "摄像头墙"), "bottom", _cameras),
     )
 }
 

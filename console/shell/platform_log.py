@@ -34,6 +34,15 @@ HARMLESS: Final = (
     "Unable to detect GPU vendor for device",
     "GLX: No DRI3 Extension",
     "GPUInfo not initialized on GpuInfoUpdate",
+    # QtMultimedia (the camera wall) on a machine without PipeWire: it plays through PulseAudio, and
+    # the wall plays no sound at all; and no hardware video decoder (it decodes in software)
+    "Couldn't load pipewire-0.3 library",
+    "Couldn't resolve pipewire-0.3 symbols",
+    '"No HW decoder found"',
+    "Couldn't load va",  # VA-API (hardware decoding) libraries: absent, so software decoding
+    "Couldn't resolve va",
+    "Cannot set loops for non-seekable source",  # a live stream has no loops to set
+    "QRhi* {anonymous}::ThreadLocalRhiHolder::ensureRhi",  # no GPU: frames are converted on the CPU
     # the offscreen platform (tests, screenshots) has no window manager to hint
     "This plugin does not support propagateSizeHints()",
     "This plugin does not support raise()",

@@ -9,6 +9,7 @@ hides what its role may not.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Final
 
@@ -36,16 +37,16 @@ class Role:
 COMMANDER: Final = Role(
     "commander",
     QT_TRANSLATE_NOOP("Roles", "东城区网格化服务管理中心 · 指挥台"),
-    ("map", "kpis", "queue", "detail", "alarms", "heat", "streets"),
-    (WindowPlan(("map", "kpis", "queue", "detail", "alarms", "heat", "streets")),),
-    frozenset({ActionKind.NOTE, ActionKind.ACKNOWLEDGE, ActionKind.SHELVE}),
+    ("map", "kpis", "queue", "detail", "alarms", "heat", "streets", "cameras"),
+    (WindowPlan(("map", "kpis", "queue", "detail", "alarms", "heat", "streets", "cameras")),),
+    frozenset({ActionKind.NOTE, ActionKind.ACKNOWLEDGE, ActionKind.SHELVE, ActionKind.SHOW}),
 )
 COUNCIL: Final = Role(
     "council",
     QT_TRANSLATE_NOOP("Roles", "东城区网格化服务管理中心 · 协调会商"),
-    ("map", "queue", "detail", "heat"),
-    (WindowPlan(("map", "queue", "detail", "heat")),),
-    frozenset({ActionKind.NOTE, ActionKind.DECISION}),
+    ("map", "queue", "detail", "heat", "cameras"),
+    (WindowPlan(("map", "queue", "detail", "heat", "cameras")),),
+    frozenset({ActionKind.NOTE, ActionKind.DECISION, ActionKind.SHOW}),
 )
 LEADER: Final = Role(
     "leader",
@@ -55,3 +56,10 @@ LEADER: Final = Role(
     frozenset(),  # read-only: no command at all
 )
 ROLES: Final = {r.name: r for r in (COMMANDER, COUNCIL, LEADER)}
+
+
+def with_camera_window(plans: Sequence[WindowPlan], screens: int) -> list[WindowPlan]:
+    """A wall console's windows (``--wall-id``): the camera wall out of the others and in a window of
+    its own, on the second screen when there is one."""
+    others = [WindowPlan(tuple(p for p in plan.panels if p != "cameras"), plan.screen) for plan in plans]
+    return [*(plan for plan in others if plan.panels), WindowPlan(("cameras",), 1 if screens > 1 else None)]

@@ -14,6 +14,7 @@ from typing import Any
 from PySide6.QtCore import QObject, Signal
 
 from console.core.daily import DayFigures
+from console.core.evidence import Still
 from console.core.rules import Rules
 from console.core.situation import Situation
 from console.store import (
@@ -120,6 +121,13 @@ class StoreBridge(QObject):
 
     def saved_alarms(self) -> dict[str, Any] | None:
         return self._store.saved_alarms()
+
+    # ------------------------------------------------------------------ stills (evidence)
+    def save_still(self, still: Still) -> int:
+        return self._store.save_still(still)
+
+    def stills(self, case_no: str) -> list[Still]:
+        return self._store.stills(case_no)
 
     # ------------------------------------------------------------------ the daily figures
     def daily(self, since: date, until: date) -> list[DayFigures]:

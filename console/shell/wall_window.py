@@ -158,6 +158,12 @@ class WallWindow(QMainWindow):
         row = [self.docks[n] for n in ("alarms", "heat", "streets") if n in self.docks and self._areas[n] == "bottom"]
         for left, right in itertools.pairwise(row):
             self.splitDockWidget(left, right, Qt.Orientation.Horizontal)
+        cameras = self.docks.get("cameras")
+        if cameras is not None and row and self._areas["cameras"] == "bottom":
+            # the camera wall waits behind the heat (raised when cameras are sent to it; it can be
+            # dragged out to a screen of its own, and a wall file can give it a window)
+            self.tabifyDockWidget(row[min(1, len(row) - 1)], cameras)
+            row[min(1, len(row) - 1)].raise_()
 
     def reset_layout(self) -> None:
         """Back to the default layout (Ctrl+0): every panel shown, docked in its place, default sizes.
@@ -374,7 +380,8 @@ class WallWindow(QMainWindow):
             return
         keys = (
             ("F1", self.tr("显示或隐藏本帮助")), ("Ctrl+F", self.tr("搜索案件")), ("M", self.tr("切换地图指标")),
-            ("Esc", self.tr("回到实时（回放时），否则清除筛选")), ("Ctrl+Tab", self.tr("下一个面板")),
+            ("V", self.tr("选中案件附近的摄像头上墙")), ("Esc", self.tr("回到实时（回放时），否则清除筛选")),
+            ("Ctrl+Tab", self.tr("下一个面板")),
             ("F11", self.tr("全屏")), ("Ctrl+S", self.tr("保存布局（所有窗口）")),
             ("Ctrl+0", self.tr("恢复默认布局")), ("Ctrl+Q", self.tr("退出")),
         )  # fmt: skip

@@ -39,6 +39,7 @@ from multiprocessing.connection import Connection
 from typing import Any, Final
 
 from console.core.daily import BACKEND_KEEPS, DayFigures, Scope
+from console.core.evidence import Still
 from console.core.rules import Rules
 from console.core.situation import Situation
 from console.store import past_picture, pipes
@@ -72,7 +73,7 @@ READER_THREAD: Final = "store-reader"
 CALLS: Final = frozenset(
     {"flush", "stats", "last_known", "record_action", "set_action_status", "actions", "state_at",
      "situation_at", "time_window", "retention", "record_link_event", "link_events",
-     "save_alarms", "saved_alarms", "save_daily", "daily", "daily_days", "refresh_daily"}
+     "save_alarms", "saved_alarms", "save_daily", "daily", "daily_days", "refresh_daily", "save_still", "stills"}
 )  # fmt: skip
 _call_ids = itertools.count(1)
 
@@ -290,6 +291,16 @@ class StoreProcess:
 
     def saved_alarms(self) -> dict[str, Any] | None:
         result: dict[str, Any] | None = self._call("saved_alarms", (), {})
+        return result
+
+    def save_still(self, still: Still) -> int:
+        """``Store.save_still``: committed durably in the child before this returns; its id."""
+        result: int = self._call("save_still", (still,), {})
+        return result
+
+    def stills(self, case_no: str) -> list[Still]:
+        """``Store.stills``: the newest stills of a case, in the order of their frames."""
+        result: list[Still] = self._call("stills", (case_no,), {})
         return result
 
     def save_daily(self, rows: Iterable[DayFigures]) -> list[date]:

@@ -35,6 +35,7 @@ KEY_LENGTH: Final = 255  # chp.MAX_KEY_BYTES
 SCOPE_LENGTH: Final = 16
 SCOPE_ID_LENGTH: Final = 64  # a department id (records.Ident) or a street code
 EPOCH_LENGTH: Final = 64
+STILL_MAX_BYTES: Final = 2 * 1024 * 1024  # a still's JPEG (the console scales it to at most 1280 px wide)
 LINK_EVENT_DETAIL_LENGTH: Final = 300  # characters; longer details are refused (cut them before recording)
 
 # SQLite only auto-numbers an INTEGER PRIMARY KEY (its rowid); PostgreSQL gets a BIGINT identity.
@@ -91,6 +92,7 @@ class ActionKind(enum.StrEnum):
     DECISION = "decision"  # a council decision taken at the console (sent to the backend)
     ASSIGN = "assign"  # a case handed to an operator
     HANDOVER = "handover"  # shift handover note
+    SHOW = "show"  # cameras asked of a wall console (sent to the backend, which relays it)
 
 
 class ActionStatus(enum.StrEnum):
@@ -252,3 +254,25 @@ class DailyRow(Base):
     hotline_satisfied: Mapped[int] = mapped_column(Integer, nullable=False)
     definitions: Mapped[int] = mapped_column(Integer, nullable=False)
     written_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+
+
+class StillRow(Base):
+    """A still from a camera kept as evidence of a case (read as ``console.store.stills.Still``):
+    who kept it, in which role, when, from which camera, and when its frame was decoded; the picture
+    as a JPEG of at most ``STILL_MAX_BYTES``."""
+
+    __tablename__ = "stills"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    case_no: Mapped[str] = mapped_column(String(32), nullable=False)
+    camera_id: Mapped[str] = mapped_column(String(20), nullable=False)
+    camera_name: Mapped[str] = mapped_column(String(200), nullable=False)
+    who: Mapped[str] = mapped_column(String(200), nullable=False)
+    role: Mapped[str] = mapped_column(String(64), nullable=False)
+    saved_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+    frame_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+    width: Mapped[int] = mapped_column(Integer, nullable=False)
+    height: Mapped[int] = mapped_column(Integer, nullable=False)
+    jpeg: Mapped[bytes] = mapped_column(LargeBinary, nullable=False)
+
+    __table_args__ = (Index("ix_stills_case", "case_no", "frame_at"),)

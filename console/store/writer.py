@@ -62,9 +62,10 @@ from console.core.daily import (
     facts_of_bodies,
 )
 from console.core.derived_cases import DerivedCases
+from console.core.evidence import Still
 from console.core.rules import Rules
 from console.core.situation import Situation
-from console.store import daily_rows, migrations
+from console.store import daily_rows, migrations, stills
 from console.store.bulk import BulkStatement, delete_rows, insert_rows, time_converter, upsert_rows
 from console.store.checkpoint_codec import encode_state
 from console.store.engines import Role, make_engine
@@ -613,6 +614,19 @@ class Store:
         with self._engine(self._reader).connect() as conn, conn.begin():
             row = conn.execute(select(_B.c.data)).first()
         return None if row is None else dict(row.data)
+
+    # ------------------------------------------------------------------ stills (evidence)
+    def save_still(self, still: Still) -> int:
+        """Keep a still as evidence of its case, committed durably before this returns (as operator
+        actions are); its id. ``ValueError`` for one the table cannot take whole."""
+        engine = self._engine(self._durable)
+        with self._priority(), engine.begin() as conn:
+            return stills.write(conn, still)
+
+    def stills(self, case_no: str, limit: int = stills.SHOWN_PER_CASE) -> list[Still]:
+        """The newest ``limit`` stills of a case, in the order of their frames."""
+        with self._engine(self._reader).connect() as conn, conn.begin():
+            return stills.of_case(conn, case_no, limit)
 
     # ------------------------------------------------------------------ daily figures
     def save_daily(self, rows: Iterable[DayFigures], at: datetime | None = None) -> list[date]:

@@ -283,6 +283,137 @@
     </message>
 </context>
 <context>
+    <name>CameraTile</name>
+    <message>
+        <source>等待解码器</source>
+        <translation>Waiting for a decoder</translation>
+    </message>
+    <message>
+        <source>连接中</source>
+        <translation>Connecting</translation>
+    </message>
+    <message>
+        <source>直播</source>
+        <translation>Live</translation>
+    </message>
+    <message>
+        <source>画面中断</source>
+        <translation>Picture stalled</translation>
+    </message>
+    <message>
+        <source>无法连接</source>
+        <translation>Unreachable</translation>
+    </message>
+    <message>
+        <source>视频故障</source>
+        <translation>Video failed</translation>
+    </message>
+    <message>
+        <source>离线</source>
+        <translation>Offline</translation>
+    </message>
+    <message>
+        <source>链接被拒绝</source>
+        <translation>Link refused</translation>
+    </message>
+    <message>
+        <source>未知摄像头</source>
+        <translation>Unknown camera</translation>
+    </message>
+    <message>
+        <source>未显示</source>
+        <translation>Not shown</translation>
+    </message>
+    <message>
+        <source>{0}：{1}</source>
+        <translation>{0}: {1}</translation>
+    </message>
+    <message>
+        <source>{0}（{1}）</source>
+        <translation>{0} ({1})</translation>
+    </message>
+    <message>
+        <source>{0}，{1} 秒后重试</source>
+        <translation>{0}, retrying in {1} s</translation>
+    </message>
+    <message>
+        <source>空闲
+从案件或地图选择摄像头</source>
+        <translation>Free
+Pick cameras from a case or the map</translation>
+    </message>
+    <message>
+        <source>{0} · 案件 {1}</source>
+        <translation>{0} · case {1}</translation>
+    </message>
+    <message>
+        <source>保存画面为案件证据</source>
+        <translation>Keep this picture as evidence of the case</translation>
+    </message>
+    <message>
+        <source>用外部播放器打开</source>
+        <translation>Open in the external player</translation>
+    </message>
+    <message>
+        <source>移除此摄像头</source>
+        <translation>Remove this camera</translation>
+    </message>
+</context>
+<context>
+    <name>CameraWall</name>
+    <message>
+        <source>{0} 画面</source>
+        <translation>{0} tiles</translation>
+    </message>
+    <message>
+        <source>清空</source>
+        <translation>Clear</translation>
+    </message>
+    <message>
+        <source>墙 {0}</source>
+        <translation>Wall {0}</translation>
+    </message>
+    <message>
+        <source>案件 {0} 附近的摄像头</source>
+        <translation>Cameras near case {0}</translation>
+    </message>
+</context>
+<context>
+    <name>Cameras</name>
+    <message>
+        <source>案件 {0} 附近 {1:.0f} 米内没有在线摄像头</source>
+        <translation>No online camera within {1:.0f} m of case {0}</translation>
+    </message>
+    <message>
+        <source>此处 {0:.0f} 米内没有在线摄像头</source>
+        <translation>No online camera within {0:.0f} m of this point</translation>
+    </message>
+    <message>
+        <source>上墙请求未发出：{0}</source>
+        <translation>Show request not sent: {0}</translation>
+    </message>
+    <message>
+        <source>已请求 {0} 显示 {1} 个摄像头（待后端确认）</source>
+        <translation>Asked {0} to show {1} cameras (pending the backend&apos;s confirmation)</translation>
+    </message>
+    <message>
+        <source>画面未保存：这路画面没有图像或没有关联案件</source>
+        <translation>Picture not kept: this tile has no picture or no case</translation>
+    </message>
+    <message>
+        <source>画面未保存：{0}</source>
+        <translation>Picture not kept: {0}</translation>
+    </message>
+    <message>
+        <source>画面已存为案件 {0} 的证据（{1}）</source>
+        <translation>Picture kept as evidence of case {0} ({1})</translation>
+    </message>
+    <message>
+        <source>外部播放器 {0} 未能启动</source>
+        <translation>the external player {0} did not start</translation>
+    </message>
+</context>
+<context>
     <name>CaseDetail</name>
     <message>
         <source>时间</source>
@@ -319,6 +450,10 @@
     <message>
         <source>状态</source>
         <translation>State</translation>
+    </message>
+    <message>
+        <source>方位</source>
+        <translation>Direction</translation>
     </message>
     <message>
         <source>未选择案件</source>
@@ -365,8 +500,20 @@
         <translation>Flags</translation>
     </message>
     <message>
-        <source>双击或按回车，用本机播放器打开在线摄像头的视频</source>
-        <translation>Double-click or press Enter to open an online camera&apos;s video in this machine&apos;s player</translation>
+        <source>双击或按回车：这台摄像头上墙；右键：用外部播放器打开</source>
+        <translation>Double-click or Enter: this camera on the wall; right-click: open in the external player</translation>
+    </message>
+    <message>
+        <source>附近摄像头上墙</source>
+        <translation>Nearby cameras on the wall</translation>
+    </message>
+    <message>
+        <source>把这件案件附近的在线摄像头放上摄像头墙（快捷键 V）</source>
+        <translation>Put the online cameras near this case on the camera wall (key V)</translation>
+    </message>
+    <message>
+        <source>用外部播放器打开</source>
+        <translation>Open in the external player</translation>
     </message>
     <message>
         <source>写批注，回车发送（先存本机，后端确认前显示“待确认”）</source>
@@ -699,6 +846,10 @@
         <translation>Escalated (open)</translation>
     </message>
     <message>
+        <source>先在队列或地图上选中一件案件</source>
+        <translation>Select a case in the queue or on the map first</translation>
+    </message>
+    <message>
         <source>告警处置未能保存：{0}</source>
         <translation>The alarm action could not be stored: {0}</translation>
     </message>
@@ -787,6 +938,29 @@
     </message>
 </context>
 <context>
+    <name>Evidence</name>
+    <message>
+        <source>处理反馈前</source>
+        <translation>Before feedback</translation>
+    </message>
+    <message>
+        <source>处理反馈后</source>
+        <translation>After feedback</translation>
+    </message>
+    <message>
+        <source>{0}（{1} 张）</source>
+        <translation>{0} ({1})</translation>
+    </message>
+    <message>
+        <source>（图片无法读取）</source>
+        <translation>(picture unreadable)</translation>
+    </message>
+    <message>
+        <source>现场画面 · 案件 {0}</source>
+        <translation>On-site picture · case {0}</translation>
+    </message>
+</context>
+<context>
     <name>FilterChips</name>
     <message>
         <source>去掉这个筛选：{0}</source>
@@ -866,6 +1040,30 @@
     <message>
         <source>所在基础网格合计：{n}</source>
         <translation>Its base grid in all: {n}</translation>
+    </message>
+    <message>
+        <source>摄像头 {n} 台</source>
+        <translation>{n} cameras</translation>
+    </message>
+    <message>
+        <source>摄像头在线</source>
+        <translation>Camera online</translation>
+    </message>
+    <message>
+        <source>摄像头离线</source>
+        <translation>Camera offline</translation>
+    </message>
+    <message>
+        <source>单击：上墙；右键地图任意处：附近摄像头上墙</source>
+        <translation>Click: on the wall; right-click anywhere on the map: the nearest cameras on the wall</translation>
+    </message>
+    <message>
+        <source>{n} 台摄像头</source>
+        <translation>{n} cameras</translation>
+    </message>
+    <message>
+        <source>其中离线 {n} 台</source>
+        <translation>{n} of them offline</translation>
     </message>
 </context>
 <context>
@@ -1193,6 +1391,10 @@
         <translation>District overview</translation>
     </message>
     <message>
+        <source>摄像头墙</source>
+        <translation>Camera wall</translation>
+    </message>
+    <message>
         <source>此面板无法载入：{0}</source>
         <translation>This panel could not load: {0}</translation>
     </message>
@@ -1400,6 +1602,10 @@
         <translation>back to live (when replaying), else clear the filters</translation>
     </message>
     <message>
+        <source>选中案件附近的摄像头上墙</source>
+        <translation>the selected case&apos;s nearby cameras on the wall</translation>
+    </message>
+    <message>
         <source>下一个面板</source>
         <translation>next panel</translation>
     </message>
@@ -1473,6 +1679,42 @@
     <message>
         <source>主机 {0} 不在允许的摄像头网络内</source>
         <translation>the host {0} is not in the allowed camera networks</translation>
+    </message>
+    <message>
+        <source>北</source>
+        <translation>N</translation>
+    </message>
+    <message>
+        <source>东北</source>
+        <translation>NE</translation>
+    </message>
+    <message>
+        <source>东</source>
+        <translation>E</translation>
+    </message>
+    <message>
+        <source>东南</source>
+        <translation>SE</translation>
+    </message>
+    <message>
+        <source>南</source>
+        <translation>S</translation>
+    </message>
+    <message>
+        <source>西南</source>
+        <translation>SW</translation>
+    </message>
+    <message>
+        <source>西</source>
+        <translation>W</translation>
+    </message>
+    <message>
+        <source>西北</source>
+        <translation>NW</translation>
+    </message>
+    <message>
+        <source>此处</source>
+        <translation>here</translation>
     </message>
 </context>
 <context>

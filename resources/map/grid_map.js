@@ -69,6 +69,10 @@
     this.classCounts = [];
     this.cases = new Map(); // no -> {no, lon, lat, light, title}
     this.caseMarkers = new Map(); // no -> marker, for the cases shown on their own
+    this.cameras = new Map(); // id -> {id, lon, lat, online, name, grid}
+    this.camerasInGrid = new Map(); // unit grid code -> how many cameras
+    this.camerasForced = null; // null: shown from cfg.cameraZoom on; true/false: the operator's choice
+    this.onWall = new Map(); // camera id -> its tile on the console's camera wall (1, 2, …)
     this.selectedGrid = null;
     this.selectedCase = null;
     this.autoFit = true;
@@ -122,6 +126,7 @@
     }
     this.labels.addTo(map);
 
+    this.cameraLayer = L.layerGroup();
     this.caseLayer = L.layerGroup().addTo(map);
     this.legend = this._makeLegend().addTo(map);
     this._rebuildLegend();
@@ -130,6 +135,8 @@
     map.on('zoomend moveend', () => this._scheduleRecluster());
     map.on('zoomend', () => this._followZoom());
     map.on('dragstart zoomstart', () => { if (!this._fitting) this.autoFit = false; });
+    // a right-click: the nearest cameras of that point (the console puts them on its camera wall)
+    map.on('contextmenu', (e) => this._send('pointPicked', JSON.stringify([e.latlng.lng, e.latlng.lat])));
     map.on('resize', () => { if (this.autoFit) this.fitDistrict(); });
     this._restyleAll();
     this.fitDistrict();
@@ -412,21 +419,28 @@
     requestAnimationFrame(() => { this._reclusterPending = false; this.recluster(); });
   };
 
-  /** Grid clustering in screen space: one marker per cell of cfg.clusterCell pixels, in view only. */
-  GridMapPage.prototype.recluster = function () {
+  /** Grid clustering in screen space: the items in view (and a margin) by cells of cfg.clusterCell
+      pixels, or each on its own from cfg.individualZoom on (or when ``alone`` says so). */
+  GridMapPage.prototype._bucketsInView = function (items, idOf, alone) {
     const map = this.map;
     const zoom = map.getZoom();
     const cell = this.cfg.clusterCell;
     const single = zoom >= this.cfg.individualZoom;
     const view = map.getPixelBounds().pad(0.25);
     const buckets = new Map();
-    for (const c of this.cases.values()) {
+    for (const c of items) {
       const p = map.project([c.lat, c.lon], zoom);
       if (!view.contains(p)) continue;
-      const key = single ? c.no : Math.floor(p.x / cell) + ':' + Math.floor(p.y / cell);
+      const key = single || (alone && alone(c)) ? 'id:' + idOf(c) : Math.floor(p.x / cell) + ':' + Math.floor(p.y / cell);
       const b = buckets.get(key);
       if (b) b.push(c); else buckets.set(key, [c]);
     }
+    return buckets;
+  };
+
+  /** The cases' markers and clusters, in view only. */
+  GridMapPage.prototype.recluster = function () {
+    const buckets = this._bucketsInView(this.cases.values(), (c) => c.no);
     this.caseLayer.clearLayers();
     this.caseMarkers = new Map();
     for (const members of buckets.values()) {
@@ -439,7 +453,122 @@
       }
     }
     this.stats.reclusters++;
+    this._drawCameras();
     this.placeLabels();
+  };
+
+  // ------------------------------------------------------------------ cameras: a layer of their own
+  GridMapPage.prototype.setCameras = function (list) {
+    this.cameras = new Map();
+    for (const c of list) this._putCamera(c);
+    this._countCameras();
+    this._scheduleRecluster();
+    return this.cameras.size;
+  };
+
+  GridMapPage.prototype.updateCameras = function (list) {
+    for (const c of list) this._putCamera(c);
+    this._countCameras();
+    this._scheduleRecluster();
+    return list.length;
+  };
+
+  /** The cameras on the console's wall, in tile order: numbered on the map, and never clustered away. */
+  GridMapPage.prototype.setWallCameras = function (ids) {
+    this.onWall = new Map();
+    ids.forEach((id, i) => { if (id) this.onWall.set(String(id), i + 1); });
+    this._scheduleRecluster();
+    return this.onWall.size;
+  };
+
+  GridMapPage.prototype._putCamera = function (c) {
+    // compact form from Python: [id, lon, lat, online, name (one line), unit grid or '']
+    this.cameras.set(String(c[0]), { id: String(c[0]), lon: +c[1], lat: +c[2], online: !!c[3],
+                                     name: String(c[4]), grid: String(c[5] || '') });
+  };
+
+  GridMapPage.prototype._countCameras = function () {
+    this.camerasInGrid = new Map();
+    for (const c of this.cameras.values()) {
+      if (c.grid) this.camerasInGrid.set(c.grid, (this.camerasInGrid.get(c.grid) || 0) + 1);
+    }
+  };
+
+  /** Whether the camera layer is on: the operator's choice, else from cfg.cameraZoom on. */
+  GridMapPage.prototype.camerasShown = function () {
+    return this.camerasForced !== null ? this.camerasForced : this.map.getZoom() >= this.cfg.cameraZoom;
+  };
+
+  GridMapPage.prototype.showCameras = function (on) {
+    this.camerasForced = on === null ? null : !!on;
+    this._scheduleRecluster();
+    return this.camerasShown();
+  };
+
+  /** Camera symbols in view: clustered by cells of cfg.clusterCell pixels, one by one from cfg.individualZoom. */
+  GridMapPage.prototype._drawCameras = function () {
+    const map = this.map;
+    this.cameraLayer.clearLayers();
+    if (!this.camerasShown()) {
+      if (map.hasLayer(this.cameraLayer)) map.removeLayer(this.cameraLayer);
+      return;
+    }
+    if (!map.hasLayer(this.cameraLayer)) this.cameraLayer.addTo(map);
+    // the wall's cameras keep their own symbols (their tile numbers), whatever the zoom
+    const buckets = this._bucketsInView(this.cameras.values(), (c) => c.id, (c) => this.onWall.has(c.id));
+    for (const members of buckets.values()) {
+      (members.length === 1 ? this._cameraMarker(members[0]) : this._cameraCluster(members)).addTo(this.cameraLayer);
+    }
+  };
+
+  GridMapPage.prototype._cameraMarker = function (c) {
+    const tile = this.onWall.get(c.id);
+    const icon = L.divIcon({ className: 'camera-marker ' + (c.online ? 'online' : 'offline') + (tile ? ' on-wall' : ''),
+                             html: el('span', 'camera-shape', tile ? String(tile) : ''),
+                             iconSize: tile ? [22, 22] : [16, 16] });
+    const marker = L.marker([c.lat, c.lon], { icon: icon, keyboard: false, zIndexOffset: tile ? 500 : -500 });
+    marker.bindTooltip(() => {
+      const box = el('div', 'camera-tip');
+      box.appendChild(el('div', 'camera-tip-name', c.name));
+      box.appendChild(el('div', null, c.online ? this.text.cameraOnline : this.text.cameraOffline));
+      if (c.online) box.appendChild(el('div', 'camera-tip-hint', this.text.cameraShow));
+      return box;
+    }, { direction: 'top', offset: [0, -8], className: 'case-tooltip' });
+    marker.on('click', () => this._send('cameraClicked', c.id));
+    return marker;
+  };
+
+  GridMapPage.prototype._cameraCluster = function (members) {
+    let lat = 0, lon = 0, offline = 0;
+    for (const c of members) { lat += c.lat; lon += c.lon; if (!c.online) offline++; }
+    const n = members.length;
+    const node = el('span', 'camera-cluster-body', String(n));
+    const icon = L.divIcon({ className: 'camera-cluster' + (offline ? ' some-offline' : ''), html: node,
+                             iconSize: [26, 20] });
+    const marker = L.marker([lat / n, lon / n], { icon: icon, keyboard: false, zIndexOffset: -500 });
+    marker.bindTooltip(() => {
+      const box = el('div', 'camera-tip');
+      box.appendChild(el('div', null, this.text.clusterCameras.replace('{n}', String(n))));
+      if (offline) box.appendChild(el('div', null, this.text.camerasOffline.replace('{n}', String(offline))));
+      return box;
+    }, { direction: 'top', className: 'case-tooltip' });
+    marker.on('click', () => {
+      const bounds = L.latLngBounds(members.map((c) => [c.lat, c.lon]));
+      this._fly(() => this.map.fitBounds(bounds.pad(0.2), { maxZoom: this.cfg.individualZoom, animate: false }));
+      this.autoFit = false;
+    });
+    return marker;
+  };
+
+  GridMapPage.prototype.cameraSummary = function () {
+    let markers = 0, clusters = 0;
+    for (const l of this.cameraLayer.getLayers()) {
+      if (l.options.icon.options.className.startsWith('camera-cluster')) clusters++; else markers++;
+    }
+    const numbered = this.cameraLayer.getLayers().filter((l) => l.options.icon.options.className.includes('on-wall'))
+      .map((l) => l.getElement() ? l.getElement().textContent : '');
+    return { shown: this.map.hasLayer(this.cameraLayer), markers: markers, clusters: clusters, held: this.cameras.size,
+             onWall: numbered.sort() };
   };
 
   /** Street names never sit under a case symbol or another name, nor outside their street: each
@@ -623,6 +752,8 @@
     box.appendChild(el('div', 'grid-tip-code', p.code));
     box.appendChild(el('div', null, (this.cfg.streetNames[p.street_code] || p.street_code) + ' · ' + p.base_grid_id));
     if (this.metric.title) box.appendChild(el('div', 'grid-tip-value', this.metric.title + ': ' + formatNumber(v)));
+    const cameras = this.camerasInGrid.get(p.code);
+    if (cameras) box.appendChild(el('div', null, this.text.gridCameras.replace('{n}', String(cameras))));
     if (this.metric.title && this.level === 'base') {
       const sum = this.baseValues.get(p.base_grid_id) || 0;
       box.appendChild(el('div', 'grid-tip-value', this.text.baseGridSum.replace('{n}', formatNumber(sum))));

@@ -6,24 +6,31 @@ second whatever the clock says. The simulation lives in the server's thread (it 
 ``Producer`` and its collector hook), so council decisions arriving as KVSETs on ``/decision/...``
 are applied at once: a decision the simulation cannot apply is refused and never published; one it
 applies is stored and published, followed by the re-routed case, and every console sees both.
+With ``video``, the cameras' links point at live streams served on loopback (``sim.video``), and a
+camera the simulation takes offline stops streaming.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from server_link import records as r
 from server_link.curve import KeyPair
-from server_link.district import load_district
+from server_link.district import District, load_district
 from server_link.endpoints import Endpoints
 from server_link.server import ChpServer
 from server_link.sim.engine import Simulation
 from server_link.sim.profiles import Surge
 from server_link.workcal import BEIJING
+
+if TYPE_CHECKING:
+    from server_link.sim.video import CameraFeeds
 
 log = logging.getLogger(__name__)
 META_NAME = "backend"
@@ -33,12 +40,21 @@ _BUDGET = 0.04  # seconds of simulation per produce() call in load mode
 class SimBackend:
     """The server's producer and collector hook; every method runs in the server thread."""
 
-    def __init__(self, sim: Simulation, *, speed: float = 1.0, rate: float | None = None, tick: float = 0.05) -> None:
+    def __init__(
+        self,
+        sim: Simulation,
+        *,
+        speed: float = 1.0,
+        rate: float | None = None,
+        tick: float = 0.05,
+        feeds: CameraFeeds | None = None,
+    ) -> None:
         if not 0 < speed <= 100_000:
             raise ValueError(f"speed {speed:g} must be in (0, 100000]")
         if rate is not None and rate <= 0:
             raise ValueError(f"rate {rate:g} must be positive")
         self.sim = sim
+        self.feeds = feeds  # the cameras' video (make_backend's ``video``), started and stopped with the server
         self.speed = speed
         self.rate = rate
         self.interval = tick
@@ -80,14 +96,17 @@ class SimBackend:
         return items
 
     def accept_kvset(self, key: str, body: bytes, props: Mapping[str, str]) -> bool:
-        """Collector hook: decisions the simulation can apply, and valid alarm handlings (kept and
-        echoed as they are, docs/protocol.md §16.1), are stored and published."""
-        if key.startswith("/alarm/") and body:
-            try:
-                return isinstance(r.decode(key, body), r.AlarmHandling)
-            except r.RecordError as exc:
-                log.warning("alarm handling refused: %s", exc)
-                return False
+        """Collector hook: decisions the simulation can apply, and valid alarm handlings and camera
+        show requests (kept and echoed as they are, docs/protocol.md §16.1, §16.2), are stored and
+        published."""
+        relayed = {"/alarm/": r.AlarmHandling, "/show/": r.ShowRequest}  # kept and echoed as they are
+        for prefix, kind in relayed.items():
+            if key.startswith(prefix) and body:
+                try:
+                    return isinstance(r.decode(key, body), kind)
+                except r.RecordError as exc:
+                    log.warning("%s refused: %s", prefix.strip("/"), exc)
+                    return False
         if not key.startswith("/decision/") or not body:
             return False
         try:
@@ -123,19 +142,55 @@ def make_backend(
     keys: KeyPair | None = None,
     authorized: Path | None = None,
     hwm: int = 200_000,
+    video: bool = False,
+    video_port: int = 0,
 ) -> tuple[ChpServer, SimBackend]:
-    """A server driven by a simulation whose past is pre-generated; start it with ``start_backend``."""
+    """A server driven by a simulation whose past is pre-generated; start it with ``start_backend``,
+    stop it with ``stop_backend``. With ``video``, the cameras' links are their streams on
+    127.0.0.1:``video_port`` (0: a free port), served by ``backend.feeds``."""
     now = now or datetime.now(BEIJING)
-    sim = Simulation(load_district(), seed=seed, start=now - timedelta(days=history_days), surges=surges)
-    sim.run(until=now)  # the pre-generated past: backlog and closed history
-    backend = SimBackend(sim, speed=speed, rate=rate)
-    server = ChpServer(
-        endpoints, keys=keys, authorized=authorized, pub_hwm=hwm, on_kvset=backend.accept_kvset, producer=backend
-    )
+    district, feeds = load_district(), None
+    if video:
+        from server_link.sim.video import CameraFeeds  # PyAV loads only when video is asked for
+
+        feeds = CameraFeeds(port=video_port)  # bound now: the camera records carry its port
+        district = _relinked(district, feeds.url_for)
+    try:
+        sim = Simulation(district, seed=seed, start=now - timedelta(days=history_days), surges=surges)
+        sim.run(until=now)  # the pre-generated past: backlog and closed history
+        backend = SimBackend(sim, speed=speed, rate=rate, feeds=feeds)
+        server = ChpServer(
+            endpoints, keys=keys, authorized=authorized, pub_hwm=hwm, on_kvset=backend.accept_kvset, producer=backend
+        )
+    except BaseException:
+        if feeds is not None:
+            feeds.stop()
+        raise
     return server, backend
 
 
 def start_backend(server: ChpServer, backend: SimBackend) -> None:
-    """Start the server with the backend's initial records published before anything else."""
-    server.publish_many(backend.initial())
-    server.start()
+    """Start the server with the backend's initial records published before anything else, and the
+    cameras' video if it has some."""
+    if backend.feeds is not None:
+        backend.feeds.start(backend.sim.camera_online)
+    try:
+        server.publish_many(backend.initial())
+        server.start()
+    except BaseException:
+        if backend.feeds is not None:
+            backend.feeds.stop()
+        raise
+
+
+def stop_backend(server: ChpServer, backend: SimBackend) -> None:
+    """Stop the server, then the cameras' video."""
+    server.stop()
+    if backend.feeds is not None:
+        backend.feeds.stop()
+
+
+def _relinked(district: District, url_for: Callable[[str], str]) -> District:
+    """``district`` with each camera's link replaced by ``url_for(camera id)``."""
+    cameras = {i: dataclasses.replace(c, url=url_for(i)) for i, c in district.cameras.items()}
+    return dataclasses.replace(district, cameras=cameras)

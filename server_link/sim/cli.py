@@ -1,7 +1,7 @@
 """``grid-backend-sim``: the simulated Dongcheng case backend, or its calibration.
 
 grid-backend-sim [--endpoint tcp://127.0.0.1:5556] [--speed 60] [--history 7] [--seed 1]
-                 [--rate N] [--surge rainstorm@2026-11-28T14:00] [--seconds N]
+                 [--rate N] [--surge rainstorm@2026-11-28T14:00] [--seconds N] [--video [--video-port P]]
 grid-backend-sim calibrate --days 30 --seed 1
 """
 
@@ -19,7 +19,7 @@ from server_link.curve import KeyPair
 from server_link.district import load_district
 from server_link.endpoints import Endpoints
 from server_link.sim import calibrate as cal
-from server_link.sim.backend import make_backend, start_backend
+from server_link.sim.backend import make_backend, start_backend, stop_backend
 from server_link.sim.profiles import parse_surge
 from server_link.workcal import BEIJING
 
@@ -51,7 +51,7 @@ def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="grid-backend-sim", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    p.add_argument("--endpoint", default="tcp://127.0.0.1:5556", help="CHP base address (P, P+1, P+2)")
+    p.add_argument("--endpoint", default="tcp://127.0.0.1:5556", help="CHP base address (P, P+1, P+2, P+3)")
     p.add_argument("--speed", type=float, default=1.0, help="simulated seconds per real second (1 to 3600)")
     p.add_argument("--history", type=float, default=0.0, help="days of past to pre-generate")
     p.add_argument("--seed", type=int, default=1)
@@ -62,6 +62,8 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--keys", type=Path, help="server key pair (NAME.key_secret): turns on CurveZMQ")
     p.add_argument("--authorized", type=Path, help="folder of authorised console public keys")
     p.add_argument("--hwm", type=int, default=200_000, help="PUB send high-water mark")
+    p.add_argument("--video", action="store_true", help="serve the cameras' live video on 127.0.0.1 (HLS)")
+    p.add_argument("--video-port", type=int, default=0, help="port of the video (0: any free port)")
     return p
 
 
@@ -82,6 +84,8 @@ def _serve(argv: list[str]) -> int:
         keys=KeyPair.load(args.keys) if args.keys else None,
         authorized=args.authorized,
         hwm=args.hwm,
+        video=args.video,
+        video_port=args.video_port,
     )
     start_backend(server, backend)
     stop = threading.Event()
@@ -91,12 +95,14 @@ def _serve(argv: list[str]) -> int:
         f"serving {args.endpoint} epoch={server.epoch} {mode} clock={backend.sim.now:%Y-%m-%d %H:%M}",
         flush=True,
     )
+    if backend.feeds is not None:
+        print(f"camera video at {backend.feeds.base_url}/cam/<camera id>/live.m3u8", flush=True)
     try:
         stop.wait(args.seconds or None)
     except KeyboardInterrupt:
         pass
     finally:
-        server.stop()
+        stop_backend(server, backend)
     print(f"published {server.published} updates, sequence {server.sequence}", flush=True)
     return 0
 

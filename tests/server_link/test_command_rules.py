@@ -112,6 +112,37 @@ def test_an_alarm_handling_is_kept_and_echoed_with_its_ttl_and_must_name_the_com
     assert server.call(lambda s: s.items("/alarm/")) == []
 
 
+SHOW = r.ShowRequest(
+    schema=1, wall="wall-1", cameras=["11010100001320000001"], case_no="DC2026112700017", requested_at=T0,
+    console="desk-2", by="李", role="commander",
+)  # fmt: skip
+
+
+def test_a_show_request_is_relayed_as_it_is_and_must_name_the_commands_role(
+    backend: tuple[ChpServer, SimBackend], endpoints: Endpoints
+) -> None:
+    """§16.2: the simulated backend stores and publishes a valid show request as it is, the newest
+    replacing the one before, and refuses one of another role or an invalid one."""
+    server, _ = backend
+    key, body = r.key_of(SHOW), r.encode(SHOW)
+    newer = msgspec.structs.replace(SHOW, cameras=["11010100001320000002"], requested_at=T0 + timedelta(seconds=5))
+    before, received = server.call(lambda s: (s.kvsets_rejected, s.kvsets_received))
+    _push(
+        endpoints,
+        (key, body, {"role": "council"}),  # the body says commander
+        (key, b'{"kind": "show", "schema": 1, "wall": "wall-1"}', {"role": "commander"}),  # not a valid record
+        ("/show/wall-2", body, {"role": "commander"}),  # the body names another wall
+        (key, body, {"role": "commander"}),
+        (key, r.encode(newer), {"role": "commander"}),
+    )
+    _wait_received(server, received + 5)
+    deadline = time.monotonic() + 5
+    while server.call(lambda s: s.items("/show/")) != [(key, r.encode(newer))] and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert server.call(lambda s: s.items("/show/")) == [(key, r.encode(newer))]
+    assert server.call(lambda s: s.kvsets_rejected) - before == 3
+
+
 @pytest.fixture
 def backend(endpoints: Endpoints) -> Iterator[tuple[ChpServer, SimBackend]]:
     server, sim_backend = make_backend(endpoints, seed=5, speed=1, history_days=1, now=START)

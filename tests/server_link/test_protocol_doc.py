@@ -113,6 +113,17 @@ def _sample_records() -> dict[str, r.Record]:
             by="李值班",
             role="commander",
         ),
+        "show": r.ShowRequest(
+            schema=1,
+            wall="wall-1",
+            cameras=["11010100001320000001", "11010100001320000002"],
+            case_no="DC2026112700017",
+            tiles=4,
+            requested_at=T0 + timedelta(minutes=6),
+            console="desk-2",
+            by="李值班",
+            role="commander",
+        ),
         "meta": r.ServerMeta(schema=1, name="backend", district="110101", clock=T0, speed=60.0, simulated=True),
     }
 
@@ -318,6 +329,14 @@ _BY_KIND: dict[str, list[tuple[str, Callable[[Json], None]]]] = {
         ("shelved_until after the window", _set("shelved_until", "2101-01-01T00:00:00+08:00")),
         ("subject too long", _set("subject", "x" * 65)),
         ("acknowledged_at not a time", _set("acknowledged_at", "soon")),
+    ],
+    "show": [
+        ("no camera", _set("cameras", [])),
+        ("seventeen cameras", _set("cameras", ["11010100001320000001"] * 17)),
+        ("a camera id of 19 digits", _set("cameras", ["1101010000132000000"])),
+        ("tiles not a square", _set("tiles", 6)),
+        ("requested_at missing", _drop("requested_at")),
+        ("console empty", _set("console", "")),
     ],
     "meta": [
         ("speed zero", _set("speed", 0)),

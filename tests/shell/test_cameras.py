@@ -8,6 +8,8 @@ networks admits only its networks and domains, and the wall says the real reason
 
 from __future__ import annotations
 
+import json
+import sys
 from pathlib import Path
 
 import pytest
@@ -17,7 +19,8 @@ from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
 from console.core import cameras as cam
-from console.core.cameras import CameraNetworks, LinkRefused, checked_stream_url, nearby
+from console.core.camera_index import CameraIndex, nearby_cameras
+from console.core.cameras import CameraNetworks, LinkRefused, checked_stream_url
 from console.core.situation import Situation
 from console.shell.app import parse_args
 from console.shell.composition import build
@@ -47,10 +50,12 @@ def test_nearby_gives_the_nearest_within_reach_nearest_first() -> None:
     lon, lat = 116.41, 39.92
     step = 1 / M_PER_DEG_LAT  # one metre north
     cams = [camera(n, lon, lat + d * step) for n, d in ((1, 300), (2, 50), (3, 499), (4, 501), (5, 120))]
-    found = nearby(cams, lon, lat)
+    index = CameraIndex((r.key_of(c), c) for c in cams)
+    records = {r.key_of(c): c for c in cams}
+    found = nearby_cameras(index, records, lon, lat)
     assert [n.camera.id[-1] for n in found] == ["2", "5", "1", "3"]  # 501 m is out of reach
     assert [round(n.distance_m) for n in found] == [50, 120, 300, 499]
-    assert [n.camera.id[-1] for n in nearby(cams, lon, lat, limit=2)] == ["2", "5"]
+    assert [n.camera.id[-1] for n in nearby_cameras(index, records, lon, lat, limit=2)] == ["2", "5"]
 
 
 GOOD_LINKS = [
@@ -208,17 +213,26 @@ def test_the_detail_lists_the_nearest_cameras_as_text_and_greys_the_offline_one(
     qtbot.addWidget(detail)
     detail.show_case(sit, case.no)
     t = detail.cameras
-    rows = [[t.item(row, col).text() for col in range(3)] for row in range(t.rowCount())]
+    rows = [[t.item(row, col).text() for col in range(4)] for row in range(t.rowCount())]
     assert rows == [
-        ["路口02 <b>朝东</b>", "40 米", "离线"],  # markup in a name stays text
-        ["路口03 <b>朝东</b>", "90 米", "在线"],
-        ["路口01 <b>朝东</b>", "200 米", "在线"],
+        ["路口02 <b>朝东</b>", "40 米", "北", "离线"],  # markup in a name stays text
+        ["路口03 <b>朝东</b>", "90 米", "北", "在线"],
+        ["路口01 <b>朝东</b>", "200 米", "北", "在线"],
     ]
-    with qtbot.assertNotEmitted(detail.camera_requested):
-        t.cellActivated.emit(0, 0)  # offline: nothing to open
-    with qtbot.waitSignal(detail.camera_requested) as opened:
+    assert detail.to_wall.isHidden()  # no camera wall to send to
+    with qtbot.assertNotEmitted(detail.camera_wanted):
         t.cellActivated.emit(1, 2)
-    assert opened.args == [f"rtsp://cams.dc.intranet/{3:020d}"]
+    detail.allow_wall(True)
+    detail.show_case(sit, case.no)
+    assert not detail.to_wall.isHidden()
+    with qtbot.assertNotEmitted(detail.camera_wanted):
+        t.cellActivated.emit(0, 0)  # offline: nothing to show
+    with qtbot.waitSignal(detail.camera_wanted) as wanted:
+        t.cellActivated.emit(1, 2)
+    assert wanted.args == [f"{3:020d}"]
+    with qtbot.waitSignal(detail.cameras_wanted) as of_case:
+        detail.to_wall.click()
+    assert of_case.args == [case.no]
 
 
 class Player(QObject):
@@ -271,3 +285,29 @@ def test_the_wall_opens_a_checked_link_with_the_desktops_handler_and_refuses_oth
         for scheme in ("rtsp", "javascript", "file"):
             QDesktopServices.unsetUrlHandler(scheme)
         dispose(qtbot, console)
+
+
+def test_the_external_player_gets_the_checked_link_as_one_argument_never_through_a_shell(
+    qtbot: QtBot, tmp_path: Path
+) -> None:
+    record = tmp_path / "record.py"
+    record.write_text("import json, sys\nopen(sys.argv[1], 'w').write(json.dumps(sys.argv[2:]))\n")
+    out = tmp_path / "argv.json"
+    player = f"{sys.executable} {record} {out} --profile=low-latency"
+    args = ["--endpoint", str(Endpoints.free_loopback()), "--db", str(tmp_path / "c.db"), "--camera-player", player]
+    console = build(parse_args(args))
+    pwned = tmp_path / "pwned"
+    link = f"rtsp://10.1.2.3:554/live;touch%20{pwned}$(touch%20{pwned})"
+    try:
+        assert console.cameras.open_external(link)
+        qtbot.waitUntil(out.exists, timeout=10_000)
+        qtbot.waitUntil(lambda: out.read_text() != "", timeout=10_000)
+        assert json.loads(out.read_text()) == ["--profile=low-latency", link]  # one argument, as it was
+        assert not pwned.exists()
+        assert not console.cameras.open_external("rtsp://cams.dc.intranet@10.6.6.6/live")  # refused: not started
+        assert console.window.notice.text() == "摄像头链接未打开：链接含有用户信息（@ 之前的部分），可冒充其他主机"
+        assert len(console.cameras.started) == 1
+    finally:
+        dispose(qtbot, console)
+    with pytest.raises(SystemExit):
+        parse_args(["--demo", "--camera-player", "  "])

@@ -138,8 +138,11 @@ def test_a_window_on_a_missing_screen_gives_its_panels_to_the_first() -> None:
         (None, {"schema": 1}, None),
     )
     plans, layouts, notes = wall_file.plan_windows(wall, COMMANDER, screens=2)
-    # the panels on the missing screen, then the role's panels no window names (the duty alarms)
-    assert plans == [WindowPlan(("map", "heat", "streets", "kpis", "alarms"), 0), WindowPlan(("queue", "detail"), 1)]
+    # the panels on the missing screen, then the role's panels no window names (the duty alarms, the camera wall)
+    assert plans == [
+        WindowPlan(("map", "heat", "streets", "kpis", "alarms", "cameras"), 0),
+        WindowPlan(("queue", "detail"), 1),
+    ]
     assert layouts == [None, {"schema": 1}]
     assert any("screen 2 is missing" in n for n in notes) and any("'x'" in n for n in notes)
     plans, _, notes = wall_file.plan_windows(wall, LEADER, screens=3)  # a role without queue, detail or heat
@@ -149,7 +152,7 @@ def test_a_window_on_a_missing_screen_gives_its_panels_to_the_first() -> None:
 
 def test_the_three_roles_list_their_panels_and_commands() -> None:
     assert set(ROLES) == {"commander", "council", "leader"}
-    assert COMMANDER.panels == ("map", "kpis", "queue", "detail", "alarms", "heat", "streets")
+    assert COMMANDER.panels == ("map", "kpis", "queue", "detail", "alarms", "heat", "streets", "cameras")
     assert {ActionKind.ACKNOWLEDGE, ActionKind.SHELVE} <= COMMANDER.commands
     assert "queue" in COUNCIL.panels and "detail" in COUNCIL.panels
     assert LEADER.commands == frozenset()  # read-only

@@ -25,6 +25,14 @@ GREETINGS = (
     "GLX: No DRI3 Extension.",
     "GPUInfo not initialized on GpuInfoUpdate",
     "This plugin does not support propagateSizeHints()",
+    # and QtMultimedia, when the camera wall plays (no PipeWire, no VA-API, no GPU)
+    "Couldn't load pipewire-0.3 library",
+    "Couldn't resolve pipewire-0.3 symbols",
+    '"No HW decoder found"',
+    "Couldn't load va-drm library",
+    "Couldn't resolve va-drm symbols",
+    "Cannot set loops for non-seekable source",
+    "QRhi* {anonymous}::ThreadLocalRhiHolder::ensureRhi(QRhi::Implementation) : No RHI backend. Using CPU conversion.",
 )
 
 

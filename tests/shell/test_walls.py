@@ -112,6 +112,27 @@ def test_a_panel_whose_parts_cannot_load_says_so_and_the_others_run(
         assert console.queue.model.rowCount() == 1  # the rest of the wall works
 
 
+def test_without_qtmultimedia_the_camera_wall_says_so_and_the_console_runs(
+    qtbot: QtBot, tmp_path: Path, endpoints: Endpoints, server: ChpServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The camera panel imports QtMultimedia only when it is built: on a machine where it cannot load
+    (e.g. no libpulse0), that panel says why, nothing offers to show cameras, and the rest runs."""
+    for name in ("widgets.camera_wall", "widgets.camera_tile", "widgets.camera_feed"):
+        monkeypatch.delitem(sys.modules, name, raising=False)
+    monkeypatch.setitem(sys.modules, "PySide6.QtMultimedia", None)  # import → ImportError
+    seq = publish(server, [case(1, GRID)])
+    with console_of(qtbot, tmp_path, endpoints) as console:
+        cameras = console.panels["cameras"]
+        assert cameras.failed and isinstance(cameras.widget, QLabel)
+        assert "QtMultimedia" in cameras.widget.text()
+        assert not console.cameras.available and console.cameras.wall is None
+        qtbot.waitUntil(lambda: receiving(console), timeout=WAIT_MS)
+        applied(qtbot, console, seq)
+        assert console.queue.model.rowCount() == 1
+        console.select_case(case(1, GRID).no)
+        assert console.detail.to_wall.isHidden()  # nowhere to show cameras: not offered
+
+
 def test_a_wall_of_two_windows_saves_each_and_restores_each(qtbot: QtBot, tmp_path: Path, endpoints: Endpoints) -> None:
     plans = [WindowPlan(("map", "kpis", "heat", "streets")), WindowPlan(("queue", "detail"))]
     path = tmp_path / "wall.json"

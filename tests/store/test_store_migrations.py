@@ -34,9 +34,10 @@ pytestmark = pytest.mark.usefixtures("no_store_threads")
 T0 = datetime(2026, 11, 20, 8, 0, tzinfo=UTC)
 TABLES = {
     "journal", "state", "link_meta", "checkpoints", "operator_actions", "link_events", "alarm_book", "daily_figures",
-    "alembic_version",
+    "stills", "alembic_version",
 }  # fmt: skip
-PREVIOUS_REVISION = "0004"  # the one before head
+PREVIOUS_REVISION = "0005"  # the one before head
+BEFORE_DAILY = "0004"
 BEFORE_ALARM_BOOK = "0003"
 BEFORE_LINK_EVENTS = "0002"
 
@@ -59,8 +60,10 @@ def test_the_head_revision_is_the_newest_script() -> None:
     assert head_revision() == HEAD_REVISION
     assert alembic_config().get_main_option("script_location")
     revisions = [s.revision for s in ScriptDirectory.from_config(alembic_config()).walk_revisions()]  # newest first
-    assert revisions == [HEAD_REVISION, PREVIOUS_REVISION, BEFORE_ALARM_BOOK, BEFORE_LINK_EVENTS, FIRST_REVISION]
-    assert revisions == ["0005", "0004", "0003", "0002", "0001"]
+    assert revisions == [
+        HEAD_REVISION, PREVIOUS_REVISION, BEFORE_DAILY, BEFORE_ALARM_BOOK, BEFORE_LINK_EVENTS, FIRST_REVISION
+    ]  # fmt: skip
+    assert revisions == ["0006", "0005", "0004", "0003", "0002", "0001"]
 
 
 def test_migrate_an_empty_database_to_head(engine: sa.Engine) -> None:
@@ -166,8 +169,8 @@ def test_migrate_from_0004_with_rows_keeps_them_and_adds_an_empty_daily_table(
     url: str = f"sqlite:///{tmp_path / 'm.db'}" if backend == "sqlite" else request.getfixturevalue("postgres_url")
     engine = sa.create_engine(url)
     try:
-        command.upgrade(alembic_config(url), PREVIOUS_REVISION)
-        assert current_revision(engine) == PREVIOUS_REVISION
+        command.upgrade(alembic_config(url), BEFORE_DAILY)
+        assert current_revision(engine) == BEFORE_DAILY
         assert "daily_figures" not in sa.inspect(engine).get_table_names()
         feed = Feed()
         with engine.begin() as conn:  # what a console at revision 0004 had written
@@ -225,12 +228,19 @@ def test_downgrade_to_the_previous_revision_and_back(engine: sa.Engine) -> None:
         )
     command.downgrade(alembic_config(str(engine.url)), PREVIOUS_REVISION)
     assert current_revision(engine) == PREVIOUS_REVISION
-    assert set(sa.inspect(engine).get_table_names()) == TABLES - {"daily_figures"}
+    assert set(sa.inspect(engine).get_table_names()) == TABLES - {"stills"}
+    command.downgrade(alembic_config(str(engine.url)), BEFORE_DAILY)
+    assert set(sa.inspect(engine).get_table_names()) == TABLES - {"stills", "daily_figures"}
     command.downgrade(alembic_config(str(engine.url)), BEFORE_ALARM_BOOK)
-    assert set(sa.inspect(engine).get_table_names()) == TABLES - {"daily_figures", "alarm_book"}
+    assert set(sa.inspect(engine).get_table_names()) == TABLES - {"stills", "daily_figures", "alarm_book"}
     command.downgrade(alembic_config(str(engine.url)), BEFORE_LINK_EVENTS)
     assert "link_events" not in sa.inspect(engine).get_table_names()
-    assert set(sa.inspect(engine).get_table_names()) == TABLES - {"link_events", "alarm_book", "daily_figures"}
+    assert set(sa.inspect(engine).get_table_names()) == TABLES - {
+        "link_events",
+        "alarm_book",
+        "daily_figures",
+        "stills",
+    }
     with engine.connect() as conn:  # the downgrades drop only the alarm book and the link events
         assert conn.execute(sa.text("SELECT text FROM operator_actions")).scalar() == "kept"
     command.downgrade(alembic_config(str(engine.url)), FIRST_REVISION)
@@ -263,7 +273,12 @@ def test_postgres_migrations_round_trip_actions_and_time_travel(postgres_url: st
         assert set(sa.inspect(engine).get_table_names()) == TABLES
         assert schema_drift(engine) == []
         command.downgrade(alembic_config(postgres_url), BEFORE_LINK_EVENTS)  # and back: drops only what came later
-        assert set(sa.inspect(engine).get_table_names()) == TABLES - {"link_events", "alarm_book", "daily_figures"}
+        assert set(sa.inspect(engine).get_table_names()) == TABLES - {
+            "link_events",
+            "alarm_book",
+            "daily_figures",
+            "stills",
+        }
         upgrade(engine)
         assert schema_drift(engine) == []
     finally:

@@ -22,6 +22,7 @@ from widgets.grid_map import (
     STORM_INTERVAL_MS,
     ZERO_COLOUR,
     Binning,
+    CameraMarker,
     CaseMarker,
     GridMap,
     LocalOnlyInterceptor,
@@ -428,3 +429,40 @@ def test_in_a_storm_the_page_redraws_at_most_twice_a_second(qtbot: QtBot, grid_m
     grid_map.update_values({CODES[1]: 9.0})
     grid_map.flush()
     assert len(sent) == 3
+
+
+def test_cameras_are_off_at_the_overview_clustered_closer_and_a_click_or_a_point_reaches_the_console(
+    qtbot: QtBot, grid_map: GridMap
+) -> None:
+    d = load_district()
+    cameras = [
+        CameraMarker(f"{n:020d}", g.lon, g.lat, n % 5 != 0, f"路口{n}<b>x</b>", g.code)
+        for n, g in enumerate((d.unit_grids[c] for c in CODES[:400:2]), start=1)
+    ]
+    grid_map.set_cameras(cameras)
+    wait_page(qtbot, grid_map, "gridMap.cameras.size", len(cameras))
+    s = read(qtbot, grid_map, "gridMap.cameraSummary()")
+    assert read(qtbot, grid_map, "gridMap.map.getZoom() < 15") and s["shown"] is False  # the overview: off
+    grid_map.show_cameras(True)
+    wait_page(qtbot, grid_map, "gridMap.cameraSummary().shown", True)
+    s = read(qtbot, grid_map, "gridMap.cameraSummary()")
+    assert s["clusters"] > 0 and s["markers"] + s["clusters"] < len(cameras)
+    assert read(qtbot, grid_map, f"gridMap.camerasInGrid.get('{cameras[0].unit_grid}')") == 1
+    # a camera goes offline: its symbol follows with the next flush
+    grid_map.update_cameras([CameraMarker(cameras[1].id, cameras[1].lon, cameras[1].lat, False, cameras[1].name)])
+    grid_map.flush()
+    wait_page(qtbot, grid_map, f"gridMap.cameras.get('{cameras[1].id}').online", False)
+    with qtbot.waitSignal(grid_map.camera_clicked, timeout=WAIT_MS) as clicked:
+        grid_map.read_page(f"(gridMap._send('cameraClicked', '{cameras[2].id}'), true)", lambda _: None)
+    assert clicked.args == [cameras[2].id]
+    with qtbot.assertNotEmitted(grid_map.camera_clicked, wait=300):  # a camera the map does not hold
+        grid_map.read_page("(gridMap._send('cameraClicked', '99999999999999999999'), true)", lambda _: None)
+    with qtbot.assertNotEmitted(grid_map.point_picked, wait=300):  # not a point
+        grid_map.read_page("(gridMap._send('pointPicked', '[1e999, \"x\"]'), true)", lambda _: None)
+    with qtbot.waitSignal(grid_map.point_picked, timeout=WAIT_MS) as picked:
+        grid_map.read_page("(gridMap.map.fire('contextmenu', {latlng: L.latLng(39.92, 116.41)}), true)", lambda _: None)
+    assert picked.args == [116.41, 39.92]
+    grid_map.mark_wall_cameras([cameras[3].id, "", cameras[7].id])  # the wall's tiles 1 and 3: numbered, apart
+    wait_page(qtbot, grid_map, "gridMap.cameraSummary().onWall", ["1", "3"])
+    grid_map.show_cameras(None)  # back to following the zoom: the overview again hides them
+    wait_page(qtbot, grid_map, "gridMap.cameraSummary().shown", False)

@@ -48,6 +48,7 @@ INDIVIDUAL_ZOOM = 17.0  # from this zoom on every case has its own marker
 # From this zoom on each unit grid has its own colour; farther out (the whole district on a wall,
 # where a unit grid is 5–10 px across) the colours are the base grids' (each about four unit grids).
 UNIT_FROM_ZOOM = 14.5
+CAMERA_ZOOM = 15.0  # the district's 2,000 cameras would bury the overview: their layer starts here
 CLUSTER_CELL_PX = 72
 LINES_PANE = "gridLines"
 
@@ -84,6 +85,7 @@ class PageOptions:
     individual_zoom: float = INDIVIDUAL_ZOOM
     unit_from_zoom: float = UNIT_FROM_ZOOM
     cluster_cell_px: int = CLUSTER_CELL_PX
+    camera_zoom: float = CAMERA_ZOOM  # the camera layer shows from this zoom on (not at the overview)
 
 
 def leaflet_dir() -> Path:
@@ -153,6 +155,12 @@ def page_texts() -> dict[str, Any]:
         "byUnitGrid": QCoreApplication.translate("GridMap", "按单元网格"),  # legend title: what is coloured
         "byBaseGrid": QCoreApplication.translate("GridMap", "按基础网格"),
         "baseGridSum": QCoreApplication.translate("GridMap", "所在基础网格合计：{n}"),  # grid tooltip
+        "gridCameras": QCoreApplication.translate("GridMap", "摄像头 {n} 台"),  # grid tooltip
+        "cameraOnline": QCoreApplication.translate("GridMap", "摄像头在线"),
+        "cameraOffline": QCoreApplication.translate("GridMap", "摄像头离线"),
+        "cameraShow": QCoreApplication.translate("GridMap", "单击：上墙；右键地图任意处：附近摄像头上墙"),
+        "clusterCameras": QCoreApplication.translate("GridMap", "{n} 台摄像头"),
+        "camerasOffline": QCoreApplication.translate("GridMap", "其中离线 {n} 台"),
     }
 
 
@@ -262,6 +270,7 @@ def build_page(options: PageOptions = PageOptions(), texts: Mapping[str, Any] | 
         "individualZoom": options.individual_zoom,
         "unitFromZoom": options.unit_from_zoom,
         "clusterCell": options.cluster_cell_px,
+        "cameraZoom": options.camera_zoom,
         "text": text,
     }
     m.add_child(_Starter(config, map=m, units=units, base_grids=base_grids, streets=streets, outline=outline))
