@@ -232,12 +232,13 @@ class Decision(Struct, frozen=True, kw_only=True, gc=False, tag="decision", tag_
     action: DecisionAction
     dept: Ident | None = None
     supporting: Annotated[list[Ident], Meta(max_length=20)] = []
+    deadline: Timestamp | None = None  # since 1.6: the new deadline the council set, if it set one
     note: Text = ""
     by: ShortText
     role: Ident
 
     def __post_init__(self) -> None:
-        if not _in_window(self.decided_at):
+        if not _in_window(self.decided_at) or (self.deadline is not None and not _in_window(self.deadline)):
             _time_error(self)
 
 
@@ -344,7 +345,7 @@ def _time_error(record: Case | Decision | AlarmHandling | ShowRequest | ServerMe
             stamps += [("received_at", record.received_at), ("step_at", record.step_at), ("deadline", record.deadline)]
             stamps += [(f"timeline[{i}].at", e.at) for i, e in enumerate(record.timeline)]
         case Decision():
-            stamps.append(("decided_at", record.decided_at))
+            stamps += [("decided_at", record.decided_at), ("deadline", record.deadline)]
         case AlarmHandling():
             stamps += [("acknowledged_at", record.acknowledged_at), ("shelved_until", record.shelved_until)]
             stamps.append(("changed_at", record.changed_at))

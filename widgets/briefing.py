@@ -20,7 +20,6 @@ from typing import Final
 from PySide6.QtCore import QMarginsF, QPointF, QRectF, QSizeF, Qt, QUrl
 from PySide6.QtGui import (
     QColor,
-    QFont,
     QImage,
     QPageLayout,
     QPageSize,
@@ -35,9 +34,9 @@ from console.core.leader import FIGURES, Figure, LeaderView, Ranked
 from console.core.untrusted import one_line
 from server_link.workcal import BEIJING
 from widgets.leader_board import CAPTIONS, rate_text
+from widgets.print_font import FAMILIES, print_font
 
 CHART_PX: Final = (260, 110)  # each figure's thirty-day chart, drawn at twice this for print
-FONT_FAMILY: Final = "Noto Sans CJK SC"
 
 
 def _figure_text(f: Figure, value: float) -> str:
@@ -152,7 +151,7 @@ def briefing_html(
         )
 
     return f"""<html><head><style>
-body {{ font-family: '{FONT_FAMILY}'; font-size: 10pt; color: #1f2124; }}
+body {{ font-family: '{FAMILIES[0]}', '{FAMILIES[1]}'; font-size: 10pt; color: #1f2124; }}
 h1 {{ font-size: 16pt; margin: 0; }}
 .sub {{ color: #55585e; font-size: 9pt; }}
 table.t {{ border-collapse: collapse; }}
@@ -193,7 +192,7 @@ def write_briefing(
     writer.setTitle("东城区网格化服务管理 · 每日简报")
     writer.setCreator("grid-console")
     doc = QTextDocument()
-    doc.setDefaultFont(QFont(FONT_FAMILY, 10))
+    doc.setDefaultFont(print_font(10))
     for name in FIGURES:
         doc.addResource(QTextDocument.ResourceType.ImageResource, QUrl(f"chart:{name}"), chart(view, name))
     doc.setHtml(briefing_html(view, street_names, department_names, as_of, live, live_since))

@@ -7,6 +7,7 @@ is one past the highest the situation holds.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 from console.core.situation import Situation
@@ -42,6 +43,41 @@ def note_on_case(
         by=by,
         role=role,
     )
+    body = r.encode(decision)
+    r.decode(r.key_of(decision), body)  # the same checks the backend and every console apply
+    return r.key_of(decision), body
+
+
+def decision_on_case(
+    situation: Situation,
+    case_no: str,
+    action: r.DecisionAction,
+    *,
+    dept: str | None = None,
+    supporting: Sequence[str] = (),
+    deadline: datetime | None = None,
+    note: str = "",
+    by: str,
+    role: str,
+    at: datetime,
+) -> tuple[str, bytes]:
+    """A council decision on a case: (key, body), numbered one past the decisions held on it.
+
+    Raises ``ValueError`` for a case the situation does not hold, a routing decision without a lead
+    department, a deadline not after now, or anything the record cannot carry.
+    """
+    if case_no not in situation.cases:
+        raise ValueError(f"no case {case_no} on show")
+    routes = (r.DecisionAction.ASSIGN, r.DecisionAction.REROUTE, r.DecisionAction.JOINT)
+    if action in routes and not dept:
+        raise ValueError(f"a {action.value} decision needs a lead department")
+    if deadline is not None and deadline <= at:
+        raise ValueError("the deadline must be later than now")
+    decision = r.Decision(
+        schema=r.SCHEMA_VERSION, case_no=case_no, n=next_decision(situation, case_no), decided_at=at,
+        action=action, dept=dept or None, supporting=[d for d in supporting if d and d != dept],
+        deadline=deadline, note=note.strip(), by=by, role=role,
+    )  # fmt: skip
     body = r.encode(decision)
     r.decode(r.key_of(decision), body)  # the same checks the backend and every console apply
     return r.key_of(decision), body

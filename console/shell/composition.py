@@ -29,7 +29,8 @@ from console.core.alarms.settings import AlarmSettings, SettingsError, default_s
 from console.core.alarms.states import AlarmState, SubjectKind
 from console.core.cameras import CameraNetworks, checked_stream_url
 from console.core.case_table import CaseFilter
-from console.core.commands import note_on_case
+from console.core.commands import decision_on_case, note_on_case
+from console.core.council import dossier, gathered
 from console.core.daily import day_of
 from console.core.situation import ChangeSet, Situation
 from console.core.untrusted import one_line
@@ -47,6 +48,7 @@ from console.shell.store_bridge import StoreBridge
 from console.shell.wall_window import Docked, WallWindow
 from console.store import ActionKind, LinkEvent, LinkEventKind
 from console.store.paths import config_folder, data_folder
+from server_link import records as r
 from server_link.agent import LinkConfig
 from server_link.curve import client_keys
 from server_link.district import load_district
@@ -60,10 +62,12 @@ from widgets.briefing import write_briefing
 from widgets.case_detail import CaseDetail
 from widgets.case_queue import CaseQueue
 from widgets.case_story import CaseStory
+from widgets.council_board import CouncilBoard, DecisionForm
 from widgets.department_heat import SAMPLE_EVERY_S, DepartmentHeat
 from widgets.grid_map import GridMap
 from widgets.kpi_strip import KpiStrip
 from widgets.leader_board import LeaderBoard
+from widgets.minutes import MinutesItem, write_minutes
 from widgets.streets_panel import StreetsPanel
 from widgets.time_slider import Mark, MarkKind, ReplayBar
 
@@ -362,6 +366,41 @@ class Console:
         self.notice(QCoreApplication.translate("Console", "简报已写出：{0}").format(path))
         return path
 
+    def export_minutes(self, path: Path | None = None) -> Path | None:
+        """The council's minutes of this meeting (the agenda, and every case decided since the board
+        started) as a PDF at ``path`` (asked for when None); where it went, or None."""
+        board = self.panels["council"].widget
+        if not isinstance(board, CouncilBoard):
+            return None
+        if path is None:
+            default = str(Path.home() / f"协调会商纪要-{board.started:%Y%m%d-%H%M}.pdf")
+            chosen, _ = QFileDialog.getSaveFileName(
+                self.window, QCoreApplication.translate("Console", "导出会议纪要"), default, "PDF (*.pdf)"
+            )
+            if not chosen:
+                return None
+            path = Path(chosen)
+        sit = self.showing.situation
+        reasons = {i.case_no: i.reasons for i in gathered(sit)}
+        decided: dict[str, list[r.Decision]] = {}
+        for x in sit.records.values():
+            if isinstance(x, r.Decision) and x.decided_at >= board.started:
+                decided.setdefault(x.case_no, []).append(x)
+        items = []
+        for no in dict.fromkeys([*board.agenda_cases, *decided]):
+            d = dossier(sit, no)
+            if d is not None:
+                title = sit.cases[no].title if no in sit.cases else ""
+                mine = tuple(sorted(decided.get(no, []), key=lambda x: x.n))
+                items.append(MinutesItem(d, title, reasons.get(no, ()), mine))
+        try:
+            write_minutes(path, board.started, board.attendee_names(), items, catalogue.department_names(sit))
+        except OSError as exc:
+            self.notice(QCoreApplication.translate("Console", "会议纪要未能写出：{0}").format(exc))
+            return None
+        self.notice(QCoreApplication.translate("Console", "会议纪要已写出：{0}").format(path))
+        return path
+
     def link_event(self, kind: LinkEventKind, detail: str = "") -> None:
         """Keep what the link did for the replay bar's marks; a store that cannot take it costs a mark."""
         try:
@@ -550,6 +589,57 @@ def _wire_camera_requests(console: Console, detail: CaseDetail) -> None:
     detail.camera_wanted.connect(lambda camera_id: desk.show_camera(camera_id, detail.case_no))
     detail.cameras_wanted.connect(desk.show_case)
     detail.camera_requested.connect(desk.open_external)
+
+
+def _wire_council(console: Console) -> None:
+    """The council's decisions go through the command service; the board says where each stands."""
+    board = console.panels["council"].widget
+    assert isinstance(board, CouncilBoard)
+    commands = console.commands
+    board.decide.setVisible(commands.may(ActionKind.DECISION))  # the backend decides; the console hides
+    sent: dict[int, str] = {}  # action id → the decision's key
+
+    def decide(form: DecisionForm) -> None:
+        try:
+            key, body = decision_on_case(
+                console.situation, form.case_no, form.action, dept=form.dept, supporting=form.supporting,
+                deadline=form.deadline, note=form.note, by=commands.who, role=commands.role, at=datetime.now(UTC),
+            )  # fmt: skip
+            action = commands.send(ActionKind.DECISION, key, body, text=form.note, case_no=form.case_no)
+        except (ValueError, PermissionError, RuntimeError, OSError) as exc:
+            board.show_status(QCoreApplication.translate("Console", "决定未发出：{0}").format(one_line(str(exc), 200)))
+            return
+        sent[action.id] = key
+        board.show_status(QCoreApplication.translate("Console", "决定已记录并发出，待后端确认（{0}）").format(key))
+
+    def confirmed(action_id: int) -> None:
+        if action_id in sent:
+            key = sent.pop(action_id)
+            board.show_status(QCoreApplication.translate("Console", "后端已确认决定（{0}）").format(key))
+
+    def refused(action_id: int) -> None:
+        if action_id in sent:
+            key = sent.pop(action_id)
+            text = QCoreApplication.translate("Console", "后端未确认决定（{0}，已发送 {1} 次）：后端拒绝或未收到")
+            board.show_status(text.format(key, commands.attempts))
+
+    board.case_chosen.connect(console.select_case)  # the detail and the map follow the meeting
+
+    def freeze(on: bool) -> None:  # the whole wall held at the meeting's start, built like any replay
+        if on:
+            # a console started for the meeting has kept nothing before its first picture
+            span = console.store.time_window()
+            oldest = span.oldest.timestamp() if span is not None else time.time()
+            console.replay.request(max(board.started.timestamp(), oldest))
+        else:
+            console.replay.live()
+
+    board.freeze_wanted.connect(freeze)
+    console.showing.switched.connect(lambda: board.show_frozen(console.showing.replaying))
+    board.decision_wanted.connect(decide)
+    board.minutes_wanted.connect(lambda: console.export_minutes())
+    commands.confirmed.connect(confirmed)
+    commands.refused.connect(refused)
 
 
 def _wire_sound(service: AlarmService) -> AlarmSound:
@@ -755,6 +845,8 @@ def _wire(console: Console) -> None:
             button.setVisible(allowed)  # the console hides what its role may not do; the backend decides
     if console.has("streets", "map"):
         console.streets.street_clicked.connect(console.map.fit_street)
+    if console.has("council"):
+        _wire_council(console)
     if console.has("leader"):
         board = console.panels["leader"].widget
         assert isinstance(board, LeaderBoard)

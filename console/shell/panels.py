@@ -231,6 +231,33 @@ def _cameras(ctx: PanelContext) -> Panel:
     return Panel("cameras", wall, lambda _sit, _changes: None)
 
 
+def _council(ctx: PanelContext) -> Panel:
+    from console.core.council import dossier, gathered
+    from widgets import labels
+    from widgets.council_board import CouncilBoard
+
+    board = CouncilBoard()
+    on_show: list[Situation] = [ctx.situation]
+
+    def show_case(no: str) -> None:
+        sit = on_show[0]
+        names = labels.department_names(sit)
+        s = sit.cases.get(no)
+        board.show_dossier(dossier(sit, no), s.title if s is not None else "", names, sorted(names))
+
+    def show(sit: Situation, changes: ChangeSet) -> None:
+        on_show[0] = sit
+        if changes.reset or changes.cases or changes.decisions:
+            items = gathered(sit)
+            board.show_agenda(items, {i.case_no: sit.cases[i.case_no].title for i in items})
+            no = board.case_no
+            if no is not None and (changes.reset or no in changes.cases or changes.decisions):
+                show_case(no)
+
+    board.case_chosen.connect(show_case)
+    return Panel("council", board, show, slow=True)
+
+
 LEADER_EVERY_S: Final = 60.0  # the leaders' figures are recomputed once a minute (about 0.2 s each time)
 PAST_ROWS_EVERY_S: Final = 600.0  # and the kept daily rows read again every ten minutes
 
@@ -293,6 +320,7 @@ REGISTRY: Final[dict[str, PanelSpec]] = {
         PanelSpec("alarms", QT_TRANSLATE_NOOP("Panels", "值班告警"), "bottom", _alarms),
         PanelSpec("leader", QT_TRANSLATE_NOOP("Panels", "全区态势"), "central", _leader, scrolled=True),
         PanelSpec("cameras", QT_TRANSLATE_NOOP("Panels", "摄像头墙"), "bottom", _cameras),
+        PanelSpec("council", QT_TRANSLATE_NOOP("Panels", "协调会商"), "central", _council, scrolled=True),
     )
 }
 

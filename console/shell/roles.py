@@ -44,8 +44,8 @@ COMMANDER: Final = Role(
 COUNCIL: Final = Role(
     "council",
     QT_TRANSLATE_NOOP("Roles", "东城区网格化服务管理中心 · 协调会商"),
-    ("map", "queue", "detail", "heat", "cameras"),
-    (WindowPlan(("map", "queue", "detail", "heat", "cameras")),),
+    ("council", "map", "detail", "cameras"),
+    (WindowPlan(("council", "map", "detail", "cameras")),),
     frozenset({ActionKind.NOTE, ActionKind.DECISION, ActionKind.SHOW}),
 )
 LEADER: Final = Role(

@@ -159,11 +159,12 @@ class WallWindow(QMainWindow):
         for left, right in itertools.pairwise(row):
             self.splitDockWidget(left, right, Qt.Orientation.Horizontal)
         cameras = self.docks.get("cameras")
-        if cameras is not None and row and self._areas["cameras"] == "bottom":
-            # the camera wall waits behind the heat (raised when cameras are sent to it; it can be
-            # dragged out to a screen of its own, and a wall file can give it a window)
-            self.tabifyDockWidget(row[min(1, len(row) - 1)], cameras)
-            row[min(1, len(row) - 1)].raise_()
+        behind = row[min(1, len(row) - 1)] if row else self.docks.get("detail")
+        if cameras is not None and behind is not None and self._areas["cameras"] == "bottom":
+            # the camera wall waits behind the heat, or the detail (raised when cameras are sent to
+            # it; it can be dragged out to a screen of its own, and a wall file can give it a window)
+            self.tabifyDockWidget(behind, cameras)
+            behind.raise_()
 
     def reset_layout(self) -> None:
         """Back to the default layout (Ctrl+0): every panel shown, docked in its place, default sizes.
@@ -181,9 +182,10 @@ class WallWindow(QMainWindow):
         """WALL.md's default: the map about 60 % wide; KPIs, queue and detail in a full-height column
         on the right; the duty alarms, the department heat and the streets along the bottom, under the map."""
         w, h = max(self.width(), 800), max(self.height(), 600)
+        meeting = bool(self.panel_ids) and self.panel_ids[0] == "council"  # the board is what the room reads
         right = [self.docks[n] for n in ("kpis", "queue", "detail") if n in self.docks]
         if right:
-            self.resizeDocks(right[:1], [int(w * 0.40)], Qt.Orientation.Horizontal)
+            self.resizeDocks(right[:1], [int(w * (0.26 if meeting else 0.40))], Qt.Orientation.Horizontal)
             shares = {"kpis": 0.31, "queue": 0.41, "detail": 0.28}
             self.resizeDocks(
                 right, [int(h * shares[n]) for n in ("kpis", "queue", "detail") if n in self.docks],
@@ -191,7 +193,8 @@ class WallWindow(QMainWindow):
             )  # fmt: skip
         left = [dock for n, dock in self.docks.items() if self._areas[n] == "left"]
         if left:  # a second central panel (the leaders' map beside their board): a third of the width
-            self.resizeDocks(left[:1], [int(w * (0.32 if w >= LAPTOP_PX else 0.26))], Qt.Orientation.Horizontal)
+            share = 0.22 if meeting else 0.32 if w >= LAPTOP_PX else 0.26
+            self.resizeDocks(left[:1], [int(w * share)], Qt.Orientation.Horizontal)
         names = [n for n in ("alarms", "heat", "streets") if n in self.docks and self._areas[n] == "bottom"]
         if w < LAPTOP_PX and {"alarms", "heat", "streets"} <= set(names):
             # A laptop's bottom row has no room for three panels (the heat's columns and the streets'

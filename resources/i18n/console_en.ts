@@ -283,6 +283,17 @@
     </message>
 </context>
 <context>
+    <name>BounceGraph</name>
+    <message>
+        <source>中心</source>
+        <translation>Center</translation>
+    </message>
+    <message>
+        <source>尚未派遣到任何部门</source>
+        <translation>Not yet dispatched to any department</translation>
+    </message>
+</context>
+<context>
     <name>CameraTile</name>
     <message>
         <source>等待解码器</source>
@@ -866,6 +877,18 @@ Pick cameras from a case or the map</translation>
         <translation>Briefing written: {0}</translation>
     </message>
     <message>
+        <source>导出会议纪要</source>
+        <translation>Export the minutes</translation>
+    </message>
+    <message>
+        <source>会议纪要未能写出：{0}</source>
+        <translation>The minutes could not be written: {0}</translation>
+    </message>
+    <message>
+        <source>会议纪要已写出：{0}</source>
+        <translation>Minutes written: {0}</translation>
+    </message>
+    <message>
         <source>批注未发出：{0}</source>
         <translation>Note not sent: {0}</translation>
     </message>
@@ -894,12 +917,170 @@ Pick cameras from a case or the map</translation>
         <translation>Alarm rules file refused, running on the defaults: {0}</translation>
     </message>
     <message>
+        <source>决定未发出：{0}</source>
+        <translation>Decision not sent: {0}</translation>
+    </message>
+    <message>
+        <source>决定已记录并发出，待后端确认（{0}）</source>
+        <translation>Decision recorded and sent, pending the backend&apos;s confirmation ({0})</translation>
+    </message>
+    <message>
+        <source>后端已确认决定（{0}）</source>
+        <translation>The backend confirmed the decision ({0})</translation>
+    </message>
+    <message>
+        <source>后端未确认决定（{0}，已发送 {1} 次）：后端拒绝或未收到</source>
+        <translation>The backend did not confirm the decision ({0}, sent {1} times): refused or not received</translation>
+    </message>
+    <message>
         <source>无法回放：{0}</source>
         <translation>Cannot replay: {0}</translation>
     </message>
     <message>
         <source>后端未确认这条批注（已重发 {0} 次）：请与后端核实</source>
         <translation>The backend did not confirm this note (sent {0} times): check with the backend</translation>
+    </message>
+</context>
+<context>
+    <name>Council</name>
+    <message>
+        <source>指挥台提交</source>
+        <translation>from the command desk</translation>
+    </message>
+    <message>
+        <source>推诿</source>
+        <translation>buck-passing</translation>
+    </message>
+    <message>
+        <source>多次退回</source>
+        <translation>returned repeatedly</translation>
+    </message>
+    <message>
+        <source>超期</source>
+        <translation>overdue</translation>
+    </message>
+    <message>
+        <source>街道上报</source>
+        <translation>escalated by the street</translation>
+    </message>
+    <message>
+        <source>疑难</source>
+        <translation>hard</translation>
+    </message>
+    <message>
+        <source>指定承办</source>
+        <translation>Assign</translation>
+    </message>
+    <message>
+        <source>牵头 + 配合</source>
+        <translation>Lead + support</translation>
+    </message>
+    <message>
+        <source>改派</source>
+        <translation>Reroute</translation>
+    </message>
+    <message>
+        <source>结案</source>
+        <translation>Close</translation>
+    </message>
+    <message>
+        <source>仅记录</source>
+        <translation>Note only</translation>
+    </message>
+</context>
+<context>
+    <name>CouncilBoard</name>
+    <message>
+        <source>参会人员，以顿号或逗号分隔</source>
+        <translation>Attendees, separated by commas</translation>
+    </message>
+    <message>
+        <source>导出会议纪要</source>
+        <translation>Export the minutes</translation>
+    </message>
+    <message>
+        <source>冻结于会议开始</source>
+        <translation>Freeze at the meeting&apos;s start</translation>
+    </message>
+    <message>
+        <source>整面墙停在会议开始的时刻（回放），讨论的数据不再变化；再按一次或按 Esc 回到实时</source>
+        <translation>The whole wall held at the meeting&apos;s start (replay), so the figures under discussion stay still; press again or Esc to return to live</translation>
+    </message>
+    <message>
+        <source>议程为空</source>
+        <translation>The agenda is empty</translation>
+    </message>
+    <message>
+        <source>序号</source>
+        <translation>No.</translation>
+    </message>
+    <message>
+        <source>时间</source>
+        <translation>Time</translation>
+    </message>
+    <message>
+        <source>决定</source>
+        <translation>Decision</translation>
+    </message>
+    <message>
+        <source>说明</source>
+        <translation>Note</translation>
+    </message>
+    <message>
+        <source>新时限</source>
+        <translation>New deadline</translation>
+    </message>
+    <message>
+        <source>会议意见（随决定发送）</source>
+        <translation>The meeting&apos;s view (sent with the decision)</translation>
+    </message>
+    <message>
+        <source>记录并发送决定</source>
+        <translation>Record and send the decision</translation>
+    </message>
+    <message>
+        <source>牵头部门</source>
+        <translation>Lead department</translation>
+    </message>
+    <message>
+        <source>配合部门</source>
+        <translation>Supporting</translation>
+    </message>
+    <message>
+        <source>时限</source>
+        <translation>Deadline</translation>
+    </message>
+    <message>
+        <source>意见</source>
+        <translation>View</translation>
+    </message>
+    <message>
+        <source>以往决定</source>
+        <translation>Earlier decisions</translation>
+    </message>
+    <message>
+        <source>，超期 {0}</source>
+        <translation>, overdue {0}</translation>
+    </message>
+    <message>
+        <source>议程 · {0} 件</source>
+        <translation>Agenda · {0} cases</translation>
+    </message>
+    <message>
+        <source> 等 {0} 个</source>
+        <translation> and others, {0} in all</translation>
+    </message>
+    <message>
+        <source>（无）</source>
+        <translation>(none)</translation>
+    </message>
+    <message>
+        <source>流转 {0} 次，退回 {1} 次，推诿耗时 {2}；反映 {3} 次；职责相符的部门：{4}</source>
+        <translation>{0} hand-overs, {1} returns, {2} lost to bouncing; reported {3} times; departments whose duties cover it: {4}</translation>
+    </message>
+    <message>
+        <source>（职责相符）</source>
+        <translation> (duty matches)</translation>
     </message>
 </context>
 <context>
@@ -1393,6 +1574,10 @@ Pick cameras from a case or the map</translation>
     <message>
         <source>摄像头墙</source>
         <translation>Camera wall</translation>
+    </message>
+    <message>
+        <source>协调会商</source>
+        <translation>Council</translation>
     </message>
     <message>
         <source>此面板无法载入：{0}</source>

@@ -12,7 +12,7 @@ SYSTEM_PACKAGES=(
   libxkbcommon0 libxkbcommon-x11-0 libxcomposite1 libxdamage1 libxrandr2 libxtst6 libxshmfence1
   libxkbfile1 libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-image0 libxcb-render-util0
   libxcb-xinerama0 libxcb-xkb1 libxcb-shape0 libxcb-randr0 libxcb-xfixes0
-  fonts-noto-cjk xvfb xauth
+  fonts-noto-cjk fonts-dejavu-core xvfb xauth
 )
 # Only for the tests: a PostgreSQL server (initdb, pg_ctl), started throw-away for the store's tests
 # (tests/store_support/postgres.py), and poppler's pdftotext/pdftoppm, which read the leaders' briefing

@@ -363,6 +363,8 @@ class Simulation:
         routes = (r.DecisionAction.ASSIGN, r.DecisionAction.REROUTE, r.DecisionAction.JOINT)
         if decision.action in routes and decision.dept is None:
             return f"{decision.action.value} needs a department"
+        if decision.deadline is not None and decision.deadline <= decision.decided_at:
+            return "the deadline is not after the decision"
         if decision.action in routes and case.step is S.COLLECTED:
             return f"case {decision.case_no} is not filed yet: a routing decision needs a filed case"
         case.decisions = max(case.decisions, decision.n)
@@ -378,6 +380,8 @@ class Simulation:
             return None
         case.loop = r.Loop.BIG  # the council is district level: never back down
         case.dept = decision.dept
+        if decision.deadline is not None:  # a routing decision's new deadline (§11.4)
+            case.deadline = decision.deadline
         self._set_step(case, S.DISPATCHED)
         self._event(case, A.DECISION, dept=decision.dept, note=note, actor=decision.by)
         self._at(self._minutes(10, 40), "receive", (case.no, case.version))

@@ -154,11 +154,12 @@ def test_the_three_roles_list_their_panels_and_commands() -> None:
     assert set(ROLES) == {"commander", "council", "leader"}
     assert COMMANDER.panels == ("map", "kpis", "queue", "detail", "alarms", "heat", "streets", "cameras")
     assert {ActionKind.ACKNOWLEDGE, ActionKind.SHELVE} <= COMMANDER.commands
-    assert "queue" in COUNCIL.panels and "detail" in COUNCIL.panels
+    assert COUNCIL.panels[0] == "council" and "detail" in COUNCIL.panels  # the board first: the room reads it
+    assert ActionKind.DECISION in COUNCIL.commands
     assert LEADER.commands == frozenset()  # read-only
     assert LEADER.wall[0].panels[0] == "leader" and "map" in LEADER.panels  # the board first, the map beside
     for role in ROLES.values():
-        assert role.wall[0].panels[0] == ("leader" if role is LEADER else "map")
+        assert role.wall[0].panels[0] == {"leader": "leader", "council": "council"}.get(role.name, "map")
         assert set(role.wall[0].panels) == set(role.panels)
 
 
