@@ -17,15 +17,12 @@ from datetime import datetime
 from pathlib import Path
 from typing import Final
 
-from PySide6.QtCore import QMarginsF, QPointF, QRectF, QSizeF, Qt, QUrl
+from PySide6.QtCore import QPointF, QRectF, QSizeF, Qt, QUrl
 from PySide6.QtGui import (
     QColor,
     QImage,
-    QPageLayout,
-    QPageSize,
     QPainter,
     QPainterPath,
-    QPdfWriter,
     QPen,
     QTextDocument,
 )
@@ -34,7 +31,7 @@ from console.core.leader import FIGURES, Figure, LeaderView, Ranked
 from console.core.untrusted import one_line
 from server_link.workcal import BEIJING
 from widgets.leader_board import CAPTIONS, rate_text
-from widgets.print_font import FAMILIES, print_font
+from widgets.print_font import FAMILIES, a4_writer, print_document
 
 CHART_PX: Final = (260, 110)  # each figure's thirty-day chart, drawn at twice this for print
 
@@ -183,16 +180,8 @@ def write_briefing(
     as_of: float, live: bool, live_since: float | None = None,
 ) -> None:  # fmt: skip
     """The briefing as an A4 PDF at ``path`` (``OSError`` if it cannot be written)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    writer = QPdfWriter(str(path))
-    writer.setPageLayout(
-        QPageLayout(QPageSize(QPageSize.PageSizeId.A4), QPageLayout.Orientation.Portrait, QMarginsF(12, 12, 12, 12))
-    )
-    writer.setResolution(150)
-    writer.setTitle("东城区网格化服务管理 · 每日简报")
-    writer.setCreator("grid-console")
-    doc = QTextDocument()
-    doc.setDefaultFont(print_font(10))
+    writer = a4_writer(path, "东城区网格化服务管理 · 每日简报", 12)
+    doc = print_document()
     for name in FIGURES:
         doc.addResource(QTextDocument.ResourceType.ImageResource, QUrl(f"chart:{name}"), chart(view, name))
     doc.setHtml(briefing_html(view, street_names, department_names, as_of, live, live_since))

@@ -16,15 +16,15 @@ from datetime import datetime
 from pathlib import Path
 from typing import Final
 
-from PySide6.QtCore import QMarginsF, QUrl
-from PySide6.QtGui import QImage, QPageLayout, QPageSize, QPdfWriter, QTextDocument
+from PySide6.QtCore import QUrl
+from PySide6.QtGui import QImage, QTextDocument
 
 from console.core.council import Dossier, Reason
 from console.core.untrusted import one_line
 from server_link import records as r
 from server_link.workcal import BEIJING
 from widgets.bounce_graph import BounceGraph
-from widgets.print_font import print_font
+from widgets.print_font import a4_writer, print_document
 
 ACTION_WORDS: Final = {
     r.DecisionAction.ASSIGN: "指定承办", r.DecisionAction.JOINT: "牵头 + 配合", r.DecisionAction.REROUTE: "改派",
@@ -112,16 +112,8 @@ def write_minutes(
     path: Path, started: datetime, attendees: Sequence[str], items: Sequence[MinutesItem], names: Mapping[str, str]
 ) -> None:
     """The minutes as an A4 PDF at ``path`` (``OSError`` if it cannot be written)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    writer = QPdfWriter(str(path))
-    writer.setPageLayout(
-        QPageLayout(QPageSize(QPageSize.PageSizeId.A4), QPageLayout.Orientation.Portrait, QMarginsF(15, 15, 15, 15))
-    )
-    writer.setResolution(150)
-    writer.setTitle("东城区网格化服务管理中心 · 协调会商纪要")
-    writer.setCreator("grid-console")
-    doc = QTextDocument()
-    doc.setDefaultFont(print_font(10))
+    writer = a4_writer(path, "东城区网格化服务管理中心 · 协调会商纪要", 15)
+    doc = print_document()
     for item in items:
         if item.decisions:
             url = QUrl(f"graph:{item.dossier.case_no}")

@@ -16,7 +16,7 @@ from server_link import records as r
 from server_link.endpoints import Endpoints
 from server_link.feed import FeedPump, ScriptedFeed
 from server_link.server import ChpServer
-from tests.support.link import T0, following, is_live
+from tests.support.link import T0, following, is_live, started
 
 NOTE = r.Decision(
     schema=1, case_no="DC2026112700017", n=1, decided_at=T0, action=r.DecisionAction.NOTE, by="王", role="council"
@@ -36,20 +36,6 @@ def _wait_received(server: ChpServer, received: int, timeout: float = 5.0) -> bo
             return False
         time.sleep(0.02)
     return True
-
-
-def _started(endpoints: Endpoints) -> ChpServer:
-    """A server started on ``endpoints``, again for a few seconds if the ports are not free yet: a
-    client that keeps reconnecting to a port of the ephemeral range can hold it for a moment (a TCP
-    self-connect)."""
-    deadline = time.monotonic() + 5
-    while True:
-        try:
-            return ChpServer(endpoints).start()
-        except OSError:
-            if time.monotonic() > deadline:
-                raise
-            time.sleep(0.1)
 
 
 def _sender(endpoints: Endpoints, kind: str) -> zmq.Socket[bytes]:
@@ -81,7 +67,7 @@ def test_a_command_sent_by_pub_waits_for_the_server_to_subscribe(endpoints: Endp
         client.send(KEY, BODY)
         client.send(KEY, BODY)  # the command service's re-send: replaces the one held
         assert mirror.wait_for(lambda m: m.stats is not None and m.stats.commands_held == 1, 5)
-        server = _started(endpoints)  # the slow joiner: nobody listened when it was sent
+        server = started(lambda: ChpServer(endpoints))  # the slow joiner: nobody listened when it was sent
         try:
             assert mirror.wait_for(lambda m: m.bodies.get(KEY) == BODY, 10), "the held command was lost"
             assert mirror.wait_for(lambda m: m.stats is not None and m.stats.commands_held == 0, 2)

@@ -6,8 +6,7 @@ from __future__ import annotations
 
 import time
 import uuid
-from collections.abc import Callable, Iterator
-from typing import TypeVar
+from collections.abc import Iterator
 
 import pytest
 import zmq
@@ -20,14 +19,13 @@ from server_link.feed import FeedPump, ScriptedFeed
 from server_link.mirror import Mirror
 from server_link.relay import Relay
 from server_link.server import ChpServer
-from tests.support.link import T0, case, following, is_live, item
+from tests.support.link import T0, case, following, is_live, item, started
 
 NOTE = r.Decision(
     schema=1, case_no="DC2026112700017", n=1, decided_at=T0, action=r.DecisionAction.NOTE, by="王", role="council"
 )
 KEY, BODY = r.key_of(NOTE), r.encode(NOTE)
 VIA = {"push": "pull", "pub": "sub"}  # the collector a sender's socket reaches
-S = TypeVar("S", bound=ChpServer)
 
 
 def _with(server: ChpServer, items: list[tuple[str, bytes]]) -> ChpServer:
@@ -52,19 +50,6 @@ def relay(upstream: Endpoints, endpoints: Endpoints, backend: ChpServer) -> Iter
     rel = Relay(endpoints, LinkConfig(upstream)).start()
     yield rel
     rel.stop()
-
-
-def _started(make: Callable[[], S]) -> S:
-    """``make().start()``, again for a few seconds if the ports are not free yet: a client that keeps
-    reconnecting to a port of the ephemeral range can hold it for a moment (a TCP self-connect)."""
-    deadline = time.monotonic() + 5
-    while True:
-        try:
-            return make().start()  # type: ignore[return-value]
-        except OSError:
-            if time.monotonic() > deadline:
-                raise
-            time.sleep(0.1)
 
 
 def _same_as(server: ChpServer) -> tuple[int, str, str]:
@@ -156,7 +141,7 @@ def test_followers_re_sync_when_the_backend_restarts(upstream: Endpoints, endpoi
             assert m.wait_for(lambda m: _holds(m, _same_as(first)), 10)
             first.stop()
             later = [item(case(n, title="重启之后")) for n in range(30, 40)]  # a new epoch and sequence, another map
-            second = _started(lambda: _with(ChpServer(upstream), later))
+            second = started(lambda: _with(ChpServer(upstream), later))
             try:
                 want = _same_as(second)
                 assert m.wait_for(lambda m: _holds(m, want), 20), "the follower did not follow the new backend"
@@ -177,7 +162,7 @@ def test_followers_re_sync_when_the_relay_restarts(
         finally:
             rel.stop()
         backend.publish_many([item(case(n, r.Step.DISPATCHED)) for n in range(1, 20)])  # missed while it was away
-        rel = _started(lambda: Relay(endpoints, LinkConfig(upstream)))
+        rel = started(lambda: Relay(endpoints, LinkConfig(upstream)))
         try:
             want = _same_as(backend)
             assert m.wait_for(lambda m: _holds(m, want), 20), "the follower did not re-sync from the new relay"

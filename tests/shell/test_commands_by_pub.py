@@ -25,7 +25,7 @@ from server_link.district import load_district
 from server_link.endpoints import Endpoints
 from server_link.link_state import Batch, Update
 from server_link.server import ChpServer, accept_valid_record
-from tests.support.link import case
+from tests.support.link import case, started
 
 AT = datetime(2026, 11, 27, 10, 0, tzinfo=UTC)
 WAIT_MS = 10_000
@@ -35,20 +35,6 @@ def situation_with(*records: r.Record) -> Situation:
     sit = Situation(load_district())
     sit.apply(Batch(True, tuple(Update(r.key_of(x), 0, x, r.encode(x)) for x in records), 0, "e"), time.time())
     return sit
-
-
-def _started(endpoints: Endpoints) -> ChpServer:
-    """A server started on ``endpoints``, again for a few seconds if the ports are not free yet: a
-    client that keeps reconnecting to a port of the ephemeral range can hold it for a moment (a TCP
-    self-connect)."""
-    deadline = time.monotonic() + 5
-    while True:
-        try:
-            return ChpServer(endpoints).start()
-        except OSError:
-            if time.monotonic() > deadline:
-                raise
-            time.sleep(0.1)
 
 
 @pytest.fixture
@@ -72,7 +58,7 @@ def test_a_command_sent_by_pub_before_the_backend_listens_is_confirmed(
     pub_link.batch_received.connect(commands.observe)
     key, body = note_on_case(situation_with(case(1)), "DC0000000001", "核实", by="王", role="commander", at=AT)
     action = commands.send(ActionKind.NOTE, key, body)  # nobody listens yet
-    server = _started(endpoints)
+    server = started(lambda: ChpServer(endpoints))
     try:
         with qtbot.waitSignal(commands.confirmed, timeout=WAIT_MS):
             pass

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
+from typing import Protocol, TypeVar
 
 from server_link import records as r
 from server_link.agent import LinkClient, LinkConfig
@@ -13,6 +15,28 @@ from server_link.link_state import LinkState
 from server_link.mirror import Mirror
 
 T0 = datetime(2026, 11, 27, 9, 30, tzinfo=UTC)
+
+
+class _Startable(Protocol):
+    def start(self) -> object: ...
+
+
+S = TypeVar("S", bound=_Startable)
+
+
+def started(make: Callable[[], S]) -> S:
+    """``make()`` started, again for a few seconds if the ports are not free yet: a client that keeps
+    reconnecting to a port of the ephemeral range can hold it for a moment (a TCP self-connect)."""
+    deadline = time.monotonic() + 5
+    while True:
+        made = make()
+        try:
+            made.start()
+            return made
+        except OSError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.1)
 
 
 @contextmanager
