@@ -330,7 +330,7 @@ class WallWindow(QMainWindow):
             case AlarmKind.WRITE_FAILED:
                 return self.tr("写入失败（{0}），暂停记录更新").format(stats.error)
             case AlarmKind.ENDED:
-                return self.tr("存储进程已退出，不再记录更新")
+                return self.tr("存储进程已退出，正在重新启动（其间不记录更新）")
             case _:
                 return self.tr("写入落后，暂停记录更新")
 

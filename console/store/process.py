@@ -17,7 +17,8 @@ has written it to the pipe. That queue only fills when the child stops reading (
 then behaves as the store's own queue does (alarm, refuse until a snapshot, ask for a re-sync).
 If the child ends, the alarm says so with its exit code and nothing more is accepted. Calls
 (``flush``, ``last_known``, ``record_action``…) travel behind the batches already submitted and
-wait for the child's answer; an exception raised in the child is raised again in the caller.
+wait for the child's answer; an exception raised in the child is raised again in the caller (the
+database's own errors as ``StoreDatabaseError``).
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ import itertools
 import logging
 import os
 import pickle
+import signal
 import subprocess
 import sys
 import threading
@@ -37,6 +39,8 @@ from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from multiprocessing.connection import Connection
 from typing import Any, Final
+
+from sqlalchemy.exc import SQLAlchemyError
 
 from console.core.daily import BACKEND_KEEPS, DayFigures, Scope
 from console.core.evidence import Still
@@ -80,6 +84,13 @@ _call_ids = itertools.count(1)
 
 class StoreProcessError(RuntimeError):
     """The store's child process could not start, or ended."""
+
+
+class StoreDatabaseError(RuntimeError):
+    """The database refused a call in the store's process (a full disk, an I/O error, a lock held too
+    long): raised in the caller with the database's own words, as one kind of error the console handles
+    (its callers take a store that cannot do something as a ``RuntimeError``; SQLAlchemy's own errors
+    are none)."""
 
 
 @dataclass(slots=True)
@@ -566,6 +577,8 @@ def _run_call(
                 parts += 1
             return True, parts
         return True, getattr(store, name)(*args, **kwargs)
+    except SQLAlchemyError as exc:  # e.g. OperationalError "disk I/O error" / "database or disk is full"
+        return False, StoreDatabaseError(f"{type(exc).__name__}: {exc}"[:1000])
     except Exception as exc:  # noqa: BLE001 - raised again in the parent's caller
         try:
             pickle.dumps(exc, pipes.PROTOCOL)
@@ -577,6 +590,8 @@ def _run_call(
 def main(argv: list[str]) -> int:
     recv, send, (nice,) = pipes.child_ends(argv)
     logging.basicConfig(level=logging.WARNING, format="grid-console store: %(levelname)s %(name)s: %(message)s")
+    if hasattr(signal, "SIGXFSZ"):  # a file-size limit is a failed write (EFBIG: the store's alarm), not a dead store
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
     if int(nice):
         os.nice(int(nice))
     return _serve(recv, send)

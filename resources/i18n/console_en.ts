@@ -523,6 +523,14 @@ Pick cameras from a case or the map</translation>
         <translation>Put the online cameras near this case on the camera wall (key V)</translation>
     </message>
     <message>
+        <source>提交会商</source>
+        <translation>To the council</translation>
+    </message>
+    <message>
+        <source>把这件案件列入协调会商议程；批注栏里的文字作为提交理由</source>
+        <translation>Put this case on the coordination council&apos;s agenda; the text in the note line is the reason</translation>
+    </message>
+    <message>
         <source>用外部播放器打开</source>
         <translation>Open in the external player</translation>
     </message>
@@ -893,6 +901,14 @@ Pick cameras from a case or the map</translation>
         <translation>Note not sent: {0}</translation>
     </message>
     <message>
+        <source>未能提交会商：{0}</source>
+        <translation>Not sent to the council: {0}</translation>
+    </message>
+    <message>
+        <source>{0} 已提交会商，待后端确认</source>
+        <translation>{0} sent to the council, waiting for the backend</translation>
+    </message>
+    <message>
         <source>摄像头链接未打开：{0}</source>
         <translation>Camera link not opened: {0}</translation>
     </message>
@@ -917,6 +933,26 @@ Pick cameras from a case or the map</translation>
         <translation>Alarm rules file refused, running on the defaults: {0}</translation>
     </message>
     <message>
+        <source>议程未改：{0}</source>
+        <translation>Agenda not changed: {0}</translation>
+    </message>
+    <message>
+        <source>{0}：已记录并发出，待后端确认</source>
+        <translation>{0}: stored and sent, waiting for the backend</translation>
+    </message>
+    <message>
+        <source>{0} 移到第 {1} 位</source>
+        <translation>{0} moved to place {1}</translation>
+    </message>
+    <message>
+        <source>{0} 移出议程</source>
+        <translation>{0} taken off the agenda</translation>
+    </message>
+    <message>
+        <source>主持未生效：{0}</source>
+        <translation>Not driving the room: {0}</translation>
+    </message>
+    <message>
         <source>决定未发出：{0}</source>
         <translation>Decision not sent: {0}</translation>
     </message>
@@ -929,6 +965,18 @@ Pick cameras from a case or the map</translation>
         <translation>The backend confirmed the decision ({0})</translation>
     </message>
     <message>
+        <source>{0}：后端已确认</source>
+        <translation>{0}: confirmed by the backend</translation>
+    </message>
+    <message>
+        <source>{0}：后端拒绝（{1}）</source>
+        <translation>{0}: refused by the backend ({1})</translation>
+    </message>
+    <message>
+        <source>后端拒绝了决定（{0}）：{1}</source>
+        <translation>The backend refused the decision ({0}): {1}</translation>
+    </message>
+    <message>
         <source>后端未确认决定（{0}，已发送 {1} 次）：后端拒绝或未收到</source>
         <translation>The backend did not confirm the decision ({0}, sent {1} times): refused or not received</translation>
     </message>
@@ -939,6 +987,10 @@ Pick cameras from a case or the map</translation>
     <message>
         <source>后端未确认这条批注（已重发 {0} 次）：请与后端核实</source>
         <translation>The backend did not confirm this note (sent {0} times): check with the backend</translation>
+    </message>
+    <message>
+        <source>后端拒绝了这条批注：{0}</source>
+        <translation>The backend refused the note: {0}</translation>
     </message>
 </context>
 <context>
@@ -990,6 +1042,34 @@ Pick cameras from a case or the map</translation>
 </context>
 <context>
     <name>CouncilBoard</name>
+    <message>
+        <source>上移</source>
+        <translation>Up</translation>
+    </message>
+    <message>
+        <source>下移</source>
+        <translation>Down</translation>
+    </message>
+    <message>
+        <source>置顶</source>
+        <translation>To the top</translation>
+    </message>
+    <message>
+        <source>移出议程</source>
+        <translation>Take off</translation>
+    </message>
+    <message>
+        <source>由本台主持</source>
+        <translation>Drive the room</translation>
+    </message>
+    <message>
+        <source>本台选中的案件同时显示在会商室的每台会商席上；不主持时跟随主持席</source>
+        <translation>The case chosen here is shown on every council seat of the room; when not driving, this seat follows the one that drives</translation>
+    </message>
+    <message>
+        <source>大字演示（F5）</source>
+        <translation>Present (F5)</translation>
+    </message>
     <message>
         <source>参会人员，以顿号或逗号分隔</source>
         <translation>Attendees, separated by commas</translation>
@@ -1763,8 +1843,8 @@ Pick cameras from a case or the map</translation>
         <translation>write failed ({0}): updates are not recorded</translation>
     </message>
     <message>
-        <source>存储进程已退出，不再记录更新</source>
-        <translation>the store process ended: nothing more is recorded</translation>
+        <source>存储进程已退出，正在重新启动（其间不记录更新）</source>
+        <translation>the store process ended: starting it again (nothing is recorded meanwhile)</translation>
     </message>
     <message>
         <source>写入落后，暂停记录更新</source>

@@ -4,48 +4,12 @@ from __future__ import annotations
 
 import os
 import signal
-import subprocess
-import sys
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 
 from server_link import chp
-from server_link.agent import LinkConfig, fetch_snapshot
 from server_link.endpoints import Endpoints
 from server_link.link_state import LinkState
-from tests.support.link import following, is_live
-
-
-@contextmanager
-def backend(endpoints: Endpoints, *args: str) -> Iterator[subprocess.Popen[bytes]]:
-    """``grid-link serve`` in a child process (killed on exit, whatever happened)."""
-    cmd = [sys.executable, "-m", "server_link.cli", "serve", "--endpoint", str(endpoints), *args]
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    try:
-        assert proc.stdout is not None
-        line = proc.stdout.readline().decode()
-        assert line.startswith("serving"), line
-        yield proc
-    finally:
-        if proc.poll() is None:
-            os.kill(proc.pid, signal.SIGCONT)
-            proc.kill()
-        proc.wait(10)
-
-
-def _settled_snapshot(endpoints: Endpoints, timeout: float = 30) -> tuple[int, str, dict[str, bytes]]:
-    """A snapshot taken once the backend has stopped publishing (same sequence twice)."""
-    cfg = LinkConfig(endpoints)
-    last = -1
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        seq, epoch, bodies = fetch_snapshot(cfg)
-        if seq == last:
-            return seq, epoch, bodies
-        last = seq
-        time.sleep(0.5)
-    raise AssertionError("the backend never settled")
+from tests.support.link import backend, following, is_live, settled_snapshot
 
 
 def test_backend_killed_and_restarted_mid_stream(endpoints: Endpoints) -> None:
@@ -56,7 +20,7 @@ def test_backend_killed_and_restarted_mid_stream(endpoints: Endpoints) -> None:
             first.kill()  # SIGKILL, mid-stream
             first.wait(5)
         with backend(endpoints, "--rate", "4000", "--count", "6000", "--seed", "2"):
-            seq, epoch, bodies = _settled_snapshot(endpoints)
+            seq, epoch, bodies = settled_snapshot(endpoints)
             assert epoch != first_epoch
             assert mirror.wait_for(lambda m: is_live(m) and m.epoch == epoch and m.sequence == seq, 20)
             assert mirror.digest() == chp.map_digest(bodies.items())
@@ -77,7 +41,7 @@ def test_frozen_backend_goes_stale_within_the_bound_then_recovers(endpoints: End
         assert took <= timeout + 0.5, f"STALE after {took:.2f} s"
         os.kill(proc.pid, signal.SIGCONT)
         assert mirror.wait_for(is_live, 15)
-        seq, _epoch, bodies = _settled_snapshot(endpoints)
+        seq, _epoch, bodies = settled_snapshot(endpoints)
         assert mirror.wait_for(lambda m: m.sequence == seq, 15)
         assert mirror.digest() == chp.map_digest(bodies.items())
 

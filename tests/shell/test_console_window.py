@@ -87,8 +87,8 @@ def test_a_store_alarm_from_another_thread_is_shown(qtbot: QtBot, tmp_path: Path
             alarm=True, alarms=2, last_alarm="the store process ended (exit code -9)", alarm_kind=AlarmKind.ENDED,
             running=False,
         )  # fmt: skip
-        console.window.show_store_alarm(ended)  # no re-sync can mend that: the banner does not promise one
-        assert console.window.alarm.text() == "⚠ 本地存储告警：存储进程已退出，不再记录更新"
+        console.window.show_store_alarm(ended)  # the console starts another store process: the banner says so
+        assert console.window.alarm.text() == "⚠ 本地存储告警：存储进程已退出，正在重新启动（其间不记录更新）"
         failed = StoreStats(
             alarm=True, alarms=3, alarm_kind=AlarmKind.WRITE_FAILED, error="OperationalError: disk I/O error",
             needs_resync=True,

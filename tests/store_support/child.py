@@ -1,4 +1,5 @@
-"""Run the ingest child (``ingest_child``) and read its stdout lines from a named thread."""
+"""Run a line-speaking child process (the ingest child, ``ingest_child``; the console child,
+``tests/support/console_child.py``) and read its stdout lines from a named thread."""
 
 from __future__ import annotations
 
@@ -12,18 +13,20 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
+READER_THREAD = "ingest-child-reader"  # watched by tests/store_support/threads.py
 
 
-class IngestChild:
-    """The child process plus every line it printed (``lines``), read until it exits."""
+class LineChild:
+    """A child process (``python -m <module> <args>``) plus every line it printed (``lines``), read
+    until it exits; its stderr goes to ``log``."""
 
-    def __init__(self, endpoint: str, db: Path, log: Path, actions_every: float = 0.1) -> None:
+    def __init__(self, module: str, args: list[str], log: Path, env: dict[str, str] | None = None) -> None:
         self.log = log
         self._log_file = log.open("ab")
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "tests.store_support.ingest_child", "--endpoint", endpoint, "--db", str(db),
-             "--actions-every", str(actions_every)],
+            [sys.executable, "-m", module, *args],
             cwd=ROOT,
+            env=env,
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=self._log_file,
@@ -32,7 +35,7 @@ class IngestChild:
         )  # fmt: skip
         self.lines: list[str] = []
         self._new: queue.Queue[str | None] = queue.Queue()
-        self._reader = threading.Thread(target=self._read, name="ingest-child-reader", daemon=True)
+        self._reader = threading.Thread(target=self._read, name=READER_THREAD, daemon=True)
         self._reader.start()
 
     def _read(self) -> None:
@@ -89,9 +92,17 @@ class IngestChild:
         if self._reader.is_alive() or not self._log_file.closed:
             self._finish()
 
-    def confirmed(self) -> list[int]:
-        return [int(line.split()[1]) for line in self.lines if line.startswith("CONFIRMED ")]
-
     def stderr(self) -> str:
         self._log_file.flush()
         return self.log.read_text(errors="replace")[-4000:]
+
+
+class IngestChild(LineChild):
+    """The ingest child: a ``LinkClient`` feeding a ``Store``, with an operator action every ``actions_every`` s."""
+
+    def __init__(self, endpoint: str, db: Path, log: Path, actions_every: float = 0.1) -> None:
+        args = ["--endpoint", endpoint, "--db", str(db), "--actions-every", str(actions_every)]
+        super().__init__("tests.store_support.ingest_child", args, log)
+
+    def confirmed(self) -> list[int]:
+        return [int(line.split()[1]) for line in self.lines if line.startswith("CONFIRMED ")]

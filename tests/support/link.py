@@ -1,7 +1,12 @@
-"""Helpers for link tests: start a client with a mirror, build records."""
+"""Helpers for link tests: start a client with a mirror, run ``grid-link serve`` in a child process,
+build records."""
 
 from __future__ import annotations
 
+import os
+import signal
+import subprocess
+import sys
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -9,7 +14,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Protocol, TypeVar
 
 from server_link import records as r
-from server_link.agent import LinkClient, LinkConfig
+from server_link.agent import LinkClient, LinkConfig, fetch_snapshot
 from server_link.endpoints import Endpoints
 from server_link.link_state import LinkState
 from server_link.mirror import Mirror
@@ -83,3 +88,34 @@ def case(n: int, step: r.Step = r.Step.FILED, title: str = "井盖破损", minut
 
 def item(rec: r.Record) -> tuple[str, bytes]:
     return r.key_of(rec), r.encode(rec)
+
+
+@contextmanager
+def backend(endpoints: Endpoints, *args: str) -> Iterator[subprocess.Popen[bytes]]:
+    """``grid-link serve`` in a child process (killed on exit, whatever happened)."""
+    cmd = [sys.executable, "-m", "server_link.cli", "serve", "--endpoint", str(endpoints), *args]
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    try:
+        assert proc.stdout is not None
+        line = proc.stdout.readline().decode()
+        assert line.startswith("serving"), line
+        yield proc
+    finally:
+        if proc.poll() is None:
+            os.kill(proc.pid, signal.SIGCONT)
+            proc.kill()
+        proc.wait(10)
+
+
+def settled_snapshot(endpoints: Endpoints, timeout: float = 30) -> tuple[int, str, dict[str, bytes]]:
+    """A snapshot taken once the backend has stopped publishing (same sequence twice)."""
+    cfg = LinkConfig(endpoints)
+    last = -1
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        seq, epoch, bodies = fetch_snapshot(cfg)
+        if seq == last:
+            return seq, epoch, bodies
+        last = seq
+        time.sleep(0.5)
+    raise AssertionError("the backend never settled")
