@@ -33,7 +33,7 @@ import sys
 import threading
 import time
 import traceback
-import uuid
+import uuid as uuid_module
 from collections import Counter, deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -211,12 +211,17 @@ class LinkClient:
         """The statistics as last published (at most ``stats_interval`` old)."""
         return self._agent.stats_snapshot()
 
-    def send(self, key: str, body: bytes, ttl: float | None = None) -> None:
-        """Send a KVSET to the server's collector (empty body deletes the key)."""
+    def send(self, key: str, body: bytes, ttl: float | None = None, *, uuid: bytes | None = None) -> None:
+        """Send a KVSET to the server's collector (empty body deletes the key). ``uuid`` (16 bytes)
+        names the command: its re-sends carry the same one, and a refusal names it (§16.3); a new
+        random one by default."""
         props = {"role": self.config.role}
         if ttl is not None:
             props["ttl"] = f"{ttl:.3f}".rstrip("0").rstrip(".")
-        self._command([b"SEND", key.encode(), body, chp.encode_properties(props)])
+        name = uuid if uuid is not None else uuid_module.uuid4().bytes
+        if len(name) != 16:
+            raise ValueError("a command's uuid is 16 bytes")
+        self._command([b"SEND", key.encode(), body, chp.encode_properties(props), name])
 
     def resync(self) -> None:
         self._command([b"RESYNC"])
@@ -508,8 +513,8 @@ class _Agent:
             if self.sub is not None:  # not while restarting: a snapshot is asked for then anyway
                 self._resync("requested")
         elif cmd == b"SEND":
-            _, key, body, props = frames
-            self._send_command(collector, [key, chp.encode_sequence(0), uuid.uuid4().bytes, props, body])
+            _, key, body, props, name = frames
+            self._send_command(collector, [key, chp.encode_sequence(0), name, props, body])
         return True
 
     def _send_command(self, collector: zmq.Socket[bytes], msg: list[bytes]) -> None:

@@ -31,6 +31,11 @@ def main(argv: list[str] | None = None) -> int:
     keys = sub.add_parser("keys", help="make a CurveZMQ key pair (NAME.key, NAME.key_secret)")
     keys.add_argument("--dir", type=Path, required=True)
     keys.add_argument("--name", required=True)
+    keys.add_argument(
+        "--role",
+        help="the role a server authorising this key grants it (commander, council, leader, relay); "
+        "written into the key's metadata. Without one the key may follow but not write",
+    )
 
     serve = sub.add_parser("serve", help="run the reference CHP server with a scripted feed")
     serve.add_argument("--endpoint", default="tcp://127.0.0.1:5556")
@@ -77,8 +82,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         if args.command == "keys":
-            public, secret = make_keys(args.dir, args.name)
-            print(f"public key: {public}\nsecret key: {secret} (keep it private)")
+            public, secret = make_keys(args.dir, args.name, args.role)
+            role = f" (role {args.role})" if args.role else " (no role: it may follow, not write)"
+            print(f"public key: {public}{role}\nsecret key: {secret} (keep it private)")
             return 0
         if args.command == "serve":
             return _serve(args)

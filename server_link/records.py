@@ -55,9 +55,9 @@ ShortText = Annotated[str, Meta(max_length=200)]
 # cheap (a regex per field would cost more than the rest of the decode on this hardware).
 Ident = Annotated[str, Meta(min_length=1, max_length=64)]
 CaseNo = Annotated[str, Meta(min_length=4, max_length=32)]
-UnitGridCode = Annotated[str, Meta(min_length=15, max_length=15, extra_json_schema={"pattern": r"^110101\d{9}$"})]
-StreetCode = Annotated[str, Meta(min_length=9, max_length=9, extra_json_schema={"pattern": r"^110101\d{3}$"})]
-DeviceId = Annotated[str, Meta(min_length=20, max_length=20, extra_json_schema={"pattern": r"^\d{20}$"})]
+UnitGridCode = Annotated[str, Meta(min_length=15, max_length=15, extra_json_schema={"pattern": r"^110101[0-9]{9}$"})]
+StreetCode = Annotated[str, Meta(min_length=9, max_length=9, extra_json_schema={"pattern": r"^110101[0-9]{3}$"})]
+DeviceId = Annotated[str, Meta(min_length=20, max_length=20, extra_json_schema={"pattern": r"^[0-9]{20}$"})]
 Lon = Annotated[float, Meta(ge=73.0, le=136.0)]
 Lat = Annotated[float, Meta(ge=3.0, le=54.0)]
 StreamUrl = Annotated[str, Meta(pattern=r"^(rtsp|rtsps|http|https)://[^\s/?#]+[^\s]*$", max_length=1000)]
@@ -304,6 +304,69 @@ class ShowRequest(Struct, frozen=True, kw_only=True, gc=False, tag="show", tag_f
                 raise ValueError(f"device id {device!r} is not 20 digits")
 
 
+class AgendaItem(Struct, frozen=True, kw_only=True, gc=False, tag="agenda", tag_field="kind"):
+    """A case on (or taken off) the coordination council's agenda (key ``/agenda/<case-no>``), since 1.7.
+
+    The agenda every console shows is the cases its rules gather plus those ``listed`` here, less
+    those not ``listed`` here, in ``rank`` order (items without a record after those with one). The
+    newest ``changed_at`` wins; a commander's console may only list a case, the council's may also
+    move and remove it."""
+
+    schema: Version
+    case_no: CaseNo
+    listed: bool
+    rank: Annotated[float, Meta(ge=-1e9, le=1e9)] | None = None  # None: where the rules' order puts it
+    reason: ShortText = ""
+    changed_at: Timestamp
+    by: ShortText
+    role: Ident
+
+    def __post_init__(self) -> None:
+        if not _in_window(self.changed_at):
+            _time_error(self)
+
+
+class Presentation(Struct, frozen=True, kw_only=True, gc=False, tag="present", tag_field="kind"):
+    """The case a council room's wall shows (key ``/present/<room>``), since 1.7: the console that
+    drives the meeting writes it, every other council console of the room follows it."""
+
+    schema: Version
+    room: WallId
+    case_no: CaseNo | None = None
+    presented_at: Timestamp
+    console: Ident
+    by: ShortText
+    role: Ident
+
+    def __post_init__(self) -> None:
+        if not _in_window(self.presented_at):
+            _time_error(self)
+
+
+CommandUuid = Annotated[str, Meta(min_length=32, max_length=32, extra_json_schema={"pattern": r"^[0-9a-f]{32}$"})]
+
+
+class Refusal(Struct, frozen=True, kw_only=True, gc=False, tag="refusal", tag_field="kind"):
+    """A console's command the server refused (key ``/refusal/<uuid>``), since 1.7: published by the
+    server, never by a console, for a KVSET that carried a 16-byte UUID, so that the console which
+    sent it can say why; it expires after ten minutes. ``key`` and ``role`` are as the command gave
+    them (untrusted text)."""
+
+    schema: Version
+    uuid: CommandUuid
+    key: Annotated[str, Meta(max_length=255)]
+    reason: Annotated[str, Meta(min_length=1, max_length=32)]
+    detail: ShortText = ""
+    role: Annotated[str, Meta(max_length=64)] = ""
+    refused_at: Timestamp
+
+    def __post_init__(self) -> None:
+        if not _in_window(self.refused_at):
+            _time_error(self)
+        if not (self.uuid.isascii() and all(c in "0123456789abcdef" for c in self.uuid)):
+            raise ValueError(f"uuid {self.uuid!r} is not 32 lower-case hex digits")
+
+
 class ServerMeta(Struct, frozen=True, kw_only=True, gc=False, tag="meta", tag_field="kind"):
     """What the backend says about itself (key ``/meta/<name>``)."""
 
@@ -337,7 +400,9 @@ def _in_window_exactly(at: datetime) -> bool:
     return offset is not None and abs(offset) <= MAX_OFFSET and TIME_FROM <= at < TIME_UNTIL
 
 
-def _time_error(record: Case | Decision | AlarmHandling | ShowRequest | ServerMeta) -> NoReturn:
+def _time_error(
+    record: Case | Decision | AlarmHandling | ShowRequest | AgendaItem | Presentation | Refusal | ServerMeta,
+) -> NoReturn:
     """Raise for the first timestamp of ``record`` outside the window (msgspec reports it as a schema fault)."""
     stamps: list[tuple[str, datetime | None]] = []
     match record:
@@ -351,6 +416,12 @@ def _time_error(record: Case | Decision | AlarmHandling | ShowRequest | ServerMe
             stamps.append(("changed_at", record.changed_at))
         case ShowRequest():
             stamps.append(("requested_at", record.requested_at))
+        case AgendaItem():
+            stamps.append(("changed_at", record.changed_at))
+        case Presentation():
+            stamps.append(("presented_at", record.presented_at))
+        case Refusal():
+            stamps.append(("refused_at", record.refused_at))
         case ServerMeta():
             stamps.append(("clock", record.clock))
     field, at = next(((f, at) for f, at in stamps if at is not None and not _in_window(at)), ("?", None))
@@ -366,9 +437,13 @@ def _check_code(code: str, field: str) -> None:
         raise ValueError(f"{field} {code!r} is not a Dongcheng code (110101 + digits)")
 
 
-Record = Case | Camera | Department | Street | Decision | AlarmHandling | ShowRequest | ServerMeta
+Record = (
+    Case | Camera | Department | Street | Decision | AlarmHandling | ShowRequest | AgendaItem | Presentation
+    | Refusal | ServerMeta
+)  # fmt: skip
 RECORD_TYPES: Final[tuple[type[Struct], ...]] = (
-    Case, Camera, Department, Street, Decision, AlarmHandling, ShowRequest, ServerMeta
+    Case, Camera, Department, Street, Decision, AlarmHandling, ShowRequest, AgendaItem, Presentation, Refusal,
+    ServerMeta,
 )  # fmt: skip
 
 _KEY = re.compile(
@@ -379,6 +454,9 @@ _KEY = re.compile(
     r"|(?P<decision>decision)/[A-Za-z0-9][A-Za-z0-9_-]{3,31}/[1-9]\d{0,5}"
     r"|(?P<alarm>alarm)/[a-z][a-z_]{0,31}/[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}"
     r"|(?P<show>show)/[a-z0-9][a-z0-9-]{0,31}"
+    r"|(?P<agenda>agenda)/[A-Za-z0-9][A-Za-z0-9_-]{3,31}"
+    r"|(?P<present>present)/[a-z0-9][a-z0-9-]{0,31}"
+    r"|(?P<refusal>refusal)/[0-9a-f]{32}"
     r"|(?P<meta>meta)/[A-Za-z0-9][A-Za-z0-9_.-]{0,63})\Z",
     re.ASCII,
 )
@@ -421,6 +499,12 @@ def key_of(record: Record) -> str:
             return f"/alarm/{record.rule}/{record.subject}"
         case ShowRequest():
             return f"/show/{record.wall}"
+        case AgendaItem():
+            return f"/agenda/{record.case_no}"
+        case Presentation():
+            return f"/present/{record.room}"
+        case Refusal():
+            return f"/refusal/{record.uuid}"
         case ServerMeta():
             return f"/meta/{record.name}"
     raise TypeError(f"not a record: {type(record).__name__}")

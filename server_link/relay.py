@@ -83,6 +83,9 @@ class Relay(ChpServer):
             hugz_interval=hugz_interval,
             on_kvset=accept_valid_record,
             context=context,
+            # A relay publishes only what its backend published (the sequence is the backend's): a
+            # command it refuses itself is counted, and its console hears nothing (protocol §2.2).
+            publish_refusals=False,
         )
         self.upstream = dataclasses.replace(upstream, subtree="/", check_records=False, batch_interval=0.01)
         self.state = LinkState.CONNECTING  # the upstream link's
@@ -214,14 +217,15 @@ class Relay(ChpServer):
         else:
             self.requests_dropped += 1
 
-    def _accept(self, msg: chp.Message, pub: zmq.Socket[bytes]) -> str:
+    def _accept(self, msg: chp.Message, pub: zmq.Socket[bytes]) -> tuple[str, str]:
         """Forward a KVSET that passed the collectors' checks and is a valid record; the backend
-        decides on it (write-once decisions, roles by key) and its echo confirms it."""
-        if not self.on_kvset(msg.key, msg.body, msg.properties):
-            return "refused"
+        decides on it (write-once decisions, roles) and its echo, or its refusal, answers it."""
+        taken = self.on_kvset(msg.key, msg.body, msg.properties)
+        if taken is not True:
+            return "refused", taken or "not a valid record"
         assert self._send_kvset is not None  # set in open(), before any socket is read
         self._send_kvset(
             [msg.key.encode(), chp.encode_sequence(0), msg.uuid, chp.encode_properties(msg.properties), msg.body]
         )
         self.kvsets_forwarded += 1
-        return ""
+        return "", ""

@@ -22,18 +22,20 @@ from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import Future
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Final, Protocol
 
 import zmq
 from zmq.auth.thread import ThreadAuthenticator
 
-from server_link import chp, records
-from server_link.curve import KeyPair
+from server_link import authority, chp, records
+from server_link.curve import KeyPair, authorized_roles
 from server_link.endpoints import Endpoints
 
-KvsetHook = Callable[[str, bytes, Mapping[str, str]], bool]
-"""Called in the server thread for each KVSET; return False to drop it."""
+KvsetHook = Callable[[str, bytes, Mapping[str, str]], "bool | str"]
+"""Called in the server thread for each KVSET that passed the checks; True takes it, False or a
+reason (said to the console in its refusal, docs/protocol.md §16.3) drops it."""
 
 
 READ_ONLY_ROLES: Final = frozenset({"leader"})
@@ -55,13 +57,15 @@ class Producer(Protocol):
 
 
 DECISIONS = "/decision/"
-ALARMS = "/alarm/"
-SHOWS = "/show/"
+REFUSALS = "/refusal/"
+REFUSAL_TTL: Final = 600.0  # seconds a refusal stays for its console to read (§16.3)
+REFUSALS_PER_S: Final = 20.0  # refusals published per second at most; a burst of BURST first
+REFUSAL_BURST: Final = 100
 SNAPSHOT_CHUNK = 2000  # KVSYNCs sent per loop turn, so heartbeats and updates keep flowing
 COLLECTOR_HWM = 10_000  # commands are few (docs/protocol.md §14)
 
 
-def accept_valid_record(key: str, body: bytes, props: Mapping[str, str]) -> bool:
+def accept_valid_record(key: str, body: bytes, props: Mapping[str, str]) -> bool | str:
     """The default collector policy: a key of our key space and a valid record (or a delete)."""
     if not body:
         return records.is_key(key)
@@ -95,6 +99,7 @@ class ChpServer:
         on_kvset: KvsetHook = accept_valid_record,
         producer: Producer | None = None,
         context: zmq.Context[zmq.Socket[bytes]] | None = None,
+        publish_refusals: bool = True,
     ) -> None:
         if not endpoints.is_loopback and keys is None:
             raise ValueError(f"refusing to serve {endpoints} without CurveZMQ keys")
@@ -109,6 +114,13 @@ class ChpServer:
         self.kvsets_rejected = 0
         self.kvset_rejects: Counter[str] = Counter()  # by reason
         self.kvsets_via: Counter[str] = Counter()  # received, by collector: "pull" (P+2), "sub" (P+3)
+        self.publish_refusals = publish_refusals  # False: a refused command is only counted (a relay)
+        self.refusals_published = 0
+        self.refusals_unpublished = 0  # over the rate, or without a UUID to name them by
+        self._refusal_tokens = float(REFUSAL_BURST)
+        self._refusal_time = time.monotonic()
+        # Each authorised console key with the role it was authorised for (CurveZMQ only, read at bind).
+        self._key_roles: dict[bytes, str | None] | None = None
         self._keys = keys
         self._authorized = authorized
         self._pub_hwm = pub_hwm
@@ -249,6 +261,7 @@ class ChpServer:
             self._auth = ThreadAuthenticator(self._ctx)
             self._auth.start()
             self._auth.configure_curve(domain="*", location=str(self._authorized))
+            self._key_roles = authorized_roles(str(self._authorized))
         router = self._ctx.socket(zmq.ROUTER)
         pub = self._ctx.socket(zmq.PUB)
         pull = self._ctx.socket(zmq.PULL)
@@ -361,61 +374,100 @@ class ChpServer:
     def _collect(self, collector: zmq.Socket[bytes], pub: zmq.Socket[bytes], via: str) -> None:
         for _ in range(10_000):
             try:
-                frames = collector.recv_multipart(zmq.NOBLOCK)
+                parts = collector.recv_multipart(zmq.NOBLOCK, copy=False)
             except zmq.Again:
                 return
             self.kvsets_received += 1
             self.kvsets_via[via] += 1
+            # The key the console authenticated with (ZAP's User-Id, its Z85 form), on CurveZMQ only.
+            user = str(parts[0].get("User-Id")) if self._key_roles is not None else None
+            frames = [p.bytes for p in parts]
+            msg: chp.Message | None = None
             try:
-                reason = self._take_kvset(frames, pub)
+                msg = chp.decode(frames)
+                reason, detail = self._judge(msg, user)
+                if not reason:
+                    reason, detail = self._accept(msg, pub)
+            except chp.FrameError as exc:
+                reason, detail = exc.reason, ""
             except Exception as exc:  # one command that breaks the hook is a reject, not a dead server
-                reason = f"unhandled: {type(exc).__name__}"
+                reason, detail = f"unhandled: {type(exc).__name__}", "the backend failed on it"
                 log.warning("KVSET could not be handled", exc_info=exc)
             if reason:
                 self.kvsets_rejected += 1
                 self.kvset_rejects[reason] += 1
+                if msg is not None:
+                    self._refuse(pub, msg, reason.split(":")[0], detail)
 
-    def _take_kvset(self, frames: list[bytes], pub: zmq.Socket[bytes]) -> str:
-        """Check one KVSET from a collector, then ``_accept`` it; the reason it was refused, or ""."""
-        try:
-            msg = chp.decode(frames)
-        except chp.FrameError as exc:
-            return exc.reason
+    def _judge(self, msg: chp.Message, user: str | None) -> tuple[str, str]:
+        """The checks every collector makes before the backend sees a KVSET: (reason, detail), or
+        ("", "") when it passes them (docs/protocol.md §16, §17.1)."""
         role = msg.properties.get("role", "")
-        if not role or role in READ_ONLY_ROLES:
-            return "role"  # role= is required on every command, and a read-only role sends none (§16)
+        if not role:
+            return "role", "a command must declare its role (role=)"
+        if self._key_roles is not None:
+            granted = self._key_roles.get(user.encode()) if user else None  # keys in their Z85 form
+            if granted is None:
+                return "role", "this console's key is authorised to follow, with no role to write"
+            if granted not in (role, authority.RELAY):
+                return "role", f"this console's key is authorised as {granted}, not {role}"
+        if role in READ_ONLY_ROLES:
+            return "role", f"the {role} role sends no commands"
         if msg.key in chp.COMMANDS or not msg.key.startswith("/"):
-            return "key"
+            return "key", "not a key of the key space"
         if len(msg.body) > records.MAX_BODY_BYTES:
-            return "oversize"
-        if (
-            msg.body
-            and msg.key.startswith((DECISIONS, ALARMS, SHOWS))
-            and _declared_role(msg.key, msg.body) not in (None, role)
-        ):
-            return "role"  # a decision's or an alarm handling's role must be the one the command declares
-        return self._accept(msg, pub)
+            return "oversize", f"over {records.MAX_BODY_BYTES} bytes"
+        if not records.is_key(msg.key):
+            return "", ""  # the backend's policy refuses it
+        try:
+            record = records.decode(msg.key, msg.body) if msg.body else None
+        except records.RecordError:
+            return "", ""  # the backend's policy refuses it, with its own reason
+        if record is not None and getattr(record, "role", role) != role:
+            return "role", f"the record names the role {record.role}, the command {role}"  # type: ignore[union-attr]
+        held = self._map.get(msg.key)
+        why = authority.refusal(role, record, msg.key, _record_at(msg.key, held[1]) if held else None)
+        return ("role", why) if why else ("", "")
 
-    def _accept(self, msg: chp.Message, pub: zmq.Socket[bytes]) -> str:
-        """Apply a KVSET that passed the checks every collector makes; the reason it was refused, or ""."""
+    def _refuse(self, pub: zmq.Socket[bytes], msg: chp.Message, reason: str, detail: str) -> None:
+        """Publish a refusal the console that sent ``msg`` can read (§16.3), if the command named
+        itself with a UUID and the refusals of the last seconds are within the rate."""
+        now = time.monotonic()
+        self._refusal_tokens = min(REFUSAL_BURST, self._refusal_tokens + (now - self._refusal_time) * REFUSALS_PER_S)
+        self._refusal_time = now
+        if not self.publish_refusals or len(msg.uuid) != 16 or self._refusal_tokens < 1:
+            self.refusals_unpublished += 1
+            return
+        self._refusal_tokens -= 1
+        refusal = records.Refusal(
+            schema=records.SCHEMA_VERSION, uuid=msg.uuid.hex(), key=msg.key[:255], reason=reason[:32],
+            detail=detail[:200], role=msg.properties.get("role", "")[:64], refused_at=datetime.now(UTC),
+        )  # fmt: skip
+        self._apply(pub, records.key_of(refusal), records.encode(refusal), REFUSAL_TTL)
+        self.refusals_published += 1
+
+    def _accept(self, msg: chp.Message, pub: zmq.Socket[bytes]) -> tuple[str, str]:
+        """Apply a KVSET that passed the checks every collector makes: (reason, detail) if refused,
+        else ("", "")."""
         if msg.key.startswith(DECISIONS):
             # Decisions are a record of what was decided: never deleted, never changed by a
             # console (docs/protocol.md §16). A console that re-sends one it got no echo for gets
             # the echo again (one KVPUB of the same body), and it is not applied twice.
             held = self._map.get(msg.key)
             if not msg.body:
-                return "decision_delete"
+                return "decision_delete", "a decision is never deleted"
             if held is not None:
                 if held[1] != msg.body:
-                    return "decision_changed"
+                    return "decision_changed", f"decision {msg.key} is taken; decisions are never changed"
                 self._apply(pub, msg.key, msg.body, None)
-                return ""
-        if not self.on_kvset(msg.key, msg.body, msg.properties):
-            return "refused"
+                return "", ""
+        taken = self.on_kvset(msg.key, msg.body, msg.properties)
+        if taken is not True:
+            return "refused", taken or "the backend refused it"
         # A decision never expires: a ttl on one would delete it, and decisions are write-once.
         ttl = None if msg.key.startswith(DECISIONS) else _ttl_of(msg.properties)
         self._apply(pub, msg.key, msg.body, ttl)
-        return ""
+        return "", ""
 
 
 def send_kvpub(pub: zmq.Socket[bytes], key: str, sequence: int, body: bytes) -> None:
@@ -429,14 +481,11 @@ def send_kvpub(pub: zmq.Socket[bytes], key: str, sequence: int, body: bytes) -> 
     _send(pub, body, 0)
 
 
-def _declared_role(key: str, body: bytes) -> str | None:
-    """The ``role`` a decision, alarm-handling or show-request body names, or None when the body is
-    not a valid one (the collector policy refuses those)."""
+def _record_at(key: str, body: bytes) -> records.Record | None:
     try:
-        record = records.decode(key, body)
+        return records.decode(key, body)
     except records.RecordError:
         return None
-    return record.role if isinstance(record, records.Decision | records.AlarmHandling | records.ShowRequest) else None
 
 
 def _ttl_of(props: Mapping[str, str]) -> float | None:

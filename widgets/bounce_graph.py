@@ -30,6 +30,7 @@ class BounceGraph(QWidget):
         self.dossier: Dossier | None = None
         self._names: Callable[[str], str] = lambda d: d
         self.labels: list[str] = []  # what the arcs say, in order (for tests and the minutes)
+        self.zoom = 1.0  # everything drawn this much larger (the council room's view)
 
     def show_dossier(self, dossier: Dossier | None, names: Mapping[str, str]) -> None:
         self.dossier = dossier
@@ -38,22 +39,30 @@ class BounceGraph(QWidget):
         self.setFixedHeight(self.sizeHint().height())
         self.update()
 
+    def set_zoom(self, zoom: float) -> None:
+        self.zoom = zoom
+        self.setFixedHeight(self.sizeHint().height())
+        self.update()
+
     def sizeHint(self) -> QSize:
-        return QSize(max(400, len(self.dossier.nodes) * (NODE_W + 30)) if self.dossier else 400, 300)
+        width = max(400, len(self.dossier.nodes) * (NODE_W + 30)) if self.dossier else 400
+        return QSize(round(width * self.zoom), round(300 * self.zoom))
 
     def paintEvent(self, event: QPaintEvent) -> None:
         d = self.dossier
         p = QPainter(self)
         p.setRenderHint(QPainter.RenderHint.Antialiasing)
+        p.scale(self.zoom, self.zoom)
+        width, height = self.width() / self.zoom, self.height() / self.zoom  # what is drawn, before the zoom
         if d is None or not d.hops:
             p.setPen(QColor("#9aa4b2"))
-            p.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter, self.tr("尚未派遣到任何部门"))
+            p.drawText(QRectF(0, 0, width, height), Qt.AlignmentFlag.AlignCenter, self.tr("尚未派遣到任何部门"))
             p.end()
             return
         n = len(d.nodes)
-        gap = max(NODE_W + 20, (self.width() - NODE_W) / max(1, n - 1)) if n > 1 else 0
-        left = (self.width() - (gap * (n - 1) + NODE_W)) / 2 if gap * (n - 1) + NODE_W < self.width() else 0
-        mid_y = self.height() / 2
+        gap = max(NODE_W + 20, (width - NODE_W) / max(1, n - 1)) if n > 1 else 0
+        left = (width - (gap * (n - 1) + NODE_W)) / 2 if gap * (n - 1) + NODE_W < width else 0
+        mid_y = height / 2
         centre_x = {node: left + i * gap + NODE_W / 2 for i, node in enumerate(d.nodes)}
         font = QFont(self.font())
         font.setPixelSize(14)

@@ -87,6 +87,8 @@ class CaseDetail(QWidget):
             is there only for a role that may send notes (``allow_notes``).
         story_requested(str): the operator asked for the case's whole story in a large view
             (the 展开 button beside the heading).
+        council_wanted(str, str): send the case shown to the coordination council's agenda, with
+            the note line's text as the reason (the 提交会商 button, for a role that may).
     """
 
     camera_wanted = Signal(str)
@@ -94,6 +96,7 @@ class CaseDetail(QWidget):
     camera_requested = Signal(str)
     note_entered = Signal(str, str)
     story_requested = Signal(str)
+    council_wanted = Signal(str, str)
 
     def __init__(self, parent: QWidget | None = None, *, story: bool = False) -> None:
         super().__init__(parent)
@@ -169,6 +172,12 @@ class CaseDetail(QWidget):
         self.note.setMaxLength(4000)
         self.note.returnPressed.connect(self._on_note)
         self.note.hide()
+        self.to_council = QPushButton(self.tr("提交会商"))
+        self.to_council.setObjectName("toCouncil")
+        self.to_council.setToolTip(self.tr("把这件案件列入协调会商议程；批注栏里的文字作为提交理由"))
+        self.to_council.clicked.connect(self._on_to_council)
+        self.to_council.hide()
+        self._council_allowed = False
         self.pending = _plain(QLabel())
         self.pending.setObjectName("notePending")
         self.pending.hide()
@@ -181,7 +190,11 @@ class CaseDetail(QWidget):
         layout.addLayout(form)
         layout.addWidget(self.timeline)
         layout.addWidget(self.cameras)
-        layout.addWidget(self.to_wall, 0, Qt.AlignmentFlag.AlignLeft)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.to_wall)
+        buttons.addWidget(self.to_council)
+        buttons.addStretch(1)
+        layout.addLayout(buttons)
         layout.addWidget(self.evidence)
         layout.addWidget(self.note)
         layout.addWidget(self.pending)
@@ -195,6 +208,7 @@ class CaseDetail(QWidget):
         self.case_no = no
         self.expand.setVisible(not self.story and no is not None)
         self.note.setVisible(self._notes_allowed and no is not None and sit.provenance is not Provenance.PAST)
+        self.to_council.setVisible(self._council_allowed and no in sit.cases and sit.provenance is not Provenance.PAST)
         state = sit.cases.get(no) if no else None
         record = sit.case_record(no) if no else None
         if state is None or record is None:
@@ -221,6 +235,15 @@ class CaseDetail(QWidget):
         """Show the note line (only for a role that may send notes)."""
         self._notes_allowed = allowed
         self.note.setVisible(allowed and self.case_no is not None)
+
+    def allow_council(self, allowed: bool) -> None:
+        """Show the 提交会商 button (only for a role that may put a case on the council's agenda)."""
+        self._council_allowed = allowed
+        self.to_council.setVisible(allowed and self.case_no is not None)
+
+    def _on_to_council(self) -> None:
+        if self.case_no is not None:
+            self.council_wanted.emit(self.case_no, self.note.text().strip())
 
     def show_pending(self, pending: int) -> None:
         """Notes on the case shown that wait for the backend's echo."""

@@ -16,6 +16,7 @@ from datetime import datetime
 from typing import Final
 
 from PySide6.QtCore import QCoreApplication, QDateTime, Qt, QTimeZone, Signal
+from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -59,6 +60,7 @@ ACTIONS: Final = (
     (r.DecisionAction.NOTE, QT_TRANSLATE_NOOP("Council", "仅记录")),
 )
 TITLE_CHARS: Final = 40
+PRESENT_SCALE: Final = 1.8  # the type's size in the room's view, against the board's
 CANDIDATES_SHOWN: Final = 6  # in the facts line; the form lists them all, first
 
 
@@ -86,22 +88,52 @@ class CouncilBoard(QWidget):
         decision_wanted(object): a ``DecisionForm`` to send.
         minutes_wanted(): the meeting's minutes as a PDF (导出会议纪要).
         freeze_wanted(bool): hold the whole wall at the meeting's start (True), or back to live.
+        move_wanted(str, int): move this case to that position of the agenda (0: first).
+        remove_wanted(str): take this case off the agenda.
+        drive_toggled(bool): this console drives the room's wall (its case is the room's), or not.
     """
 
     case_chosen = Signal(str)
     decision_wanted = Signal(object)
     minutes_wanted = Signal()
     freeze_wanted = Signal(bool)
+    move_wanted = Signal(str, int)
+    remove_wanted = Signal(str)
+    drive_toggled = Signal(bool)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("councilBoard")
         self.case_no: str | None = None
+        self.items: list[AgendaItem] = []  # the agenda as last shown, in its order
         self.agenda = QListWidget()
         self.agenda.setObjectName("agenda")
         self.agenda.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.agenda.currentItemChanged.connect(self._on_current)
         self.agenda_title = QLabel()
+        self.up = QPushButton(self.tr("上移"))
+        self.down = QPushButton(self.tr("下移"))
+        self.top = QPushButton(self.tr("置顶"))
+        self.remove = QPushButton(self.tr("移出议程"))
+        self.remove.setObjectName("removeFromAgenda")
+        for button, step in ((self.up, -1), (self.down, 1), (self.top, None)):
+            button.clicked.connect(lambda _=False, step=step: self._move(step))
+        self.remove.clicked.connect(self._on_remove)
+        self.reorder = QWidget()  # the agenda's controls: for a role that may change it
+        reorder = QHBoxLayout(self.reorder)
+        reorder.setContentsMargins(0, 0, 0, 0)
+        for button in (self.up, self.down, self.top, self.remove):
+            reorder.addWidget(button)
+        self.drive = QPushButton(self.tr("由本台主持"))
+        self.drive.setObjectName("driveRoom")
+        self.drive.setCheckable(True)
+        self.drive.setToolTip(self.tr("本台选中的案件同时显示在会商室的每台会商席上；不主持时跟随主持席"))
+        self.drive.toggled.connect(self.drive_toggled)
+        self.present = QPushButton(self.tr("大字演示（F5）"))
+        self.present.setObjectName("presentCase")
+        self.present.setCheckable(True)
+        self.present.setShortcut(QKeySequence(Qt.Key.Key_F5))
+        self.present.toggled.connect(self.set_presenting)
         self.started = datetime.now(BEIJING)  # the meeting: from the board's start
         self.attendees = QLineEdit()
         self.attendees.setObjectName("attendees")
@@ -174,18 +206,23 @@ class CouncilBoard(QWidget):
         left_layout = QVBoxLayout(left)
         left_layout.addWidget(self.agenda_title)
         left_layout.addWidget(self.agenda, 1)
+        left_layout.addWidget(self.reorder)
         left_layout.addWidget(self.attendees)
         left_layout.addWidget(self.minutes)
         left_layout.addWidget(self.freeze)
+        left_layout.addWidget(self.drive)
         right = QWidget()
         right_layout = QVBoxLayout(right)
+        right_layout.addWidget(self.present, 0, Qt.AlignmentFlag.AlignRight)
         right_layout.addWidget(self.heading)
         right_layout.addWidget(self.graph)
         right_layout.addWidget(self.facts)
-        right_layout.addWidget(_plain(QLabel(self.tr("以往决定"))))
+        self.earlier_label = _plain(QLabel(self.tr("以往决定")))
+        right_layout.addWidget(self.earlier_label)
         right_layout.addWidget(self.earlier)
         right_layout.addWidget(self.decide)
         right_layout.addStretch(1)
+        self.left, self.right = left, right
         split = QSplitter()
         split.addWidget(left)
         split.addWidget(right)
@@ -201,12 +238,14 @@ class CouncilBoard(QWidget):
     def show_agenda(self, items: Sequence[AgendaItem], titles: Mapping[str, str]) -> None:
         """The agenda in its order; the case under discussion stays current if it is still on it."""
         current = self.case_no
+        self.items = list(items)
         self.agenda.blockSignals(True)
         self.agenda.clear()
         for i, item in enumerate(items, start=1):
             overdue = self.tr("，超期 {0}").format(duration(item.overdue_s)) if item.overdue_s > 0 else ""
             text = f"{i}. {one_line(item.case_no, 32)}　{one_line(titles.get(item.case_no, ''), TITLE_CHARS)}\n"
-            row = QListWidgetItem(text + reason_text(item.reasons) + overdue)
+            note = f"（{one_line(item.note, 60)}）" if item.note else ""
+            row = QListWidgetItem(text + reason_text(item.reasons) + note + overdue)
             row.setData(Qt.ItemDataRole.UserRole, item.case_no)
             self.agenda.addItem(row)
             if item.case_no == current:
@@ -223,6 +262,46 @@ class CouncilBoard(QWidget):
     def _on_current(self, item: QListWidgetItem | None, _previous: QListWidgetItem | None) -> None:
         if item is not None:
             self.case_chosen.emit(str(item.data(Qt.ItemDataRole.UserRole)))
+
+    def choose(self, case_no: str) -> bool:
+        """Make ``case_no`` the case under discussion, if it is on the agenda (following the room)."""
+        cases = self.agenda_cases
+        if case_no not in cases:
+            return False
+        self.agenda.setCurrentRow(cases.index(case_no))
+        return True
+
+    def allow_agenda(self, allowed: bool) -> None:
+        """Show the agenda's controls and the room's drive only for a role that may change them."""
+        self.reorder.setVisible(allowed)
+        self.drive.setVisible(allowed)
+
+    def _move(self, step: int | None) -> None:
+        row = self.agenda.currentRow()
+        if row < 0:
+            return
+        to = 0 if step is None else row + step
+        if 0 <= to < self.agenda.count() and to != row:
+            self.move_wanted.emit(self.agenda_cases[row], to)
+
+    def _on_remove(self) -> None:
+        if self.case_no is not None and self.case_no in self.agenda_cases:
+            self.remove_wanted.emit(self.case_no)
+
+    def set_presenting(self, on: bool) -> None:
+        """The room's view: the case under discussion alone, in large type (F5 again, or the button,
+        goes back)."""
+        self.present.blockSignals(True)
+        self.present.setChecked(on)
+        self.present.blockSignals(False)
+        for part in (self.left, self.decide, self.earlier, self.earlier_label):
+            part.setVisible(not on)
+        font = self.font()
+        if on:
+            font.setPointSizeF(font.pointSizeF() * PRESENT_SCALE)
+        for part in (self.heading, self.facts):
+            part.setFont(font)
+        self.graph.set_zoom(PRESENT_SCALE if on else 1.0)
 
     # ------------------------------------------------------------------ the dossier
     def show_dossier(

@@ -7,6 +7,11 @@ Rules (``AgendaRules``): an open case comes on the agenda when it is buck-passed
 more departments), returned three or more times, escalated from its street, flagged hard, or overdue
 by more than a day; the console's own rules file can change the thresholds. Cases a commander sends
 "to the council" come on it too (``added``), whatever the rules say.
+
+The agenda every console of the room shows (``agenda``) is that, changed by the ``/agenda/`` records
+the backend shares (docs/protocol.md §16.4): a case listed there is on it, one taken off is not, and
+a case given a rank stands where the rank puts it among the others (those without one keep the
+rules' order, after ``UNRANKED``).
 """
 
 from __future__ import annotations
@@ -14,13 +19,15 @@ from __future__ import annotations
 import enum
 import math
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
+from typing import Final
 
 from console.core.situation import Situation
 from server_link import records as r
 
 CENTRE = ""  # the district center (or a street's sub-center): who dispatches and takes returns back
+UNRANKED: Final = 1e6  # the rank of the first case the meeting has not placed; the next one more
 
 
 class Reason(enum.StrEnum):
@@ -45,6 +52,8 @@ class AgendaItem:
     case_no: str
     reasons: tuple[Reason, ...]
     overdue_s: float  # how long past its deadline (0 when not overdue)
+    rank: float = 0.0  # its place on the shared agenda (``agenda``)
+    note: str = ""  # why a commander sent it to the council (untrusted text)
 
 
 def gathered(sit: Situation, rules: AgendaRules = AgendaRules(), added: Iterable[str] = ()) -> list[AgendaItem]:
@@ -72,6 +81,36 @@ def gathered(sit: Situation, rules: AgendaRules = AgendaRules(), added: Iterable
             items.append(AgendaItem(s.no, tuple(reasons), overdue_s))
     items.sort(key=lambda i: (-len(i.reasons), -i.overdue_s, i.case_no))
     return items
+
+
+def agenda(sit: Situation, rules: AgendaRules = AgendaRules()) -> list[AgendaItem]:
+    """The council's agenda as the room shares it: ``gathered`` with the cases the ``/agenda/``
+    records list, less those they take off, in the meeting's order."""
+    held = {x.case_no: x for x in sit.records.values() if isinstance(x, r.AgendaItem)}
+    listed = [no for no, x in held.items() if x.listed]
+    items = []
+    for k, item in enumerate(
+        i for i in gathered(sit, rules, listed) if i.case_no not in held or held[i.case_no].listed
+    ):
+        record = held.get(item.case_no)
+        rank = record.rank if record is not None and record.rank is not None else UNRANKED + k
+        items.append(replace(item, rank=rank, note=record.reason if record is not None else ""))
+    items.sort(key=lambda i: i.rank)
+    return items
+
+
+def rank_for(items: list[AgendaItem], case_no: str, to: int) -> float:
+    """The rank that puts ``case_no`` at position ``to`` (0: first) of ``items`` (the agenda in its
+    order), between the ranks of its new neighbours."""
+    others = [i.rank for i in items if i.case_no != case_no]
+    to = max(0, min(to, len(others)))
+    if not others:
+        return UNRANKED
+    if to == 0:
+        return others[0] - 1.0
+    if to == len(others):
+        return others[-1] + 1.0
+    return (others[to - 1] + others[to]) / 2
 
 
 class HopKind(enum.StrEnum):

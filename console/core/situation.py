@@ -55,13 +55,14 @@ class ChangeSet:
     decisions: set[str] = field(default_factory=set)
     alarms: set[str] = field(default_factory=set)  # keys of alarm handlings (what operators did)
     shows: set[str] = field(default_factory=set)  # keys of camera show requests (``/show/<wall>``)
+    agenda: set[str] = field(default_factory=set)  # keys of the council's agenda items and presentations
     kpis: bool = False
     reset: bool = False
 
     def __bool__(self) -> bool:
         return (
             bool(self.cases or self.grids or self.streets or self.departments or self.cameras or self.decisions)
-            or bool(self.alarms or self.shows)
+            or bool(self.alarms or self.shows or self.agenda)
             or self.kpis
             or self.reset
         )
@@ -75,6 +76,7 @@ class ChangeSet:
         self.decisions |= other.decisions
         self.alarms |= other.alarms
         self.shows |= other.shows
+        self.agenda |= other.agenda
         self.kpis |= other.kpis
         self.reset |= other.reset
 
@@ -277,6 +279,8 @@ class Situation:
             changes.alarms.add(u.key)
         elif kind == "show":
             changes.shows.add(u.key)
+        elif kind in ("agenda", "present"):
+            changes.agenda.add(u.key)
         elif kind == "street":
             self._set_street_limits()
             changes.streets.add(u.key[8:])

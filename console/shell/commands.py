@@ -8,9 +8,11 @@ decisions) is a KVSET of a record to a key. The service
 2. sends it over the link's collector and marks it SENT;
 3. holds it as pending, shown as such by the views, until the backend publishes the same body at the
    same key (its echo, in a KVPUB or in a snapshot): then CONFIRMED;
-4. sends it again when no echo came within ``resend_after`` seconds, up to ``attempts`` times in all;
-   after that it is REFUSED (the backend decides what a console's role may do, and a refusal is
-   silence on the wire).
+4. sends it again, under the same UUID, when no echo came within ``resend_after`` seconds, then
+   twice as long after each re-send (5, 10, 20 s by default), up to ``attempts`` times in all; after that it is REFUSED as unanswered;
+5. or takes the backend's refusal (a ``/refusal/<uuid>`` record naming the command, docs/protocol.md
+   §16.3): REFUSED at once, with the backend's reason (``reason_of``). The backend decides what a
+   console's role may do.
 
 At start, commands stored but never confirmed (the console stopped or crashed meanwhile) are taken up
 again. The console only hides what its role may not send; ``send`` refuses a command outside the role
@@ -19,7 +21,9 @@ too, so a hidden button is not the only guard.
 
 from __future__ import annotations
 
+import logging
 import time
+import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -28,8 +32,10 @@ from typing import Any, Final, Protocol
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from console.store import ActionKind, ActionStatus, StoredAction
+from server_link import records as r
 from server_link.link_state import Batch
 
+log = logging.getLogger(__name__)
 RESEND_AFTER_S: Final = 5.0
 ATTEMPTS: Final = 4
 RESUME_WITHIN: Final = timedelta(days=1)  # older unconfirmed commands are not sent again at start
@@ -63,6 +69,7 @@ class Pending:
     action: StoredAction
     key: str
     body: bytes
+    uuid: bytes  # names the command on the wire, the same for each re-send
     sent_at: float
     attempts: int
 
@@ -77,7 +84,8 @@ class CommandService(QObject):
     Signals:
         pending_changed(): a command became pending, was confirmed or refused.
         confirmed(int): the action id the backend echoed.
-        refused(int): the action id that got no echo after every attempt.
+        refused(int): the action id the backend refused (``reason_of`` says why) or that got no
+            echo after every attempt.
     """
 
     pending_changed = Signal()
@@ -87,7 +95,7 @@ class CommandService(QObject):
     def __init__(
         self,
         store: ActionStore,
-        send: Callable[[str, bytes], None],
+        send: Callable[..., None],
         *,
         who: str,
         role: str,
@@ -106,6 +114,7 @@ class CommandService(QObject):
         self.attempts = attempts
         self._clock = clock
         self.pending: dict[int, Pending] = {}  # by action id
+        self.refusals: dict[int, str] = {}  # by action id: the backend's reason, for those it refused
         self._timer = QTimer(self)
         self._timer.setInterval(int(min(1.0, resend_after / 2) * 1000))
         self._timer.timeout.connect(self._check)
@@ -125,10 +134,17 @@ class CommandService(QObject):
         """
         if not self.may(kind):
             raise CommandRefused(f"the {self.role} role does not send {kind.value} commands")
+        name = uuid.uuid4().bytes
         action = self._store.record_action(
-            kind, self.who, self.role, text, case_no=case_no, key=key, payload={"body": body.decode()}
+            kind,
+            self.who,
+            self.role,
+            text,
+            case_no=case_no,
+            key=key,
+            payload={"body": body.decode(), "uuid": name.hex()},
         )
-        self._transmit(Pending(action, key, body, self._clock(), 0))
+        self._transmit(Pending(action, key, body, name, self._clock(), 0))
         return action
 
     def resume(self) -> int:
@@ -138,32 +154,50 @@ class CommandService(QObject):
         for action in self._store.actions(since=since):
             if action.status not in (ActionStatus.RECORDED, ActionStatus.SENT) or action.key is None:
                 continue
-            body = action.payload.get("body") if isinstance(action.payload, dict) else None
+            payload = action.payload if isinstance(action.payload, dict) else {}
+            body, name = payload.get("body"), _uuid_in(payload.get("uuid"))
             if not isinstance(body, str) or action.id in self.pending:
                 continue
-            self._transmit(Pending(action, action.key, body.encode(), self._clock(), 0))
+            self._transmit(Pending(action, action.key, body.encode(), name, self._clock(), 0))
             taken += 1
         return taken
 
     def is_pending(self, key: str) -> bool:
         return any(p.key == key for p in self.pending.values())
 
+    def reason_of(self, action_id: int) -> str:
+        """Why the backend refused a command ("": it did not say, or did not refuse it)."""
+        return self.refusals.get(action_id, "")
+
     def observe(self, batch: Batch) -> None:
         """The backend's updates (live or a snapshot): an update carrying a pending command's body
-        at its key is its echo."""
+        at its key is its echo; a refusal naming a pending command's UUID refuses it."""
         if not self.pending:
             return
-        by_key = {p.key: p for p in self.pending.values()}
-        done = [by_key[u.key].action.id for u in batch.updates if u.key in by_key and u.body == by_key[u.key].body]
+        by_echo = {(p.key, p.body): p for p in self.pending.values()}  # several may wait at one key
+        by_uuid = {p.uuid.hex(): p for p in self.pending.values()}
+        done = [by_echo[u.key, u.body].action.id for u in batch.updates if (u.key, u.body) in by_echo]
+        refused = [
+            (by_uuid[u.record.uuid].action.id, u.record)
+            for u in batch.updates
+            if isinstance(u.record, r.Refusal)
+            and u.record.uuid in by_uuid
+            and u.record.key == by_uuid[u.record.uuid].key
+        ]
         for action_id in done:
-            self._settle(action_id, ActionStatus.CONFIRMED)
-            self.confirmed.emit(action_id)
-        if done:
+            if self._settle(action_id, ActionStatus.CONFIRMED):
+                self.confirmed.emit(action_id)
+        for action_id, refusal in refused:
+            if action_id in self.pending:  # not echoed in the same batch
+                self.refusals[action_id] = f"{refusal.reason}: {refusal.detail}" if refusal.detail else refusal.reason
+                if self._settle(action_id, ActionStatus.REFUSED):
+                    self.refused.emit(action_id)
+        if done or refused:
             self.pending_changed.emit()
 
     # ------------------------------------------------------------------ internals
     def _transmit(self, p: Pending) -> None:
-        self._send(p.key, p.body)
+        self._send(p.key, p.body, uuid=p.uuid)
         p.attempts += 1
         p.sent_at = self._clock()
         if p.attempts == 1:
@@ -174,15 +208,33 @@ class CommandService(QObject):
     def _check(self) -> None:
         now = self._clock()
         for p in list(self.pending.values()):
-            if now - p.sent_at < self._resend_after:
+            if now - p.sent_at < self._resend_after * 2 ** (p.attempts - 1):  # backing off
                 continue
             if p.attempts < self.attempts:
                 self._transmit(p)
-            else:
-                self._settle(p.action.id, ActionStatus.REFUSED)
+            elif self._settle(p.action.id, ActionStatus.REFUSED):
                 self.refused.emit(p.action.id)
                 self.pending_changed.emit()
 
-    def _settle(self, action_id: int, status: ActionStatus) -> None:
+    def pending_keys(self) -> list[str]:
+        """The keys of the commands waiting for the backend's answer."""
+        return [p.key for p in self.pending.values()]
+
+    def _settle(self, action_id: int, status: ActionStatus) -> bool:
+        """Record where a command ended; a store that cannot take it now (restarting, its disk full)
+        leaves it pending, to be settled by its next echo or refusal."""
+        try:
+            self._store.set_action_status(action_id, status)
+        except (RuntimeError, OSError, TimeoutError) as exc:
+            log.warning("command %d stays pending: its %s could not be stored: %s", action_id, status, exc)
+            return False
         self.pending.pop(action_id, None)
-        self._store.set_action_status(action_id, status)
+        return True
+
+
+def _uuid_in(text: object) -> bytes:
+    """The UUID a stored command was sent under; a new one for a command stored before UUIDs were kept."""
+    try:
+        return bytes.fromhex(text) if isinstance(text, str) and len(text) == 32 else uuid.uuid4().bytes
+    except ValueError:
+        return uuid.uuid4().bytes

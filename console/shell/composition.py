@@ -7,14 +7,16 @@ import argparse
 import getpass
 import json
 import logging
+import secrets
 import socket
+import tempfile
 import time
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, Final, TypeVar
 
 from PySide6.QtCore import QCoreApplication, QObject, Qt, QTimer
 from PySide6.QtGui import QKeySequence, QShortcut
@@ -29,8 +31,8 @@ from console.core.alarms.settings import AlarmSettings, SettingsError, default_s
 from console.core.alarms.states import AlarmState, SubjectKind
 from console.core.cameras import CameraNetworks, checked_stream_url
 from console.core.case_table import CaseFilter
-from console.core.commands import decision_on_case, note_on_case
-from console.core.council import dossier, gathered
+from console.core.commands import agenda_change, decision_on_case, note_on_case, presentation
+from console.core.council import agenda, dossier, rank_for
 from console.core.daily import day_of
 from console.core.situation import ChangeSet, Situation
 from console.core.untrusted import one_line
@@ -50,7 +52,7 @@ from console.store import ActionKind, LinkEvent, LinkEventKind
 from console.store.paths import config_folder, data_folder
 from server_link import records as r
 from server_link.agent import LinkConfig
-from server_link.curve import client_keys
+from server_link.curve import client_keys, embedded_keys
 from server_link.district import load_district
 from server_link.endpoints import Endpoints
 from server_link.link_state import Batch, LinkState, LinkStats
@@ -381,7 +383,7 @@ class Console:
                 return None
             path = Path(chosen)
         sit = self.showing.situation
-        reasons = {i.case_no: i.reasons for i in gathered(sit)}
+        reasons = {i.case_no: i.reasons for i in agenda(sit)}
         decided: dict[str, list[r.Decision]] = {}
         for x in sit.records.values():
             if isinstance(x, r.Decision) and x.decided_at >= board.started:
@@ -413,12 +415,27 @@ class Console:
         """A note on a case, through the command service (stored, sent, pending until echoed)."""
         try:
             key, body = note_on_case(
-                self.situation, no, text, by=self.commands.who, role=self.role.name, at=datetime.now(UTC)
-            )
+                self.situation, no, text, by=self.commands.who, role=self.role.name, at=datetime.now(UTC),
+                pending=self.commands.pending_keys(),
+            )  # fmt: skip
             self.commands.send(ActionKind.NOTE, key, body, text=text, case_no=no)
         except (ValueError, PermissionError, RuntimeError, OSError) as exc:
             self.notice(QCoreApplication.translate("Console", "批注未发出：{0}").format(one_line(str(exc), 200)))
             return False
+        return True
+
+    def propose(self, no: str, reason: str = "") -> bool:
+        """A case sent "to the council": listed on the shared agenda through the command service."""
+        try:
+            key, body = agenda_change(
+                self.situation, no, listed=True, reason=reason, by=self.commands.who, role=self.role.name,
+                at=datetime.now(UTC),
+            )  # fmt: skip
+            self.commands.send(ActionKind.PROPOSE, key, body, text=reason, case_no=no)
+        except (ValueError, PermissionError, RuntimeError, OSError) as exc:
+            self.notice(QCoreApplication.translate("Console", "未能提交会商：{0}").format(one_line(str(exc), 200)))
+            return False
+        self.notice(QCoreApplication.translate("Console", "{0} 已提交会商，待后端确认").format(no))
         return True
 
     # ------------------------------------------------------------------ the wall file
@@ -452,16 +469,19 @@ def build(args: argparse.Namespace, role: Role | None = None, plans: Sequence[Wi
     else ``args.role``) in their windows (``plans``, else the role's default wall), and the wires."""
     role = role or ROLES[args.role]
     server = feeds = None
-    if args.demo:
+    server_key = keys = None
+    if args.demo:  # the backend enforces the console's role by its CurveZMQ key, as a real one does
         endpoints = Endpoints.free_loopback()
-        server, backend = make_backend(
-            endpoints, seed=args.demo_seed, speed=args.demo_speed, history_days=args.demo_history, video=True
-        )
-        start_backend(server, backend)
-        feeds = backend.feeds
+        with tempfile.TemporaryDirectory(prefix="grid-demo-keys-") as authorized:
+            server_keys, keys = embedded_keys(authorized, role.name)
+            server, backend = make_backend(
+                endpoints, seed=args.demo_seed, speed=args.demo_speed, history_days=args.demo_history, video=True,
+                keys=server_keys, authorized=Path(authorized),
+            )  # fmt: skip
+            start_backend(server, backend)
+        server_key, feeds = server_keys.public, backend.feeds
     else:
         endpoints = Endpoints.parse(args.endpoint)
-    server_key = keys = None
     if args.server_key:
         keys, server_key = client_keys(args.server_key, args.client_key)
     link = LinkBridge(
@@ -591,19 +611,93 @@ def _wire_camera_requests(console: Console, detail: CaseDetail) -> None:
     detail.camera_requested.connect(desk.open_external)
 
 
+COUNCIL_ROOM: Final = "council"  # the room whose wall the driving council console leads (§16.4)
+FOLLOW_AFTER_MS: Final = 600  # the driving console says its case once the choice has rested this long
+
+
 def _wire_council(console: Console) -> None:
-    """The council's decisions go through the command service; the board says where each stands."""
+    """The council's decisions and agenda changes go through the command service, and the board says
+    where each stands; the console that drives the room says which case is on, the others follow."""
     board = console.panels["council"].widget
     assert isinstance(board, CouncilBoard)
     commands = console.commands
     board.decide.setVisible(commands.may(ActionKind.DECISION))  # the backend decides; the console hides
+    board.allow_agenda(commands.may(ActionKind.AGENDA))
     sent: dict[int, str] = {}  # action id → the decision's key
+    changes: dict[int, str] = {}  # action id → the agenda change, as the board says it
+
+    def change_agenda(kind: ActionKind, case_no: str, listed: bool, rank: float | None, said: str) -> None:
+        note = next((i.note for i in board.items if i.case_no == case_no), "")
+        try:
+            key, body = agenda_change(
+                console.situation, case_no, listed=listed, rank=rank, reason=note, by=commands.who,
+                role=commands.role, at=datetime.now(UTC),
+            )  # fmt: skip
+            action = commands.send(kind, key, body, text=said, case_no=case_no)
+        except (ValueError, PermissionError, RuntimeError, OSError) as exc:
+            board.show_status(QCoreApplication.translate("Console", "议程未改：{0}").format(one_line(str(exc), 200)))
+            return
+        changes[action.id] = said
+        board.show_status(QCoreApplication.translate("Console", "{0}：已记录并发出，待后端确认").format(said))
+
+    def move(case_no: str, to: int) -> None:
+        said = QCoreApplication.translate("Console", "{0} 移到第 {1} 位").format(case_no, to + 1)
+        change_agenda(ActionKind.AGENDA, case_no, True, rank_for(board.items, case_no, to), said)
+
+    def remove(case_no: str) -> None:
+        said = QCoreApplication.translate("Console", "{0} 移出议程").format(case_no)
+        change_agenda(ActionKind.AGENDA, case_no, False, None, said)
+
+    board.move_wanted.connect(move)
+    board.remove_wanted.connect(remove)
+    driving: list[bool] = [False]
+    me = f"{console.cameras.console_name[:56]}-{secrets.token_hex(3)}"  # this console among the room's
+    say_case = QTimer(board)
+    say_case.setSingleShot(True)
+    say_case.setInterval(FOLLOW_AFTER_MS)
+
+    def present() -> None:
+        if not driving[0] or console.showing.replaying:
+            return
+        try:
+            key, body = presentation(
+                COUNCIL_ROOM, board.case_no, console=me, by=commands.who, role=commands.role,
+                at=datetime.now(UTC),
+            )  # fmt: skip
+            commands.send(ActionKind.PRESENT, key, body, case_no=board.case_no)
+        except (ValueError, PermissionError, RuntimeError, OSError) as exc:
+            board.show_status(QCoreApplication.translate("Console", "主持未生效：{0}").format(one_line(str(exc), 200)))
+
+    def drive(on: bool) -> None:
+        driving[0] = on
+        if on:
+            present()
+
+    say_case.timeout.connect(present)
+    board.drive_toggled.connect(drive)
+    board.case_chosen.connect(lambda _no: say_case.start())
+    followed: list[datetime] = []  # the newest presentation this console followed
+
+    def follow() -> None:  # a dictionary look-up twice a second: the room's case, if another console drives
+        record = console.situation.records.get(f"/present/{COUNCIL_ROOM}")
+        if driving[0] or console.showing.replaying or not isinstance(record, r.Presentation):
+            return
+        if record.console == me or (followed and record.presented_at <= followed[0]):
+            return
+        if record.case_no is None or board.choose(record.case_no):  # not yet on this agenda: next turn
+            followed[:] = [record.presented_at]
+
+    following = QTimer(board)
+    following.setInterval(FOLLOW_AFTER_MS)
+    following.timeout.connect(follow)
+    following.start()
 
     def decide(form: DecisionForm) -> None:
         try:
             key, body = decision_on_case(
                 console.situation, form.case_no, form.action, dept=form.dept, supporting=form.supporting,
                 deadline=form.deadline, note=form.note, by=commands.who, role=commands.role, at=datetime.now(UTC),
+                pending=commands.pending_keys(),
             )  # fmt: skip
             action = commands.send(ActionKind.DECISION, key, body, text=form.note, case_no=form.case_no)
         except (ValueError, PermissionError, RuntimeError, OSError) as exc:
@@ -616,12 +710,24 @@ def _wire_council(console: Console) -> None:
         if action_id in sent:
             key = sent.pop(action_id)
             board.show_status(QCoreApplication.translate("Console", "后端已确认决定（{0}）").format(key))
+        elif action_id in changes:
+            said = changes.pop(action_id)
+            board.show_status(QCoreApplication.translate("Console", "{0}：后端已确认").format(said))
 
     def refused(action_id: int) -> None:
+        if action_id in changes:
+            said, why = changes.pop(action_id), commands.reason_of(action_id) or "?"
+            board.show_status(
+                QCoreApplication.translate("Console", "{0}：后端拒绝（{1}）").format(said, one_line(why, 200))
+            )
         if action_id in sent:
-            key = sent.pop(action_id)
-            text = QCoreApplication.translate("Console", "后端未确认决定（{0}，已发送 {1} 次）：后端拒绝或未收到")
-            board.show_status(text.format(key, commands.attempts))
+            key, why = sent.pop(action_id), commands.reason_of(action_id)
+            if why:
+                text = QCoreApplication.translate("Console", "后端拒绝了决定（{0}）：{1}")
+                board.show_status(text.format(key, one_line(why, 200)))
+            else:
+                text = QCoreApplication.translate("Console", "后端未确认决定（{0}，已发送 {1} 次）：后端拒绝或未收到")
+                board.show_status(text.format(key, commands.attempts))
 
     board.case_chosen.connect(console.select_case)  # the detail and the map follow the meeting
 
@@ -666,11 +772,11 @@ def _alarm_settings(path: Path | None) -> tuple[AlarmSettings, str]:
         return default_settings(), str(exc)
 
 
-def _sender(link: LinkBridge) -> Callable[[str, bytes], None]:
+def _sender(link: LinkBridge) -> Callable[..., None]:
     """How the command service sends: alarm handlings with their ttl (docs/protocol.md §16.1)."""
 
-    def send(key: str, body: bytes) -> None:
-        link.send(key, body, ttl=ALARM_TTL if key.startswith(ALARM_KEYS) else None)
+    def send(key: str, body: bytes, *, uuid: bytes) -> None:
+        link.send(key, body, ttl=ALARM_TTL if key.startswith(ALARM_KEYS) else None, uuid=uuid)
 
     return send
 
@@ -717,10 +823,10 @@ def _wire(console: Console) -> None:
         if store.submit(batch) and batch.reset:
             for w in console.windows:
                 w.clear_store_alarm()
+        ingest.add(batch)  # the picture and the commands first: nothing the store says may hold them up
+        console.commands.observe(batch)
         if batch.reset:
             console.link_event(LinkEventKind.RESYNC, link.stats().last_resync or "snapshot")
-        ingest.add(batch)
-        console.commands.observe(batch)
 
     def on_progress(_what: str, done: int, total: int) -> None:
         if done == total:  # a new picture has taken over: what it holds is long-lived
@@ -859,15 +965,23 @@ def _wire(console: Console) -> None:
         _wire_camera_requests(console, detail)
         console.cameras.still_kept.connect(console.show_stills)
         detail.allow_notes(console.commands.may(ActionKind.NOTE))
+        detail.allow_council(console.commands.may(ActionKind.PROPOSE))
+        detail.council_wanted.connect(console.propose)
 
         def on_note(no: str, text: str) -> None:
             if console.note_case(no, text):
                 detail.note.clear()
 
         unconfirmed = QCoreApplication.translate("Console", "后端未确认这条批注（已重发 {0} 次）：请与后端核实")
+        refused = QCoreApplication.translate("Console", "后端拒绝了这条批注：{0}")
+
+        def on_refused(action_id: int) -> None:
+            why = console.commands.reason_of(action_id)
+            console.notice(refused.format(one_line(why, 200)) if why else unconfirmed.format(console.commands.attempts))
+
         detail.note_entered.connect(on_note)
         console.commands.pending_changed.connect(console.show_pending_notes)
-        console.commands.refused.connect(lambda _id: console.notice(unconfirmed.format(console.commands.attempts)))
+        console.commands.refused.connect(on_refused)
     refreshed: list[date] = []  # the day whose daily figures were last brought up to date
 
     def on_daily() -> None:

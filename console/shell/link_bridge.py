@@ -45,8 +45,8 @@ class LinkBridge(QObject):
     def stop(self) -> None:
         self._client.stop()
 
-    def send(self, key: str, body: bytes, ttl: float | None = None) -> None:
-        self._client.send(key, body, ttl)
+    def send(self, key: str, body: bytes, ttl: float | None = None, *, uuid: bytes | None = None) -> None:
+        self._client.send(key, body, ttl, uuid=uuid)
 
     def resync(self) -> None:
         self._client.resync()

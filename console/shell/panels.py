@@ -232,7 +232,7 @@ def _cameras(ctx: PanelContext) -> Panel:
 
 
 def _council(ctx: PanelContext) -> Panel:
-    from console.core.council import dossier, gathered
+    from console.core.council import agenda, dossier
     from widgets import labels
     from widgets.council_board import CouncilBoard
 
@@ -247,8 +247,8 @@ def _council(ctx: PanelContext) -> Panel:
 
     def show(sit: Situation, changes: ChangeSet) -> None:
         on_show[0] = sit
-        if changes.reset or changes.cases or changes.decisions:
-            items = gathered(sit)
+        if changes.reset or changes.cases or changes.decisions or changes.agenda:
+            items = agenda(sit)
             board.show_agenda(items, {i.case_no: sit.cases[i.case_no].title for i in items})
             no = board.case_no
             if no is not None and (changes.reset or no in changes.cases or changes.decisions):

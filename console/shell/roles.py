@@ -39,14 +39,23 @@ COMMANDER: Final = Role(
     QT_TRANSLATE_NOOP("Roles", "东城区网格化服务管理中心 · 指挥台"),
     ("map", "kpis", "queue", "detail", "alarms", "heat", "streets", "cameras"),
     (WindowPlan(("map", "kpis", "queue", "detail", "alarms", "heat", "streets", "cameras")),),
-    frozenset({ActionKind.NOTE, ActionKind.ACKNOWLEDGE, ActionKind.SHELVE, ActionKind.SHOW}),
+    frozenset({ActionKind.NOTE, ActionKind.ACKNOWLEDGE, ActionKind.SHELVE, ActionKind.SHOW, ActionKind.PROPOSE}),
 )
 COUNCIL: Final = Role(
     "council",
     QT_TRANSLATE_NOOP("Roles", "东城区网格化服务管理中心 · 协调会商"),
     ("council", "map", "detail", "cameras"),
     (WindowPlan(("council", "map", "detail", "cameras")),),
-    frozenset({ActionKind.NOTE, ActionKind.DECISION, ActionKind.SHOW}),
+    frozenset(
+        {
+            ActionKind.NOTE,
+            ActionKind.DECISION,
+            ActionKind.SHOW,
+            ActionKind.PROPOSE,
+            ActionKind.AGENDA,
+            ActionKind.PRESENT,
+        }
+    ),
 )
 LEADER: Final = Role(
     "leader",

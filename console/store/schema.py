@@ -93,6 +93,9 @@ class ActionKind(enum.StrEnum):
     ASSIGN = "assign"  # a case handed to an operator
     HANDOVER = "handover"  # shift handover note
     SHOW = "show"  # cameras asked of a wall console (sent to the backend, which relays it)
+    PROPOSE = "propose"  # a case sent to the council's agenda ("to the council")
+    AGENDA = "agenda"  # the council's agenda changed: a case moved or taken off
+    PRESENT = "present"  # the case the council room's wall shows, from the console that drives it
 
 
 class ActionStatus(enum.StrEnum):

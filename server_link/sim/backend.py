@@ -95,32 +95,31 @@ class SimBackend:
             items += self.sim.drain()
         return items
 
-    def accept_kvset(self, key: str, body: bytes, props: Mapping[str, str]) -> bool:
-        """Collector hook: decisions the simulation can apply, and valid alarm handlings and camera
-        show requests (kept and echoed as they are, docs/protocol.md §16.1, §16.2), are stored and
-        published."""
-        relayed = {"/alarm/": r.AlarmHandling, "/show/": r.ShowRequest}  # kept and echoed as they are
-        for prefix, kind in relayed.items():
-            if key.startswith(prefix) and body:
-                try:
-                    return isinstance(r.decode(key, body), kind)
-                except r.RecordError as exc:
-                    log.warning("%s refused: %s", prefix.strip("/"), exc)
-                    return False
-        if not key.startswith("/decision/") or not body:
-            return False
+    def accept_kvset(self, key: str, body: bytes, props: Mapping[str, str]) -> bool | str:
+        """Collector hook: decisions the simulation can apply, and valid alarm handlings, camera show
+        requests, agenda items and presentations (kept and echoed as they are, docs/protocol.md §16.1,
+        §16.2, §16.4), are taken; anything else is refused with the reason."""
+        relayed = {
+            "/alarm/": r.AlarmHandling, "/show/": r.ShowRequest, "/agenda/": r.AgendaItem, "/present/": r.Presentation
+        }  # fmt: skip
+        kind = next((k for prefix, k in relayed.items() if key.startswith(prefix)), None)
+        if kind is None and not key.startswith("/decision/"):
+            return "the backend takes decisions, alarm handlings, show requests and the agenda only"
+        if not body:
+            return "the backend deletes no record for a console"
         try:
-            decision = r.decode(key, body)
+            record = r.decode(key, body)
         except r.RecordError as exc:
-            log.warning("decision refused: %s", exc)
-            return False
-        if not isinstance(decision, r.Decision):
-            return False
-        why = self.sim.apply_decision(decision)
+            log.warning("%s refused: %s", key.split("/")[1], exc)
+            return f"not a valid record ({exc.reason})"
+        if kind is not None:
+            return isinstance(record, kind)
+        assert isinstance(record, r.Decision)  # decode checked the kind against the key
+        why = self.sim.apply_decision(record)
         if why is not None:
             self.sim.stats.rejected_decisions += 1
-            log.warning("decision %s/%d refused: %s", decision.case_no, decision.n, why)
-            return False
+            log.warning("decision %s/%d refused: %s", record.case_no, record.n, why)
+            return why
         return True
 
     def _meta(self) -> tuple[str, bytes]:

@@ -8,8 +8,19 @@ from datetime import timedelta
 
 import pytest
 
-from console.core.commands import decision_on_case
-from console.core.council import CENTRE, AgendaRules, HopKind, Reason, candidates, dossier, gathered
+from console.core.commands import agenda_change, decision_on_case
+from console.core.council import (
+    CENTRE,
+    UNRANKED,
+    AgendaRules,
+    HopKind,
+    Reason,
+    agenda,
+    candidates,
+    dossier,
+    gathered,
+    rank_for,
+)
 from console.core.situation import Situation
 from server_link import records as r
 from server_link.link_state import Batch
@@ -66,6 +77,55 @@ def test_the_agenda_holds_exactly_the_cases_its_rules_name() -> None:
     assert order[0] in (passed.no, thrice.no)  # most reasons first
 
 
+def _item(no: str, listed: bool, rank: float | None = None, reason: str = "") -> r.AgendaItem:
+    return r.AgendaItem(
+        schema=1, case_no=no, listed=listed, rank=rank, reason=reason, changed_at=T, by="王", role="council"
+    )
+
+
+def test_the_shared_agenda_adds_removes_and_orders_by_the_rooms_records() -> None:
+    fresh = make_case(1, [(T + timedelta(hours=71), S.COLLECTED, A.COLLECT, None)])  # no rule names it
+    recent = timedelta(hours=66)
+    passed = bounced(3, ["d-a", "d-b"], then="d-c", start=recent)
+    thrice = bounced(4, ["d-a", "d-a", "d-a"], then="d-a", start=recent)
+    escalated = make_case(5, [(T + timedelta(hours=70), S.COLLECTED, A.COLLECT, None)], escalated=True)
+    cases = (fresh, passed, thrice, escalated)
+    by_rules = [i.case_no for i in agenda(situation_of(*cases))]
+    assert by_rules == [i.case_no for i in gathered(situation_of(*cases))]  # no record: the rules' order
+    assert fresh.no not in by_rules
+    records = (
+        _item(fresh.no, True, reason="两个部门都说不归自己"),  # a commander sent it, unranked
+        _item(escalated.no, True, rank=-5.0),  # the meeting put it first
+        _item(thrice.no, False),  # and took this one off
+    )
+    items = agenda(situation_of(*cases, records=records))
+    assert [i.case_no for i in items] == [escalated.no, fresh.no, passed.no]  # same reasons: by number
+    assert items[1].reasons == (Reason.ADDED,) and items[1].note == "两个部门都说不归自己"
+    assert [i.rank for i in items] == [-5.0, UNRANKED + 1, UNRANKED + 2]  # unranked: the rules' places
+    # the ranks that put a case between its new neighbours, first or last
+    assert rank_for(items, passed.no, 0) == -6.0
+    assert rank_for(items, passed.no, 1) == (-5.0 + UNRANKED + 1) / 2
+    assert rank_for(items, escalated.no, 2) == UNRANKED + 3
+    moved = _item(passed.no, True, rank=rank_for(items, passed.no, 1))
+    again = agenda(situation_of(*cases, records=(*records, moved)))
+    assert [i.case_no for i in again] == [escalated.no, passed.no, fresh.no]
+
+
+def test_agenda_changes_are_checked_records() -> None:
+    sit = situation_of(make_case(1, [(T, S.COLLECTED, A.COLLECT, None)]))
+    no = next(iter(sit.cases))
+    key, body = agenda_change(sit, no, listed=True, reason=" 反复退回 ", by="李", role="commander", at=T)
+    item = r.decode(key, body)
+    assert key == f"/agenda/{no}" and isinstance(item, r.AgendaItem)
+    assert (item.listed, item.rank, item.reason) == (True, None, "反复退回")
+    with pytest.raises(ValueError, match="no open case"):
+        agenda_change(sit, "DC0000000999", listed=True, by="李", role="commander", at=T)
+    key, body = agenda_change(sit, "DC0000000999", listed=False, by="李", role="council", at=T)  # off: any case
+    assert r.decode(key, body) == r.AgendaItem(
+        schema=1, case_no="DC0000000999", listed=False, changed_at=T, by="李", role="council"
+    )
+
+
 def test_a_dossier_draws_each_hand_over_and_return_with_its_cost_and_the_time_lost() -> None:
     case = bounced(1, ["d-a", "d-b"], then="d-c")
     d = dossier(situation_of(case), case.no)
@@ -107,6 +167,10 @@ def test_a_decision_is_numbered_and_checked() -> None:
     decision = r.decode(key, body)
     assert isinstance(decision, r.Decision) and key == f"/decision/{case.no}/1"
     assert decision.supporting == ["d-a"] and decision.deadline == at + timedelta(days=2)
+    # a second one sent before the first came back takes the next number, not the same one
+    pending = [key, f"/decision/{case.no}x/7", "/alarm/case_red/x"]
+    second, _ = decision_on_case(sit, case.no, r.DecisionAction.NOTE, by="王", role="council", at=at, pending=pending)
+    assert second == f"/decision/{case.no}/2"
     with pytest.raises(ValueError, match="needs a lead department"):
         decision_on_case(sit, case.no, r.DecisionAction.ASSIGN, by="王", role="council", at=at)
     with pytest.raises(ValueError, match="later than now"):

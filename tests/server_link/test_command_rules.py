@@ -69,8 +69,14 @@ def test_a_command_without_a_role_or_with_another_role_than_its_decision_is_refu
         (key, body, {"role": "commander"}),  # as it should be: taken
     )
     _wait_received(server, 5)
-    assert server.call(lambda s: (s.sequence, s.items("/decision/"))) == (1, [(key, body)])
+    assert server.call(lambda s: s.items("/decision/")) == [(key, body)]
     assert server.kvset_rejects == {"role": 4}
+    # Each refusal is published for the console that sent it (§16.3), under the command's UUID.
+    refusals = [r.decode(k, b) for k, b in server.call(lambda s: s.items("/refusal/"))]
+    assert sorted((x.key, x.role, x.reason) for x in refusals if isinstance(x, r.Refusal)) == [
+        (key, "", "role"), (key, "", "role"), (key, "council", "role"), ("/note/any", "leader", "role")
+    ]  # fmt: skip
+    assert server.call(lambda s: s.sequence) == 5  # four refusals and the decision
 
 
 def test_a_ttl_on_a_decision_is_ignored_the_decision_never_expires(server: ChpServer, endpoints: Endpoints) -> None:

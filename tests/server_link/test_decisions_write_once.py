@@ -57,7 +57,11 @@ def test_a_decision_cannot_be_deleted_or_changed(taken: tuple[ChpServer, list[st
     _wait(server, 3)
     assert server.call(lambda s: s.items("/decision/")) == [(KEY, BODY)]
     assert server.kvset_rejects == {"decision_delete": 1, "decision_changed": 1}
-    assert server.sequence == 1 and calls == [KEY]
+    assert calls == [KEY]
+    # The decision and the two refusals the console that sent them can read (§16.3).
+    assert server.call(lambda s: (s.sequence, sorted(r.decode(k, b).reason for k, b in s.items("/refusal/")))) == (
+        3, ["decision_changed", "decision_delete"]
+    )  # fmt: skip
 
 
 def test_an_identical_resend_is_echoed_again_and_not_applied_twice(

@@ -87,7 +87,7 @@ def test_the_simulated_backend_refuses_the_same_body() -> None:
     from server_link.sim.engine import Simulation
 
     backend = SimBackend(Simulation(load_district(), seed=1, start=T0))
-    assert backend.accept_kvset("/decision/DC0000000002/1", DEEP, {}) is False
+    assert backend.accept_kvset("/decision/DC0000000002/1", DEEP, {}) == "not a valid record (json)"
 
 
 def test_a_link_whose_loop_fails_restarts_itself_and_says_so(

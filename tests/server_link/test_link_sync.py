@@ -13,7 +13,7 @@ from server_link.feed import ScriptedFeed
 from server_link.link_state import Batch, LinkState
 from server_link.mirror import Mirror
 from server_link.server import ChpServer
-from tests.support.link import case, following, is_live, is_subscribed, item
+from tests.support.link import T0, case, following, is_live, is_subscribed, item
 
 
 def _publish(server: ChpServer, feed: ScriptedFeed, total: int, chunk: int = 500) -> threading.Thread:
@@ -129,10 +129,15 @@ def test_the_server_refuses_what_no_console_could_read(server: ChpServer, endpoi
         assert mirror.wait_for(is_live, 10)
         client.send("/case/DC0000000001", b'{"kind": "case", "schema": 1}')  # not a valid record
         client.send("/bogus/1", b"")  # not our key space
-        client.send(*item(case(9)))  # valid: applied and published
-        assert mirror.wait_for(lambda m: "/case/DC0000000009" in m.bodies, 5)
-        assert server.kvsets_rejected == 2
-        assert "/case/DC0000000001" not in mirror.bodies
+        client.send("/case/DC0000000009", r.encode(case(9)))  # valid, but a console does not write cases
+        note = r.Decision(
+            schema=1, case_no="DC0000000009", n=1, decided_at=T0, action=r.DecisionAction.NOTE, by="王",
+            role="commander",
+        )  # fmt: skip
+        client.send(r.key_of(note), r.encode(note))  # valid: applied and published
+        assert mirror.wait_for(lambda m: r.key_of(note) in m.bodies, 5)
+        assert server.call(lambda s: dict(s.kvset_rejects)) == {"refused": 2, "role": 1}
+        assert "/case/DC0000000001" not in mirror.bodies and "/case/DC0000000009" not in mirror.bodies
 
 
 def test_a_large_snapshot_does_not_silence_heartbeats(endpoints: Endpoints) -> None:

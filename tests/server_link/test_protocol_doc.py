@@ -124,8 +124,20 @@ def _sample_records() -> dict[str, r.Record]:
             by="李值班",
             role="commander",
         ),
+        "agenda": r.AgendaItem(
+            schema=1, case_no="DC2026112700017", listed=True, rank=3.5, reason="两部门互相推诿",
+            changed_at=T0 + timedelta(minutes=7), by="李值班", role="commander",
+        ),
+        "present": r.Presentation(
+            schema=1, room="council-1", case_no="DC2026112700017", presented_at=T0 + timedelta(minutes=8),
+            console="council-desk", by="张主任", role="council",
+        ),
+        "refusal": r.Refusal(
+            schema=1, uuid="0f" * 16, key="/decision/DC2026112700017/2", reason="role",
+            detail="the leader role sends no commands", role="leader", refused_at=T0 + timedelta(minutes=9),
+        ),
         "meta": r.ServerMeta(schema=1, name="backend", district="110101", clock=T0, speed=60.0, simulated=True),
-    }
+    }  # fmt: skip
 
 
 SAMPLES = _sample_records()
@@ -337,6 +349,22 @@ _BY_KIND: dict[str, list[tuple[str, Callable[[Json], None]]]] = {
         ("tiles not a square", _set("tiles", 6)),
         ("requested_at missing", _drop("requested_at")),
         ("console empty", _set("console", "")),
+    ],
+    "agenda": [
+        ("listed as a string", _set("listed", "yes")),
+        ("rank beyond its bound", _set("rank", 2e9)),
+        ("changed_at missing", _drop("changed_at")),
+        ("reason too long", _set("reason", "x" * 201)),
+    ],
+    "present": [
+        ("case_no too short", _set("case_no", "DC1")),
+        ("presented_at missing", _drop("presented_at")),
+        ("console empty", _set("console", "")),
+    ],
+    "refusal": [
+        ("uuid too short", _set("uuid", "0f" * 15)),
+        ("reason empty", _set("reason", "")),
+        ("refused_at not a time", _set("refused_at", "now")),
     ],
     "meta": [
         ("speed zero", _set("speed", 0)),

@@ -104,7 +104,8 @@ def test_a_command_is_stored_sent_pending_and_confirmed_by_the_echo(
 def test_a_command_without_an_echo_is_sent_again_then_refused(
     qtbot: QtBot, store: StoreProcess, endpoints: Endpoints
 ) -> None:
-    refusing = ChpServer(endpoints, on_kvset=lambda *_: False).start()  # the backend says no: silence
+    # no echo, and its refusal is lost (or a backend of before protocol 1.7)
+    refusing = ChpServer(endpoints, on_kvset=lambda *_: False, publish_refusals=False).start()
     bridge = LinkBridge(LinkConfig(endpoints))
     bridge.start()
     try:
@@ -113,6 +114,28 @@ def test_a_command_without_an_echo_is_sent_again_then_refused(
         with qtbot.waitSignal(commands.refused, timeout=WAIT_MS):
             action = commands.send(ActionKind.NOTE, key, body)
         assert refusing.call(lambda s: s.kvsets_received) == 3
+        assert store.actions()[0].status is ActionStatus.REFUSED
+        assert action.id not in commands.pending
+    finally:
+        bridge.stop()
+        refusing.stop()
+
+
+def test_a_command_the_backend_refuses_is_refused_at_once_with_its_reason(
+    qtbot: QtBot, store: StoreProcess, endpoints: Endpoints
+) -> None:
+    refusing = ChpServer(endpoints, on_kvset=lambda *_: "case DC0000000001 is already closed").start()
+    bridge = LinkBridge(LinkConfig(endpoints))
+    bridge.start()
+    try:
+        commands = service(store, bridge, resend_after=5, attempts=3)
+        bridge.batch_received.connect(commands.observe)
+        key, body = note_on_case(situation_with(case(1)), "DC0000000001", "x", by="王", role="commander", at=AT)
+        with qtbot.waitSignal(commands.refused, timeout=WAIT_MS) as refused:
+            action = commands.send(ActionKind.NOTE, key, body)
+        assert refused.args == [action.id]
+        assert commands.reason_of(action.id) == "refused: case DC0000000001 is already closed"
+        assert refusing.call(lambda s: s.kvsets_received) == 1  # sent once: the answer came before a re-send
         assert store.actions()[0].status is ActionStatus.REFUSED
         assert action.id not in commands.pending
     finally:
@@ -139,7 +162,7 @@ def test_commands_never_confirmed_are_taken_up_again_at_start(
 
 def test_a_role_that_may_not_send_a_kind_sends_nothing(store: StoreProcess, qtbot: QtBot) -> None:
     sent: list[str] = []
-    commands = CommandService(store, lambda k, b: sent.append(k), who="刘", role="leader", allowed=())
+    commands = CommandService(store, lambda k, b, **_: sent.append(k), who="刘", role="leader", allowed=())
     assert not commands.may(ActionKind.NOTE)
     with pytest.raises(CommandRefused, match="leader"):
         commands.send(ActionKind.NOTE, "/decision/DC0000000001/1", b"{}")
@@ -151,7 +174,7 @@ def test_a_command_that_cannot_be_stored_is_not_sent(tmp_path: Path, qtbot: QtBo
     closed = StoreProcess(str(tmp_path / "gone.db")).open()
     closed.close()
     commands = CommandService(
-        closed, lambda k, b: sent.append(k), who="王", role="commander", allowed={ActionKind.NOTE}
+        closed, lambda k, b, **_: sent.append(k), who="王", role="commander", allowed={ActionKind.NOTE}
     )
     with pytest.raises(Exception):  # noqa: B017 - whatever the closed store raises
         commands.send(ActionKind.NOTE, "/decision/DC0000000001/1", b"{}")
