@@ -73,6 +73,11 @@ def faults(case: Case) -> list[str]:
         out.append(f"the case is at {case.step.value} but its last event at {events[-1].step.value}")
     if case.escalated and case.loop is not Loop.BIG:
         out.append("escalated but in the small loop")
+    actions = {e.action for e in events}
+    if A.ESCALATE in actions and not (case.escalated and case.loop is Loop.BIG):
+        out.append("an escalate event, but not escalated in the big loop")
+    if A.FLAG_HARD in actions and not case.hard:
+        out.append("a flag_hard event, but not hard")
     return out
 
 

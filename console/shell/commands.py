@@ -9,7 +9,8 @@ decisions) is a KVSET of a record to a key. The service
 3. holds it as pending, shown as such by the views, until the backend publishes the same body at the
    same key (its echo, in a KVPUB or in a snapshot): then CONFIRMED;
 4. sends it again, under the same UUID, when no echo came within ``resend_after`` seconds, then
-   twice as long after each re-send (5, 10, 20 s by default), up to ``attempts`` times in all; after that it is REFUSED as unanswered;
+   twice as long after each re-send (5, 10, 20 s by default), up to ``attempts`` times in all; after
+   that it is REFUSED as unanswered;
 5. or takes the backend's refusal (a ``/refusal/<uuid>`` record naming the command, docs/protocol.md
    §16.3): REFUSED at once, with the backend's reason (``reason_of``). The backend decides what a
    console's role may do.

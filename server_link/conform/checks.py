@@ -317,7 +317,7 @@ def commands_echoed(ev: Evidence) -> Result:
 
 @check
 def commands_refused(ev: Evidence) -> Result:
-    name, section = "commands.refused", "§16"
+    name, section = "commands.refused", "§16, §16.3"
     if not ev.obs.tried_commands:
         return _skip(name, section, "not asked (--try-commands)")
     refused = [c for c in ev.obs.commands if not c.published]
@@ -328,11 +328,22 @@ def commands_refused(ev: Evidence) -> Result:
         echo = next((s for s in ev.kvpubs if s.at >= c.sent_at and s.msg.key == c.key and s.msg.body == c.body), None)
         if echo is not None:
             faults.append(f"{c.purpose}: published as KVPUB {echo.msg.sequence}")
+        answer = next((s for s in ev.kvpubs if s.at >= c.sent_at and s.msg.key == f"/refusal/{c.uuid.hex()}"), None)
+        try:
+            refusal = r.decode(answer.msg.key, answer.msg.body) if answer is not None else None
+        except r.RecordError as exc:
+            refusal = None
+            faults.append(f"{c.purpose}: its refusal is not a valid record ({exc})")
+        if answer is None:
+            faults.append(f"{c.purpose}: no refusal published at /refusal/{c.uuid.hex()} (§16.3)")
+        elif isinstance(refusal, r.Refusal) and refusal.key != c.key:
+            faults.append(f"{c.purpose}: its refusal names {refusal.key!r}, not {c.key!r}")
     return _judge(
         name,
         section,
         faults,
-        f"{len(refused)} commands the page forbids, none published: {', '.join(c.purpose for c in refused)}",
+        f"{len(refused)} commands the page forbids, none published, each answered by a refusal: "
+        + ", ".join(c.purpose for c in refused),
     )
 
 

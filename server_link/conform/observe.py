@@ -55,6 +55,7 @@ class CommandSent:
     body: bytes
     published: bool
     sent_at: float
+    uuid: bytes = b""  # the KVSET's UUID frame: a refusal names the command by it (§16.3)
 
 
 @dataclass
@@ -172,7 +173,7 @@ class _Follower:
             for purpose, key, body, published in commands:
                 msg = chp.Message(key, 0, body, {"role": "conform"}, uuid.uuid4().bytes)
                 push.send_multipart(msg.frames())
-                self.obs.commands.append(CommandSent(purpose, key, body, published, time.monotonic()))
+                self.obs.commands.append(CommandSent(purpose, key, body, published, time.monotonic(), msg.uuid))
                 self.read_updates(time.monotonic() + 0.3)  # one at a time: an echo before the next
         finally:
             push.close(linger=2000)  # let the last command leave before the socket goes

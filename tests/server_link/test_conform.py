@@ -38,7 +38,7 @@ EXPECTED: dict[str, set[str]] = {
     "member_order": {"bodies.member_order"},
     "timeline_jump": {"cases.timeline"},
     "escalated_small": {"cases.timeline"},
-    "no_echo": {"commands.echo"},
+    "no_echo": {"commands.echo", "commands.refused"},  # neither echoed nor refused
     # What it published for the invalid commands is itself invalid: consoles would reject it.
     "accepts_invalid": {"commands.refused", "bodies"},
 }

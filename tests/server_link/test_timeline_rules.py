@@ -45,7 +45,7 @@ def _walk(*steps: tuple[r.Step, r.Action]) -> r.Case:
     return r.Case(
         schema=1, no="DC2026112300001", channel="ch-12345", category="E010102", title="t", lon=116.4, lat=39.9,
         unit_grid="110101001001001", street="110101001", step=events[-1].step, loop=r.Loop.BIG,
-        received_at=START, step_at=events[-1].at, timeline=events,
+        received_at=START, step_at=events[-1].at, timeline=events, hard=A.FLAG_HARD in {a for _, a in steps},
     )  # fmt: skip
 
 
@@ -73,6 +73,11 @@ def test_a_timeline_by_the_table_has_no_faults() -> None:
         (_walk((S.COLLECTED, A.COLLECT), (S.DISPATCHED, A.DECISION)), "decision from COLLECTED"),
         (msgspec.structs.replace(GOOD, step=S.CLOSED), "the case is at CLOSED but its last event at EVALUATED"),
         (msgspec.structs.replace(GOOD, escalated=True, loop=r.Loop.SMALL), "escalated but in the small loop"),
+        (msgspec.structs.replace(GOOD, hard=False), "a flag_hard event, but not hard"),
+        (
+            _walk((S.COLLECTED, A.COLLECT), (S.FILED, A.FILE), (S.FILED, A.ESCALATE)),
+            "an escalate event, but not escalated in the big loop",
+        ),
         (
             msgspec.structs.replace(
                 GOOD, timeline=[*GOOD.timeline[:-1], msgspec.structs.replace(GOOD.timeline[-1], at=START)]

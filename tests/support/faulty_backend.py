@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import threading
 import time
+from datetime import UTC, datetime
 
 import msgspec
 import zmq
@@ -36,7 +37,7 @@ FAULTS = {
     "member_order": "bodies with schema before kind (§11)",
     "timeline_jump": "a case collected, then closed (§11.3)",
     "escalated_small": "an escalated case in the small loop (§11.2)",
-    "no_echo": "decisions sent by consoles are dropped (§16)",
+    "no_echo": "commands sent by consoles are dropped, unanswered (§16, §16.3)",
     "accepts_invalid": "every KVSET is published, whatever it holds (§16)",
 }
 TICK_S = 0.05
@@ -197,6 +198,11 @@ class FaultyBackend:
             msg = chp.decode(frames)
             if "accepts_invalid" in self.faults or self._valid_decision(msg):
                 self._publish(pub, msg.key, msg.body)
+            elif len(msg.uuid) == 16:  # the refusal the console can read (§16.3)
+                refusal = r.Refusal(
+                    schema=1, uuid=msg.uuid.hex(), key=msg.key, reason="refused", refused_at=datetime.now(UTC)
+                )
+                self._publish(pub, r.key_of(refusal), r.encode(refusal))
 
     def _valid_decision(self, msg: chp.Message) -> bool:
         if not msg.key.startswith("/decision/") or not msg.body:
