@@ -16,6 +16,7 @@ import contextlib
 import logging
 import time
 from collections.abc import Callable
+from concurrent.futures import Future
 from typing import Any, Protocol
 
 from PySide6.QtCore import QObject, QTimer, Signal
@@ -41,11 +42,11 @@ STORE_QUEUE_CAPACITY = StoreConfig().max_queue_updates  # what "the queue fillin
 class AlarmBook(Protocol):
     """The part of the store the alarm service uses (``StoreBridge`` provides it)."""
 
-    def save_alarms(self, data: dict[str, Any]) -> None: ...
+    def save_alarms_later(self, data: dict[str, Any]) -> Future[None]: ...
 
     def saved_alarms(self) -> dict[str, Any] | None: ...
 
-    def stats(self) -> StoreStats: ...
+    def stats_later(self) -> Future[StoreStats]: ...
 
 
 class AlarmService(QObject):
@@ -78,6 +79,7 @@ class AlarmService(QObject):
         self._dirty = False
         self._saved_at = 0.0
         self._store_polled = 0.0
+        self._stats: Future[StoreStats] | None = None  # the store's counters, asked for and not yet read
         self._logged_at = clock()  # the first figures an hour after the start
         self._timer = QTimer(self)
         self._timer.setInterval(EVALUATE_MS)
@@ -105,13 +107,22 @@ class AlarmService(QObject):
             self.save()
 
     def save(self) -> None:
+        """Hand the alarm book to the store, without waiting for it (under load the store may be
+        seconds behind, and this runs on the GUI thread); one it could not keep is saved again."""
         try:
-            self._store.save_alarms(self.engine.saved())
+            done = self._store.save_alarms_later(self.engine.saved())
         except (RuntimeError, OSError, TimeoutError, ValueError) as exc:
             log.warning("the alarm book could not be saved: %s", exc)
             return
         self._dirty = False
         self._saved_at = self._clock()
+
+        def kept(f: Future[None]) -> None:
+            if f.exception() is not None:  # in the store's reader thread: only a flag for the next turn
+                log.warning("the alarm book could not be saved: %s", f.exception())
+                self._dirty = True
+
+        done.add_done_callback(kept)
 
     # ------------------------------------------------------------------ inputs
     def add(self, changes: ChangeSet) -> None:
@@ -161,10 +172,16 @@ class AlarmService(QObject):
             changes, self._pending = self._pending, ChangeSet()
             out.merge(self.engine.evaluate(self._situation, changes, now))
         out.merge(self.engine.tick(now))
-        if now - self._store_polled >= STORE_POLL_S:
+        if now - self._store_polled >= STORE_POLL_S:  # asked without waiting, read at a later turn
             self._store_polled = now
-            with contextlib.suppress(RuntimeError, OSError, TimeoutError):  # the store's own alarm says why
-                out.merge(self.engine.observe_store(_share(self._store.stats()), now))
+            asked, self._stats = self._stats, None
+            if asked is not None and not asked.done():
+                self._stats = asked  # the store is behind: its own alarm says so; ask no more meanwhile
+            elif asked is not None and asked.exception() is None:
+                out.merge(self.engine.observe_store(_share(asked.result()), now))
+            if self._stats is None:
+                with contextlib.suppress(RuntimeError, OSError):  # the store's own alarm says why
+                    self._stats = self._store.stats_later()
         self._take(out)
         if self._dirty and now - self._saved_at >= SAVE_EVERY_S:
             self.save()

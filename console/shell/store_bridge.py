@@ -165,6 +165,10 @@ class StoreBridge(QObject):
     def stats(self) -> StoreStats:
         return self._store.stats()
 
+    def stats_later(self) -> Future[StoreStats]:
+        """The store's counters without waiting for the batches queued ahead (the GUI thread polls it)."""
+        return self._store.stats_later()
+
     def flush(self, timeout: float = 30.0) -> bool:
         return self._store.flush(timeout)
 
@@ -184,8 +188,16 @@ class StoreBridge(QObject):
         return self._store.situation_at_later(instant, district)
 
     def record_link_event(self, kind: LinkEventKind, detail: str = "") -> None:
-        """What the link did (re-synced, went stale, came back), for the replay bar's marks."""
-        self._store.record_link_event(kind, detail[:LINK_EVENT_DETAIL_LENGTH])
+        """What the link did (re-synced, went stale, came back), for the replay bar's marks. Queued
+        behind the batches already submitted, never waited for (the GUI thread calls it, and under
+        load the store may be seconds behind); a mark the store could not keep is logged."""
+        done = self._store.record_link_event_later(kind, detail[:LINK_EVENT_DETAIL_LENGTH])
+
+        def kept(f: Future[None]) -> None:
+            if f.exception() is not None:
+                log.warning("link event %s not recorded: %s", kind, f.exception())
+
+        done.add_done_callback(kept)
 
     def link_events(self, since: datetime) -> list[LinkEvent]:
         return self._store.link_events(since)
@@ -214,8 +226,9 @@ class StoreBridge(QObject):
         return self._store.actions(since=since)
 
     # ------------------------------------------------------------------ the alarm book
-    def save_alarms(self, data: dict[str, Any]) -> None:
-        self._store.save_alarms(data)
+    def save_alarms_later(self, data: dict[str, Any]) -> Future[None]:
+        """Keep the alarm book; not waited for (the future says whether it was committed)."""
+        return self._store.save_alarms_later(data)
 
     def saved_alarms(self) -> dict[str, Any] | None:
         return self._store.saved_alarms()

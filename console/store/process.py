@@ -256,20 +256,33 @@ class StoreProcess:
             return False
 
     def stats(self) -> StoreStats:
-        """The child's counters; when it has ended, the last alarm with ``running`` False."""
+        """The child's counters; when it has ended, the last alarm with ``running`` False. Waits for
+        the child to reach the call, behind every batch already submitted (``stats_later`` does not)."""
+        return self.stats_later().result(CALL_TIMEOUT_S)
+
+    def stats_later(self) -> Future[StoreStats]:
+        """``stats`` without waiting: the future completes (in the reader thread) once the child has
+        answered, with what the parent's queue held when it was asked."""
+        done: Future[StoreStats] = Future()
         if self._ended:
-            return self._alarm or StoreStats(error=self._ended)
-        stats: StoreStats = self._call("stats", (), {})
+            done.set_result(self._alarm or StoreStats(error=self._ended))
+            return done
         with self._cond:
             batches = sum(1 for kind, _ in self._out.items if kind == "batch")
             queued, behind = self._out.updates, self._out.behind
-        return replace(
-            stats,
-            queued_batches=stats.queued_batches + batches,
-            queued_updates=stats.queued_updates + queued,
-            alarm=stats.alarm or behind,
-            needs_resync=stats.needs_resync or behind,
-        )
+
+        def adjust(answer: Future[Any]) -> None:
+            if answer.exception() is not None:
+                done.set_exception(answer.exception())
+                return
+            stats: StoreStats = answer.result()
+            done.set_result(replace(
+                stats, queued_batches=stats.queued_batches + batches, queued_updates=stats.queued_updates + queued,
+                alarm=stats.alarm or behind, needs_resync=stats.needs_resync or behind,
+            ))  # fmt: skip
+
+        self._call_later("stats", (), {}).add_done_callback(adjust)
+        return done
 
     def last_known(self) -> LastKnown:
         result: LastKnown = self._call("last_known", (), {})
@@ -289,7 +302,13 @@ class StoreProcess:
 
     def record_link_event(self, kind: LinkEventKind | str, detail: str = "", at: datetime | None = None) -> None:
         """``Store.record_link_event``: committed durably in the child before this returns (one small INSERT)."""
-        self._call("record_link_event", (kind, detail, at), {})
+        self.record_link_event_later(kind, detail, at).result(CALL_TIMEOUT_S)
+
+    def record_link_event_later(
+        self, kind: LinkEventKind | str, detail: str = "", at: datetime | None = None
+    ) -> Future[None]:
+        """``record_link_event`` without waiting: in order behind the batches submitted before it."""
+        return self._call_later("record_link_event", (kind, detail, at), {})
 
     def link_events(self, since: datetime, until: datetime | None = None) -> list[LinkEvent]:
         """``Store.link_events``: the link's events from ``since`` to ``until``, oldest first."""
@@ -298,7 +317,11 @@ class StoreProcess:
 
     def save_alarms(self, data: Mapping[str, Any]) -> None:
         """``Store.save_alarms``: committed durably in the child before this returns."""
-        self._call("save_alarms", (dict(data),), {})
+        self.save_alarms_later(data).result(CALL_TIMEOUT_S)
+
+    def save_alarms_later(self, data: Mapping[str, Any]) -> Future[None]:
+        """``save_alarms`` without waiting: the future says when it is committed, or why not."""
+        return self._call_later("save_alarms", (dict(data),), {})
 
     def saved_alarms(self) -> dict[str, Any] | None:
         result: dict[str, Any] | None = self._call("saved_alarms", (), {})

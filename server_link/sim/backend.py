@@ -48,6 +48,7 @@ class SimBackend:
         rate: float | None = None,
         tick: float = 0.05,
         feeds: CameraFeeds | None = None,
+        limit: int | None = None,
     ) -> None:
         if not 0 < speed <= 100_000:
             raise ValueError(f"speed {speed:g} must be in (0, 100000]")
@@ -60,6 +61,7 @@ class SimBackend:
         self.interval = tick
         self.behind = False
         self.published = 0
+        self.limit = limit  # stop producing once this many updates are published (then only serve)
         self._started: tuple[float, datetime, int] | None = None
         self._next_meta = 0.0
 
@@ -68,6 +70,9 @@ class SimBackend:
         return [*self.sim.reference(), *self.sim.drain(), self._meta()]
 
     def produce(self) -> list[tuple[str, bytes]]:
+        if self.limit is not None and self.published >= self.limit:
+            self.behind = False
+            return []  # done: the map stays as it is, so a follower can be compared with it
         now = time.monotonic()
         if self._started is None:
             self._started = (now, self.sim.now, self.published)
@@ -82,6 +87,8 @@ class SimBackend:
         if now >= self._next_meta:
             items.append(self._meta())
             self._next_meta = now + 1.0
+        if self.limit is not None:
+            items = items[: self.limit - self.published]
         self.published += len(items)
         return items
 
@@ -143,6 +150,7 @@ def make_backend(
     hwm: int = 200_000,
     video: bool = False,
     video_port: int = 0,
+    updates: int | None = None,
 ) -> tuple[ChpServer, SimBackend]:
     """A server driven by a simulation whose past is pre-generated; start it with ``start_backend``,
     stop it with ``stop_backend``. With ``video``, the cameras' links are their streams on
@@ -157,7 +165,7 @@ def make_backend(
     try:
         sim = Simulation(district, seed=seed, start=now - timedelta(days=history_days), surges=surges)
         sim.run(until=now)  # the pre-generated past: backlog and closed history
-        backend = SimBackend(sim, speed=speed, rate=rate, feeds=feeds)
+        backend = SimBackend(sim, speed=speed, rate=rate, feeds=feeds, limit=updates)
         server = ChpServer(
             endpoints, keys=keys, authorized=authorized, pub_hwm=hwm, on_kvset=backend.accept_kvset, producer=backend
         )

@@ -59,6 +59,9 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--rate", type=float, help="load mode: publish N realistic updates per second")
     p.add_argument("--surge", action="append", default=[], help="KIND@TIME, e.g. rainstorm@2026-11-28T14:00")
     p.add_argument("--seconds", type=float, default=0.0, help="exit after N seconds (0: run until stopped)")
+    p.add_argument(
+        "--updates", type=int, help="publish this many updates after the initial ones, then only serve (a soak's end)"
+    )
     p.add_argument("--keys", type=Path, help="server key pair (NAME.key_secret): turns on CurveZMQ")
     p.add_argument("--authorized", type=Path, help="folder of authorised console public keys")
     p.add_argument("--hwm", type=int, default=200_000, help="PUB send high-water mark")
@@ -86,6 +89,7 @@ def _serve(argv: list[str]) -> int:
         hwm=args.hwm,
         video=args.video,
         video_port=args.video_port,
+        updates=args.updates,
     )
     start_backend(server, backend)
     stop = threading.Event()

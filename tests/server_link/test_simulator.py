@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import time
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 
@@ -223,3 +224,15 @@ def test_assembled_bodies_equal_the_encoded_records(three_days: tuple[Simulation
     sim, _ = three_days
     for case in list(sim.cases.values())[:500]:
         assert r.decode(f"/case/{case.no}", case.body()) == case.record()
+
+
+def test_a_limited_load_stops_at_its_count_and_then_only_serves(district: District) -> None:
+    """``grid-backend-sim --updates N``: N updates after the initial picture, then nothing, so that a
+    follower can be compared with the map (tests/bench/soak.py)."""
+    start = datetime(2026, 11, 24, 10, 0, tzinfo=BEIJING)
+    backend = SimBackend(Simulation(district, seed=2, start=start), rate=50_000, limit=1_000)
+    produced, deadline = 0, time.monotonic() + 10
+    while backend.published < 1_000 and time.monotonic() < deadline:
+        produced += len(backend.produce())
+    assert produced == backend.published == 1_000
+    assert backend.produce() == [] and not backend.behind  # done: not even the meta record's clock
