@@ -41,6 +41,7 @@ from console.core.untrusted import one_line
 from server_link import records as r
 from server_link.workcal import BEIJING
 from widgets.bounce_graph import BounceGraph
+from widgets.council_room import RoomView
 from widgets.i18n import QT_TRANSLATE_NOOP
 from widgets.labels import clock, duration
 
@@ -60,7 +61,6 @@ ACTIONS: Final = (
     (r.DecisionAction.NOTE, QT_TRANSLATE_NOOP("Council", "仅记录")),
 )
 TITLE_CHARS: Final = 40
-PRESENT_SCALE: Final = 1.8  # the type's size in the room's view, against the board's
 CANDIDATES_SHOWN: Final = 6  # in the facts line; the form lists them all, first
 
 
@@ -134,6 +134,9 @@ class CouncilBoard(QWidget):
         self.present.setCheckable(True)
         self.present.setShortcut(QKeySequence(Qt.Key.Key_F5))
         self.present.toggled.connect(self.set_presenting)
+        self.room = RoomView(self)
+        self.room.closed.connect(lambda: self.set_presenting(False))
+        self._names: Mapping[str, str] = {}
         self.started = datetime.now(BEIJING)  # the meeting: from the board's start
         self.attendees = QLineEdit()
         self.attendees.setObjectName("attendees")
@@ -217,12 +220,10 @@ class CouncilBoard(QWidget):
         right_layout.addWidget(self.heading)
         right_layout.addWidget(self.graph)
         right_layout.addWidget(self.facts)
-        self.earlier_label = _plain(QLabel(self.tr("以往决定")))
-        right_layout.addWidget(self.earlier_label)
+        right_layout.addWidget(_plain(QLabel(self.tr("以往决定"))))
         right_layout.addWidget(self.earlier)
         right_layout.addWidget(self.decide)
         right_layout.addStretch(1)
-        self.left, self.right = left, right
         split = QSplitter()
         split.addWidget(left)
         split.addWidget(right)
@@ -289,19 +290,19 @@ class CouncilBoard(QWidget):
             self.remove_wanted.emit(self.case_no)
 
     def set_presenting(self, on: bool) -> None:
-        """The room's view: the case under discussion alone, in large type (F5 again, or the button,
-        goes back)."""
+        """The room's screen (``RoomView``): the case under discussion alone, in large type, full
+        screen on another screen if there is one; F5 again, Esc on it, or the button closes it."""
         self.present.blockSignals(True)
         self.present.setChecked(on)
         self.present.blockSignals(False)
-        for part in (self.left, self.decide, self.earlier, self.earlier_label):
-            part.setVisible(not on)
-        font = self.font()
         if on:
-            font.setPointSizeF(font.pointSizeF() * PRESENT_SCALE)
-        for part in (self.heading, self.facts):
-            part.setFont(font)
-        self.graph.set_zoom(PRESENT_SCALE if on else 1.0)
+            self._show_in_room()
+            self.room.open_on_a_screen(self)
+        elif self.room.isVisible():
+            self.room.close()
+
+    def _show_in_room(self) -> None:
+        self.room.show_case(self.graph.dossier, self.heading.text(), self.facts.text(), self._names)
 
     # ------------------------------------------------------------------ the dossier
     def show_dossier(
@@ -315,11 +316,14 @@ class CouncilBoard(QWidget):
             self.facts.clear()
             self.earlier.setRowCount(0)
             self.decide.setEnabled(False)
+            if self.room.isVisible():
+                self._show_in_room()
             return
         changed = dossier.case_no != self.case_no
         self.case_no = dossier.case_no
         self.heading.setText(f"{one_line(dossier.case_no, 32)}　{one_line(title, 100)}")
         self.graph.show_dossier(dossier, names)
+        self._names = names
         returns = sum(1 for h in dossier.hops if h.kind.value == "return")
         shown = "、".join(one_line(names.get(d, d), 20) for d in dossier.candidates[:CANDIDATES_SHOWN])
         more = len(dossier.candidates) - CANDIDATES_SHOWN
@@ -345,6 +349,8 @@ class CouncilBoard(QWidget):
             self.deadline.setDateTime(QDateTime.currentDateTime().addDays(3))
             self.status.clear()
         self.decide.setEnabled(True)
+        if self.room.isVisible():
+            self._show_in_room()
 
     def _fill_departments(
         self, candidates: Sequence[str], departments: Sequence[str], names: Mapping[str, str]

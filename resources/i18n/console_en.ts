@@ -1695,6 +1695,13 @@ Pick cameras from a case or the map</translation>
     </message>
 </context>
 <context>
+    <name>RoomView</name>
+    <message>
+        <source>协调会商 · 会商室大屏</source>
+        <translation>Coordination council · the room screen</translation>
+    </message>
+</context>
+<context>
     <name>StreetsPanel</name>
     <message>
         <source>街道</source>

@@ -12,6 +12,7 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 import pytest
+from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
 from console.shell.app import parse_args
@@ -188,11 +189,14 @@ def test_the_agenda_is_shared_a_commander_proposes_the_council_orders_and_one_co
         boards[0].choose(target)
         qtbot.waitUntil(lambda: boards[1].case_no == target, timeout=WAIT_MS)
         assert boards[1].graph.dossier is not None and boards[1].graph.dossier.case_no == target
-        # the room's view: the case alone in large type
+        # the room's screen: the case alone in large type, in a window of its own; F5 there closes it
+        room = boards[1].room
         boards[1].present.click()
-        assert boards[1].left.isHidden() and boards[1].graph.zoom > 1
-        boards[1].present.click()
-        assert not boards[1].left.isHidden() and boards[1].graph.zoom == 1
+        assert room.isVisible() and room.isFullScreen() and room.graph.zoom > 1
+        assert room.heading.text().startswith(target) and room.graph.dossier is not None
+        assert room.graph.dossier.case_no == target and room.facts.text() == boards[1].facts.text()
+        qtbot.keyClick(room, Qt.Key.Key_F5)
+        assert not room.isVisible() and not boards[1].present.isChecked()
         kinds = {a.kind for a in chair.store.actions() if a.status == ActionStatus.CONFIRMED}
         assert {ActionKind.AGENDA, ActionKind.PRESENT} <= kinds
         assert proposed.case_no == fresh
