@@ -45,9 +45,7 @@ def note_on_case(
         by=by,
         role=role,
     )
-    body = r.encode(decision)
-    r.decode(r.key_of(decision), body)  # the same checks the backend and every console apply
-    return r.key_of(decision), body
+    return _checked(decision)
 
 
 def decision_on_case(
@@ -81,9 +79,7 @@ def decision_on_case(
         action=action, dept=dept or None, supporting=[d for d in supporting if d and d != dept],
         deadline=deadline, note=note.strip(), by=by, role=role,
     )  # fmt: skip
-    body = r.encode(decision)
-    r.decode(r.key_of(decision), body)  # the same checks the backend and every console apply
-    return r.key_of(decision), body
+    return _checked(decision)
 
 
 def agenda_change(
@@ -109,9 +105,7 @@ def agenda_change(
         schema=r.SCHEMA_VERSION, case_no=case_no, listed=listed, rank=rank, reason=reason.strip()[:200],
         changed_at=at, by=by, role=role,
     )  # fmt: skip
-    body = r.encode(item)
-    r.decode(r.key_of(item), body)  # the same checks the backend and every console apply
-    return r.key_of(item), body
+    return _checked(item)
 
 
 def presentation(
@@ -121,6 +115,11 @@ def presentation(
     record = r.Presentation(
         schema=r.SCHEMA_VERSION, room=room, case_no=case_no, presented_at=at, console=console, by=by, role=role
     )
-    body = r.encode(record)
-    r.decode(r.key_of(record), body)
-    return r.key_of(record), body
+    return _checked(record)
+
+
+def _checked(record: r.Record) -> tuple[str, bytes]:
+    """(key, body) of ``record``, decoded again with the checks the backend and every console apply."""
+    key, body = r.key_of(record), r.encode(record)
+    r.decode(key, body)
+    return key, body

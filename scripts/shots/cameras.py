@@ -9,40 +9,24 @@ the window is saved.
 
 from __future__ import annotations
 
-import os
 import sys
-import tempfile
 from pathlib import Path
 
-import PySide6.QtWebEngineWidgets  # noqa: F401 - before the application (ARCHITECTURE.md)
+from demo_console import demo_console  # this folder's sibling (the script's folder is on sys.path)
 from PySide6.QtCore import Qt, QTimer
-from PySide6.QtWidgets import QApplication
 
 from console.core.camera_index import nearby_cameras
 from console.core.case_state import Light
-from console.shell.app import parse_args
-from console.shell.composition import Console, build
-from console.shell.i18n import install_translators
-from console.shell.platform_log import quiet_platform_noise
+from console.shell.composition import Console
 from console.shell.roles import COMMANDER, WindowPlan
-from console.shell.style import style_sheet
 
 PLAN = WindowPlan(("map", "queue", "detail", "cameras"))
 
 
 def main() -> int:
-    if hasattr(os, "geteuid") and os.geteuid() == 0:  # as grid-console does: no sandbox as root
-        os.environ["QTWEBENGINE_CHROMIUM_FLAGS"] = os.environ.get("QTWEBENGINE_CHROMIUM_FLAGS", "") + " --no-sandbox"
-    quiet_platform_noise()
     out = Path(sys.argv[1] if len(sys.argv) > 1 else "docs/screenshots/cameras.png")
-    app = QApplication(sys.argv[:1])
-    app.setStyleSheet(style_sheet("dark", 1.0))
-    install_translators(app, "zh_CN")
-    db = Path(tempfile.mkdtemp()) / "shot.db"
-    console = build(parse_args(["--demo", "--db", str(db), "--demo-history", "2"]), COMMANDER, [PLAN])
+    app, console = demo_console(COMMANDER, [PLAN])
     window = console.window
-    window.resize(1920, 1080)
-    window.show()
     window.resizeDocks([window.docks["cameras"]], [470], Qt.Orientation.Vertical)
     state = {"case": None, "tries": 0}
 

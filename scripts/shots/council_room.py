@@ -7,37 +7,20 @@ more is chosen, the room's screen opens, and that window is saved.
 
 from __future__ import annotations
 
-import os
 import sys
-import tempfile
 from pathlib import Path
 
-import PySide6.QtWebEngineWidgets  # noqa: F401 - before the application (ARCHITECTURE.md)
+from demo_console import demo_console  # this folder's sibling (the script's folder is on sys.path)
 from PySide6.QtCore import QTimer
-from PySide6.QtWidgets import QApplication
 
-from console.shell.app import parse_args
-from console.shell.composition import build
-from console.shell.i18n import install_translators
-from console.shell.platform_log import quiet_platform_noise
 from console.shell.roles import COUNCIL
-from console.shell.style import style_sheet
 from widgets.council_board import CouncilBoard
 
 
 def main() -> int:
-    if hasattr(os, "geteuid") and os.geteuid() == 0:  # as grid-console does: no sandbox as root
-        os.environ["QTWEBENGINE_CHROMIUM_FLAGS"] = os.environ.get("QTWEBENGINE_CHROMIUM_FLAGS", "") + " --no-sandbox"
-    quiet_platform_noise()
     out = Path(sys.argv[1] if len(sys.argv) > 1 else "council-room.png")
-    app = QApplication(sys.argv[:1])
-    app.setStyleSheet(style_sheet("dark", 1.0))
-    install_translators(app, "zh_CN")
-    db = Path(tempfile.mkdtemp()) / "shot.db"
-    console = build(parse_args(["--demo", "--db", str(db), "--demo-history", "2", "--role", "council"]), COUNCIL)
+    app, console = demo_console(COUNCIL)
     window = console.window
-    window.resize(1920, 1080)
-    window.show()
     board = console.panels["council"].widget
     assert isinstance(board, CouncilBoard)
 

@@ -212,7 +212,7 @@ def test_the_stores_process_killed_is_restarted_with_its_alarm_and_every_confirm
         console.wait_confirmed(later)
         sequence, epoch, bodies = settled_snapshot(endpoints, WAIT_S)
         after = console.wait_state(caught_up(sequence, epoch))
-    (alarm,) = console.store_alarms()  # the wall said it at once, promising no re-sync it could not do
+    (alarm,) = console.store_alarms()  # the wall said it at once: the store ended and is being started again
     assert alarm.startswith("STORE_ALARM ended False ⚠ 本地存储告警：存储进程已退出"), alarm
     assert restarted["store_pid"] is not None and after["resyncs"] > before["resyncs"]
     assert after["digest"] == cases_digest(bodies) and after["rejects"] == 0
