@@ -45,13 +45,18 @@ def test_the_leaders_board_shows_the_live_figures_and_offers_no_command(
         buttons = {b.text() for w in console.windows for b in w.findChildren(QPushButton) if b.isVisible()}
         assert buttons <= {"今日", "7 天", "30 天", "▶ 60×", "▶ 600×", "回到实时", "全区", "导出简报（PDF）…"}, buttons
         # the store writes the days the held cases cover (the first start's rebuild) and the board
-        # reads them: yesterday's open cases (the two-day-old one) behind today's figure
+        # reads them: yesterday's open cases behind today's figure. The days follow the cases' own
+        # (Beijing) days, so the test holds at any hour: in the first hour after midnight the
+        # hour-old cases were received yesterday, and the two-day-old one three days back.
         qtbot.waitUntil(lambda: console.store.daily_writes >= 1, timeout=WAIT_MS)
         today = day_of(console.situation.now)
-        kept = console.store.daily(today - timedelta(days=3), today)
-        assert {x.day for x in kept} == {today - timedelta(days=2), today - timedelta(days=1)}
-        qtbot.waitUntil(lambda: board.view is not None and board.view.days_kept == 2, timeout=WAIT_MS)
-        assert board.view.figure("open").yesterday == 1.0
+        first = day_of(older.received_at.timestamp())
+        covered = {first + timedelta(days=k) for k in range((today - first).days)}
+        kept = console.store.daily(today - timedelta(days=4), today)
+        assert {x.day for x in kept} == covered and len(covered) in (2, 3)
+        qtbot.waitUntil(lambda: board.view is not None and board.view.days_kept == len(covered), timeout=WAIT_MS)
+        open_yesterday = sum(day_of(c.received_at.timestamp()) < today for c in cases)
+        assert board.view.figure("open").yesterday == float(open_yesterday) and open_yesterday in (1, 4)
         # the briefing from the board's button (the file dialog answered): the same view, as a PDF
         written = console.export_briefing(tmp_path / "briefing.pdf")
         assert written is not None and written.stat().st_size > 10_000
