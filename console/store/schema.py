@@ -122,7 +122,8 @@ class Base(DeclarativeBase):
 
 
 class Journal(Base):
-    """Every applied update, in the order the store received it (empty body = delete)."""
+    """Every applied update, in the order the store received it (empty body = delete; other bodies
+    raw or compressed with a dictionary, ``journal_bodies``)."""
 
     __tablename__ = "journal"
 
@@ -137,6 +138,18 @@ class Journal(Base):
         Index("ix_journal_received_at", "received_at"),
         Index("ix_journal_key", "key"),
     )
+
+
+class JournalDictionary(Base):
+    """A Zstandard dictionary the journal's bodies are compressed with (``journal_bodies``); a
+    compressed body names it by ``id`` (the dictionary's own id), so it is kept as long as the store."""
+
+    __tablename__ = "journal_dictionaries"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+    samples: Mapped[int] = mapped_column(Integer, nullable=False)
+    data: Mapped[bytes] = mapped_column(LargeBinary, nullable=False)
 
 
 class State(Base):

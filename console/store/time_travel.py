@@ -17,6 +17,7 @@ from console.core.derived_cases import DerivedCases
 from console.core.rules import Rules
 from console.core.situation import Provenance, Situation
 from console.store.checkpoint_codec import decode_state
+from console.store.journal_bodies import JournalBodies
 from console.store.schema import Base, Checkpoint, Journal
 from server_link.district import District
 
@@ -63,8 +64,11 @@ def kept_window(engine: Engine) -> Window | None:
         return Window(_aware(oldest), max(_aware(oldest), _aware(newest or oldest)))
 
 
-def state_at(engine: Engine, instant: datetime, now: datetime | None = None) -> PastState:
-    """Rebuild the map at ``instant`` (an aware datetime; ``now`` defaults to the clock)."""
+def state_at(
+    engine: Engine, instant: datetime, now: datetime | None = None, bodies: JournalBodies | None = None
+) -> PastState:
+    """Rebuild the map at ``instant`` (an aware datetime; ``now`` defaults to the clock); ``bodies``
+    keeps the journal's dictionaries from one call to the next."""
     if instant.tzinfo is None or instant.utcoffset() is None:
         raise ValueError(f"naive instant {instant!r}: give an aware datetime")
     instant = instant.astimezone(UTC)
@@ -81,7 +85,8 @@ def state_at(engine: Engine, instant: datetime, now: datetime | None = None) -> 
         if cp is None:
             raise OutsideWindow(_before_window(conn, instant))
         taken_at = _aware(cp.taken_at)
-        bodies = decode_state(cp.blob)
+        state = decode_state(cp.blob)
+        open_body = (bodies or JournalBodies()).opener(conn)
         sequence, epoch, as_of, replayed = cp.sequence, cp.epoch, taken_at, 0
         # Received times never go backwards (the writer clamps them), so the time range bounds
         # the scan through the received_at index and id order is arrival order.
@@ -92,13 +97,13 @@ def state_at(engine: Engine, instant: datetime, now: datetime | None = None) -> 
         )
         for row in rows:
             if row.body:
-                bodies[row.key] = row.body
+                state[row.key] = open_body(row.body)
             else:
-                bodies.pop(row.key, None)
+                state.pop(row.key, None)
             replayed += 1
         if replayed:
             sequence, epoch, as_of = row.sequence, row.epoch, row.received_at
-    return PastState(instant, _aware(as_of), sequence, epoch, bodies, taken_at, replayed)
+    return PastState(instant, _aware(as_of), sequence, epoch, state, taken_at, replayed)
 
 
 def _before_window(conn: Connection, instant: datetime) -> str:

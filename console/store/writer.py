@@ -69,6 +69,7 @@ from console.store import daily_rows, migrations, stills
 from console.store.bulk import BulkStatement, delete_rows, insert_rows, time_converter, upsert_rows
 from console.store.checkpoint_codec import encode_state
 from console.store.engines import Role, make_engine
+from console.store.journal_bodies import JournalBodies
 from console.store.paths import database_url
 from console.store.schema import (
     LINK_EVENT_DETAIL_LENGTH,
@@ -288,6 +289,7 @@ class Store:
         self._written_at: datetime | None = None  # received time of the newest batch committed
         self._sql: _WriterStatements | None = None
         self._district: District | None = None  # the shipped district, loaded for refresh_daily
+        self._bodies = JournalBodies()  # the journal's compression dictionaries
 
     # ------------------------------------------------------------------ life cycle
     def open(self) -> Store:
@@ -304,6 +306,7 @@ class Store:
             with self._reader.connect() as conn, conn.begin():
                 self._checkpoint_at = conn.execute(select(func.max(_C.c.taken_at))).scalar_one_or_none()
                 self._n.actions = conn.execute(select(func.count()).select_from(_A)).scalar_one()
+                self._bodies.load_current(conn)
         except BaseException:
             self._dispose()
             raise
@@ -470,7 +473,7 @@ class Store:
 
     def state_at(self, instant: datetime, now: datetime | None = None) -> PastState:
         """The map at a past instant (see ``time_travel.state_at``); safe from any thread."""
-        return state_at(self._engine(self._reader), instant, now or self._clock())
+        return state_at(self._engine(self._reader), instant, now or self._clock(), self._bodies)
 
     def situation_at(
         self, instant: datetime, district: District, now: datetime | None = None, *, indexed: bool = True
@@ -819,6 +822,9 @@ class Store:
             raise RuntimeError("the store is not open")
         journal: list[tuple[int, str, str, bytes, Any]] = []
         state = self._state
+        bodies = self._bodies
+        bodies.maybe_train(state.values())
+        pack = bodies.pack
         changed: dict[str, tuple[bytes, int, Any]] = {}
         for batch, at in taken:
             changes = (
@@ -827,7 +833,7 @@ class Store:
             epoch = batch.epoch
             db_at = sql.time(at)  # converted once per batch, not per row
             for key, seq, body in changes:
-                journal.append((seq, epoch, key, body, db_at))
+                journal.append((seq, epoch, key, pack(body), db_at))
                 changed[key] = (body, seq, db_at)
                 if body:
                     state[key] = body
@@ -846,13 +852,16 @@ class Store:
                 with engine.begin() as conn:
                     if base is not None:
                         base.write(conn)
+                    bodies.store_new(conn)
                     sql.journal.run(conn, journal)
                     sql.state.run(conn, upserts)
                     sql.delete_state.run(conn, deletes)
                     sql.meta.run(conn, [meta])
         except BaseException:
+            bodies.forget_new()
             self._reload_state()
             raise
+        bodies.stored()
         elapsed = time.perf_counter() - started
         if base is not None:
             self._checkpoint_at = base.taken_at

@@ -19,24 +19,16 @@ from console.core.daily import DISTRICT_ID, DayFigures, Scope
 from console.store import Store, StoreConfig
 from console.store.process import StoreProcess
 from console.store.schema import Base, DailyRow
+from tests.store.conftest import Db
 from tests.store_support.batches import Feed
 from tests.store_support.threads import no_store_threads  # noqa: F401 - fixture
 from tests.support.district_days import AS_OF, NEXT, district, picture
 
 pytestmark = pytest.mark.usefixtures("no_store_threads")
 
-Db = Path | str  # a SQLite file, or the URL of a PostgreSQL schema
 STREETS = [f"110101{n:03d}" for n in range(1, 18)]
 DEPARTMENTS = [f"d-{n:02d}" for n in range(85)]
 TODAY = date(2026, 11, 30)
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def db(request: pytest.FixtureRequest, tmp_path: Path) -> Db:
-    if request.param == "sqlite":
-        return tmp_path / "console.db"
-    url: str = request.getfixturevalue("postgres_url")
-    return url
 
 
 @pytest.fixture

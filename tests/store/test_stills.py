@@ -13,21 +13,13 @@ from console.core.evidence import Still, before_after
 from console.store import Store
 from console.store.process import StoreProcess
 from console.store.schema import STILL_MAX_BYTES
+from tests.store.conftest import Db
 from tests.store_support.threads import no_store_threads  # noqa: F401 - fixture
 
 pytestmark = pytest.mark.usefixtures("no_store_threads")
 
-Db = Path | str
 T0 = datetime(2026, 12, 3, 2, 0, tzinfo=UTC)
 JPEG = b"\xff\xd8\xff\xe0" + bytes(range(256)) * 40 + b"\xff\xd9"
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def db(request: pytest.FixtureRequest, tmp_path: Path) -> Db:
-    if request.param == "sqlite":
-        return tmp_path / "console.db"
-    url: str = request.getfixturevalue("postgres_url")
-    return url
 
 
 def still(case_no: str, minutes: int, camera: str = "11010100001320000001", jpeg: bytes = JPEG) -> Still:

@@ -29,6 +29,7 @@ from console.store import (
 from console.store.engines import Role, make_engine
 from console.store.paths import database_url, default_db_path
 from console.store.schema import Base, LinkEventRow
+from tests.store.conftest import Db
 from tests.store_support.batches import Feed, body
 from tests.store_support.threads import no_store_threads  # noqa: F401 - fixture
 
@@ -38,24 +39,12 @@ T0 = datetime(2026, 11, 20, 8, 0, tzinfo=UTC)
 LATER = T0 + timedelta(days=3)  # "now" for time travel, so results never depend on the real clock
 
 
-Db = Path | str  # a SQLite file, or the URL of a PostgreSQL schema
-
-
 def open_store(db: Db, config: StoreConfig | None = None, **kw: object) -> Store:
     return Store(db, config, clock=lambda: LATER, **kw).open()  # type: ignore[arg-type]
 
 
 def url_of(db: Db) -> str:
     return db if isinstance(db, str) else f"sqlite:///{db}"
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def db(request: pytest.FixtureRequest, tmp_path: Path) -> Db:
-    """Each test that takes it runs twice: on a SQLite file, and on a fresh PostgreSQL schema."""
-    if request.param == "sqlite":
-        return tmp_path / "console.db"
-    url: str = request.getfixturevalue("postgres_url")
-    return url
 
 
 @pytest.fixture

@@ -34,9 +34,10 @@ pytestmark = pytest.mark.usefixtures("no_store_threads")
 T0 = datetime(2026, 11, 20, 8, 0, tzinfo=UTC)
 TABLES = {
     "journal", "state", "link_meta", "checkpoints", "operator_actions", "link_events", "alarm_book", "daily_figures",
-    "stills", "alembic_version",
+    "stills", "journal_dictionaries", "alembic_version",
 }  # fmt: skip
-PREVIOUS_REVISION = "0005"  # the one before head
+PREVIOUS_REVISION = "0006"  # the one before head
+BEFORE_STILLS = "0005"
 BEFORE_DAILY = "0004"
 BEFORE_ALARM_BOOK = "0003"
 BEFORE_LINK_EVENTS = "0002"
@@ -61,9 +62,10 @@ def test_the_head_revision_is_the_newest_script() -> None:
     assert alembic_config().get_main_option("script_location")
     revisions = [s.revision for s in ScriptDirectory.from_config(alembic_config()).walk_revisions()]  # newest first
     assert revisions == [
-        HEAD_REVISION, PREVIOUS_REVISION, BEFORE_DAILY, BEFORE_ALARM_BOOK, BEFORE_LINK_EVENTS, FIRST_REVISION
+        HEAD_REVISION, PREVIOUS_REVISION, BEFORE_STILLS, BEFORE_DAILY, BEFORE_ALARM_BOOK, BEFORE_LINK_EVENTS,
+        FIRST_REVISION,
     ]  # fmt: skip
-    assert revisions == ["0006", "0005", "0004", "0003", "0002", "0001"]
+    assert revisions == ["0007", "0006", "0005", "0004", "0003", "0002", "0001"]
 
 
 def test_migrate_an_empty_database_to_head(engine: sa.Engine) -> None:
@@ -228,11 +230,15 @@ def test_downgrade_to_the_previous_revision_and_back(engine: sa.Engine) -> None:
         )
     command.downgrade(alembic_config(str(engine.url)), PREVIOUS_REVISION)
     assert current_revision(engine) == PREVIOUS_REVISION
-    assert set(sa.inspect(engine).get_table_names()) == TABLES - {"stills"}
+    assert set(sa.inspect(engine).get_table_names()) == TABLES - {"journal_dictionaries"}
+    command.downgrade(alembic_config(str(engine.url)), BEFORE_STILLS)
+    assert set(sa.inspect(engine).get_table_names()) == TABLES - {"journal_dictionaries", "stills"}
     command.downgrade(alembic_config(str(engine.url)), BEFORE_DAILY)
-    assert set(sa.inspect(engine).get_table_names()) == TABLES - {"stills", "daily_figures"}
+    assert set(sa.inspect(engine).get_table_names()) == TABLES - {"journal_dictionaries", "stills", "daily_figures"}
     command.downgrade(alembic_config(str(engine.url)), BEFORE_ALARM_BOOK)
-    assert set(sa.inspect(engine).get_table_names()) == TABLES - {"stills", "daily_figures", "alarm_book"}
+    assert set(sa.inspect(engine).get_table_names()) == TABLES - {
+        "journal_dictionaries", "stills", "daily_figures", "alarm_book"
+    }  # fmt: skip
     command.downgrade(alembic_config(str(engine.url)), BEFORE_LINK_EVENTS)
     assert "link_events" not in sa.inspect(engine).get_table_names()
     assert set(sa.inspect(engine).get_table_names()) == TABLES - {
@@ -240,6 +246,7 @@ def test_downgrade_to_the_previous_revision_and_back(engine: sa.Engine) -> None:
         "alarm_book",
         "daily_figures",
         "stills",
+        "journal_dictionaries",
     }
     with engine.connect() as conn:  # the downgrades drop only the alarm book and the link events
         assert conn.execute(sa.text("SELECT text FROM operator_actions")).scalar() == "kept"
@@ -278,6 +285,7 @@ def test_postgres_migrations_round_trip_actions_and_time_travel(postgres_url: st
             "alarm_book",
             "daily_figures",
             "stills",
+            "journal_dictionaries",
         }
         upgrade(engine)
         assert schema_drift(engine) == []
