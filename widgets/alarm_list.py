@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from difflib import SequenceMatcher
 
 from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QKeyEvent
@@ -186,6 +187,7 @@ class AlarmList(QWidget):
         layout.addLayout(buttons)
         self.tree.installEventFilter(self)  # Space and S on the list (an item view takes Space for itself)
         self._view: AlarmView | None = None
+        self._rows: list[_Row] = []  # what the tree shows, one per top-level item
         self._situation: Situation | None = None
         self._blinking: set[str] = set()  # new unacknowledged high-priority alarms, until acknowledged
         self._blink_on = False
@@ -276,49 +278,50 @@ class AlarmList(QWidget):
             )
         self.flood.setVisible(flood)
         names = _Names(sit)
-        self.tree.setUpdatesEnabled(False)
-        self.tree.clear()
-        for group in grouped(self.shown(), flood):
-            item = self._group_item(group, view, names)
-            self.tree.addTopLevelItem(item)
-            if any(a.id in selected for a in group.alarms):
-                item.setSelected(True)
-        self.tree.setUpdatesEnabled(True)
+        rows = [self._group_row(group, view, names) for group in grouped(self.shown(), flood)]
+        old, self._rows = self._rows, rows
+        # Only the rows that changed are replaced (under load the list is shown twice a second and
+        # rebuilding hundreds of items held the GUI thread ~40 ms each time); the rows kept keep
+        # their selection and whether they are expanded.
+        edits = [op for op in SequenceMatcher(None, old, rows, autojunk=False).get_opcodes() if op[0] != "equal"]
+        if edits:
+            self.tree.setUpdatesEnabled(False)
+            for _tag, i1, i2, j1, j2 in reversed(edits):  # from the end: the earlier indices stay right
+                for _ in range(i2 - i1):
+                    self.tree.takeTopLevelItem(i1)
+                items = [_item(row) for row in rows[j1:j2]]
+                self.tree.insertTopLevelItems(i1, items)
+                for item, row in zip(items, rows[j1:j2], strict=True):
+                    item.setSelected(not selected.isdisjoint(row.ids))
+            self.tree.setUpdatesEnabled(True)
         self._paint_blink()
 
-    def _group_item(self, group: AlarmGroup, view: AlarmView, names: _Names) -> QTreeWidgetItem:
+    def _group_row(self, group: AlarmGroup, view: AlarmView, names: _Names) -> _Row:
         first = group.alarms[0]
         if not group.grouped:
-            item = self._alarm_item(first, view, names)
-            return item
+            return self._alarm_row(first, view, names)
         street = one_line(names.street(group.street)) if group.street else self.tr("全区")
         states = {a.state(view.now) for a in group.alarms}
         state = AlarmState.UNACKNOWLEDGED if AlarmState.UNACKNOWLEDGED in states else first.state(view.now)
         rule = self.tr("{0} ×{1}").format(_translated(RULE_NAMES[group.rule]), len(group.alarms))
-        item = QTreeWidgetItem(
-            [_translated(PRIORITY_NAMES[group.priority]), rule, street,
-             labels.clock(group.newest, with_date=False), _translated(STATE_NAMES[state]), ""]
+        texts = (
+            _translated(PRIORITY_NAMES[group.priority]), rule, street,
+            labels.clock(group.newest, with_date=False), _translated(STATE_NAMES[state]), "",
         )  # fmt: skip
-        item.setData(0, Qt.ItemDataRole.UserRole, [a.id for a in group.alarms])
-        item.setForeground(0, _PRIORITY_COLOURS[group.priority])
-        for a in group.alarms:
-            item.addChild(self._alarm_item(a, view, names))
-        return item
+        children = tuple(self._alarm_row(a, view, names) for a in group.alarms)
+        return _Row(texts, tuple(a.id for a in group.alarms), group.priority, None, "", children)
 
-    def _alarm_item(self, a: Alarm, view: AlarmView, names: _Names) -> QTreeWidgetItem:
+    def _alarm_row(self, a: Alarm, view: AlarmView, names: _Names) -> _Row:
         state = a.state(view.now)
         handling = _handling(a, view)
         if view.pending(a.id):
             handling = self.tr("⏳ 待后端确认") + (f" · {handling}" if handling else "")
-        item = QTreeWidgetItem(
-            [_translated(PRIORITY_NAMES[a.priority]), _translated(RULE_NAMES[a.rule]), names.subject(a),
-             labels.clock(a.raised_at, with_date=False), _translated(STATE_NAMES[state]), handling]
+        subject = names.subject(a)
+        texts = (
+            _translated(PRIORITY_NAMES[a.priority]), _translated(RULE_NAMES[a.rule]), subject,
+            labels.clock(a.raised_at, with_date=False), _translated(STATE_NAMES[state]), handling,
         )  # fmt: skip
-        item.setData(0, Qt.ItemDataRole.UserRole, [a.id])
-        item.setData(_SUBJECT, Qt.ItemDataRole.UserRole, (a.kind.value, a.subject))
-        item.setForeground(0, _PRIORITY_COLOURS[a.priority])
-        item.setToolTip(_SUBJECT, tooltip(names.subject(a)))  # a tooltip may be rich text
-        return item
+        return _Row(texts, (a.id,), a.priority, (a.kind.value, a.subject), tooltip(subject))
 
     # ------------------------------------------------------------------ blinking
     def _toggle_blink(self) -> None:
@@ -426,6 +429,30 @@ class AlarmSummary(QLabel):
 
     def mousePressEvent(self, event: object) -> None:
         self.clicked.emit()
+
+
+@dataclass(frozen=True, slots=True)
+class _Row:
+    """One line of the list as shown (an alarm, or a flood's group of them with its alarms below)."""
+
+    texts: tuple[str, ...]
+    ids: tuple[str, ...]
+    priority: Priority
+    target: tuple[str, str] | None  # (subject kind, subject) of a single alarm: where activating it leads
+    tip: str
+    children: tuple[_Row, ...] = ()
+
+
+def _item(row: _Row) -> QTreeWidgetItem:
+    item = QTreeWidgetItem(list(row.texts))
+    item.setData(0, Qt.ItemDataRole.UserRole, list(row.ids))
+    item.setForeground(0, _PRIORITY_COLOURS[row.priority])
+    if row.target is not None:
+        item.setData(_SUBJECT, Qt.ItemDataRole.UserRole, row.target)
+        item.setToolTip(_SUBJECT, row.tip)  # a tooltip may be rich text: made safe by ``tooltip``
+    for child in row.children:
+        item.addChild(_item(child))
+    return item
 
 
 class _Names:

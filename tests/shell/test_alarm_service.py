@@ -4,6 +4,7 @@ one reaches the other through the backend, and both survive a restart; the alarm
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -189,6 +190,43 @@ def test_in_a_flood_one_rule_in_one_street_is_one_line_with_a_count(qtbot: QtBot
     assert summary.text().startswith("告警待确认 高 0 · 中 7 · 低 0") and summary.property("level") == "warn"
     summary.show_alarms([], now, None)
     assert summary.property("level") == "normal"
+
+
+def test_showing_the_list_again_replaces_only_the_rows_that_changed(qtbot: QtBot) -> None:
+    now = time.time()
+    sit = Situation(DISTRICT)
+    alarms = [_alarm(Rule.CASE_RED, f"DC{i:010d}", Priority.MEDIUM, now - 60 * i) for i in range(1, 7)]
+    flood = [_alarm(Rule.HARD, f"DC{i:010d}", Priority.LOW, now - i) for i in range(20, 26)]
+    view = AlarmList()
+    qtbot.addWidget(view)
+    view.show()
+    view.show_alarms(AlarmView(alarms, now, None, lambda _i: False), sit)
+    before = [view.tree.topLevelItem(i) for i in range(view.tree.topLevelItemCount())]
+    assert len(before) == 6
+    view.tree.setCurrentItem(before[4])
+
+    view.show_alarms(AlarmView(alarms, now + 1, None, lambda _i: False), sit)  # nothing shown changed
+    assert [view.tree.topLevelItem(i) for i in range(6)] == before
+
+    # the third acknowledged (its state changes) and a new one on top: those two rows are new, the
+    # others the very same items, the selected one still selected
+    acked = dataclasses.replace(alarms[2], acknowledged=True)
+    newest = _alarm(Rule.CASE_RED, "DC0000000099", Priority.MEDIUM, now + 3)
+    shown = [newest, *alarms[:2], acked, *alarms[3:]]
+    view.show_alarms(AlarmView(shown, now + 3, None, lambda _i: False), sit)
+    after = [view.tree.topLevelItem(i) for i in range(view.tree.topLevelItemCount())]
+    assert [item.text(2) if item else "" for item in after] == [
+        item.text(2) if item else "" for item in [after[0], *before[:2], after[3], *before[3:]]
+    ]
+    kept = [i for i, item in enumerate(after) if item in before]
+    assert kept == [1, 2, 4, 5, 6] and after[0] not in before and after[3] not in before
+    assert after[3] is not None and after[3].text(4) != before[2].text(4)  # type: ignore[union-attr]
+    assert view.selected_ids() == [alarms[4].id]
+
+    # a flood groups them: the whole list is new, one line per rule and street
+    view.show_alarms(AlarmView(shown + flood, now + 4, now - 300, lambda _i: False), sit)
+    assert view.tree.topLevelItemCount() == 2
+    assert {view.tree.topLevelItem(i).childCount() for i in range(2)} == {6, 7}  # type: ignore[union-attr]
 
 
 def test_the_alarm_figures_view_shows_both_spans_and_marks_what_misses_its_target(qtbot: QtBot) -> None:
