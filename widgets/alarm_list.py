@@ -84,6 +84,7 @@ _PRIORITY_COLOURS = {
     Priority.LOW: QColor("#8fa3b8"),
 }
 _BLINK_MS = 600
+_MEMO_S = 60.0  # an alarm's line is made afresh at least this often (names from the backend may change)
 _SHELVE_MINUTES = (15, 30, 60, 120, 240, 480)
 
 
@@ -188,6 +189,12 @@ class AlarmList(QWidget):
         self.tree.installEventFilter(self)  # Space and S on the list (an item view takes Space for itself)
         self._view: AlarmView | None = None
         self._rows: list[_Row] = []  # what the tree shows, one per top-level item
+        # each alarm's line and what it was made from; made again when that changes, and all of
+        # them at most _MEMO_S apart (subject names come from the situation) or for another situation
+        self._memo: dict[str, tuple[tuple[object, ...], _Row]] = {}
+        self._memo_next: dict[str, tuple[tuple[object, ...], _Row]] = {}
+        self._memo_of: Situation | None = None
+        self._memo_since = 0.0
         self._situation: Situation | None = None
         self._blinking: set[str] = set()  # new unacknowledged high-priority alarms, until acknowledged
         self._blink_on = False
@@ -278,7 +285,10 @@ class AlarmList(QWidget):
             )
         self.flood.setVisible(flood)
         names = _Names(sit)
+        if sit is not self._memo_of or view.now - self._memo_since >= _MEMO_S:  # names may have changed
+            self._memo, self._memo_of, self._memo_since = {}, sit, view.now
         rows = [self._group_row(group, view, names) for group in grouped(self.shown(), flood)]
+        self._memo, self._memo_next = self._memo_next, {}  # only the alarms still shown are kept
         old, self._rows = self._rows, rows
         # Only the rows that changed are replaced (under load the list is shown twice a second and
         # rebuilding hundreds of items held the GUI thread ~40 ms each time); the rows kept keep
@@ -312,16 +322,29 @@ class AlarmList(QWidget):
         return _Row(texts, tuple(a.id for a in group.alarms), group.priority, None, "", children)
 
     def _alarm_row(self, a: Alarm, view: AlarmView, names: _Names) -> _Row:
+        """An alarm's line; made again only when what it shows may have changed (there can be
+        thousands in a flood, shown twice a second)."""
         state = a.state(view.now)
+        op = a.operator
+        pending = view.pending(a.id)
+        shelved = op.shelving is not None and view.now < op.shelving.until
+        title = names.case_title(a)
+        key = (a.priority, a.rule, a.raised_at, state, op, shelved, pending, title)
+        memo = self._memo.get(a.id)
+        if memo is not None and memo[0] == key:
+            self._memo_next[a.id] = memo
+            return memo[1]
         handling = _handling(a, view)
-        if view.pending(a.id):
+        if pending:
             handling = self.tr("⏳ 待后端确认") + (f" · {handling}" if handling else "")
         subject = names.subject(a)
         texts = (
             _translated(PRIORITY_NAMES[a.priority]), _translated(RULE_NAMES[a.rule]), subject,
             labels.clock(a.raised_at, with_date=False), _translated(STATE_NAMES[state]), handling,
         )  # fmt: skip
-        return _Row(texts, (a.id,), a.priority, (a.kind.value, a.subject), tooltip(subject))
+        row = _Row(texts, (a.id,), a.priority, (a.kind.value, a.subject), tooltip(subject))
+        self._memo_next[a.id] = (key, row)
+        return row
 
     # ------------------------------------------------------------------ blinking
     def _toggle_blink(self) -> None:
@@ -465,6 +488,13 @@ class _Names:
 
     def street(self, code: str) -> str:
         return self._streets.get(code, code)
+
+    def case_title(self, a: Alarm) -> str | None:
+        """The title of a case alarm's case (None for other alarms, or a case no longer held)."""
+        if a.kind is not SubjectKind.CASE:
+            return None
+        s = self._sit.cases.get(a.subject)
+        return None if s is None else s.title
 
     def subject(self, a: Alarm) -> str:
         sit = self._sit

@@ -8,8 +8,9 @@ The simulated backend runs in another process in load mode (``grid-backend-sim -
 it publishes N updates after its initial picture, then only serves); this process runs the whole
 console (``console.shell.app.build``: link, store in its process, situation, every panel, the map
 page) offscreen, as the wall would. Every ``--every`` seconds (a minute by default) it prints the
-console's and the store's resident memory, the store's file size, the updates taken, and the GUI
-thread's p99 lateness over that stretch (a precise 20 ms timer, as ``wall_latency.py``). Aim: growth of
+console's and the store's resident memory, the store's file size, the updates taken, the GUI
+thread's p99 lateness over that stretch (a precise 20 ms timer, as ``wall_latency.py``), the cases and
+updates waiting, and the duty alarms held (nobody acknowledges them here). Aim: growth of
 each resident memory after the first 10 % of the run ≤ 5 %. At the end, once the backend has
 settled, it compares the console's cases (digest over ``/case/``) and the store's journalled state
 (digest over every key) with a fresh snapshot of the backend. The reference, measured in the same
@@ -104,6 +105,10 @@ def main() -> None:
         help="also print, each time, where the console's Python memory grew most since the first sample "
         "(tracemalloc: slows the console down, so the rates and latencies of such a run do not count)",
     )  # fmt: skip
+    p.add_argument(
+        "--console", nargs=argparse.REMAINDER, default=[],
+        help="the rest is passed to the console (e.g. --wall FILE, to leave a panel out and see what it holds)",
+    )  # fmt: skip
     args = p.parse_args()
     machine = simulation_alone(3.0)
     gc.collect()
@@ -119,7 +124,7 @@ def main() -> None:
         assert backend.stdout is not None and backend.stdout.readline().startswith("serving")
         with tempfile.TemporaryDirectory() as tmp:
             db = Path(tmp) / "soak.db"
-            console = build(parse_args(["--endpoint", str(endpoints), "--db", str(db)]))
+            console = build(parse_args(["--endpoint", str(endpoints), "--db", str(db), *args.console]))
             console.window.resize(1920, 1080)
             console.window.show()
             deadline = time.monotonic() + 120
@@ -127,7 +132,7 @@ def main() -> None:
                 sample_latency(0.5)
             start, taken0 = time.monotonic(), console.link.stats().updates_total
             print(f"{'min':>6} {'console MiB':>12} {'store MiB':>10} {'file MiB':>9} {'taken':>11} {'rate/s':>8} "
-                  f"{'p99 ms':>7} {'max ms':>7} {'cases':>7} {'waiting':>8}", flush=True)  # fmt: skip
+                  f"{'p99 ms':>7} {'max ms':>7} {'cases':>7} {'waiting':>8} {'alarms':>7}", flush=True)  # fmt: skip
             last_taken, last_at = taken0, start
             first = None
             if args.trace:
@@ -142,7 +147,7 @@ def main() -> None:
                 rows.append(row)
                 print(f"{row[0]:6.1f} {row[1] / MiB:12.0f} {row[2] / MiB:10.0f} {row[3] / MiB:9.1f} {taken:11,} "
                       f"{rate:8,.0f} {row[4]:7.1f} {row[5]:7.0f} {len(console.situation.cases):7,} "
-                      f"{console.ingest.backlog:8,}", flush=True)  # fmt: skip
+                      f"{console.ingest.backlog:8,} {len(console.alarms.engine.alarms):7,}", flush=True)  # fmt: skip
                 if args.trace:
                     first = grown(first)
                 if taken >= args.updates or (rate < 1 and taken > 0):
