@@ -36,6 +36,7 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from console.store import Store, StoreConfig
+from console.store.journal_bodies import JournalBodies
 from server_link.district import load_district
 from server_link.link_state import Batch, Update
 from server_link.sim.engine import Simulation
@@ -139,9 +140,13 @@ def burst(db: Path, source: Path, count: int, per_batch: int = 200) -> None:
     """The writer's sustained rate: ``count`` journal bodies re-submitted as fast as possible."""
     engine = sa.create_engine(f"sqlite:///{source}")
     with engine.connect() as conn:
-        rows = conn.exec_driver_sql(
-            "SELECT key, body FROM journal WHERE body != x'' ORDER BY id LIMIT ?", (count,)
-        ).all()
+        open_body = JournalBodies().opener(conn)  # the source's bodies may be compressed
+        rows = [
+            (key, open_body(body))
+            for key, body in conn.exec_driver_sql(
+                "SELECT key, body FROM journal WHERE body != x'' ORDER BY id LIMIT ?", (count,)
+            )
+        ]
     engine.dispose()
     at = datetime.now(UTC)
     with Store(db, StoreConfig(max_queue_batches=100_000, max_queue_updates=10_000_000)) as store:
