@@ -44,6 +44,19 @@ def pytest_collection_finish(session: pytest.Session) -> None:
         import PySide6.QtWebEngineWidgets  # noqa: F401
 
 
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Say how many tests ran on the real PostgreSQL server (CI's log must show they ran, not skipped)."""
+    counts = {
+        outcome: sum(1 for report in terminalreporter.stats.get(outcome, []) if "postgres" in report.keywords)
+        for outcome in ("passed", "failed", "error", "skipped")
+    }
+    if any(counts.values()):
+        terminalreporter.write_line(
+            "PostgreSQL (a throw-away server, tests/store_support/postgres.py): "
+            + ", ".join(f"{n} {outcome}" for outcome, n in counts.items())
+        )
+
+
 @pytest.fixture(autouse=True)
 def _no_dangling_link_threads() -> Iterator[None]:
     """Fail a test that leaves a link agent, server or feed thread running."""

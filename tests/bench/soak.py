@@ -10,7 +10,8 @@ console (``console.shell.app.build``: link, store in its process, situation, eve
 page) offscreen, as the wall would. Every ``--every`` seconds (a minute by default) it prints the
 console's and the store's resident memory, the store's file size, the updates taken, the GUI
 thread's p99 lateness over that stretch (a precise 20 ms timer, as ``wall_latency.py``), the cases and
-updates waiting, and the duty alarms held (nobody acknowledges them here). Aim: growth of
+updates waiting, and the duty alarms held and how many of them are latched (cleared, waiting for an
+acknowledgement: nobody acknowledges them here). Aim: growth of
 each resident memory after the first 10 % of the run ≤ 5 %. At the end, once the backend has
 settled, it compares the console's cases (digest over ``/case/``) and the store's journalled state
 (digest over every key) with a fresh snapshot of the backend. The reference, measured in the same
@@ -29,6 +30,7 @@ import sys
 import tempfile
 import time
 import tracemalloc
+from collections.abc import Iterable
 from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -40,6 +42,7 @@ from PySide6.QtWidgets import QApplication
 from sim_rate import simulation_alone  # this folder's siblings (the script's folder is on sys.path)
 from wall_latency import pct, sample_latency
 
+from console.core.alarms.states import Alarm, AlarmState
 from console.shell.app import parse_args
 from console.shell.composition import build
 from server_link import chp
@@ -48,6 +51,12 @@ from server_link.endpoints import Endpoints
 from server_link.link_state import LinkState
 
 MiB = 1024 * 1024
+
+
+def latched(alarms: Iterable[Alarm]) -> int:
+    """How many of the alarms held cleared and wait for an acknowledgement."""
+    now = time.time()
+    return sum(a.state(now) is AlarmState.RETURNED_UNACKNOWLEDGED for a in alarms)
 
 
 def rss(pid: int | None) -> int:
@@ -132,7 +141,8 @@ def main() -> None:
                 sample_latency(0.5)
             start, taken0 = time.monotonic(), console.link.stats().updates_total
             print(f"{'min':>6} {'console MiB':>12} {'store MiB':>10} {'file MiB':>9} {'taken':>11} {'rate/s':>8} "
-                  f"{'p99 ms':>7} {'max ms':>7} {'cases':>7} {'waiting':>8} {'alarms':>7}", flush=True)  # fmt: skip
+                  f"{'p99 ms':>7} {'max ms':>7} {'cases':>7} {'waiting':>8} {'alarms':>7} {'latched':>8}",
+                  flush=True)  # fmt: skip
             last_taken, last_at = taken0, start
             first = None
             if args.trace:
@@ -147,7 +157,8 @@ def main() -> None:
                 rows.append(row)
                 print(f"{row[0]:6.1f} {row[1] / MiB:12.0f} {row[2] / MiB:10.0f} {row[3] / MiB:9.1f} {taken:11,} "
                       f"{rate:8,.0f} {row[4]:7.1f} {row[5]:7.0f} {len(console.situation.cases):7,} "
-                      f"{console.ingest.backlog:8,} {len(console.alarms.engine.alarms):7,}", flush=True)  # fmt: skip
+                      f"{console.ingest.backlog:8,} {len(console.alarms.engine.alarms):7,} "
+                      f"{latched(console.alarms.engine.alarms.values()):8,}", flush=True)  # fmt: skip
                 if args.trace:
                     first = grown(first)
                 if taken >= args.updates or (rate < 1 and taken > 0):
