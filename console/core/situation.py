@@ -40,9 +40,6 @@ class Provenance(enum.StrEnum):
     PAST = "past"  # rebuilt for an instant of the past (time travel), read-only
 
 
-INDEXED = ("unit_grid", "base_grid", "street", "community", "dept", "step", "loop", "channel", "category")
-
-
 @dataclass
 class ChangeSet:
     """What one batch or tick changed (keys of cases, grids, streets, departments)."""
@@ -112,8 +109,6 @@ class Situation:
         self.records: dict[str, r.Record] = {}  # everything that is not a case, by key
         self.table = CaseTable()
         self.aggregates = Aggregates(self.rules)
-        self.index: dict[str, dict[str, set[str]]] = {dim: {} for dim in INDEXED}
-        self.indexed = True  # False: ``index`` is left empty (a picture whose receiver builds it)
         self.sequence = 0
         self.epoch = ""
         self.now = 0.0
@@ -140,14 +135,13 @@ class Situation:
         calendar: WorkCalendar | None = None,
         rules: Rules | None = None,
         derived: DerivedCases | None = None,
-        indexed: bool = True,
     ) -> Situation:
         """A situation from stored (key, body) pairs: the last known state (which the next snapshot
         replaces) or a past instant (read-only). Bodies that no longer decode are skipped and counted.
         With ``derived``, cases whose body it holds are not decoded and derived again, and the
-        others are added to it. Without ``indexed``, ``index`` stays empty (``take_cases`` builds it)."""
+        others are added to it."""
         sit = cls(district, calendar=calendar, rules=rules, read_only=provenance is Provenance.PAST)
-        sit.provenance, sit.as_of, sit.indexed = provenance, as_of, indexed
+        sit.provenance, sit.as_of = provenance, as_of
         if derived is not None:
             derived.bind(district, sit.calendar, sit.rules)
         updates, known = [], []
@@ -159,9 +153,12 @@ class Situation:
                 updates.append(Update(key, 0, r.decode(key, body), body))
             except r.RecordError as exc:
                 sit._reject(exc.reason, key, str(exc))
-        changes = sit._apply_updates(updates, reset=True, now=now)
-        for key, body, state in known:
-            sit._guarded(key, sit._put_case, key[6:], state, body, changes)
+        sit._apply_updates(updates, reset=True, now=now)
+        for key, body, state in known:  # a whole picture: what changed is everything, nothing to note
+            try:
+                sit._put_case(key[6:], state, body, None)
+            except Exception as exc:  # noqa: BLE001 - as ``_guarded``: one record, never its picture
+                sit._reject("apply", key, f"{type(exc).__name__}: {exc}")
         if derived is not None:
             for u in updates:
                 if isinstance(u.record, r.Case) and (state := sit.cases.get(u.key[6:])) is not None:
@@ -185,7 +182,7 @@ class Situation:
         if self.read_only:
             raise RuntimeError("this situation is a read-only view (of the past or of the last known state)")
         self.cases, self.bodies, self.records, self.table = other.cases, other.bodies, other.records, other.table
-        self.aggregates, self.index = other.aggregates, other.index
+        self.aggregates = other.aggregates
         self._timers, self._armed = other._timers, other._armed
         self._camera_index = None
         self.sequence, self.epoch, self.now = other.sequence, other.epoch, max(self.now, other.now)
@@ -235,8 +232,6 @@ class Situation:
             if old is not None:
                 self.aggregates.account(old, -1)
                 changes.note(old)
-                if self.indexed:
-                    self._reindex(no, _index_keys(old), ())
                 del self.cases[no]
                 self.bodies.pop(no, None)
                 self._armed.pop(no, None)
@@ -244,8 +239,8 @@ class Situation:
             return
         self._put_case(no, derive(u.record, self.district, self.calendar, self.rules, old), u.body, changes)
 
-    def _put_case(self, no: str, s: CaseState, body: bytes, changes: ChangeSet) -> None:
-        """Hold a derived state as case ``no`` (replacing its old one)."""
+    def _put_case(self, no: str, s: CaseState, body: bytes, changes: ChangeSet | None) -> None:
+        """Hold a derived state as case ``no`` (replacing its old one); noted in ``changes``, if any."""
         old = self.cases.get(no)
         s.evaluate(self.now, self.rules.recent_seconds)
         beijing_day(s.received_at)  # the aggregates' intake key: raises here if it cannot be had
@@ -253,17 +248,17 @@ class Situation:
             s.next_change(self.now, self.rules.recent_seconds)
         if old is not None:
             self.aggregates.account(old, -1)
-            changes.note(old)
+            if changes is not None:
+                changes.note(old)
         self.cases[no] = s
         if self.keep_bodies:
             self.bodies[no] = body
         self.aggregates.account(s, +1)
-        if self.indexed:
-            self._reindex(no, _index_keys(old) if old is not None else (), _index_keys(s))
         self.table.upsert(s)
         if not self.read_only:
             self._arm(s)
-        changes.note(s)
+        if changes is not None:
+            changes.note(s)
 
     def _apply_other(self, kind: str, u: Update, changes: ChangeSet) -> None:
         old = self.records.pop(u.key, None) if u.record is None else self.records.get(u.key)
@@ -324,10 +319,8 @@ class Situation:
 
     def take_cases(self, cases: Mapping[str, CaseState], bodies: Mapping[str, bytes]) -> None:
         """Hold these cases, already derived, evaluated and accounted in the aggregates and the
-        table (a picture that crossed processes in parts): only the index is built here."""
-        for no, s in cases.items():
-            self.cases[no] = s
-            self._reindex(no, (), _index_keys(s))
+        table (a picture that crossed processes in parts)."""
+        self.cases.update(cases)
         self.bodies.update(bodies)
 
     def attach(self, district: District) -> None:
@@ -335,9 +328,6 @@ class Situation:
         self.district = district
 
     # ------------------------------------------------------------------ reading
-    def cases_where(self, dim: str, value: str) -> set[str]:
-        return self.index[dim].get(value, set())
-
     def case_record(self, no: str) -> r.Case | None:
         body = self.bodies.get(no)
         if body is None:
@@ -357,31 +347,12 @@ class Situation:
         return self._camera_index
 
     # ------------------------------------------------------------------ internals
-    def _reindex(self, no: str, before: tuple[str | None, ...], after: tuple[str | None, ...]) -> None:
-        """Move a case between index buckets, touching only the dimensions whose value changed."""
-        if not before:  # a new case (every case of a whole picture): only additions
-            for dim, new in zip(INDEXED, after, strict=True):
-                if new is not None:
-                    self.index[dim].setdefault(new, set()).add(no)
-            return
-        for i, dim in enumerate(INDEXED):
-            old = before[i] if before else None
-            new = after[i] if after else None
-            if old == new and before and after:
-                continue
-            buckets = self.index[dim]
-            if old is not None and (bucket := buckets.get(old)) is not None:
-                bucket.discard(no)
-            if new is not None:
-                buckets.setdefault(new, set()).add(no)
-
     def _clear(self) -> None:
         self.cases.clear()
         self.bodies.clear()
         self.records.clear()
         self.table = CaseTable()
         self.aggregates = Aggregates(self.rules)
-        self.index = {dim: {} for dim in INDEXED}
         self._timers = []
         self._armed = {}
         self._camera_index = None
@@ -398,10 +369,3 @@ class Situation:
 
 def _placed(c: r.Camera) -> tuple[float, float, str | None]:
     return c.lon, c.lat, c.unit_grid
-
-
-def _index_keys(s: CaseState) -> tuple[str | None, ...]:
-    """The case's value in each ``INDEXED`` dimension, as strings."""
-    return (
-        s.unit_grid, s.base_grid, s.street, s.community, s.dept, s.step.value, s.loop.value, s.channel, s.category,
-    )  # fmt: skip

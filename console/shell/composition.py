@@ -198,7 +198,7 @@ class Console:
             return
         sit = self.showing.situation
         self._paint(sit, ChangeSet(reset=True, kpis=True))
-        self.rankings.flush()
+        self.rankings.soon()  # the ranked tables on the next turn: the event loop runs in between
         if self.has("detail"):
             self.detail.refresh(sit)
 

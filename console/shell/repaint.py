@@ -38,6 +38,10 @@ class Repainter(QObject):
             waited = self._since.elapsed() if self._since.isValid() else self._interval_ms
             self._timer.start(max(0, self._interval_ms - waited))
 
+    def soon(self) -> None:
+        """Paint on the next turn of the event loop (what is painted before it is seen first)."""
+        self._timer.start(0)
+
     def flush(self) -> None:
         """Paint now (tests, screenshots)."""
         self._timer.stop()

@@ -14,23 +14,21 @@ from console.core.situation import Situation
 from console.store.pipes import PROTOCOL
 from server_link.district import District
 
-CASES_PER_PART = 1000  # 3–5 ms to unpickle and index on this project's machine
+CASES_PER_PART = 1000  # 3–5 ms to unpickle on this project's machine
 RECORDS_PER_PART = 500  # cameras, decisions, streets, departments: about 5 ms
 PAUSE_S = 0.001  # between two parts: the interpreter lock is free for whoever waits for it
 
 
 def pack(situation: Situation) -> Iterator[bytes]:
-    """The situation's parts: first what is left when its cases, their bodies, its other records
-    and its index are taken out; then the records; then the cases with their bodies (the receiver
-    builds the index from them: a tenth of the time it takes to unpickle one)."""
+    """The situation's parts: first what is left when its cases, their bodies and its other records
+    are taken out; then the records; then the cases with their bodies."""
     situation.table.flush()  # no pending rows, which would drag every case into the first part
-    cases, bodies, records, index = situation.cases, situation.bodies, situation.records, situation.index
+    cases, bodies, records = situation.cases, situation.bodies, situation.records
     situation.cases, situation.bodies, situation.records = {}, {}, {}
-    situation.index = {dim: {} for dim in index}
     try:
         head = pickle.dumps(situation.detached(), PROTOCOL)
     finally:
-        situation.cases, situation.bodies, situation.records, situation.index = cases, bodies, records, index
+        situation.cases, situation.bodies, situation.records = cases, bodies, records
     yield head
     items = list(records.items())
     for i in range(0, len(items), RECORDS_PER_PART):
@@ -66,7 +64,6 @@ class Unpacker:
         """The whole situation, its district attached (after the last part)."""
         if self._situation is None:
             raise ValueError("no part of a situation was received")
-        self._situation.indexed = True
         self._situation.attach(self.district)
         return self._situation
 

@@ -595,7 +595,7 @@ def _run_call(
         if name == "situation_at":  # built here, sent in parts without the district (the parent attaches its own)
             instant, now = args
             parts = 0
-            for part in past_picture.pack(store.situation_at(instant, load_district(), now, indexed=False)):
+            for part in past_picture.pack(store.situation_at(instant, load_district(), now)):
                 send_part(part)
                 parts += 1
             return True, parts

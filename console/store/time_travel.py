@@ -126,7 +126,6 @@ def past_situation(
     *,
     rules: Rules | None = None,
     derived: DerivedCases | None = None,
-    indexed: bool = True,
 ) -> Situation:
     """The read-only situation at ``past.instant`` (marked PAST, with the data's age in ``as_of``);
     ``derived`` keeps the cases' derived states from one instant to the next."""
@@ -138,5 +137,4 @@ def past_situation(
         as_of=past.as_of.timestamp(),
         rules=rules,
         derived=derived,
-        indexed=indexed,
     )

@@ -475,14 +475,11 @@ class Store:
         """The map at a past instant (see ``time_travel.state_at``); safe from any thread."""
         return state_at(self._engine(self._reader), instant, now or self._clock(), self._bodies)
 
-    def situation_at(
-        self, instant: datetime, district: District, now: datetime | None = None, *, indexed: bool = True
-    ) -> Situation:
-        """Time travel: the read-only situation at ``instant`` (0.1–0.3 s: call it off the GUI thread);
-        ``indexed=False`` leaves its index to whoever receives it (see ``past_picture``)."""
+    def situation_at(self, instant: datetime, district: District, now: datetime | None = None) -> Situation:
+        """Time travel: the read-only situation at ``instant`` (0.1–0.3 s: call it off the GUI thread)."""
         past = self.state_at(instant, now)
         with self._derived_lock:
-            return past_situation(past, district, derived=self._derived, indexed=indexed)
+            return past_situation(past, district, derived=self._derived)
 
     def time_window(self) -> Window | None:
         """What ``state_at`` can reach (for a time slider's range); None before the first write."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pickle
 from datetime import timedelta
 
+from console.core.case_table import CaseFilter
 from console.core.derived_cases import DerivedCases
 from console.core.rules import Light, Rules
 from console.core.situation import Provenance, Situation
@@ -38,8 +39,8 @@ def figures(sit: Situation) -> tuple[object, ...]:
     cases = sorted((no, repr(s)) for no, s in sit.cases.items())  # every field (repr: NaN equals NaN)
     grids = sorted((g, vars(f)) for g, f in sit.aggregates.grids.items())
     depts = sorted((d, vars(f)) for d, f in sit.aggregates.departments.items())
-    index = {dim: {v: sorted(nos) for v, nos in values.items() if nos} for dim, values in sit.index.items()}
-    return cases, grids, depts, vars(sit.aggregates.district), index, dict(sit.rejects), len(sit.table)
+    queue = sorted(str(sit.table.nos[row]) for row in sit.table.select(CaseFilter(open_only=False), sit.now))
+    return cases, grids, depts, vars(sit.aggregates.district), queue, dict(sit.rejects), len(sit.table)
 
 
 def test_each_version_is_derived_once_and_the_pictures_are_the_same() -> None:
