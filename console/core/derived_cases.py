@@ -40,6 +40,9 @@ class DerivedCases:
             self._states.clear()
             self._basis = basis
 
+    def __contains__(self, body: bytes) -> bool:
+        return _digest(body) in self._states
+
     def get(self, body: bytes) -> CaseState | None:
         """A copy of the state derived from ``body``, or None if it is not held."""
         key = _digest(body)

@@ -87,6 +87,16 @@ class ChangeSet:
         self.kpis = True
 
 
+@dataclass
+class Picture:
+    """A whole picture derived but not yet held: the situation with every record but its cases,
+    and its cases (derived, evaluated for its instant) with their bodies."""
+
+    situation: Situation
+    cases: dict[str, CaseState]
+    bodies: dict[str, bytes]
+
+
 class Situation:
     """Holds the situation; not thread-safe (the GUI thread owns it, or a worker builds one)."""
 
@@ -140,30 +150,68 @@ class Situation:
         replaces) or a past instant (read-only). Bodies that no longer decode are skipped and counted.
         With ``derived``, cases whose body it holds are not decoded and derived again, and the
         others are added to it."""
+        picture = cls.picture(
+            district, bodies, now, provenance=provenance, as_of=as_of, calendar=calendar, rules=rules, derived=derived
+        )
+        picture.situation.hold_cases(picture.cases, picture.bodies)
+        return picture.situation
+
+    @classmethod
+    def picture(
+        cls,
+        district: District,
+        bodies: Mapping[str, bytes],
+        now: float,
+        *,
+        provenance: Provenance,
+        as_of: float | None,
+        calendar: WorkCalendar | None = None,
+        rules: Rules | None = None,
+        derived: DerivedCases | None = None,
+    ) -> Picture:
+        """``from_bodies`` up to the cases: derived and evaluated for ``now`` but not yet held (a
+        picture that crosses processes is held where it arrives, ``hold_cases``)."""
         sit = cls(district, calendar=calendar, rules=rules, read_only=provenance is Provenance.PAST)
         sit.provenance, sit.as_of = provenance, as_of
+        sit.now, sit.pictured = now, True
         if derived is not None:
             derived.bind(district, sit.calendar, sit.rules)
-        updates, known = [], []
+        picture = Picture(sit, {}, {})
+        others = ChangeSet()
         for key, body in bodies.items():
-            if derived is not None and key.startswith("/case/") and (state := derived.get(body)) is not None:
-                known.append((key, body, state))
+            if not key.startswith("/case/"):
+                try:
+                    sit._guarded(key, sit._apply, Update(key, 0, r.decode(key, body), body), others)
+                except r.RecordError as exc:
+                    sit._reject(exc.reason, key, str(exc))
                 continue
             try:
-                updates.append(Update(key, 0, r.decode(key, body), body))
+                state = derived.get(body) if derived is not None else None
+                if state is None:
+                    record = r.decode(key, body)
+                    if not isinstance(record, r.Case):
+                        raise TypeError(f"{type(record).__name__} at a case's key")
+                    state = derive(record, district, sit.calendar, sit.rules)
+                    sit._prepare(state)
+                    if derived is not None:
+                        derived.put(body, state)
+                else:
+                    sit._prepare(state)
             except r.RecordError as exc:
                 sit._reject(exc.reason, key, str(exc))
-        sit._apply_updates(updates, reset=True, now=now)
-        for key, body, state in known:  # a whole picture: what changed is everything, nothing to note
-            try:
-                sit._put_case(key[6:], state, body, None)
+                continue
             except Exception as exc:  # noqa: BLE001 - as ``_guarded``: one record, never its picture
                 sit._reject("apply", key, f"{type(exc).__name__}: {exc}")
-        if derived is not None:
-            for u in updates:
-                if isinstance(u.record, r.Case) and (state := sit.cases.get(u.key[6:])) is not None:
-                    derived.put(u.body, state)
-        return sit
+                continue
+            picture.cases[key[6:]] = state
+            picture.bodies[key[6:]] = body
+        return picture
+
+    def hold_cases(self, cases: Mapping[str, CaseState], bodies: Mapping[str, bytes]) -> None:
+        """Hold cases of a whole picture, derived and evaluated for this situation's instant
+        (``picture``): accounted in the figures and the queue's table; nothing noted as changed."""
+        for no, state in cases.items():
+            self._hold(no, state, bodies[no], None)
 
     # ------------------------------------------------------------------ updates
     def apply(self, batch: Batch, now: float) -> ChangeSet:
@@ -241,11 +289,19 @@ class Situation:
 
     def _put_case(self, no: str, s: CaseState, body: bytes, changes: ChangeSet | None) -> None:
         """Hold a derived state as case ``no`` (replacing its old one); noted in ``changes``, if any."""
-        old = self.cases.get(no)
+        self._prepare(s)
+        self._hold(no, s, body, changes)
+
+    def _prepare(self, s: CaseState) -> None:
+        """Evaluate a derived state for now: everything that can fail before a case is held."""
         s.evaluate(self.now, self.rules.recent_seconds)
         beijing_day(s.received_at)  # the aggregates' intake key: raises here if it cannot be had
         if not self.read_only:  # a read-only situation never ticks: no timers
             s.next_change(self.now, self.rules.recent_seconds)
+
+    def _hold(self, no: str, s: CaseState, body: bytes, changes: ChangeSet | None) -> None:
+        """Hold a prepared state as case ``no``: cannot fail."""
+        old = self.cases.get(no)
         if old is not None:
             self.aggregates.account(old, -1)
             if changes is not None:
@@ -316,12 +372,6 @@ class Situation:
         situations and hands them over this way); the receiver must ``attach`` its district."""
         self.district = None  # type: ignore[assignment]  # until attach(): nothing reads it in between
         return self
-
-    def take_cases(self, cases: Mapping[str, CaseState], bodies: Mapping[str, bytes]) -> None:
-        """Hold these cases, already derived, evaluated and accounted in the aggregates and the
-        table (a picture that crossed processes in parts)."""
-        self.cases.update(cases)
-        self.bodies.update(bodies)
 
     def attach(self, district: District) -> None:
         """Give a situation received from another process the district it was built on."""

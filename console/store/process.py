@@ -32,6 +32,7 @@ import signal
 import subprocess
 import sys
 import threading
+import time
 from collections import deque
 from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import Future
@@ -73,6 +74,10 @@ CALL_TIMEOUT_S: Final = 60.0
 MAX_WAITING_BATCHES: Final = 2_000
 SENDER_THREAD: Final = "store-sender"
 READER_THREAD: Final = "store-reader"
+# Between calls and batches, the child derives the kept history's case versions for the replay
+# (``Store.warm_past``): after this long without a message, in slices this long.
+WARM_AFTER_IDLE_S: Final = 0.2
+WARM_SLICE_S: Final = 0.02
 # What the parent may call in the child: Store's methods that return plain, picklable data.
 CALLS: Final = frozenset(
     {"flush", "stats", "last_known", "record_action", "set_action_status", "actions", "state_at",
@@ -560,8 +565,12 @@ def _serve(recv: Connection, send: Connection) -> int:
         tell("reply", (0, False, StoreProcessError(f"{type(exc).__name__}: {exc}")))
         return 1
     tell("reply", (0, True, store.resumed))
+    warming = True  # the replay's first pictures: their case versions derived while nothing else is asked
     try:
         while True:
+            if warming and not recv.poll(WARM_AFTER_IDLE_S):
+                warming = store.warm_past(load_district(), time.monotonic() + WARM_SLICE_S)
+                continue
             try:
                 kind, payload = pipes.receive(recv)
             except EOFError:
@@ -594,11 +603,11 @@ def _run_call(
     try:
         if name == "situation_at":  # built here, sent in parts without the district (the parent attaches its own)
             instant, now = args
-            parts = 0
-            for part in past_picture.pack(store.situation_at(instant, load_district(), now)):
+            sent = 0
+            for part in past_picture.parts(store.picture_at(instant, load_district(), now)):
                 send_part(part)
-                parts += 1
-            return True, parts
+                sent += 1
+            return True, sent
         return True, getattr(store, name)(*args, **kwargs)
     except SQLAlchemyError as exc:  # e.g. OperationalError "disk I/O error" / "database or disk is full"
         return False, StoreDatabaseError(f"{type(exc).__name__}: {exc}"[:1000])

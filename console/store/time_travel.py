@@ -15,7 +15,7 @@ from sqlalchemy import Connection, Engine, func, select
 
 from console.core.derived_cases import DerivedCases
 from console.core.rules import Rules
-from console.core.situation import Provenance, Situation
+from console.core.situation import Picture, Provenance, Situation
 from console.store.checkpoint_codec import decode_state
 from console.store.journal_bodies import JournalBodies
 from console.store.schema import Base, Checkpoint, Journal
@@ -106,6 +106,19 @@ def state_at(
     return PastState(instant, _aware(as_of), sequence, epoch, state, taken_at, replayed)
 
 
+def checkpoints_newest_first(engine: Engine) -> list[int]:
+    """The kept checkpoints' ids, the newest first."""
+    with engine.connect() as conn:
+        return list(conn.execute(select(_C.id).order_by(_C.taken_at.desc(), _C.id.desc())).scalars())
+
+
+def checkpoint_state(engine: Engine, checkpoint_id: int) -> dict[str, bytes] | None:
+    """The map a checkpoint holds (None: retention removed it meanwhile)."""
+    with engine.connect() as conn:
+        blob = conn.execute(select(_C.blob).where(_C.id == checkpoint_id)).scalar_one_or_none()
+    return None if blob is None else decode_state(blob)
+
+
 def _before_window(conn: Connection, instant: datetime) -> str:
     oldest = conn.execute(select(func.min(_C.taken_at))).scalar_one_or_none()
     if oldest is None:
@@ -121,15 +134,20 @@ def _aware(at: datetime) -> datetime:
 
 
 def past_situation(
-    past: PastState,
-    district: District,
-    *,
-    rules: Rules | None = None,
-    derived: DerivedCases | None = None,
+    past: PastState, district: District, *, rules: Rules | None = None, derived: DerivedCases | None = None
 ) -> Situation:
     """The read-only situation at ``past.instant`` (marked PAST, with the data's age in ``as_of``);
     ``derived`` keeps the cases' derived states from one instant to the next."""
-    return Situation.from_bodies(
+    picture = derive_past(past, district, rules=rules, derived=derived)
+    picture.situation.hold_cases(picture.cases, picture.bodies)
+    return picture.situation
+
+
+def derive_past(
+    past: PastState, district: District, *, rules: Rules | None = None, derived: DerivedCases | None = None
+) -> Picture:
+    """``past_situation`` up to its cases, derived but not yet held (``Situation.picture``)."""
+    return Situation.picture(
         district,
         past.bodies,
         past.instant.timestamp(),

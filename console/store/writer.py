@@ -64,7 +64,7 @@ from console.core.daily import (
 from console.core.derived_cases import DerivedCases
 from console.core.evidence import Still
 from console.core.rules import Rules
-from console.core.situation import Situation
+from console.core.situation import Picture, Provenance, Situation
 from console.store import daily_rows, migrations, stills
 from console.store.bulk import BulkStatement, delete_rows, insert_rows, time_converter, upsert_rows
 from console.store.checkpoint_codec import encode_state
@@ -85,7 +85,15 @@ from console.store.schema import (
     OperatorAction,
     State,
 )
-from console.store.time_travel import PastState, Window, kept_window, past_situation, state_at
+from console.store.time_travel import (
+    PastState,
+    Window,
+    checkpoint_state,
+    checkpoints_newest_first,
+    derive_past,
+    kept_window,
+    state_at,
+)
 from server_link.district import District, load_district
 from server_link.link_state import Batch
 from server_link.records import SCHEMA_VERSION
@@ -94,6 +102,7 @@ from server_link.workcal import WorkCalendar
 log = logging.getLogger(__name__)
 
 WRITER_THREAD: Final = "store-writer"
+WARM_CHUNK: Final = 200  # case versions derived at a time by ``warm_past`` (~10 ms)
 _J, _S, _M, _C, _A, _L, _B = (
     Base.metadata.tables[t.__tablename__]
     for t in (Journal, State, LinkMeta, Checkpoint, OperatorAction, LinkEventRow, AlarmBook)
@@ -265,6 +274,7 @@ class Store:
         self._before_write = before_write
         self._derived = DerivedCases()  # for time travel: each version of a case derived once
         self._derived_lock = threading.Lock()
+        self._warming: Iterator[dict[str, bytes]] | None = None  # versions ``warm_past`` has yet to derive
         self.resumed = False
         self._journal: Engine | None = None
         self._durable: Engine | None = None
@@ -477,9 +487,41 @@ class Store:
 
     def situation_at(self, instant: datetime, district: District, now: datetime | None = None) -> Situation:
         """Time travel: the read-only situation at ``instant`` (0.1–0.3 s: call it off the GUI thread)."""
+        picture = self.picture_at(instant, district, now)
+        picture.situation.hold_cases(picture.cases, picture.bodies)
+        return picture.situation
+
+    def picture_at(self, instant: datetime, district: District, now: datetime | None = None) -> Picture:
+        """``situation_at`` up to its cases, derived but not yet held (``Situation.picture``)."""
         past = self.state_at(instant, now)
         with self._derived_lock:
-            return past_situation(past, district, derived=self._derived)
+            return derive_past(past, district, derived=self._derived)
+
+    def warm_past(self, district: District, until: float) -> bool:
+        """Derive the case versions the kept checkpoints hold, the newest checkpoint first, until
+        ``until`` (``time.monotonic()``), so that the first replays find them derived (the store's
+        process calls this while nothing is asked of it). False once there is nothing more to do:
+        every checkpoint seen, or the cache nine-tenths full (warming never pushes states out)."""
+        if self._warming is None:
+            self._warming = self._versions_to_warm()
+        with self._derived_lock:
+            while time.monotonic() < until:
+                chunk = next(self._warming, None)
+                if chunk is None or len(self._derived) >= self._derived.limit * 0.9:
+                    self._warming = iter(())
+                    return False
+                Situation.from_bodies(
+                    district, chunk, time.time(), provenance=Provenance.PAST, as_of=None, derived=self._derived
+                )  # thrown away: only the states it derived are kept, in the cache
+        return True
+
+    def _versions_to_warm(self) -> Iterator[dict[str, bytes]]:
+        """Each kept checkpoint's cases, by ``WARM_CHUNK``, less the versions derived by then."""
+        engine = self._engine(self._reader)
+        for checkpoint in checkpoints_newest_first(engine):
+            cases = [(k, body) for k, body in (checkpoint_state(engine, checkpoint) or {}).items() if k[:6] == "/case/"]
+            for i in range(0, len(cases), WARM_CHUNK):
+                yield {k: body for k, body in cases[i : i + WARM_CHUNK] if body not in self._derived}
 
     def time_window(self) -> Window | None:
         """What ``state_at`` can reach (for a time slider's range); None before the first write."""

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 
 from console.core.situation import Provenance, Situation
-from console.store import OutsideWindow, Store
+from console.store import OutsideWindow, Store, StoreConfig
 from console.store.process import StoreProcess
+from console.store.schema import Checkpoint
 from console.store.time_travel import past_situation
 from server_link.district import load_district
 from server_link.link_state import Batch
@@ -78,3 +81,38 @@ def test_the_past_is_built_in_the_store_process_and_handed_over_whole(tmp_path: 
             failing.result(30)
         assert picture(store.situation_at(instant, district)) == picture(here)
         assert store._part_takers == {}
+
+
+def test_the_kept_history_is_derived_before_the_first_replay_asks(tmp_path: Path) -> None:
+    clock = [datetime(2026, 11, 27, 2, 0, tzinfo=UTC)]
+    config = StoreConfig(checkpoint_interval=timedelta(minutes=30))
+    store = Store(str(tmp_path / "w.db"), config, clock=lambda: clock[0]).open()
+    try:
+        t = bj(2026, 11, 27, 10, 0)
+        cases = [make_case(n, [(t, S.COLLECTED, A.COLLECT, None)]) for n in range(1, 41)]
+        store.submit(Batch(True, tuple(upd(c, n) for n, c in enumerate(cases, start=1)), 40, "e"), clock[0])
+        for hour in range(1, 4):  # each hour ten of them move on: new versions, in new checkpoints
+            clock[0] += timedelta(hours=1)
+            moved = [
+                make_case(n, [(t, S.COLLECTED, A.COLLECT, None), (t, S.DISPATCHED, A.DISPATCH, "d-hwzx")])
+                for n in range(hour * 10 - 9, hour * 10 + 1)
+            ]
+            store.submit(Batch(False, tuple(upd(c, 40 + hour) for c in moved), 40 + hour, "e"), clock[0])
+            assert store.flush(10)
+        with store._engine(store._reader).connect() as conn:
+            instants = list(conn.execute(select(Checkpoint.taken_at).order_by(Checkpoint.taken_at)).scalars())
+        assert len(instants) == 4  # the base one (empty: taken before the first batch), then one an hour
+        district = load_district()
+        while store.warm_past(district, time.monotonic() + 0.01):
+            pass
+        derived = store._derived
+        # Every version the checkpoints hold, each once: the forty cases as the last one holds them,
+        # then twenty of them as they were before they moved (the other ten moved before a checkpoint held them).
+        assert len(derived) == 40 + 20 and derived.misses == 60 and derived.hits == 0
+        for at in instants[1:]:  # the replay finds them all derived, and shows what a build without them shows
+            past = store.situation_at(at.replace(tzinfo=UTC), district)
+            assert picture(past) == picture(past_situation(store.state_at(at.replace(tzinfo=UTC)), district))
+        assert derived.misses == 60 and derived.hits == 3 * 40
+        assert not store.warm_past(district, time.monotonic() + 1)  # nothing more to do
+    finally:
+        store.close()
