@@ -1,4 +1,4 @@
-"""The live situation: every case the backend holds, derived, indexed and aggregated.
+"""The live situation: every case the backend holds, derived, in the queue's table and aggregated.
 
 ``apply`` takes a batch of link updates and returns what changed, so views repaint only that;
 ``tick`` moves time-dependent flags (lights, overdue, new in the last hour) forward without any

@@ -101,7 +101,7 @@ def run(factor: float, days: int, moves: int, seed: int, app: QApplication, keep
     console.window.show()
     painted: list[float] = []
     lateness: list[float] = []
-    state = {"i": -1, "asked": 0.0, "probing": False, "last": time.perf_counter()}
+    state = {"i": -1, "asked": 0.0, "probing": False, "last": time.perf_counter(), "cases": 0}
     probe = QTimer()
     probe.setInterval(10)
 
@@ -116,7 +116,7 @@ def run(factor: float, days: int, moves: int, seed: int, app: QApplication, keep
     def next_move() -> None:
         state["i"] += 1
         if state["i"] >= len(instants):
-            app.quit()
+            finish()
             return
         state["asked"] = time.perf_counter()
         console.replay_bar.instant_requested.emit(instants[state["i"]])
@@ -129,6 +129,17 @@ def run(factor: float, days: int, moves: int, seed: int, app: QApplication, keep
     def done() -> None:
         painted.append(time.perf_counter() - state["asked"])
         QTimer.singleShot(100, next_move)  # the operator's hand between two releases
+
+    def finish() -> None:
+        """Close the console and delete its windows (the map's page before its web profile) while
+        the event loop still runs, then end it: deleted after it, the page crashed QtWebEngine."""
+        probe.stop()
+        state["cases"] = len(console.showing.situation.cases)
+        console.close()
+        for w in console.windows:
+            w.close()
+            w.deleteLater()
+        QTimer.singleShot(500, app.quit)
 
     def start() -> None:
         state["probing"] = True
@@ -143,19 +154,15 @@ def run(factor: float, days: int, moves: int, seed: int, app: QApplication, keep
     # history's case versions while nothing is asked of it (``Store.warm_past``).
     QTimer.singleShot(int(settle * 1000), start)
     app.exec()
-    probe.stop()
-    cases = len(console.showing.situation.cases)
-    console.close()
-    console.window.close()
-    for w in console.windows:
-        w.deleteLater()
+    cases = state["cases"]
     p50, p95 = statistics.median(painted) * 1000, percentile(painted, 0.95) * 1000
     first, rest = painted[:10], painted[10:]
-    print(
-        f"factor {factor:g}: the first 10 moves p50 {statistics.median(first) * 1000:.0f} ms max "
-        f"{max(first) * 1000:.0f} ms; the other {len(rest)} p50 {statistics.median(rest) * 1000:.0f} ms p95 "
-        f"{percentile(rest, 0.95) * 1000:.0f} ms"
-    )
+    if rest:
+        print(
+            f"factor {factor:g}: the first 10 moves p50 {statistics.median(first) * 1000:.0f} ms max "
+            f"{max(first) * 1000:.0f} ms; the other {len(rest)} p50 {statistics.median(rest) * 1000:.0f} ms p95 "
+            f"{percentile(rest, 0.95) * 1000:.0f} ms"
+        )
     loop99 = percentile(lateness, 0.99) if lateness else 0.0
     ref = statistics.median(reference) * 1000
     print(
