@@ -224,6 +224,28 @@ class Situation:
         changes.merge(self.tick(now))
         return changes
 
+    def advance(
+        self, rows: Iterable[tuple[str, int, bytes]], now: float, *, sequence: int, epoch: str, as_of: float | None
+    ) -> ChangeSet:
+        """Move a past situation forward to ``now`` by what the link received meanwhile (the
+        journal's (key, sequence, body) rows in arrival order, an empty body for a key that went):
+        the situation at ``now`` as a whole rebuild of that instant would be. ``as_of``: when the
+        newest row was received (None: no row)."""
+        if self.provenance is not Provenance.PAST:
+            raise RuntimeError("only a past situation moves forward by the journal")
+        updates = []
+        for key, seq, body in rows:
+            try:
+                updates.append(Update(key, seq, r.decode(key, body) if body else None, body))
+            except r.RecordError as exc:
+                self._reject(exc.reason, key, str(exc))
+                updates.append(Update(key, seq, None, b""))  # as the rebuild, which skips it: not held
+        changes = self._apply_updates(updates, reset=False, now=now)
+        if as_of is not None:
+            self.sequence, self.epoch, self.as_of = sequence, epoch, as_of
+        changes.merge(self.tick(now))
+        return changes
+
     def adopt(self, other: Situation) -> ChangeSet:
         """Take over everything ``other`` holds (built beside this one, e.g. from a snapshot, while
         this one stayed on show), with its provenance; ``other`` must not be used afterwards."""
@@ -296,8 +318,7 @@ class Situation:
         """Evaluate a derived state for now: everything that can fail before a case is held."""
         s.evaluate(self.now, self.rules.recent_seconds)
         beijing_day(s.received_at)  # the aggregates' intake key: raises here if it cannot be had
-        if not self.read_only:  # a read-only situation never ticks: no timers
-            s.next_change(self.now, self.rules.recent_seconds)
+        s.next_change(self.now, self.rules.recent_seconds)
 
     def _hold(self, no: str, s: CaseState, body: bytes, changes: ChangeSet | None) -> None:
         """Hold a prepared state as case ``no``: cannot fail."""
@@ -311,8 +332,7 @@ class Situation:
             self.bodies[no] = body
         self.aggregates.account(s, +1)
         self.table.upsert(s)
-        if not self.read_only:
-            self._arm(s)
+        self._arm(s)  # a past situation too: it moves forward when replay plays it (``advance``)
         if changes is not None:
             changes.note(s)
 

@@ -192,6 +192,12 @@ class Console:
             if panel.slow:
                 panel.show(sit, changes)
 
+    def show_moved(self, changes: ChangeSet) -> None:
+        """The past on show moved forward in place: the panels repaint what changed."""
+        if self.closed or not self.showing.replaying:
+            return
+        self._paint(self.showing.situation, changes)
+
     def show_switched(self) -> None:
         """Another situation is on show (the past, or live again): every panel repaints it whole."""
         if self.closed:
@@ -898,6 +904,7 @@ def _wire(console: Console) -> None:
             QShortcut(QKeySequence(keys), w).activated.connect(slot)
     ingest.progressed.connect(on_progress)
     console.showing.switched.connect(console.show_switched)
+    console.showing.moved.connect(console.show_moved)
     bar.instant_requested.connect(replay.request)
     bar.play_requested.connect(replay.play)
     bar.live_requested.connect(replay.live)

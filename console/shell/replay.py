@@ -4,8 +4,10 @@ The live situation keeps ingesting (and the store journalling) whatever is on sh
 holds which situation the panels read: the live one, or a read-only past one. ``Replay`` turns the
 replay bar's requests into past situations: each is built in the store's process (off the GUI
 thread), at most one at a time; a newer request replaces any that waits (so a drag never queues
-work), and a result that comes after a return to live is dropped. Playing moves the instant
-forward at 60× or 600× real time through the same path.
+work), and a result that comes after a return to live is dropped. A move forward from the past on
+show by at most ``STEP_LIMIT_S`` (playing at 60× or 600×, a short drag) is made by what the journal
+received in between, applied to the situation on show as live updates are (``Situation.advance``):
+it costs the rows, not the district; further, or backward, the instant is rebuilt whole.
 """
 
 from __future__ import annotations
@@ -19,10 +21,12 @@ from typing import Protocol
 
 from PySide6.QtCore import QObject, Qt, QTimer, Signal, Slot
 
-from console.core.situation import Situation
+from console.core.situation import ChangeSet, Situation
+from console.store import JournalSpan
 from server_link.district import District
 
 PLAY_TICK_MS = 250
+STEP_LIMIT_S = 3600.0  # a move forward by at most this goes by the journal's rows (if there are few)
 
 
 class PastSource(Protocol):
@@ -30,15 +34,19 @@ class PastSource(Protocol):
 
     def situation_at_later(self, instant: datetime, district: District) -> Future[Situation]: ...
 
+    def journal_between_later(self, after: datetime, until: datetime) -> Future[JournalSpan | None]: ...
+
 
 class Showing(QObject):
     """Which situation the panels read: the live one, or one of the past.
 
     Signals:
         switched(): the situation on show is another one (the panels repaint it whole).
+        moved(ChangeSet): the past on show moved forward; what changed (the panels repaint that).
     """
 
     switched = Signal()
+    moved = Signal(object)
 
     def __init__(self, live: Situation, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -57,6 +65,10 @@ class Showing(QObject):
         retired, self.past = self.past, situation
         self.switched.emit()
         _let_go(retired)
+
+    def show_moved(self, changes: ChangeSet) -> None:
+        """The past on show was moved forward in place (``Situation.advance``)."""
+        self.moved.emit(changes)
 
     def show_live(self) -> None:
         if self.past is None:
@@ -88,6 +100,7 @@ class Replay(QObject):
     instant_shown = Signal(object)
     failed = Signal(str)
     _built = Signal(object, float, object)  # store's reader thread → GUI thread: (future, instant, token)
+    _spanned = Signal(object, float, object)  # the same, for the journal's rows up to an instant
 
     def __init__(
         self,
@@ -109,7 +122,9 @@ class Replay(QObject):
         self.instant: float | None = None  # on show; None while live
         self.speed = 0.0
         self.built = 0  # past situations put on show (for tests and benchmarks)
+        self.moves = 0  # moves forward made by the journal's rows
         self._built.connect(self._on_built, Qt.ConnectionType.QueuedConnection)
+        self._spanned.connect(self._on_spanned, Qt.ConnectionType.QueuedConnection)
         self._player = QTimer(self)
         self._player.setInterval(PLAY_TICK_MS)
         self._player.timeout.connect(self._advance)
@@ -151,6 +166,23 @@ class Replay(QObject):
     def _ask(self, instant: float) -> None:
         self._asked = instant
         token = self._token
+        if self.instant is not None and self._showing.past is not None and 0 < instant - self.instant <= STEP_LIMIT_S:
+            self._ask_rows(self.instant, instant, token)
+            return
+        self._ask_whole(instant, token)
+
+    def _ask_rows(self, after: float, instant: float, token: int) -> None:
+        try:
+            future = self._source.journal_between_later(
+                datetime.fromtimestamp(after, UTC), datetime.fromtimestamp(instant, UTC)
+            )
+        except Exception as exc:  # noqa: BLE001 - the store is gone or closing: say so, stay where we are
+            self._asked = None
+            self.failed.emit(str(exc))
+            return
+        future.add_done_callback(lambda f: self._spanned.emit(f, instant, token))
+
+    def _ask_whole(self, instant: float, token: int) -> None:
         try:
             future = self._source.situation_at_later(datetime.fromtimestamp(instant, UTC), self._district)
         except Exception as exc:  # noqa: BLE001 - the store is gone or closing: say so, stay where we are
@@ -174,6 +206,30 @@ class Replay(QObject):
             self.built += 1
             self._showing.show_past(situation)
             self.instant_shown.emit(instant)
+        if waiting is not None:
+            self._ask(waiting)
+
+    @Slot(object, float, object)
+    def _on_spanned(self, future: Future[JournalSpan | None], instant: float, token: int) -> None:
+        if token != self._token:
+            return  # asked for before a return to live
+        past = self._showing.past
+        try:
+            span = future.result()
+        except Exception as exc:  # noqa: BLE001 - the store failed: said on the wall, the past stays
+            self.failed.emit(str(exc))
+        else:
+            if span is None or past is None:  # more rows than a step applies: the instant rebuilt whole
+                self._ask_whole(instant, token)
+                return
+            as_of = span.as_of.timestamp() if span.as_of is not None else None
+            changes = past.advance(span.rows, instant, sequence=span.sequence, epoch=span.epoch, as_of=as_of)
+            self.instant = instant
+            self.moves += 1
+            self._showing.show_moved(changes)
+            self.instant_shown.emit(instant)
+        self._asked = None
+        waiting, self._next = self._next, None
         if waiting is not None:
             self._ask(waiting)
 

@@ -31,6 +31,7 @@ from console.store import (
     ActionKind,
     ActionStatus,
     AlarmKind,
+    JournalSpan,
     LastKnown,
     LinkEvent,
     LinkEventKind,
@@ -186,6 +187,9 @@ class StoreBridge(QObject):
 
     def situation_at_later(self, instant: datetime, district: District) -> Future[Situation]:
         return self._store.situation_at_later(instant, district)
+
+    def journal_between_later(self, after: datetime, until: datetime) -> Future[JournalSpan | None]:
+        return self._store.journal_between_later(after, until)
 
     def record_link_event(self, kind: LinkEventKind, detail: str = "") -> None:
         """What the link did (re-synced, went stale, came back), for the replay bar's marks. Queued

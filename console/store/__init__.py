@@ -5,13 +5,14 @@ no Qt, no sockets. ``Store`` (in ``writer``) is the one object the rest of the c
 """
 
 from console.store.schema import ActionKind, ActionStatus, LinkEventKind
-from console.store.time_travel import OutsideWindow, PastState, Window
+from console.store.time_travel import JournalSpan, OutsideWindow, PastState, Window
 from console.store.writer import AlarmKind, LastKnown, LinkEvent, Store, StoreConfig, StoredAction, StoreStats
 
 __all__ = [
     "ActionKind",
     "ActionStatus",
     "AlarmKind",
+    "JournalSpan",
     "LastKnown",
     "LinkEvent",
     "LinkEventKind",

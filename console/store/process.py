@@ -49,7 +49,7 @@ from console.core.rules import Rules
 from console.core.situation import Situation
 from console.store import past_picture, pipes
 from console.store.schema import LinkEventKind
-from console.store.time_travel import PastState, Window
+from console.store.time_travel import JournalSpan, PastState, Window
 from console.store.writer import (
     AlarmKind,
     LastKnown,
@@ -81,7 +81,7 @@ WARM_SLICE_S: Final = 0.02
 # What the parent may call in the child: Store's methods that return plain, picklable data.
 CALLS: Final = frozenset(
     {"flush", "stats", "last_known", "record_action", "set_action_status", "actions", "state_at",
-     "situation_at", "time_window", "retention", "record_link_event", "link_events",
+     "situation_at", "journal_between", "time_window", "retention", "record_link_event", "link_events",
      "save_alarms", "saved_alarms", "save_daily", "daily", "daily_days", "refresh_daily", "save_still", "stills"}
 )  # fmt: skip
 _call_ids = itertools.count(1)
@@ -411,6 +411,10 @@ class StoreProcess:
 
         self._call_later("situation_at", (instant, now), {}, unpacker.take).add_done_callback(attach)
         return built
+
+    def journal_between_later(self, after: datetime, until: datetime) -> Future[JournalSpan | None]:
+        """``Store.journal_between`` without waiting (the future is done in the store's reader thread)."""
+        return self._call_later("journal_between", (after, until), {})
 
     def time_window(self) -> Window | None:
         result: Window | None = self._call("time_window", (), {})

@@ -106,6 +106,46 @@ def state_at(
     return PastState(instant, _aware(as_of), sequence, epoch, state, taken_at, replayed)
 
 
+@dataclass(frozen=True, slots=True)
+class JournalSpan:
+    """What the link received after one instant up to another, in arrival order: (key, sequence,
+    body) with an empty body for a key that went; the sequence and epoch in force at the end, and
+    when the newest row was received (None: nothing was)."""
+
+    rows: list[tuple[str, int, bytes]]
+    sequence: int
+    epoch: str
+    as_of: datetime | None
+
+
+def journal_between(
+    engine: Engine, after: datetime, until: datetime, limit: int, bodies: JournalBodies | None = None
+) -> JournalSpan | None:
+    """The journal's rows received in (``after``, ``until``]: what moves the map at ``after`` to the
+    map at ``until`` (``state_at`` applies the same rows in the same order); None when there are
+    more than ``limit`` (rebuilding the later instant whole is then cheaper)."""
+    after, until = after.astimezone(UTC), until.astimezone(UTC)
+    if until < after:
+        raise ValueError(
+            f"{until:%Y-%m-%d %H:%M:%S} is before {after:%Y-%m-%d %H:%M:%S}: the journal only moves forward"
+        )
+    with engine.connect() as conn, conn.begin():
+        found = conn.execute(
+            select(_J.key, _J.body, _J.sequence, _J.epoch, _J.received_at)
+            .where(_J.received_at > after, _J.received_at <= until)
+            .order_by(_J.id)
+            .limit(limit + 1)
+        ).all()
+        if len(found) > limit:
+            return None
+        open_body = (bodies or JournalBodies()).opener(conn)
+        rows = [(row.key, row.sequence, open_body(row.body) if row.body else b"") for row in found]
+    if not found:
+        return JournalSpan([], 0, "", None)
+    last = found[-1]
+    return JournalSpan(rows, last.sequence, last.epoch, _aware(last.received_at))
+
+
 def checkpoints_newest_first(engine: Engine) -> list[int]:
     """The kept checkpoints' ids, the newest first."""
     with engine.connect() as conn:

@@ -86,11 +86,13 @@ from console.store.schema import (
     State,
 )
 from console.store.time_travel import (
+    JournalSpan,
     PastState,
     Window,
     checkpoint_state,
     checkpoints_newest_first,
     derive_past,
+    journal_between,
     kept_window,
     state_at,
 )
@@ -102,6 +104,8 @@ from server_link.workcal import WorkCalendar
 log = logging.getLogger(__name__)
 
 WRITER_THREAD: Final = "store-writer"
+# Rows a replay step forward applies on the GUI thread (~30 ms for 1,000); past that, rebuilt whole.
+JOURNAL_SPAN_LIMIT: Final = 1_000
 WARM_CHUNK: Final = 200  # case versions derived at a time by ``warm_past`` (~10 ms)
 _J, _S, _M, _C, _A, _L, _B = (
     Base.metadata.tables[t.__tablename__]
@@ -496,6 +500,10 @@ class Store:
         past = self.state_at(instant, now)
         with self._derived_lock:
             return derive_past(past, district, derived=self._derived)
+
+    def journal_between(self, after: datetime, until: datetime, limit: int = JOURNAL_SPAN_LIMIT) -> JournalSpan | None:
+        """What was received after ``after`` up to ``until`` (``time_travel.journal_between``)."""
+        return journal_between(self._engine(self._reader), after, until, limit, self._bodies)
 
     def warm_past(self, district: District, until: float) -> bool:
         """Derive the case versions the kept checkpoints hold, the newest checkpoint first, until

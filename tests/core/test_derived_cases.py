@@ -5,6 +5,8 @@ from __future__ import annotations
 import pickle
 from datetime import timedelta
 
+import pytest
+
 from console.core.case_table import CaseFilter
 from console.core.derived_cases import DerivedCases
 from console.core.rules import Light, Rules
@@ -79,3 +81,26 @@ def test_other_rules_start_afresh_and_the_oldest_go_first() -> None:
     assert derived.hits == 0 and len(derived) == 8
     past(bodies_at(12, set()), at, derived, strict)
     assert len(derived) == 10
+
+
+def test_a_past_moved_forward_by_the_rows_between_equals_the_later_instant_rebuilt() -> None:
+    morning, evening = bj(2026, 11, 24, 10, 0).timestamp(), bj(2026, 11, 24, 20, 0).timestamp()
+    first, later = bodies_at(40, {1, 2}), bodies_at(40, {1, 2, 3, 4, 5})
+    del later["/case/DC0000000007"]  # went
+    later["/case/DC0000000009"] = b'{"schema": 1, "no": "broken'  # no longer decodes: not held
+    added = make_case(41, [(bj(2026, 11, 24, 15, 0), S.COLLECTED, A.COLLECT, None)], category=CABLES)
+    later[r.key_of(added)] = r.encode(added)
+    rows = [(key, n, body) for n, (key, body) in enumerate(later.items()) if first.get(key) != body]
+    rows += [(key, 99, b"") for key in first if key not in later]
+    moved = past(first, morning, None)
+    changes = moved.advance(rows, evening, sequence=99, epoch="e", as_of=evening - 60)
+    rebuilt = past(later, evening, None)
+    # Every case, figure and the queue's table as the rebuild (lights moved on by the clock alone too).
+    assert figures(moved)[:5] == figures(rebuilt)[:5]
+    assert moved.cases["DC0000000001"].light is Light.RED and "DC0000000007" not in moved.cases
+    assert "DC0000000009" not in moved.cases and moved.rejects["json"] == rebuilt.rejects["json"] == 2
+    assert {"DC0000000003", "DC0000000007", "DC0000000041"} <= changes.cases and changes.kpis
+    assert (moved.sequence, moved.epoch, moved.as_of) == (99, "e", evening - 60)
+    assert moved.provenance is Provenance.PAST and moved.read_only
+    with pytest.raises(RuntimeError, match="only a past situation"):
+        Situation(DISTRICT).advance([], evening, sequence=1, epoch="e", as_of=None)

@@ -15,7 +15,7 @@ from pytestqt.qtbot import QtBot
 
 from console.core.situation import Provenance, Situation
 from console.shell.composition import marks
-from console.store import LinkEvent, LinkEventKind
+from console.store import JournalSpan, LinkEvent, LinkEventKind
 from console.store.time_travel import past_situation, state_at
 from server_link import chp
 from server_link import records as r
@@ -31,6 +31,12 @@ def picture(sit: Situation) -> tuple[object, ...]:
     grids = sorted((g, f.open, f.overdue, f.recent) for g, f in sit.aggregates.grids.items() if f.open or f.recent)
     departments = sorted((d, f.open, f.overdue) for d, f in sit.aggregates.departments.items() if f.open)
     return cases, grids, departments
+
+
+def shown_nos(console: object) -> set[str]:
+    """The case numbers the queue's rows show."""
+    model = console.queue.model  # type: ignore[attr-defined]
+    return {str(model.data(model.index(row, 0))) for row in range(model.rowCount())}
 
 
 def test_the_wall_replays_an_instant_while_live_goes_on_and_returns_with_nothing_missed(
@@ -64,6 +70,23 @@ def test_the_wall_replays_an_instant_while_live_goes_on_and_returns_with_nothing
         assert sorted(past.cases) == ["DC0000000001", "DC0000000002", "DC0000000003"]
         assert past.cases["DC0000000001"].step is r.Step.DISPATCHED
         assert console.queue.model.situation is past and console.queue.model.rowCount() == 3
+
+        # A step forward goes by the journal's rows, applied to the past on show: it then shows what a
+        # rebuild of that instant shows.
+        later = time.time()
+        console.replay.request(later)
+        qtbot.waitUntil(lambda: console.replay.instant == later, timeout=WAIT_MS)
+        assert console.replay.moves == 1 and console.showing.situation is past
+        engine = sa.create_engine(f"sqlite:///{db}")
+        try:
+            expected = past_situation(state_at(engine, datetime.fromtimestamp(later, UTC)), past.district)
+        finally:
+            engine.dispose()
+        assert picture(past) == picture(expected)
+        assert sorted(past.cases) == ["DC0000000001", "DC0000000003", "DC0000000004"]
+        qtbot.waitUntil(
+            lambda: console.queue.model.rowCount() == 3 and "DC0000000004" in shown_nos(console), timeout=WAIT_MS
+        )
         for window in console.windows:
             assert "历史回放" in window.banner.text() and not window.banner.isHidden()
             assert all("历史回放" in d.windowTitle() for d in window.docks.values())
@@ -135,10 +158,12 @@ def test_the_bar_marks_resyncs_and_stale_stretches() -> None:
 
 
 class _Instant:
-    """A past source that builds at once: the situation is stamped with the instant asked for."""
+    """A past source that answers at once: a whole instant is an empty past stamped with it; the
+    journal between two instants has no rows."""
 
     def __init__(self) -> None:
-        self.asked: list[float] = []
+        self.asked: list[float] = []  # instants rebuilt whole
+        self.spans: list[tuple[float, float]] = []  # moves forward by the journal's rows
 
     def situation_at_later(self, instant: datetime, district: object) -> Future[Situation]:
         from server_link.district import load_district
@@ -148,6 +173,12 @@ class _Instant:
         sit.provenance, sit.now = Provenance.PAST, instant.timestamp()
         done: Future[Situation] = Future()
         done.set_result(sit)
+        return done
+
+    def journal_between_later(self, after: datetime, until: datetime) -> Future[JournalSpan | None]:
+        self.spans.append((after.timestamp(), until.timestamp()))
+        done: Future[JournalSpan | None] = Future()
+        done.set_result(JournalSpan([], 0, "", None))
         return done
 
 
@@ -164,7 +195,15 @@ def test_playing_moves_the_past_forward_at_its_speed_and_catches_up_with_live(qt
     qtbot.waitUntil(lambda: replay.instant == start, timeout=WAIT_MS)
     replay.play(600.0)
     qtbot.waitUntil(lambda: replay.instant is not None and replay.instant >= start + 600, timeout=WAIT_MS)
-    assert all(b - a == pytest.approx(150.0) for a, b in zip(source.asked[1:], source.asked[2:], strict=False))
+    # Each step of 150 s (600× a quarter of a second) goes by the journal's rows, from where the last one ended.
+    assert source.asked == [start] and len(source.spans) >= 4 and replay.moves == len(source.spans)
+    assert all(b - a == pytest.approx(150.0) for a, b in source.spans)
+    assert all(s[1] == t[0] for s, t in zip(source.spans, source.spans[1:], strict=False))
+    replay.play(0)
+    replay.request(start)  # backward: rebuilt whole
+    qtbot.waitUntil(lambda: replay.instant == start, timeout=WAIT_MS)
+    assert source.asked == [start, start]
+    replay.play(600.0)
     clock[0] = replay.instant + 100  # the present is just ahead: the next step reaches it
     qtbot.waitUntil(lambda: not showing.replaying, timeout=WAIT_MS)
     assert replay.instant is None and replay.speed == 0.0  # back to live, not past the present

@@ -10,12 +10,13 @@ import pytest
 from sqlalchemy import select
 
 from console.core.situation import Provenance, Situation
-from console.store import OutsideWindow, Store, StoreConfig
+from console.store import JournalSpan, OutsideWindow, Store, StoreConfig
 from console.store.process import StoreProcess
 from console.store.schema import Checkpoint
 from console.store.time_travel import past_situation
+from server_link import records as r
 from server_link.district import load_district
-from server_link.link_state import Batch
+from server_link.link_state import Batch, Update
 from tests.core.test_situation import A, S, bj, make_case, upd
 
 
@@ -114,5 +115,45 @@ def test_the_kept_history_is_derived_before_the_first_replay_asks(tmp_path: Path
             assert picture(past) == picture(past_situation(store.state_at(at.replace(tzinfo=UTC)), district))
         assert derived.misses == 60 and derived.hits == 3 * 40
         assert not store.warm_past(district, time.monotonic() + 1)  # nothing more to do
+    finally:
+        store.close()
+
+
+def test_the_rows_between_two_instants_move_the_earlier_one_to_the_later(tmp_path: Path) -> None:
+    clock = [datetime(2026, 11, 27, 2, 0, tzinfo=UTC)]
+    store = Store(str(tmp_path / "j.db"), clock=lambda: clock[0]).open()
+    try:
+        t = bj(2026, 11, 27, 10, 0)
+        first = [make_case(n, [(t, S.COLLECTED, A.COLLECT, None)]) for n in (1, 2, 3)]
+        store.submit(Batch(True, tuple(upd(c, n) for n, c in enumerate(first, start=1)), 3, "e"), clock[0])
+        start = clock[0]
+        moved = make_case(1, [(t, S.COLLECTED, A.COLLECT, None), (t, S.DISPATCHED, A.DISPATCH, "d-hwzx")])
+        for minutes, batch in (
+            (10, Batch(False, (upd(moved, 4),), 4, "e")),
+            (20, Batch(False, (Update("/case/DC0000000002", 5, None, b""),), 5, "e")),
+            (30, Batch(False, (upd(make_case(4, [(t, S.COLLECTED, A.COLLECT, None)]), 6),), 6, "e")),
+        ):
+            store.submit(batch, start + timedelta(minutes=minutes))
+        assert store.flush(10)
+        clock[0] = start + timedelta(hours=1)
+        span = store.journal_between(start, start + timedelta(minutes=25))
+        assert span is not None and [(k, seq, bool(b)) for k, seq, b in span.rows] == [
+            ("/case/DC0000000001", 4, True),
+            ("/case/DC0000000002", 5, False),
+        ]
+        assert (span.sequence, span.epoch, span.as_of) == (5, "e", start + timedelta(minutes=20))
+        assert span.rows[0][2] == r.encode(moved)  # the body as received (the journal's compression undone)
+        district = load_district()
+        past = store.situation_at(start, district)
+        at = start + timedelta(minutes=45)
+        later = store.journal_between(start, at)
+        assert later is not None and len(later.rows) == 3
+        as_of = later.as_of.timestamp() if later.as_of else None
+        past.advance(later.rows, at.timestamp(), sequence=later.sequence, epoch=later.epoch, as_of=as_of)
+        assert picture(past)[:3] == picture(store.situation_at(at, district))[:3]
+        assert store.journal_between(start, at, limit=2) is None  # more rows than asked for: rebuild it whole
+        assert store.journal_between(at, at) == JournalSpan([], 0, "", None)
+        with pytest.raises(ValueError, match="moves forward"):
+            store.journal_between(at, start)
     finally:
         store.close()
