@@ -75,7 +75,8 @@ MAX_WAITING_BATCHES: Final = 2_000
 SENDER_THREAD: Final = "store-sender"
 READER_THREAD: Final = "store-reader"
 # Between calls and batches, the child derives the kept history's case versions for the replay
-# (``Store.warm_past``): after this long without a message, in slices this long.
+# (``Store.warm_past``): after this long without a message, in slices this long, one after the
+# other (a message is looked for between two) until a message comes.
 WARM_AFTER_IDLE_S: Final = 0.2
 WARM_SLICE_S: Final = 0.02
 # What the parent may call in the child: Store's methods that return plain, picklable data.
@@ -570,11 +571,14 @@ def _serve(recv: Connection, send: Connection) -> int:
         return 1
     tell("reply", (0, True, store.resumed))
     warming = True  # the replay's first pictures: their case versions derived while nothing else is asked
+    idle_wait = WARM_AFTER_IDLE_S  # once idle, a slice after the other until a message comes
     try:
         while True:
-            if warming and not recv.poll(WARM_AFTER_IDLE_S):
+            if warming and not recv.poll(idle_wait):
                 warming = store.warm_past(load_district(), time.monotonic() + WARM_SLICE_S)
+                idle_wait = 0.0
                 continue
+            idle_wait = WARM_AFTER_IDLE_S
             try:
                 kind, payload = pipes.receive(recv)
             except EOFError:
