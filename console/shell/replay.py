@@ -12,6 +12,7 @@ it costs the rows, not the district; further, or backward, the instant is rebuil
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections.abc import Callable
@@ -24,6 +25,8 @@ from PySide6.QtCore import QObject, Qt, QTimer, Signal, Slot
 from console.core.situation import ChangeSet, Situation
 from console.store import JournalSpan
 from server_link.district import District
+
+log = logging.getLogger(__name__)
 
 PLAY_TICK_MS = 250
 STEP_LIMIT_S = 3600.0  # a move forward by at most this goes by the journal's rows (if there are few)
@@ -223,7 +226,12 @@ class Replay(QObject):
                 self._ask_whole(instant, token)
                 return
             as_of = span.as_of.timestamp() if span.as_of is not None else None
-            changes = past.advance(span.rows, instant, sequence=span.sequence, epoch=span.epoch, as_of=as_of)
+            try:
+                changes = past.advance(span.rows, instant, sequence=span.sequence, epoch=span.epoch, as_of=as_of)
+            except Exception:  # each row is guarded; should the step still fail, it is rebuilt whole
+                log.exception("a replay step by the journal failed; the instant is rebuilt whole")
+                self._ask_whole(instant, token)
+                return
             self.instant = instant
             self.moves += 1
             self._showing.show_moved(changes)

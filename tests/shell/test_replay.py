@@ -207,3 +207,25 @@ def test_playing_moves_the_past_forward_at_its_speed_and_catches_up_with_live(qt
     clock[0] = replay.instant + 100  # the present is just ahead: the next step reaches it
     qtbot.waitUntil(lambda: not showing.replaying, timeout=WAIT_MS)
     assert replay.instant is None and replay.speed == 0.0  # back to live, not past the present
+
+
+def test_a_step_that_fails_is_rebuilt_whole(qtbot: QtBot, monkeypatch: pytest.MonkeyPatch) -> None:
+    from console.shell.replay import Replay, Showing
+    from server_link.district import load_district
+
+    clock = [1_800_000_000.0]
+    source = _Instant()
+    showing = Showing(Situation(load_district()))
+    replay = Replay(source, showing, load_district(), clock=lambda: clock[0])
+    start = clock[0] - 3600
+    replay.request(start)
+    qtbot.waitUntil(lambda: replay.instant == start, timeout=WAIT_MS)
+
+    def broken(*_args: object, **_kwargs: object) -> None:
+        raise RuntimeError("a fault in moving forward")
+
+    monkeypatch.setattr(Situation, "advance", broken)
+    replay.request(start + 60)
+    qtbot.waitUntil(lambda: replay.instant == start + 60, timeout=WAIT_MS)
+    assert source.spans == [(start, start + 60)] and source.asked == [start, start + 60]
+    assert not replay.busy and replay.moves == 0
