@@ -164,7 +164,7 @@ def test_backend_killed_and_restarted_at_10000_per_s(endpoints: Endpoints, tmp_p
 
 def test_console_frozen_10_s_under_load_detects_the_gap_and_resyncs(endpoints: Endpoints, tmp_path: Path) -> None:
     """SIGSTOP on the console's process (its link, its GUI): the backend's send queue (HWM 5,000) and the
-    sockets' buffers overflow while it sleeps; at SIGCONT the lost sequence numbers are seen."""
+    sockets' buffers overflow while it sleeps; at SIGCONT the loss is seen and re-synced."""
     db = tmp_path / "console.db"
     with console_process(endpoints, db, tmp_path / "console.log") as console:
         args = ("--rate", "10000", "--count", "250000", "--hwm", "5000", "--seed", "3")
@@ -180,7 +180,11 @@ def test_console_frozen_10_s_under_load_detects_the_gap_and_resyncs(endpoints: E
             sequence, epoch, bodies = settled_snapshot(endpoints, WAIT_S)
             after = console.wait_state(caught_up(sequence, epoch))
     assert epoch == before["epoch"]
-    assert after["gaps"] > before["gaps"] and after["resyncs"] > before["resyncs"]
+    # The loss is seen one of two ways, whichever comes first after SIGCONT: the sequence jumps (a
+    # gap), or the flood of what the sockets held outruns the GUI thread, and the link drops updates
+    # until it has caught up, then re-syncs. Either way: a re-sync, and the picture equal.
+    assert after["resyncs"] > before["resyncs"]
+    assert after["gaps"] > before["gaps"] or "fell behind" in after["last_resync"], after["last_resync"]
     assert after["digest"] == cases_digest(bodies) and after["rejects"] == 0
     assert actions_in(db) == dict.fromkeys(kept, "confirmed")
 

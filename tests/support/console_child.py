@@ -74,6 +74,7 @@ def state(console: Console) -> dict[str, Any]:
         "link_sequence": link.last_sequence,
         "gaps": link.gaps,
         "resyncs": link.resyncs,
+        "last_resync": link.last_resync,
         "link_rejects": link.rejects_total,
         "newest_age": age,
         "sequence": sit.sequence,
