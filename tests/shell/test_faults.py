@@ -167,7 +167,9 @@ def test_console_frozen_10_s_under_load_detects_the_gap_and_resyncs(endpoints: E
     sockets' buffers overflow while it sleeps; at SIGCONT the loss is seen and re-synced."""
     db = tmp_path / "console.db"
     with console_process(endpoints, db, tmp_path / "console.log") as console:
-        args = ("--rate", "10000", "--count", "250000", "--hwm", "5000", "--seed", "3")
+        # 50 s of stream: still publishing when the freeze begins even if getting there took a slow
+        # machine half a minute (with 25 s it had sometimes ended by then, and nothing was lost)
+        args = ("--rate", "10000", "--count", "500000", "--hwm", "5000", "--seed", "3")
         with backend(endpoints, *args):
             before = console.wait_state(streaming(10_000))
             kept = notes(console, 2)
