@@ -19,6 +19,7 @@ from console.store import JournalSpan, LinkEvent, LinkEventKind
 from console.store.time_travel import past_situation, state_at
 from server_link import chp
 from server_link import records as r
+from server_link.district import load_district
 from server_link.endpoints import Endpoints
 from server_link.server import ChpServer
 from tests.shell.test_wall import GRID, NEIGHBOUR, OTHER, WAIT_MS, applied, case, publish, pytestmark, wall  # noqa: F401
@@ -31,6 +32,15 @@ def picture(sit: Situation) -> tuple[object, ...]:
     grids = sorted((g, f.open, f.overdue, f.recent) for g, f in sit.aggregates.grids.items() if f.open or f.recent)
     departments = sorted((d, f.open, f.overdue) for d, f in sit.aggregates.departments.items() if f.open)
     return cases, grids, departments
+
+
+def rebuilt(db: Path, instant: float) -> Situation:
+    """The store's own rebuild of ``instant``, read from its file in this process."""
+    engine = sa.create_engine(f"sqlite:///{db}")
+    try:
+        return past_situation(state_at(engine, datetime.fromtimestamp(instant, UTC)), load_district())
+    finally:
+        engine.dispose()
 
 
 def shown_nos(console: object) -> set[str]:
@@ -61,12 +71,7 @@ def test_the_wall_replays_an_instant_while_live_goes_on_and_returns_with_nothing
         qtbot.waitUntil(lambda: console.showing.replaying and console.replay.instant == then, timeout=WAIT_MS)
         past = console.showing.situation
         assert past is not console.situation and past.provenance is Provenance.PAST
-        engine = sa.create_engine(f"sqlite:///{db}")
-        try:
-            expected = past_situation(state_at(engine, datetime.fromtimestamp(then, UTC)), past.district)
-        finally:
-            engine.dispose()
-        assert picture(past) == picture(expected)
+        assert picture(past) == picture(rebuilt(db, then))
         assert sorted(past.cases) == ["DC0000000001", "DC0000000002", "DC0000000003"]
         assert past.cases["DC0000000001"].step is r.Step.DISPATCHED
         assert console.queue.model.situation is past and console.queue.model.rowCount() == 3
@@ -77,12 +82,7 @@ def test_the_wall_replays_an_instant_while_live_goes_on_and_returns_with_nothing
         console.replay.request(later)
         qtbot.waitUntil(lambda: console.replay.instant == later, timeout=WAIT_MS)
         assert console.replay.moves == 1 and console.showing.situation is past
-        engine = sa.create_engine(f"sqlite:///{db}")
-        try:
-            expected = past_situation(state_at(engine, datetime.fromtimestamp(later, UTC)), past.district)
-        finally:
-            engine.dispose()
-        assert picture(past) == picture(expected)
+        assert picture(past) == picture(rebuilt(db, later))
         assert sorted(past.cases) == ["DC0000000001", "DC0000000003", "DC0000000004"]
         qtbot.waitUntil(
             lambda: console.queue.model.rowCount() == 3 and "DC0000000004" in shown_nos(console), timeout=WAIT_MS
