@@ -84,6 +84,8 @@ _PRIORITY_COLOURS = {
     Priority.LOW: QColor("#8fa3b8"),
 }
 _BLINK_MS = 600
+_BLINK_COLOUR = QColor("#7a1f1f")
+_NO_COLOUR = QColor(0, 0, 0, 0)
 _MEMO_S = 60.0  # an alarm's line is made afresh at least this often (names from the backend may change)
 _SHELVE_MINUTES = (15, 30, 60, 120, 240, 480)
 
@@ -198,6 +200,7 @@ class AlarmList(QWidget):
         self._situation: Situation | None = None
         self._blinking: set[str] = set()  # new unacknowledged high-priority alarms, until acknowledged
         self._blink_on = False
+        self._painted: list[QTreeWidgetItem] = []  # the lines painted for blinking, on or off
         self._blink = QTimer(self)
         self._blink.setInterval(_BLINK_MS)
         self._blink.timeout.connect(self._toggle_blink)
@@ -239,11 +242,11 @@ class AlarmList(QWidget):
             self._blink.start()
 
     def _fill_streets(self, situation: Situation) -> None:
-        names = labels.street_names(situation)
         wanted = sorted({a.street for a in self._view.alarms if a.street} if self._view else set())
         have = [self.street.itemData(i) for i in range(1, self.street.count())]
         if have == wanted:
             return
+        names = labels.street_names(situation)
         chosen = self.street.currentData()
         self.street.blockSignals(True)
         while self.street.count() > 1:
@@ -274,6 +277,7 @@ class AlarmList(QWidget):
         view, sit = self._view, self._situation
         if view is None or sit is None:
             return
+        kept = self.tree.selectedItems()
         selected = set(self.selected_ids())
         flood = view.flood_since is not None
         if flood:
@@ -290,19 +294,12 @@ class AlarmList(QWidget):
         rows = [self._group_row(group, view, names) for group in grouped(self.shown(), flood)]
         self._memo, self._memo_next = self._memo_next, {}  # only the alarms still shown are kept
         old, self._rows = self._rows, rows
-        # Only the rows that changed are replaced (under load the list is shown twice a second and
-        # rebuilding hundreds of items held the GUI thread ~40 ms each time); the rows kept keep
-        # their selection and whether they are expanded.
-        edits = [op for op in SequenceMatcher(None, old, rows, autojunk=False).get_opcodes() if op[0] != "equal"]
-        if edits:
+        if old != rows:
             self.tree.setUpdatesEnabled(False)
-            for _tag, i1, i2, j1, j2 in reversed(edits):  # from the end: the earlier indices stay right
-                for _ in range(i2 - i1):
-                    self.tree.takeTopLevelItem(i1)
-                items = [_item(row) for row in rows[j1:j2]]
-                self.tree.insertTopLevelItems(i1, items)
-                for item, row in zip(items, rows[j1:j2], strict=True):
-                    item.setSelected(not selected.isdisjoint(row.ids))
+            _sync(self.tree.invisibleRootItem(), old, rows, selected)
+            for item in kept:
+                if item.treeWidget() is self.tree:  # still shown (moved, perhaps): selected again
+                    item.setSelected(True)
             self.tree.setUpdatesEnabled(True)
         self._paint_blink()
 
@@ -319,7 +316,8 @@ class AlarmList(QWidget):
             labels.clock(group.newest, with_date=False), _translated(STATE_NAMES[state]), "",
         )  # fmt: skip
         children = tuple(self._alarm_row(a, view, names) for a in group.alarms)
-        return _Row(texts, tuple(a.id for a in group.alarms), group.priority, None, "", children)
+        ids = tuple(a.id for a in group.alarms)
+        return _Row(f"{group.rule.value} {group.street}", texts, ids, group.priority, None, "", children)
 
     def _alarm_row(self, a: Alarm, view: AlarmView, names: _Names) -> _Row:
         """An alarm's line; made again only when what it shows may have changed (there can be
@@ -342,7 +340,7 @@ class AlarmList(QWidget):
             _translated(PRIORITY_NAMES[a.priority]), _translated(RULE_NAMES[a.rule]), subject,
             labels.clock(a.raised_at, with_date=False), _translated(STATE_NAMES[state]), handling,
         )  # fmt: skip
-        row = _Row(texts, (a.id,), a.priority, (a.kind.value, a.subject), tooltip(subject))
+        row = _Row(a.id, texts, (a.id,), a.priority, (a.kind.value, a.subject), tooltip(subject))
         self._memo_next[a.id] = (key, row)
         return row
 
@@ -355,15 +353,18 @@ class AlarmList(QWidget):
         self._paint_blink()
 
     def _paint_blink(self) -> None:
-        on = QColor("#7a1f1f") if self._blink_on else QColor(0, 0, 0, 0)
-        for i in range(self.tree.topLevelItemCount()):
-            item = self.tree.topLevelItem(i)
-            if item is None:
-                continue
-            ids = item.data(0, Qt.ItemDataRole.UserRole) or []
-            blink = bool(self._blinking.intersection(ids))
-            for col in range(item.columnCount()):
-                item.setBackground(col, on if blink else QColor(0, 0, 0, 0))
+        """Paint the blinking lines, and clear those that stopped; the other lines are not touched
+        (a list of a thousand latched alarms took ~25 ms to repaint whole, twice a second)."""
+        blinking = self._blinking
+        lines = [self.tree.topLevelItem(i) for i, row in enumerate(self._rows) if not blinking.isdisjoint(row.ids)]
+        colour = _BLINK_COLOUR if self._blink_on else _NO_COLOUR
+        for item in self._painted:
+            if not any(item is line for line in lines):
+                _paint(item, _NO_COLOUR)  # a line taken out of the tree meanwhile: harmless
+        for line in lines:
+            if line is not None:
+                _paint(line, colour)
+        self._painted = [line for line in lines if line is not None]
 
     def blinking(self) -> set[str]:
         return set(self._blinking)
@@ -458,12 +459,77 @@ class AlarmSummary(QLabel):
 class _Row:
     """One line of the list as shown (an alarm, or a flood's group of them with its alarms below)."""
 
+    line: str  # what the line is: an alarm's id, or a group's rule and street (matched from one showing to the next)
     texts: tuple[str, ...]
     ids: tuple[str, ...]
     priority: Priority
     target: tuple[str, str] | None  # (subject kind, subject) of a single alarm: where activating it leads
     tip: str
     children: tuple[_Row, ...] = ()
+
+
+def _paint(item: QTreeWidgetItem, colour: QColor) -> None:
+    for col in range(item.columnCount()):
+        item.setBackground(col, colour)
+
+
+def _sync(parent: QTreeWidgetItem, old: Sequence[_Row], new: Sequence[_Row], selected: set[str]) -> None:
+    """Make the lines under ``parent`` (which show ``old``) show ``new``. Lines are matched by what
+    they are (an alarm, or a flood's group); a matched line that changed is updated in place, and
+    one that moved is moved, so it stays selected and expanded (a group a new alarm joins stays
+    open); lines no longer shown are taken out, new ones made. Under load the list is shown twice a
+    second: remaking hundreds of lines each time held the GUI thread for tens of milliseconds.
+    ``selected``: the ids selected before, for the lines made anew (the caller selects the lines
+    that were selected again: moving a line unselects it)."""
+    ops = SequenceMatcher(None, [x.line for x in old], [x.line for x in new], autojunk=False).get_opcodes()
+    moved: dict[str, tuple[QTreeWidgetItem, _Row, bool]] = {}
+    for tag, i1, i2, j1, j2 in reversed(ops):  # from the end: the earlier indices stay right
+        if tag == "equal":
+            for i, j in zip(range(i1, i2), range(j1, j2), strict=True):
+                item = parent.child(i)
+                if old[i] is not new[j] and old[i] != new[j] and item is not None:
+                    _update(item, old[i], new[j], selected)
+            continue
+        for i in reversed(range(i1, i2)):
+            expanded = bool((item := parent.child(i)) and item.isExpanded())
+            if (taken := parent.takeChild(i)) is not None:
+                moved[old[i].line] = (taken, old[i], expanded)
+    for tag, _i1, _i2, j1, j2 in ops:  # what is left are the matched lines, in order: fill in the rest
+        if tag == "equal":
+            continue
+        items, made, reopen = [], [], []
+        for row in new[j1:j2]:
+            if (found := moved.pop(row.line, None)) is None:
+                items.append(item := _item(row))
+                made.append((item, row))
+                continue
+            item, was, expanded = found
+            _update(item, was, row, selected)
+            items.append(item)
+            if expanded:
+                reopen.append(item)
+        parent.insertChildren(j1, items)
+        for item, row in made:
+            if set(row.ids) <= selected if row.children else row.ids[0] in selected:
+                item.setSelected(True)  # a line made anew for what was selected (a group, as a whole)
+        for item in reopen:
+            item.setExpanded(True)
+
+
+def _update(item: QTreeWidgetItem, old: _Row, new: _Row, selected: set[str]) -> None:
+    """Make ``item`` (which shows ``old``, the same alarm or group) show ``new``."""
+    for col, (was, now) in enumerate(zip(old.texts, new.texts, strict=True)):
+        if was != now:
+            item.setText(col, now)
+    if old.ids != new.ids:
+        item.setData(0, Qt.ItemDataRole.UserRole, list(new.ids))
+    if old.priority is not new.priority:
+        item.setForeground(0, _PRIORITY_COLOURS[new.priority])
+    if (old.target, old.tip) != (new.target, new.tip):
+        item.setData(_SUBJECT, Qt.ItemDataRole.UserRole, new.target)
+        item.setToolTip(_SUBJECT, new.tip)
+    if old.children != new.children:
+        _sync(item, old.children, new.children, selected)
 
 
 def _item(row: _Row) -> QTreeWidgetItem:
@@ -483,10 +549,12 @@ class _Names:
 
     def __init__(self, sit: Situation) -> None:
         self._sit = sit
-        self._streets = labels.street_names(sit)
+        self._streets: dict[str, str] | None = None  # made when first asked for (it reads every record)
         self._depts: dict[str, str] | None = None
 
     def street(self, code: str) -> str:
+        if self._streets is None:
+            self._streets = labels.street_names(self._sit)
         return self._streets.get(code, code)
 
     def case_title(self, a: Alarm) -> str | None:

@@ -96,6 +96,11 @@ class Picture:
     cases: dict[str, CaseState]
     bodies: dict[str, bytes]
 
+    def held(self) -> Situation:
+        """The situation with its cases held (in the figures and the queue's table)."""
+        self.situation.hold_cases(self.cases, self.bodies)
+        return self.situation
+
 
 class Situation:
     """Holds the situation; not thread-safe (the GUI thread owns it, or a worker builds one)."""
@@ -134,29 +139,6 @@ class Situation:
 
     # ------------------------------------------------------------------ building
     @classmethod
-    def from_bodies(
-        cls,
-        district: District,
-        bodies: Mapping[str, bytes],
-        now: float,
-        *,
-        provenance: Provenance,
-        as_of: float | None,
-        calendar: WorkCalendar | None = None,
-        rules: Rules | None = None,
-        derived: DerivedCases | None = None,
-    ) -> Situation:
-        """A situation from stored (key, body) pairs: the last known state (which the next snapshot
-        replaces) or a past instant (read-only). Bodies that no longer decode are skipped and counted.
-        With ``derived``, cases whose body it holds are not decoded and derived again, and the
-        others are added to it."""
-        picture = cls.picture(
-            district, bodies, now, provenance=provenance, as_of=as_of, calendar=calendar, rules=rules, derived=derived
-        )
-        picture.situation.hold_cases(picture.cases, picture.bodies)
-        return picture.situation
-
-    @classmethod
     def picture(
         cls,
         district: District,
@@ -169,8 +151,11 @@ class Situation:
         rules: Rules | None = None,
         derived: DerivedCases | None = None,
     ) -> Picture:
-        """``from_bodies`` up to the cases: derived and evaluated for ``now`` but not yet held (a
-        picture that crosses processes is held where it arrives, ``hold_cases``)."""
+        """A situation from stored (key, body) pairs: the last known state (which the next snapshot
+        replaces) or a past instant (read-only), its cases derived and evaluated for ``now`` but not
+        yet held (``Picture.held``; a picture that crosses processes is held where it arrives,
+        ``hold_cases``). Bodies that no longer decode are skipped and counted. With ``derived``,
+        cases whose body it holds are not decoded and derived again, and the others are added to it."""
         sit = cls(district, calendar=calendar, rules=rules, read_only=provenance is Provenance.PAST)
         sit.provenance, sit.as_of = provenance, as_of
         sit.now, sit.pictured = now, True

@@ -178,9 +178,7 @@ def past_situation(
 ) -> Situation:
     """The read-only situation at ``past.instant`` (marked PAST, with the data's age in ``as_of``);
     ``derived`` keeps the cases' derived states from one instant to the next."""
-    picture = derive_past(past, district, rules=rules, derived=derived)
-    picture.situation.hold_cases(picture.cases, picture.bodies)
-    return picture.situation
+    return derive_past(past, district, rules=rules, derived=derived).held()
 
 
 def derive_past(

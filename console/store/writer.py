@@ -491,9 +491,7 @@ class Store:
 
     def situation_at(self, instant: datetime, district: District, now: datetime | None = None) -> Situation:
         """Time travel: the read-only situation at ``instant`` (0.1–0.3 s: call it off the GUI thread)."""
-        picture = self.picture_at(instant, district, now)
-        picture.situation.hold_cases(picture.cases, picture.bodies)
-        return picture.situation
+        return self.picture_at(instant, district, now).held()
 
     def picture_at(self, instant: datetime, district: District, now: datetime | None = None) -> Picture:
         """``situation_at`` up to its cases, derived but not yet held (``Situation.picture``)."""
@@ -518,7 +516,7 @@ class Store:
                 if chunk is None or len(self._derived) >= self._derived.limit * 0.9:
                     self._warming = iter(())
                     return False
-                Situation.from_bodies(
+                Situation.picture(
                     district, chunk, time.time(), provenance=Provenance.PAST, as_of=None, derived=self._derived
                 )  # thrown away: only the states it derived are kept, in the cache
         return True

@@ -30,9 +30,9 @@ def bodies_at(n_cases: int, moved: set[int]) -> dict[str, bytes]:
 
 
 def past(bodies: dict[str, bytes], at: float, derived: DerivedCases | None, rules: Rules | None = None) -> Situation:
-    return Situation.from_bodies(
+    return Situation.picture(
         DISTRICT, bodies, at, provenance=Provenance.PAST, as_of=at, derived=derived, rules=rules
-    )
+    ).held()
 
 
 def figures(sit: Situation) -> tuple[object, ...]:

@@ -412,11 +412,11 @@ def test_last_known_and_past_situations_are_marked() -> None:
     t = bj(2026, 11, 24, 9, 0)
     case = make_case(1, [(t, S.COLLECTED, A.COLLECT, None), (t, S.DISPATCHED, A.DISPATCH, "d-hwzx")])
     bodies = {r.key_of(case): r.encode(case), "/case/BROKEN0001": b"{not json"}
-    past = Situation.from_bodies(DISTRICT, bodies, t.timestamp(), provenance=Provenance.PAST, as_of=t.timestamp())
+    past = Situation.picture(DISTRICT, bodies, t.timestamp(), provenance=Provenance.PAST, as_of=t.timestamp()).held()
     assert set(past.cases) == {case.no} and past.provenance is Provenance.PAST and past.read_only
     with pytest.raises(RuntimeError, match="read-only"):
         past.apply(Batch(True, (), 1, "e"), t.timestamp())
-    known = Situation.from_bodies(DISTRICT, bodies, t.timestamp(), provenance=Provenance.LAST_KNOWN, as_of=0.0)
+    known = Situation.picture(DISTRICT, bodies, t.timestamp(), provenance=Provenance.LAST_KNOWN, as_of=0.0).held()
     known.apply(Batch(False, (upd(case, 5),), 5, "e"), t.timestamp())
     assert known.provenance is Provenance.LAST_KNOWN  # an update alone does not make it live
     known.apply(Batch(True, (upd(case, 6),), 6, "e"), t.timestamp())

@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtTest import QTest
 from pytestqt.qtbot import QtBot
 
@@ -169,6 +169,49 @@ def test_the_alarm_list_acknowledges_with_space_blinks_only_for_new_high_ones_an
     assert view.tree.topLevelItemCount() == 1
 
 
+def painted(view: AlarmList) -> set[str]:
+    """The alarms whose line is painted in the blink's colour now."""
+    lines = (view.tree.topLevelItem(i) for i in range(view.tree.topLevelItemCount()))
+    brushes = ((x, x.background(0)) for x in lines if x is not None)
+    return {i for x, b in brushes if b.style() != Qt.BrushStyle.NoBrush and b.color().alpha() for i in x.data(0, 256)}
+
+
+def painted_during(qtbot: QtBot, view: AlarmList, ms: int) -> set[str]:
+    seen: set[str] = set()
+    timer = QTimer()
+    timer.timeout.connect(lambda: seen.update(painted(view)))
+    timer.start(40)
+    qtbot.wait(ms)
+    timer.stop()
+    return seen
+
+
+def test_only_the_blinking_line_is_painted_and_the_paint_follows_its_alarm(qtbot: QtBot) -> None:
+    now = time.time()
+    sit = Situation(DISTRICT)
+    high = _alarm(Rule.URGENT_NEW, "DC0000000001", Priority.HIGH, now - 60)
+    others = [_alarm(Rule.HARD, f"DC{i:010d}", Priority.LOW, now - 60 - i) for i in range(2, 5)]
+    view = AlarmList()
+    qtbot.addWidget(view)
+    view.show()
+    view.show_alarms(AlarmView([high, *others], now, None, lambda _i: False), sit)
+    view.call_attention([high.id])
+    assert painted_during(qtbot, view, 1500) == {high.id}
+
+    newer = _alarm(Rule.URGENT_NEW, "DC0000000009", Priority.HIGH, now)  # a line above it, not called out
+    view.show_alarms(AlarmView([newer, high, *others], now, None, lambda _i: False), sit)
+    assert view.tree.topLevelItem(0).text(2).startswith(newer.subject)  # type: ignore[union-attr]
+    assert painted_during(qtbot, view, 1500) == {high.id}
+
+    line = view.tree.topLevelItem(1)
+    assert line is not None and high.id in line.data(0, 256)
+    view.tree.setCurrentItem(line)
+    qtbot.waitUntil(lambda: painted(view) == {high.id}, timeout=2000)  # acknowledged while lit
+    view.acknowledge_selected()
+    qtbot.wait(700)  # the blink's next turn clears it, and stops
+    assert painted_during(qtbot, view, 1500) == set()
+
+
 def test_in_a_flood_one_rule_in_one_street_is_one_line_with_a_count(qtbot: QtBot) -> None:
     now = time.time()
     alarms = [_alarm(Rule.CASE_RED, f"DC{i:010d}", Priority.MEDIUM, now - i) for i in range(6)]
@@ -208,8 +251,8 @@ def test_showing_the_list_again_replaces_only_the_rows_that_changed(qtbot: QtBot
     view.show_alarms(AlarmView(alarms, now + 1, None, lambda _i: False), sit)  # nothing shown changed
     assert [view.tree.topLevelItem(i) for i in range(6)] == before
 
-    # the third acknowledged (its state changes) and a new one on top: those two rows are new, the
-    # others the very same items, the selected one still selected
+    # the third acknowledged (its state changes) and a new one on top: the new one is a new row, the
+    # others the very same items (the third's state updated in place), the selected one still selected
     acked = dataclasses.replace(alarms[2], acknowledged=True)
     newest = _alarm(Rule.CASE_RED, "DC0000000099", Priority.MEDIUM, now + 3)
     shown = [newest, *alarms[:2], acked, *alarms[3:]]
@@ -219,14 +262,27 @@ def test_showing_the_list_again_replaces_only_the_rows_that_changed(qtbot: QtBot
         item.text(2) if item else "" for item in [after[0], *before[:2], after[3], *before[3:]]
     ]
     kept = [i for i, item in enumerate(after) if item in before]
-    assert kept == [1, 2, 4, 5, 6] and after[0] not in before and after[3] not in before
-    assert after[3] is not None and after[3].text(4) != before[2].text(4)  # type: ignore[union-attr]
+    assert kept == [1, 2, 3, 4, 5, 6] and after[0] not in before and after[3] is before[2]
+    assert after[3] is not None and after[3].text(4) == "已确认"
     assert view.selected_ids() == [alarms[4].id]
 
     # a flood groups them: the whole list is new, one line per rule and street
     view.show_alarms(AlarmView(shown + flood, now + 4, now - 300, lambda _i: False), sit)
     assert view.tree.topLevelItemCount() == 2
     assert {view.tree.topLevelItem(i).childCount() for i in range(2)} == {6, 7}  # type: ignore[union-attr]
+
+    # the commander opens a group and selects one of its alarms; another alarm joins the group: the
+    # group is the same line, still open, its count grown, the alarm still selected
+    group = next(x for i in range(2) if (x := view.tree.topLevelItem(i)) is not None and x.childCount() == 6)
+    group.setExpanded(True)
+    view.tree.setCurrentItem(group.child(2))
+    chosen = view.selected_ids()
+    joins = _alarm(Rule.HARD, "DC0000000077", Priority.LOW, now + 5)
+    view.show_alarms(AlarmView([joins, *shown, *flood], now + 5, now - 300, lambda _i: False), sit)
+    assert group in [view.tree.topLevelItem(i) for i in range(2)]
+    assert group.isExpanded() and group.childCount() == 7 and group.text(1).endswith("×7")
+    assert group.child(0).text(2).startswith("DC0000000077")  # type: ignore[union-attr]
+    assert view.selected_ids() == chosen
 
 
 def test_the_alarm_figures_view_shows_both_spans_and_marks_what_misses_its_target(qtbot: QtBot) -> None:

@@ -107,7 +107,9 @@ def test_the_story_of_the_past_says_so_in_its_title(qtbot: QtBot) -> None:
 
     story = long_story(1)
     at = NOW.timestamp()
-    past = Situation.from_bodies(DISTRICT, {r.key_of(story): r.encode(story)}, at, provenance=Provenance.PAST, as_of=at)
+    past = Situation.picture(
+        DISTRICT, {r.key_of(story): r.encode(story)}, at, provenance=Provenance.PAST, as_of=at
+    ).held()
     window = CaseStory()
     qtbot.addWidget(window)
     window.show_case(past, story.no)

@@ -525,7 +525,7 @@ def test_a_stored_body_that_no_longer_decodes_is_counted_by_its_reason() -> None
     good = neighbours()
     key, body = _sample("received_at", "0001-01-01T00:00:00+14:00")  # stored before the bounds
     bodies = {f"/case/{c.no}": r.encode(c) for c in good} | {key: encode(body)}
-    sit = Situation.from_bodies(DISTRICT, bodies, NOW, provenance=Provenance.PAST, as_of=NOW)
+    sit = Situation.picture(DISTRICT, bodies, NOW, provenance=Provenance.PAST, as_of=NOW).held()
     assert set(sit.cases) == {c.no for c in good}
     assert sit.rejects == Counter({"schema": 1}) and key in sit.last_reject
 

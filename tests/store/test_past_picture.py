@@ -21,7 +21,7 @@ def test_a_past_situation_arrives_whole_from_its_parts() -> None:
     for i in range(past_picture.RECORDS_PER_PART + 1):
         dept = r.Department(schema=1, id=f"d-test{i}", name=f"部门 {i}", type=r.DepartmentKind.DISTRICT)
         bodies[r.key_of(dept)] = r.encode(dept)
-    past = Situation.from_bodies(DISTRICT, bodies, at, provenance=Provenance.PAST, as_of=at)
+    past = Situation.picture(DISTRICT, bodies, at, provenance=Provenance.PAST, as_of=at).held()
     want = figures(past)
     # As the store's process sends it: the situation, the records, then the cases derived there
     # (and held where they arrive: the figures and the queue's table are made on the receiving side).
