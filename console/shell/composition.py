@@ -886,7 +886,11 @@ def _wire(console: Console) -> None:
     link.stats_updated.connect(on_stats)
     store.resync_needed.connect(link.resync)
     store.alarm_raised.connect(console.alarms.on_store)
-    console.alarms.changed.connect(console.show_alarms)
+    alarm_lines = QTimer(console.alarms)  # the list on the next turn: the engine's turn and the list's are two tasks
+    alarm_lines.setSingleShot(True)
+    alarm_lines.setInterval(0)
+    alarm_lines.timeout.connect(console.show_alarms)
+    console.alarms.changed.connect(alarm_lines.start)
     console.summaries = []
     for w in console.windows:
         summary = AlarmSummary()
