@@ -87,6 +87,7 @@ _BLINK_MS = 600
 _BLINK_COLOUR = QColor("#7a1f1f")
 _NO_COLOUR = QColor(0, 0, 0, 0)
 _MEMO_S = 60.0  # an alarm's line is made afresh at least this often (names from the backend may change)
+LINES_SHOWN = 500  # the most urgent and newest lines listed; the rest counted below the list (filters narrow it)
 _SHELVE_MINUTES = (15, 30, 60, 120, 240, 480)
 
 
@@ -187,6 +188,10 @@ class AlarmList(QWidget):
         layout.addWidget(self.flood)
         layout.addLayout(filters)
         layout.addWidget(self.tree, 1)
+        self.more = QLabel()  # the lines not listed, counted
+        self.more.setWordWrap(True)
+        self.more.setVisible(False)
+        layout.addWidget(self.more)
         layout.addLayout(buttons)
         self.tree.installEventFilter(self)  # Space and S on the list (an item view takes Space for itself)
         self._view: AlarmView | None = None
@@ -291,7 +296,9 @@ class AlarmList(QWidget):
         names = _Names(sit)
         if sit is not self._memo_of or view.now - self._memo_since >= _MEMO_S:  # names may have changed
             self._memo, self._memo_of, self._memo_since = {}, sit, view.now
-        rows = [self._group_row(group, view, names) for group in grouped(self.shown(), flood)]
+        groups = grouped(self.shown(), flood)
+        rows = [self._group_row(group, view, names) for group in groups[:LINES_SHOWN]]
+        self._say_more(groups[LINES_SHOWN:])
         self._memo, self._memo_next = self._memo_next, {}  # only the alarms still shown are kept
         old, self._rows = self._rows, rows
         if old != rows:
@@ -315,9 +322,26 @@ class AlarmList(QWidget):
             _translated(PRIORITY_NAMES[group.priority]), rule, street,
             labels.clock(group.newest, with_date=False), _translated(STATE_NAMES[state]), "",
         )  # fmt: skip
-        children = tuple(self._alarm_row(a, view, names) for a in group.alarms)
-        ids = tuple(a.id for a in group.alarms)
+        children = tuple(self._alarm_row(a, view, names) for a in group.alarms[:LINES_SHOWN])
+        ids = tuple(a.id for a in group.alarms)  # all of them: acknowledging the line acknowledges them all
         return _Row(f"{group.rule.value} {group.street}", texts, ids, group.priority, None, "", children)
+
+    def _say_more(self, unlisted: Sequence[AlarmGroup]) -> None:
+        """Count the lines not listed (with more lines than ``LINES_SHOWN`` the list would cost the
+        GUI thread more at each showing, and nobody reads that far): how many, and how many of
+        them wait for an acknowledgement."""
+        if not unlisted:
+            self.more.setVisible(False)
+            return
+        now = self._view.now if self._view is not None else 0.0
+        alarms = [a for group in unlisted for a in group.alarms]
+        waiting = sum(1 for a in alarms if a.annunciated(now))
+        self.more.setText(
+            self.tr("另有 {0} 条告警未列出（排在以上 {1} 行之后），其中 {2} 条待确认；请用筛选缩小范围").format(
+                len(alarms), LINES_SHOWN, waiting
+            )
+        )
+        self.more.setVisible(True)
 
     def _alarm_row(self, a: Alarm, view: AlarmView, names: _Names) -> _Row:
         """An alarm's line; made again only when what it shows may have changed (there can be

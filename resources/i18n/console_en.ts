@@ -215,6 +215,10 @@
         <translation>{0} ×{1}</translation>
     </message>
     <message>
+        <source>另有 {0} 条告警未列出（排在以上 {1} 行之后），其中 {2} 条待确认；请用筛选缩小范围</source>
+        <translation>{0} more alarms not listed (after the {1} lines above), {2} of them unacknowledged; narrow the list with the filters</translation>
+    </message>
+    <message>
         <source>⏳ 待后端确认</source>
         <translation>⏳ awaiting the backend</translation>
     </message>

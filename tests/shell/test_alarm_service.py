@@ -31,6 +31,7 @@ from server_link.district import load_district
 from server_link.endpoints import Endpoints
 from server_link.link_state import Batch, LinkState
 from server_link.server import ChpServer
+from widgets import alarm_list
 from widgets.alarm_list import AlarmList, AlarmSummary, AlarmView
 
 WAIT_MS = 15_000
@@ -210,6 +211,40 @@ def test_only_the_blinking_line_is_painted_and_the_paint_follows_its_alarm(qtbot
     view.acknowledge_selected()
     qtbot.wait(700)  # the blink's next turn clears it, and stops
     assert painted_during(qtbot, view, 1500) == set()
+
+
+def test_the_list_lists_the_first_lines_and_counts_the_rest(qtbot: QtBot, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(alarm_list, "LINES_SHOWN", 3)
+    now = time.time()
+    sit = Situation(DISTRICT)
+    alarms = [_alarm(Rule.CASE_RED, f"DC{i:010d}", Priority.MEDIUM, now - i) for i in range(4)]
+    alarms.append(dataclasses.replace(_alarm(Rule.HARD, "DC0000000009", Priority.LOW, now - 9), acknowledged=True))
+    view = AlarmList()
+    qtbot.addWidget(view)
+    view.show()
+    view.show_alarms(AlarmView(alarms, now, None, lambda _i: False), sit)
+    assert (
+        [view.tree.topLevelItem(i).text(2)[:12] for i in range(view.tree.topLevelItemCount())]
+        == [  # type: ignore[union-attr]
+            a.subject for a in alarms[:3]
+        ]
+    )
+    assert (
+        view.more.isVisible()
+        and view.more.text().startswith("另有 2 条告警未列出")
+        and "其中 1 条待确认" in view.more.text()
+    )
+
+    view.priority.setCurrentIndex(view.priority.findData(Priority.LOW))  # the filters narrow it: all listed
+    assert view.tree.topLevelItemCount() == 1 and not view.more.isVisible()
+
+    view.priority.setCurrentIndex(0)  # in a flood: one line, three of its alarms below it, all five in it
+    flood = [*alarms[:4], _alarm(Rule.CASE_RED, "DC0000000008", Priority.MEDIUM, now - 8)]
+    view.show_alarms(AlarmView(flood, now, now - 300, lambda _i: False), sit)
+    group = view.tree.topLevelItem(0)
+    assert group is not None and group.text(1).endswith("×5") and group.childCount() == 3
+    view.tree.setCurrentItem(group)
+    assert len(view.selected_ids()) == 5 and not view.more.isVisible()
 
 
 def test_in_a_flood_one_rule_in_one_street_is_one_line_with_a_count(qtbot: QtBot) -> None:
