@@ -15,6 +15,7 @@ from pytestqt.qtbot import QtBot
 
 from console.core.situation import Provenance, Situation
 from console.shell.composition import marks
+from console.shell.replay import Replay, Showing
 from console.store import JournalSpan, LinkEvent, LinkEventKind
 from console.store.time_travel import past_situation, state_at
 from server_link import chp
@@ -166,8 +167,6 @@ class _Instant:
         self.spans: list[tuple[float, float]] = []  # moves forward by the journal's rows
 
     def situation_at_later(self, instant: datetime, district: object) -> Future[Situation]:
-        from server_link.district import load_district
-
         self.asked.append(instant.timestamp())
         sit = Situation(load_district(), read_only=True)
         sit.provenance, sit.now = Provenance.PAST, instant.timestamp()
@@ -182,17 +181,20 @@ class _Instant:
         return done
 
 
-def test_playing_moves_the_past_forward_at_its_speed_and_catches_up_with_live(qtbot: QtBot) -> None:
-    from console.shell.replay import Replay, Showing
-    from server_link.district import load_district
-
+def replaying_an_hour_ago(qtbot: QtBot) -> tuple[Replay, _Instant, Showing, list[float]]:
+    """A replay on a fixed clock (``clock[0]``: move it to move the present), showing an hour ago."""
     clock = [1_800_000_000.0]
     source = _Instant()
     showing = Showing(Situation(load_district()))
     replay = Replay(source, showing, load_district(), clock=lambda: clock[0])
+    replay.request(clock[0] - 3600)
+    qtbot.waitUntil(lambda: replay.instant == clock[0] - 3600, timeout=WAIT_MS)
+    return replay, source, showing, clock
+
+
+def test_playing_moves_the_past_forward_at_its_speed_and_catches_up_with_live(qtbot: QtBot) -> None:
+    replay, source, showing, clock = replaying_an_hour_ago(qtbot)
     start = clock[0] - 3600
-    replay.request(start)
-    qtbot.waitUntil(lambda: replay.instant == start, timeout=WAIT_MS)
     replay.play(600.0)
     qtbot.waitUntil(lambda: replay.instant is not None and replay.instant >= start + 600, timeout=WAIT_MS)
     # Each step of 150 s (600× a quarter of a second) goes by the journal's rows, from where the last one ended.
@@ -210,16 +212,8 @@ def test_playing_moves_the_past_forward_at_its_speed_and_catches_up_with_live(qt
 
 
 def test_a_step_that_fails_is_rebuilt_whole(qtbot: QtBot, monkeypatch: pytest.MonkeyPatch) -> None:
-    from console.shell.replay import Replay, Showing
-    from server_link.district import load_district
-
-    clock = [1_800_000_000.0]
-    source = _Instant()
-    showing = Showing(Situation(load_district()))
-    replay = Replay(source, showing, load_district(), clock=lambda: clock[0])
+    replay, source, _showing, clock = replaying_an_hour_ago(qtbot)
     start = clock[0] - 3600
-    replay.request(start)
-    qtbot.waitUntil(lambda: replay.instant == start, timeout=WAIT_MS)
 
     def broken(*_args: object, **_kwargs: object) -> None:
         raise RuntimeError("a fault in moving forward")
