@@ -13,7 +13,6 @@ as it was, and the rest of its batch, or snapshot, is applied all the same.
 from __future__ import annotations
 
 import enum
-import heapq
 import math
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
@@ -26,6 +25,7 @@ from console.core.case_state import CaseState, derive
 from console.core.case_table import CaseTable
 from console.core.derived_cases import DerivedCases
 from console.core.rules import Rules
+from console.core.timers import Timers
 from server_link import records as r
 from server_link.district import District
 from server_link.link_state import Batch, Update
@@ -132,8 +132,7 @@ class Situation:
         self.as_of: float | None = None  # for LAST_KNOWN and PAST: when the newest data was received
         self.rejects: Counter[str] = Counter()  # records not applied, by reason ("apply", or a decode reason)
         self.last_reject = ""  # the last one's key and cause
-        self._timers: list[tuple[float, str]] = []  # (when a case's flags next flip, case no)
-        self._armed: dict[str, float] = {}  # the one timer that counts per case
+        self._timers: Timers[str] = Timers()  # case no → when its flags next flip
         self._camera_index: CameraIndex | None = None  # built when first asked for, again when a camera moves
         self._set_street_limits()
 
@@ -238,7 +237,7 @@ class Situation:
             raise RuntimeError("this situation is a read-only view (of the past or of the last known state)")
         self.cases, self.bodies, self.records, self.table = other.cases, other.bodies, other.records, other.table
         self.aggregates = other.aggregates
-        self._timers, self._armed = other._timers, other._armed
+        self._timers = other._timers
         self._camera_index = None
         self.sequence, self.epoch, self.now = other.sequence, other.epoch, max(self.now, other.now)
         self.provenance, self.as_of = other.provenance, other.as_of
@@ -289,7 +288,7 @@ class Situation:
                 changes.note(old)
                 del self.cases[no]
                 self.bodies.pop(no, None)
-                self._armed.pop(no, None)
+                self._timers.cancel(no)
                 self.table.remove(no)
             return
         self._put_case(no, derive(u.record, self.district, self.calendar, self.rules, old), u.body, changes)
@@ -349,11 +348,10 @@ class Situation:
         changes = ChangeSet()
         self.now = max(self.now, now)
         recent = self.rules.recent_seconds
-        while self._timers and self._timers[0][0] <= self.now:
-            when, no = heapq.heappop(self._timers)
+        for no in self._timers.due(self.now):
             s = self.cases.get(no)
-            if s is None or self._armed.get(no) != when:
-                continue  # the case changed or went since; its current timer is elsewhere in the heap
+            if s is None:
+                continue
             before = (s.light, s.overdue, s.recent)
             self.aggregates.account(s, -1)
             s.evaluate(self.now, recent)
@@ -366,10 +364,9 @@ class Situation:
     def _arm(self, s: CaseState) -> None:
         when = s.next_change(self.now, self.rules.recent_seconds)
         if when == math.inf:
-            self._armed.pop(s.no, None)
+            self._timers.cancel(s.no)
         else:
-            self._armed[s.no] = when
-            heapq.heappush(self._timers, (when, s.no))
+            self._timers.set(s.no, when)
 
     # ------------------------------------------------------------------ crossing processes
     def detached(self) -> Situation:
@@ -408,8 +405,7 @@ class Situation:
         self.records.clear()
         self.table = CaseTable()
         self.aggregates = Aggregates(self.rules)
-        self._timers = []
-        self._armed = {}
+        self._timers = Timers()
         self._camera_index = None
         self._set_street_limits()
 

@@ -22,6 +22,7 @@ The last line is ``RESULT …``.
 from __future__ import annotations
 
 import argparse
+import ctypes
 import gc
 import os
 import sqlite3
@@ -30,6 +31,7 @@ import sys
 import tempfile
 import time
 import tracemalloc
+from collections import Counter
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -98,6 +100,28 @@ def grown(first: tracemalloc.Snapshot | None) -> tracemalloc.Snapshot:
     return first
 
 
+class _Mallinfo2(ctypes.Structure):
+    _fields_ = [(name, ctypes.c_size_t) for name in
+                ("arena", "ordblks", "smblks", "hblks", "hblkhd", "usmblks", "fsmblks", "uordblks", "fordblks",
+                 "keepcost")]  # fmt: skip
+
+
+def heap(before: Counter[str] | None) -> Counter[str]:
+    """Print where the console's memory is: Python's live objects, the C heap in use and free (glibc's
+    ``mallinfo2``, every thread's arena), and the object types whose count grew most since ``before``."""
+    libc = ctypes.CDLL(None)
+    libc.mallinfo2.restype = _Mallinfo2
+    m = libc.mallinfo2()
+    gc.collect()
+    kinds = Counter(type(o).__qualname__ for o in gc.get_objects())
+    print(f"  heap: python blocks {sys.getallocatedblocks():,}  C heap in use {m.uordblks / MiB:,.0f} MiB, "
+          f"free in it {m.fordblks / MiB:,.0f} MiB, mapped {m.hblkhd / MiB:,.0f} MiB", flush=True)  # fmt: skip
+    if before is not None:
+        grew = sorted(((n - before.get(k, 0), k) for k, n in kinds.items()), reverse=True)[:6]
+        print("  grew: " + ", ".join(f"{k} {d:+,}" for d, k in grew), flush=True)
+    return kinds if before is None else before
+
+
 def growth(series: list[int], skip: float = 0.1) -> float:
     """How much the last value exceeds the first after the first ``skip`` of the run (a fraction)."""
     kept = series[int(len(series) * skip) :] or series
@@ -113,6 +137,11 @@ def main() -> None:
         "--trace", action="store_true",
         help="also print, each time, where the console's Python memory grew most since the first sample "
         "(tracemalloc: slows the console down, so the rates and latencies of such a run do not count)",
+    )  # fmt: skip
+    p.add_argument(
+        "--heap", action="store_true",
+        help="also print, each time, Python's live blocks, the C heap in use and free, and the object types "
+        "grown most since the first sample (a full collection each time: the p99 of such a run does not count)",
     )  # fmt: skip
     p.add_argument(
         "--console", nargs=argparse.REMAINDER, default=[],
@@ -144,7 +173,7 @@ def main() -> None:
                   f"{'p99 ms':>7} {'max ms':>7} {'cases':>7} {'waiting':>8} {'alarms':>7} {'latched':>8}",
                   flush=True)  # fmt: skip
             last_taken, last_at = taken0, start
-            first = None
+            first, kinds = None, None
             if args.trace:
                 tracemalloc.start(8)
             while True:
@@ -161,6 +190,8 @@ def main() -> None:
                       f"{latched(console.alarms.engine.alarms.values()):8,}", flush=True)  # fmt: skip
                 if args.trace:
                     first = grown(first)
+                if args.heap:
+                    kinds = heap(kinds)
                 if taken >= args.updates or (rate < 1 and taken > 0):
                     break
             seq, bodies = settled(endpoints)

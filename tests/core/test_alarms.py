@@ -312,6 +312,12 @@ def test_a_restart_keeps_every_alarm_and_acknowledgement_and_raises_nothing_agai
     assert restarted.state(Rule.URGENT_NEW, cases[1].no) is AlarmState.UNACKNOWLEDGED
     assert len(restarted.engine.log) == 2  # the alarm KPIs keep their history too
 
+    ident = alarm_id(Rule.URGENT_NEW, cases[1].no)  # a shelving, with its reason, comes back whole
+    w.engine.take_operator(ident, w.engine.shelve(ident, "值班员", "现场已处置", w.now + 600, w.now), w.now)
+    again = World()
+    again.engine.restore(json.loads(json.dumps(w.engine.saved())))
+    assert again.engine.alarms == w.engine.alarms and again.engine.operator == w.engine.operator
+
 
 def test_an_acknowledgement_from_another_console_counts_for_the_activation_under_way() -> None:
     here, there = World(), World()

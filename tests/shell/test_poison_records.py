@@ -84,7 +84,7 @@ def assert_holds_exactly(sit: Situation, records: dict[str, r.Case]) -> None:
     assert incremental(sit) == brute_force(states, RULES)
     valid = np.flatnonzero(sit.table.cols["valid"])
     assert sorted(sit.table.nos[i] or "" for i in valid) == sorted(records)
-    assert sit._armed == fresh._armed
+    assert sit._timers == fresh._timers
 
 
 # ---------------------------------------------------------------------- strategies: bodies msgspec accepts

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import bisect
 import dataclasses
-import heapq
 from collections import Counter, deque
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -34,6 +33,7 @@ from console.core.cameras import metres_between
 from console.core.case_state import CaseState
 from console.core.rules import AWAITING_DISPATCH, Light
 from console.core.situation import ChangeSet, Situation
+from console.core.timers import Timers
 from server_link import records as r
 
 LOG_SECONDS: Final = 8 * 86400  # raises kept for the alarm KPIs: a week and a day
@@ -85,7 +85,7 @@ class AlarmEngine:
         self._touched_grid_bursts: set[tuple[str, str]] = set()
         self._burst_streets: dict[tuple[str, str], str] = {}
         self.flood_since: float | None = None  # when the flood under way began
-        self._timers: list[tuple[float, str]] = []  # (when, case no): on-delays to look at again
+        self._timers: Timers[tuple[str, Rule]] = Timers()  # (case no, rule) → when its on-delay ends
         self._alarmed_cases: Counter[str] = Counter()  # case no → how many of its alarms are held
         self._standing = False  # evaluating a whole picture: what it finds is standing, not raised
         rules = settings.rules
@@ -125,8 +125,7 @@ class AlarmEngine:
                 out.merge(self.take_operator(*taken, now))
         cases: Iterable[str] = situation.cases.keys() if reset else changes.cases
         cases_seen = set(cases)
-        while self._timers and self._timers[0][0] <= now:
-            cases_seen.add(heapq.heappop(self._timers)[1])
+        cases_seen.update(no for no, _rule in self._timers.due(now))
         if reset:  # cases gone with the reset: their alarms clear, their traces go
             gone = {a.subject for a in self.alarms.values() if a.kind is SubjectKind.CASE} | set(self._recent)
             cases_seen |= gone - situation.cases.keys()
@@ -171,12 +170,12 @@ class AlarmEngine:
                 due = s.received_at + self._delay[Rule.URGENT_NEW]
                 fresh = now >= due
                 if not fresh:
-                    heapq.heappush(self._timers, (due, no))  # an on-delay: look again when it is due
+                    self._timers.set((no, Rule.URGENT_NEW), due)  # an on-delay: look again when it is due
             if s.light is Light.RED and rank >= self._rank[Rule.CASE_RED]:
                 due = s.deadline + self._delay[Rule.CASE_RED]
                 red = now >= due
                 if not red:
-                    heapq.heappush(self._timers, (due, no))
+                    self._timers.set((no, Rule.CASE_RED), due)
             bounced = s.buck_passing
             # hard is consequential to buck-passing, which already calls for this case
             hard = s.hard and rank >= self._rank[Rule.HARD] and not bounced
@@ -505,8 +504,17 @@ def _split_pair(subject: str) -> tuple[str, str]:
     return grid, category
 
 
+# Saved field by field, not by ``dataclasses.asdict``, which copies deeply: the book is saved every
+# few seconds on the GUI thread, and in a flood it holds thousands of alarms (33 ms for 3,000).
+_ALARM_FIELDS: Final = tuple(f.name for f in dataclasses.fields(Alarm) if f.name != "operator")
+_OPERATOR_FIELDS: Final = tuple(f.name for f in dataclasses.fields(OperatorState) if f.name != "shelving")
+
+
 def _operator_data(op: OperatorState) -> dict[str, Any]:
-    return dataclasses.asdict(op)
+    data = {name: getattr(op, name) for name in _OPERATOR_FIELDS}
+    s = op.shelving
+    data["shelving"] = None if s is None else {"by": s.by, "reason": s.reason, "until": s.until}
+    return data
 
 
 def _operator_of(data: dict[str, Any]) -> OperatorState:
@@ -515,8 +523,9 @@ def _operator_of(data: dict[str, Any]) -> OperatorState:
 
 
 def _alarm_data(a: Alarm) -> dict[str, Any]:
-    data = dataclasses.asdict(a)
+    data = {name: getattr(a, name) for name in _ALARM_FIELDS}
     data["rule"], data["kind"], data["priority"] = a.rule.value, a.kind.value, int(a.priority)
+    data["operator"] = _operator_data(a.operator)
     return data
 
 
