@@ -4,7 +4,8 @@
 what it is, where, its figure, when it was raised, and what operators did with it. Filters by
 priority, state, rule and street. Space acknowledges the selected line (a grouped line: all of it),
 S shelves it (with a reason and a time), Enter or a double-click leads to the area or the case. In a
-flood the lines of one rule in one street are grouped into one line with a count, and a banner says
+flood the lines of one rule in one street are grouped into one line with a count (opened, it lists
+its alarms), and a banner says
 for how long the room has been flooded. Only a new unacknowledged high-priority alarm blinks, until
 it is acknowledged.
 
@@ -19,6 +20,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from difflib import SequenceMatcher
 
+import shiboken6
 from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QKeyEvent
 from PySide6.QtWidgets import (
@@ -162,7 +164,12 @@ class AlarmList(QWidget):
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(_SUBJECT, QHeaderView.ResizeMode.Stretch)
         header.setStretchLastSection(False)
+        # one wrapper of the root for good: an item put in through one root wrapper and taken out
+        # through another can stay alive in PySide even once deleted (tried on PySide6 6.12.0)
+        self._root = self.tree.invisibleRootItem()
         self.tree.itemActivated.connect(self._activated)
+        self.tree.itemExpanded.connect(lambda item: self._open_group(item, True))
+        self.tree.itemCollapsed.connect(lambda item: self._open_group(item, False))
         self.ack = QPushButton(self.tr("确认"))
         self.shelf = QPushButton(self.tr("搁置…"))
         self.unshelf = QPushButton(self.tr("取消搁置"))
@@ -196,6 +203,8 @@ class AlarmList(QWidget):
         self.tree.installEventFilter(self)  # Space and S on the list (an item view takes Space for itself)
         self._view: AlarmView | None = None
         self._rows: list[_Row] = []  # what the tree shows, one per top-level item
+        self._open: set[str] = set()  # the flood groups opened: only their alarms are made into lines
+        self._syncing = False  # the tree is being made to match: its expansions are not the commander's
         # each alarm's line and what it was made from; made again when that changes, and all of
         # them at most _MEMO_S apart (subject names come from the situation) or for another situation
         self._memo: dict[str, tuple[tuple[object, ...], _Row]] = {}
@@ -301,14 +310,30 @@ class AlarmList(QWidget):
         self._say_more(groups[LINES_SHOWN:])
         self._memo, self._memo_next = self._memo_next, {}  # only the alarms still shown are kept
         old, self._rows = self._rows, rows
+        self._open &= {row.line for row in rows if row.group}
         if old != rows:
             self.tree.setUpdatesEnabled(False)
-            _sync(self.tree.invisibleRootItem(), old, rows, selected)
-            for item in kept:
-                if item.treeWidget() is self.tree:  # still shown (moved, perhaps): selected again
+            self._syncing = True
+            _sync(self._root, old, rows, selected)
+            for i, row in enumerate(rows):  # a group made anew, or moved, open as the commander left it
+                if row.group and (item := self.tree.topLevelItem(i)) is not None:
+                    item.setExpanded(row.line in self._open)
+            self._syncing = False
+            for item in kept:  # still shown (moved, perhaps): selected again
+                if shiboken6.isValid(item) and item.treeWidget() is self.tree:
                     item.setSelected(True)
             self.tree.setUpdatesEnabled(True)
         self._paint_blink()
+
+    def _open_group(self, item: QTreeWidgetItem, opened: bool) -> None:
+        """The commander opened or closed a flood group: its alarms' lines are made, or let go."""
+        i = self.tree.indexOfTopLevelItem(item)
+        if self._syncing or not 0 <= i < len(self._rows) or not self._rows[i].group:
+            return
+        line = self._rows[i].line
+        if opened != (line in self._open):
+            (self._open.add if opened else self._open.discard)(line)
+            self._repaint()
 
     def _group_row(self, group: AlarmGroup, view: AlarmView, names: _Names) -> _Row:
         first = group.alarms[0]
@@ -322,9 +347,12 @@ class AlarmList(QWidget):
             _translated(PRIORITY_NAMES[group.priority]), rule, street,
             labels.clock(group.newest, with_date=False), _translated(STATE_NAMES[state]), "",
         )  # fmt: skip
-        children = tuple(self._alarm_row(a, view, names) for a in group.alarms[:LINES_SHOWN])
+        line = f"{group.rule.value} {group.street}"
+        # a group's alarms are made into lines only while it is open: in a flood there are thousands
+        shown = group.alarms[:LINES_SHOWN] if line in self._open else ()
+        children = tuple(self._alarm_row(a, view, names) for a in shown)
         ids = tuple(a.id for a in group.alarms)  # all of them: acknowledging the line acknowledges them all
-        return _Row(f"{group.rule.value} {group.street}", texts, ids, group.priority, None, "", children)
+        return _Row(line, texts, ids, group.priority, None, "", children, group=True)
 
     def _say_more(self, unlisted: Sequence[AlarmGroup]) -> None:
         """Count the lines not listed (with more lines than ``LINES_SHOWN`` the list would cost the
@@ -383,8 +411,8 @@ class AlarmList(QWidget):
         lines = [self.tree.topLevelItem(i) for i, row in enumerate(self._rows) if not blinking.isdisjoint(row.ids)]
         colour = _BLINK_COLOUR if self._blink_on else _NO_COLOUR
         for item in self._painted:
-            if not any(item is line for line in lines):
-                _paint(item, _NO_COLOUR)  # a line taken out of the tree meanwhile: harmless
+            if shiboken6.isValid(item) and not any(item is line for line in lines):  # not a line let go
+                _paint(item, _NO_COLOUR)
         for line in lines:
             if line is not None:
                 _paint(line, colour)
@@ -489,7 +517,8 @@ class _Row:
     priority: Priority
     target: tuple[str, str] | None  # (subject kind, subject) of a single alarm: where activating it leads
     tip: str
-    children: tuple[_Row, ...] = ()
+    children: tuple[_Row, ...] = ()  # a group's alarms, while it is open
+    group: bool = False  # a flood's group: it can be opened
 
 
 def _paint(item: QTreeWidgetItem, colour: QColor) -> None:
@@ -500,13 +529,13 @@ def _paint(item: QTreeWidgetItem, colour: QColor) -> None:
 def _sync(parent: QTreeWidgetItem, old: Sequence[_Row], new: Sequence[_Row], selected: set[str]) -> None:
     """Make the lines under ``parent`` (which show ``old``) show ``new``. Lines are matched by what
     they are (an alarm, or a flood's group); a matched line that changed is updated in place, and
-    one that moved is moved, so it stays selected and expanded (a group a new alarm joins stays
-    open); lines no longer shown are taken out, new ones made. Under load the list is shown twice a
-    second: remaking hundreds of lines each time held the GUI thread for tens of milliseconds.
+    one that moved is moved, so it stays selected (the caller opens the groups left open); lines
+    no longer shown are taken out, new ones made. Under load the list is shown twice a second:
+    remaking hundreds of lines each time held the GUI thread for tens of milliseconds.
     ``selected``: the ids selected before, for the lines made anew (the caller selects the lines
     that were selected again: moving a line unselects it)."""
     ops = SequenceMatcher(None, [x.line for x in old], [x.line for x in new], autojunk=False).get_opcodes()
-    moved: dict[str, tuple[QTreeWidgetItem, _Row, bool]] = {}
+    moved: dict[str, tuple[QTreeWidgetItem, _Row]] = {}
     for tag, i1, i2, j1, j2 in reversed(ops):  # from the end: the earlier indices stay right
         if tag == "equal":
             for i, j in zip(range(i1, i2), range(j1, j2), strict=True):
@@ -515,29 +544,26 @@ def _sync(parent: QTreeWidgetItem, old: Sequence[_Row], new: Sequence[_Row], sel
                     _update(item, old[i], new[j], selected)
             continue
         for i in reversed(range(i1, i2)):
-            expanded = bool((item := parent.child(i)) and item.isExpanded())
             if (taken := parent.takeChild(i)) is not None:
-                moved[old[i].line] = (taken, old[i], expanded)
+                moved[old[i].line] = (taken, old[i])
     for tag, _i1, _i2, j1, j2 in ops:  # what is left are the matched lines, in order: fill in the rest
         if tag == "equal":
             continue
-        items, made, reopen = [], [], []
+        items, made = [], []
         for row in new[j1:j2]:
             if (found := moved.pop(row.line, None)) is None:
                 items.append(item := _item(row))
                 made.append((item, row))
                 continue
-            item, was, expanded = found
+            item, was = found
             _update(item, was, row, selected)
             items.append(item)
-            if expanded:
-                reopen.append(item)
         parent.insertChildren(j1, items)
         for item, row in made:
             if set(row.ids) <= selected if row.children else row.ids[0] in selected:
                 item.setSelected(True)  # a line made anew for what was selected (a group, as a whole)
-        for item in reopen:
-            item.setExpanded(True)
+    for item, _row in moved.values():  # lines no longer shown: a taken item is nobody's, so it is deleted
+        shiboken6.delete(item)  # (kept, every line that left the list stayed in memory for good)
 
 
 def _update(item: QTreeWidgetItem, old: _Row, new: _Row, selected: set[str]) -> None:
@@ -563,6 +589,8 @@ def _item(row: _Row) -> QTreeWidgetItem:
     if row.target is not None:
         item.setData(_SUBJECT, Qt.ItemDataRole.UserRole, row.target)
         item.setToolTip(_SUBJECT, row.tip)  # a tooltip may be rich text: made safe by ``tooltip``
+    if row.group:  # it can be opened before its alarms are made into lines
+        item.setChildIndicatorPolicy(QTreeWidgetItem.ChildIndicatorPolicy.ShowIndicator)
     for child in row.children:
         item.addChild(_item(child))
     return item
