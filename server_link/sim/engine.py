@@ -243,6 +243,7 @@ class Simulation:
         self._order = itertools.count()
         self._changed: dict[str, None] = {}
         self._purged: set[str] = set()
+        self._purged_decisions: list[str] = []  # keys of the decisions of purged cases: deleted with them
         self._camera_changes: dict[str, bool] = {}
         self._decisions: list[r.Decision] = []
         self.camera_online = dict.fromkeys(district.cameras, True)
@@ -300,8 +301,10 @@ class Simulation:
                 out.append((f"/case/{no}", b""))
             else:
                 out.append((f"/case/{no}", self.cases[no].body()))
+        out += [(key, b"") for key in self._purged_decisions]
         self._changed.clear()
         self._purged.clear()
+        self._purged_decisions.clear()
         for cam_id, online in self._camera_changes.items():
             out.append((f"/camera/{cam_id}", r.encode(self.camera_record(cam_id, online))))
         self._camera_changes.clear()
@@ -311,6 +314,7 @@ class Simulation:
         """Forget what changed (a run that publishes nothing, such as calibration)."""
         self._changed.clear()
         self._purged.clear()
+        self._purged_decisions.clear()
         self._camera_changes.clear()
         self._decisions.clear()
 
@@ -604,6 +608,9 @@ class Simulation:
         del self.cases[case.no]
         self._changed[case.no] = None
         self._purged.add(case.no)
+        # its decisions go with it (docs/protocol.md §16 allows it): kept, a backend that runs for
+        # weeks would hold every decision ever taken (a 10-million-update soak: ~40,000 more)
+        self._purged_decisions += [f"/decision/{case.no}/{n}" for n in range(1, case.decisions + 1)]
 
     def _on_council(self, payload: tuple[str, int]) -> None:
         """The simulated council decides, unless a console's decision came first."""

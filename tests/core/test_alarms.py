@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from console.core.alarms.engine import AlarmEngine
+from console.core.alarms.engine import LOG_MAX, AlarmEngine
 from console.core.alarms.floods import grouped
 from console.core.alarms.handling import handling_record
 from console.core.alarms.settings import (
@@ -317,6 +317,18 @@ def test_a_restart_keeps_every_alarm_and_acknowledgement_and_raises_nothing_agai
     again = World()
     again.engine.restore(json.loads(json.dumps(w.engine.saved())))
     assert again.engine.alarms == w.engine.alarms and again.engine.operator == w.engine.operator
+
+
+def test_the_raises_kept_are_bounded_in_number_too() -> None:
+    """A week of raises is kept for the alarm KPIs, but no more than ``LOG_MAX``: the newest."""
+    w = World()
+    raises = [
+        [w.now - 3600 + i * 0.01, f"hard/DC{i:010d}", Rule.HARD.value, int(Priority.LOW)] for i in range(LOG_MAX + 5)
+    ]
+    w.engine.restore({"log": raises})
+    assert len(w.engine.log) == LOG_MAX and w.engine.log[0].alarm == raises[5][1]
+    w.put(case(140, FILED, urgency=r.Urgency.EMERGENCY))  # a new one: still no more, the newest last
+    assert len(w.engine.log) == LOG_MAX and w.engine.log[-1].alarm == alarm_id(Rule.URGENT_NEW, "DC0000000140")
 
 
 def test_an_acknowledgement_from_another_console_counts_for_the_activation_under_way() -> None:

@@ -15,7 +15,7 @@ from server_link.endpoints import Endpoints
 from server_link.server import ChpServer
 from server_link.sim.backend import SimBackend, make_backend, start_backend
 from server_link.sim.calibrate import calibrate
-from server_link.sim.engine import SimCase, Simulation
+from server_link.sim.engine import SimCase, SimConfig, Simulation
 from server_link.sim.profiles import parse_surge
 from server_link.workcal import BEIJING
 from tests.support.link import following, is_live
@@ -236,3 +236,24 @@ def test_a_limited_load_stops_at_its_count_and_then_only_serves(district: Distri
         produced += len(backend.produce())
     assert produced == backend.published == 1_000
     assert backend.produce() == [] and not backend.behind  # done: not even the meta record's clock
+
+
+def test_a_purged_case_takes_its_decisions_with_it(district: District) -> None:
+    """A case leaves the published map after its retention, and so do its council's decisions: a
+    backend that ran for weeks would otherwise hold every decision ever taken."""
+    sim = Simulation(district, seed=3, start=START, config=SimConfig(retention_days=0.5))
+    published: dict[str, bytes] = {}
+    deleted: set[str] = set()
+    t = START
+    while t < START + timedelta(days=4):
+        t += timedelta(minutes=30)
+        sim.run(until=t)
+        for key, body in sim.drain():
+            if body:
+                published[key] = body
+            elif published.pop(key, None) is not None and key.startswith("/decision/"):
+                deleted.add(key)
+    held = {key.split("/")[2] for key in published if key.startswith("/case/")}
+    decided = {key.split("/")[2] for key in published if key.startswith("/decision/")}
+    assert deleted and decided, "the run should both keep and purge decided cases"
+    assert decided <= held
