@@ -731,6 +731,9 @@ class _Agent:
 
     def _check_timers(self, now: float) -> None:
         if now - self.newest_mono > self.cfg.hugz_timeout and self.state is not LinkState.CONNECTING:
+            if not self.syncing:  # the picture is replaced by the snapshot asked for now: a re-sync
+                self.resyncs += 1  # (as after a gap; a console frozen 10 s under load can come back this way)
+                self.last_resync = f"silent for more than {self.cfg.hugz_timeout:g} s"
             self._set_state(LinkState.STALE)
             self.newest_mono = now  # reconnect at most once per time-out
             self._open_subscriber()

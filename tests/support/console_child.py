@@ -72,6 +72,7 @@ def state(console: Console) -> dict[str, Any]:
         "link": link.state.value,
         "epoch": link.epoch,
         "link_sequence": link.last_sequence,
+        "link_updates": link.updates_total,  # updates taken: with the sequence, what was lost shows
         "gaps": link.gaps,
         "resyncs": link.resyncs,
         "last_resync": link.last_resync,
