@@ -5,9 +5,8 @@ what it is, where, its figure, when it was raised, and what operators did with i
 priority, state, rule and street. Space acknowledges the selected line (a grouped line: all of it),
 S shelves it (with a reason and a time), Enter or a double-click leads to the area or the case. In a
 flood the lines of one rule in one street are grouped into one line with a count (opened, it lists
-its alarms), and a banner says
-for how long the room has been flooded. Only a new unacknowledged high-priority alarm blinks, until
-it is acknowledged.
+its alarms), and a banner says for how long the room has been flooded. Only a new unacknowledged
+high-priority alarm blinks, until it is acknowledged.
 
 ``AlarmSummary`` is the overview's line: unacknowledged alarms by priority and the age of the oldest;
 red only when a high-priority one waits. Names that come from the backend (departments, case
@@ -560,7 +559,7 @@ def _sync(parent: QTreeWidgetItem, old: Sequence[_Row], new: Sequence[_Row], sel
             items.append(item)
         parent.insertChildren(j1, items)
         for item, row in made:
-            if set(row.ids) <= selected if row.children else row.ids[0] in selected:
+            if set(row.ids) <= selected if row.group else row.ids[0] in selected:
                 item.setSelected(True)  # a line made anew for what was selected (a group, as a whole)
     for item, _row in moved.values():  # lines no longer shown: a taken item is nobody's, so it is deleted
         shiboken6.delete(item)  # (kept, every line that left the list stayed in memory for good)

@@ -28,9 +28,6 @@ class Timers(Generic[K]):
     def __len__(self) -> int:
         return len(self._at)
 
-    def __contains__(self, key: object) -> bool:
-        return key in self._at
-
     def __eq__(self, other: object) -> bool:
         return isinstance(other, Timers) and self._at == other._at
 
@@ -57,9 +54,8 @@ class Timers(Generic[K]):
     def due(self, now: float) -> Iterator[K]:
         """The keys whose instant is ``now`` or earlier, earliest first; each is taken off before it
         is given, so it can be set again meanwhile (to an instant after ``now``)."""
-        heap, at = self._heap, self._at
-        while heap and heap[0][0] <= now:
-            when, key = heapq.heappop(heap)
-            if at.get(key) == when:
-                del at[key]
+        while self._heap and self._heap[0][0] <= now:  # read afresh: a set meanwhile may rebuild the heap
+            when, key = heapq.heappop(self._heap)
+            if self._at.get(key) == when:
+                del self._at[key]
                 yield key

@@ -251,6 +251,22 @@ def test_the_list_lists_the_first_lines_and_counts_the_rest(qtbot: QtBot, monkey
     assert len(view.selected_ids()) == 5 and not view.more.isVisible()
 
 
+def test_a_group_made_of_a_selected_alarm_is_not_selected_whole(qtbot: QtBot) -> None:
+    """One alarm selected, then a flood groups it with others: the group's line is not selected, so
+    Space cannot acknowledge alarms the commander never chose."""
+    now = time.time()
+    sit = Situation(DISTRICT)
+    alarms = [_alarm(Rule.CASE_RED, f"DC{i:010d}", Priority.MEDIUM, now - i) for i in range(6)]
+    view = AlarmList()
+    qtbot.addWidget(view)
+    view.show()
+    view.show_alarms(AlarmView(alarms, now, None, lambda _i: False), sit)
+    view.tree.setCurrentItem(view.tree.topLevelItem(0))
+    assert view.selected_ids() == [alarms[0].id]
+    view.show_alarms(AlarmView(alarms, now + 1, now - 300, lambda _i: False), sit)
+    assert view.tree.topLevelItemCount() == 1 and view.selected_ids() == []
+
+
 def test_lines_that_leave_the_list_are_let_go(qtbot: QtBot, monkeypatch: pytest.MonkeyPatch) -> None:
     """A line pushed off the list by newer alarms is deleted, not kept: in a soak of alarms nobody
     acknowledged, every line that had left the list stayed in memory."""
