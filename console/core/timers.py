@@ -1,10 +1,11 @@
 """Instants to look at something again, at most one per key, earliest first.
 
-A heap where setting a key again replaces its instant: the old entry stays in the heap until it is
-popped or the heap is rebuilt, and is skipped. Rebuilt whenever the entries outnumber the keys by
-more than twice, the heap holds a bounded number of entries per key however often the keys are set —
-a case updated ten thousand times a second sets its timer ten thousand times (the plain heap it
-replaces held every one of them until its instant passed: days, for a deadline).
+A heap where setting a key again replaces its instant (and cancelling drops it): the old entry stays
+in the heap until it is popped or the heap is rebuilt, and is skipped. Rebuilt whenever the entries
+outnumber the keys by more than twice, the heap holds a bounded number of entries per key however
+often the keys are set or cancelled — a case updated ten thousand times a second sets its timer ten
+thousand times (the plain heap it replaces held every one of them until its instant passed: days,
+for a deadline).
 """
 
 from __future__ import annotations
@@ -44,12 +45,18 @@ class Timers(Generic[K]):
             return  # most sets: the same instant again
         self._at[key] = when
         heapq.heappush(self._heap, (when, key))
+        self._compact()
+
+    def cancel(self, key: K) -> None:
+        if self._at.pop(key, None) is not None:
+            self._compact()
+
+    def _compact(self) -> None:
+        """Rebuild the heap from the keys' instants once the replaced and cancelled entries
+        outnumber them twice over (amortized: at most one rebuild per ``len`` changes)."""
         if len(self._heap) > 2 * len(self._at) + _SLACK:
             self._heap = [(w, k) for k, w in self._at.items()]
             heapq.heapify(self._heap)
-
-    def cancel(self, key: K) -> None:
-        self._at.pop(key, None)
 
     def due(self, now: float) -> Iterator[K]:
         """The keys whose instant is ``now`` or earlier, earliest first; each is taken off before it

@@ -161,6 +161,37 @@ def test_an_emergency_case_not_yet_dispatched_alarms_until_it_is() -> None:
     assert w.state(Rule.URGENT_NEW, emergency.no) is AlarmState.NORMAL  # not latched: back to normal unseen
 
 
+def test_an_on_delay_goes_with_its_condition(tmp_path: Path) -> None:
+    """A case dispatched or gone within its on-delay leaves nothing to look at again: held on, its
+    timer would wait for an instant months away when the backend's clock runs ahead of this one's."""
+    w = World(settings_with(tmp_path, "[rules.urgent_new]\nafter_minutes = 45\n"))
+    later = T0 + timedelta(days=200)  # the backend's clock, far ahead of the console's
+    first, second = (
+        case(1, FILED, at=later, urgency=r.Urgency.EMERGENCY),
+        case(2, FILED, at=later, urgency=r.Urgency.EMERGENCY),
+    )
+    assert w.put(first, second) == []  # within the on-delay: nothing yet, two timers
+    assert len(w.engine._timers) == 2
+    w.put(case(1, DISPATCHED, at=later, urgency=r.Urgency.EMERGENCY))
+    w.delete(r.key_of(second))
+    assert len(w.engine._timers) == 0
+    assert w.state(Rule.URGENT_NEW, first.no) is AlarmState.NORMAL
+
+
+def test_operators_states_older_than_the_backend_keeps_them_are_let_go() -> None:
+    w = World()
+    emergency = case(1, FILED, urgency=r.Urgency.EMERGENCY)
+    w.put(emergency)
+    w.ack(Rule.URGENT_NEW, emergency.no)
+    w.put(case(1, DISPATCHED, urgency=r.Urgency.EMERGENCY))  # not latched: back to normal, no longer held
+    kept = alarm_id(Rule.URGENT_NEW, emergency.no)
+    assert kept in w.engine.operator and kept not in w.engine.alarms
+    w.at(T0 + timedelta(days=7))
+    assert kept in w.engine.operator  # within the week and a day the backend keeps handlings
+    w.at(T0 + timedelta(days=9))
+    assert kept not in w.engine.operator
+
+
 def test_an_urgent_case_turning_red_on_the_clock_alarms_and_clears_when_closed() -> None:
     w = World()
     urgent = case(3, DISPATCHED, urgency=r.Urgency.URGENT)

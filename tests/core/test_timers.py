@@ -45,3 +45,13 @@ def test_timers_pickle_with_what_holds_them() -> None:
     t.set("a", 5.0)
     back = pickle.loads(pickle.dumps(t))
     assert back == t and list(back.due(5.0)) == ["a"]
+
+
+def test_cancelling_keys_keeps_the_heap_bounded_by_the_keys_left() -> None:
+    t: Timers[int] = Timers()
+    for i in range(10_000):
+        t.set(i, 1e9 + i)
+    for i in range(9_990):  # cancelled before their instant, with no set after: nothing pops them
+        t.cancel(i)
+    assert len(t) == 10 and t.entries() <= 2 * 10 + 64
+    assert list(t.due(2e9)) == list(range(9_990, 10_000))

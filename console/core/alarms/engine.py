@@ -20,13 +20,14 @@ from __future__ import annotations
 
 import bisect
 import dataclasses
+import math
 from collections import Counter, deque
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, Final
 
 from console.core.alarms.handling import PREFIX as HANDLING
-from console.core.alarms.handling import operator_state_of
+from console.core.alarms.handling import TTL_SECONDS, operator_state_of
 from console.core.alarms.settings import URGENCY_RANK, AlarmSettings, Priority, Rule
 from console.core.alarms.states import Alarm, AlarmState, OperatorState, Shelving, SubjectKind
 from console.core.cameras import metres_between
@@ -41,6 +42,7 @@ LOG_SECONDS: Final = 8 * 86400  # raises kept for the alarm KPIs: a week and a d
 # ~100,000; a flood beyond that keeps its newest raises (a soak raised 1,700 a minute, held for days)
 LOG_MAX: Final = 120_000
 CAMERAS: Final = "/camera/"
+PRUNE_EVERY_S: Final = 600.0  # how often operators' states older than the backend keeps them are let go
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,6 +93,7 @@ class AlarmEngine:
         self._timers: Timers[tuple[str, Rule]] = Timers()  # (case no, rule) → when its on-delay ends
         self._alarmed_cases: Counter[str] = Counter()  # case no → how many of its alarms are held
         self._standing = False  # evaluating a whole picture: what it finds is standing, not raised
+        self._pruned_at = 0.0  # when old operators' states were last let go
         rules = settings.rules
         self._prefix = {rule: f"{rule.value}/" for rule in Rule}
         self._enabled = {rule: rules[rule].enabled for rule in Rule}
@@ -167,21 +170,25 @@ class AlarmEngine:
         """The four rules on one case. The hot path of the engine: a case that alarms for nothing
         and had no alarm costs a few comparisons."""
         fresh = red = bounced = hard = False
+        fresh_due = red_due = math.inf  # when an on-delay under way ends (inf: none is)
         if s is not None and s.open:
             rank = URGENCY_RANK[s.urgency]
             if s.step in AWAITING_DISPATCH and s.returns == 0 and rank >= self._rank[Rule.URGENT_NEW]:
                 due = s.received_at + self._delay[Rule.URGENT_NEW]
                 fresh = now >= due
-                if not fresh:
-                    self._timers.set((no, Rule.URGENT_NEW), due)  # an on-delay: look again when it is due
+                fresh_due = math.inf if fresh else due
             if s.light is Light.RED and rank >= self._rank[Rule.CASE_RED]:
                 due = s.deadline + self._delay[Rule.CASE_RED]
                 red = now >= due
-                if not red:
-                    self._timers.set((no, Rule.CASE_RED), due)
+                red_due = math.inf if red else due
             bounced = s.buck_passing
             # hard is consequential to buck-passing, which already calls for this case
             hard = s.hard and rank >= self._rank[Rule.HARD] and not bounced
+        # An on-delay looks again when it is due, and goes with its condition (a case dispatched,
+        # closed or gone within it): held on, it would wait for an instant that may be months away
+        # (a backend whose clock runs ahead of this console's) for every such case.
+        self._on_delay((no, Rule.URGENT_NEW), fresh_due)
+        self._on_delay((no, Rule.CASE_RED), red_due)
         if not (fresh or red or bounced or hard) and no not in self._alarmed_cases:
             return  # nothing now, and nothing held to clear: most cases, most of the time
         street = s.street if s is not None else ""
@@ -190,6 +197,12 @@ class AlarmEngine:
             ident = self._prefix[rule] + no
             if (active and self._enabled[rule]) or ident in self.alarms:
                 self._set(rule, no, SubjectKind.CASE, active and self._enabled[rule], now, out, street=street)
+
+    def _on_delay(self, key: tuple[str, Rule], due: float) -> None:
+        if due == math.inf:
+            self._timers.cancel(key)
+        else:
+            self._timers.set(key, due)
 
     def _grid_red(self, situation: Situation, grid: str, now: float, out: AlarmChanges) -> None:
         figures = situation.aggregates.grids.get(grid)
@@ -335,7 +348,21 @@ class AlarmEngine:
             shelving = a.operator.shelving
             if shelving is not None and now >= shelving.until:
                 self._take(a, dataclasses.replace(a.operator, shelving=None), now, out, before=AlarmState.SHELVED)
+        if now - self._pruned_at >= PRUNE_EVERY_S:
+            self._pruned_at = now
+            self._forget_operators(now)
         return out
+
+    def _forget_operators(self, now: float) -> None:
+        """Let go of what operators did to alarms no longer held, once it is older than the
+        backend keeps it (``TTL_SECONDS``) and no shelving of it runs on: kept for ever, a console
+        running for months would hold every acknowledgement ever given (and save them all)."""
+        horizon = now - TTL_SECONDS
+        self.operator = {
+            ident: op
+            for ident, op in self.operator.items()
+            if op.at >= horizon or ident in self.alarms or (op.shelving is not None and op.shelving.until > now)
+        }
 
     # ------------------------------------------------------------------ operators
     def acknowledge(self, ident: str, by: str, now: float) -> OperatorState:
