@@ -15,7 +15,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future
 from typing import Any, Protocol
 
@@ -26,7 +26,7 @@ from console.core.alarms.handling import handling_record
 from console.core.alarms.kpis import alarm_kpis
 from console.core.alarms.states import OperatorState
 from console.core.situation import ChangeSet, Situation
-from console.shell.commands import CommandService
+from console.shell.commands import Command, CommandService
 from console.store import ActionKind, StoreConfig, StoreStats
 from server_link.link_state import LinkState, LinkStats
 
@@ -136,33 +136,36 @@ class AlarmService(QObject):
         self._take(self.engine.observe_store(_share(stats), self._clock()))
 
     # ------------------------------------------------------------------ operators
-    def acknowledge(self, ident: str) -> None:
-        now = self._clock()
-        self._act(ActionKind.ACKNOWLEDGE, ident, self.engine.acknowledge(ident, self._commands.who, now), "确认")
+    def acknowledge(self, idents: Sequence[str]) -> None:
+        """Acknowledge alarms (one, or a flood group's hundreds with one key: stored at once)."""
+        now, who = self._clock(), self._commands.who
+        self._act(ActionKind.ACKNOWLEDGE, [(i, self.engine.acknowledge(i, who, now)) for i in idents], "确认")
 
-    def shelve(self, ident: str, reason: str, minutes: float) -> None:
+    def shelve(self, idents: Sequence[str], reason: str, minutes: float) -> None:
         """Raises ``ValueError`` for an empty reason or a shelving that does not end in the future."""
-        now = self._clock()
-        op = self.engine.shelve(ident, self._commands.who, reason, now + minutes * 60, now)
-        self._act(ActionKind.SHELVE, ident, op, f"搁置 {minutes:g} 分钟：{reason}")
+        now, who = self._clock(), self._commands.who
+        ops = [(i, self.engine.shelve(i, who, reason, now + minutes * 60, now)) for i in idents]
+        self._act(ActionKind.SHELVE, ops, f"搁置 {minutes:g} 分钟：{reason}")
 
-    def unshelve(self, ident: str) -> None:
-        self._act(ActionKind.SHELVE, ident, self.engine.unshelve(ident, self._clock()), "取消搁置")
-
-    def comment(self, ident: str, text: str) -> None:
+    def unshelve(self, idents: Sequence[str]) -> None:
         now = self._clock()
-        self._act(ActionKind.ACKNOWLEDGE, ident, self.engine.comment(ident, self._commands.who, text, now), text)
+        self._act(ActionKind.SHELVE, [(i, self.engine.unshelve(i, now)) for i in idents], "取消搁置")
 
     def is_pending(self, ident: str) -> bool:
         rule, _, subject = ident.partition("/")
         return self._commands.is_pending(f"/alarm/{rule}/{subject}")
 
-    def _act(self, kind: ActionKind, ident: str, op: OperatorState, text: str) -> None:
-        """Store and send (the command service raises if it cannot store it: nothing changes then),
-        then show it at once."""
-        key, body = handling_record(ident, op, by=self._commands.who, role=self._commands.role)
-        self._commands.send(kind, key, body, text=text)
-        self._take(self.engine.take_operator(ident, op, self._clock()))
+    def _act(self, kind: ActionKind, ops: Sequence[tuple[str, OperatorState]], text: str) -> None:
+        """Store and send, all in one (the command service raises if it cannot store them: nothing
+        changes then), then show them at once."""
+        who, role = self._commands.who, self._commands.role
+        self._commands.send_all(
+            [Command(kind, *handling_record(ident, op, by=who, role=role), text=text) for ident, op in ops]
+        )
+        now, out = self._clock(), AlarmChanges()
+        for ident, op in ops:
+            out.merge(self.engine.take_operator(ident, op, now))
+        self._take(out)
 
     # ------------------------------------------------------------------ turns
     def _turn(self) -> None:

@@ -3,7 +3,7 @@
 An operator's command (a note on a case, later acknowledgements, agenda changes and council
 decisions) is a KVSET of a record to a key. The service
 
-1. records it in the store, durably, before anything else (``record_action``: it survives a crash
+1. records it in the store, durably, before anything else (``record_actions``: it survives a crash
    from this instant on);
 2. sends it over the link's collector and marks it SENT;
 3. holds it as pending, shown as such by the views, until the backend publishes the same body at the
@@ -25,14 +25,15 @@ from __future__ import annotations
 import logging
 import time
 import uuid
-from collections.abc import Callable, Iterable
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any, Final, Protocol
+from typing import Final, Protocol
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
-from console.store import ActionKind, ActionStatus, StoredAction
+from console.store import ActionKind, ActionStatus, NewAction, StoredAction
 from server_link import records as r
 from server_link.link_state import Batch
 
@@ -45,22 +46,22 @@ RESUME_WITHIN: Final = timedelta(days=1)  # older unconfirmed commands are not s
 class ActionStore(Protocol):
     """The part of the store the command service uses (``StoreBridge`` provides it)."""
 
-    def record_action(
-        self,
-        kind: ActionKind | str,
-        who: str,
-        role: str,
-        text: str = "",
-        *,
-        case_no: str | None = None,
-        key: str | None = None,
-        payload: dict[str, Any] | None = None,
-        status: ActionStatus = ActionStatus.RECORDED,
-    ) -> StoredAction: ...
+    def record_actions(self, who: str, role: str, actions: Sequence[NewAction]) -> list[StoredAction]: ...
 
-    def set_action_status(self, action_id: int, status: ActionStatus) -> None: ...
+    def set_actions_status(self, action_ids: Sequence[int], status: ActionStatus) -> None: ...
 
     def actions(self, *, since: datetime | None = None) -> list[StoredAction]: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Command:
+    """One command to send: a KVSET of ``body`` to ``key``, with what the operators' log says of it."""
+
+    kind: ActionKind
+    key: str
+    body: bytes
+    text: str = ""
+    case_no: str | None = None
 
 
 @dataclass
@@ -115,6 +116,7 @@ class CommandService(QObject):
         self.attempts = attempts
         self._clock = clock
         self.pending: dict[int, Pending] = {}  # by action id
+        self._pending_keys: Counter[str] = Counter()  # how many of them wait at each key
         self.refusals: dict[int, str] = {}  # by action id: the backend's reason, for those it refused
         self._timer = QTimer(self)
         self._timer.setInterval(int(min(1.0, resend_after / 2) * 1000))
@@ -133,25 +135,33 @@ class CommandService(QObject):
         Raises ``CommandRefused`` outside the role, and whatever the store raises if it could not
         be stored (then nothing was sent).
         """
-        if not self.may(kind):
-            raise CommandRefused(f"the {self.role} role does not send {kind.value} commands")
-        name = uuid.uuid4().bytes
-        action = self._store.record_action(
-            kind,
+        return self.send_all([Command(kind, key, body, text, case_no)])[0]
+
+    def send_all(self, commands: Sequence[Command]) -> list[StoredAction]:
+        """``send`` for several commands at once (a flood group acknowledged with one key): stored
+        in one transaction, all or none, then sent one after the other. Raises as ``send``."""
+        refused = sorted({c.kind.value for c in commands if not self.may(c.kind)})
+        if refused:
+            raise CommandRefused(f"the {self.role} role does not send {', '.join(refused)} commands")
+        names = [uuid.uuid4().bytes for _ in commands]
+        actions = self._store.record_actions(
             self.who,
             self.role,
-            text,
-            case_no=case_no,
-            key=key,
-            payload={"body": body.decode(), "uuid": name.hex()},
+            [
+                NewAction(c.kind, c.text, c.case_no, c.key, {"body": c.body.decode(), "uuid": name.hex()})
+                for c, name in zip(commands, names, strict=True)
+            ],
         )
-        self._transmit(Pending(action, key, body, name, self._clock(), 0))
-        return action
+        now = self._clock()
+        self._transmit(
+            [Pending(a, c.key, c.body, name, now, 0) for a, c, name in zip(actions, commands, names, strict=True)]
+        )
+        return actions
 
     def resume(self) -> int:
         """Take up commands stored but never confirmed (a console stopped meanwhile); how many."""
         since = datetime.now(UTC) - RESUME_WITHIN
-        taken = 0
+        taken = []
         for action in self._store.actions(since=since):
             if action.status not in (ActionStatus.RECORDED, ActionStatus.SENT) or action.key is None:
                 continue
@@ -159,12 +169,13 @@ class CommandService(QObject):
             body, name = payload.get("body"), _uuid_in(payload.get("uuid"))
             if not isinstance(body, str) or action.id in self.pending:
                 continue
-            self._transmit(Pending(action, action.key, body.encode(), name, self._clock(), 0))
-            taken += 1
-        return taken
+            taken.append(Pending(action, action.key, body.encode(), name, self._clock(), 0))
+        if taken:
+            self._transmit(taken)
+        return len(taken)
 
     def is_pending(self, key: str) -> bool:
-        return any(p.key == key for p in self.pending.values())
+        return self._pending_keys[key] > 0
 
     def reason_of(self, action_id: int) -> str:
         """Why the backend refused a command ("": it did not say, or did not refuse it)."""
@@ -185,52 +196,69 @@ class CommandService(QObject):
             and u.record.uuid in by_uuid
             and u.record.key == by_uuid[u.record.uuid].key
         ]
-        for action_id in done:
-            if self._settle(action_id, ActionStatus.CONFIRMED):
-                self.confirmed.emit(action_id)
-        for action_id, refusal in refused:
-            if action_id in self.pending:  # not echoed in the same batch
-                self.refusals[action_id] = f"{refusal.reason}: {refusal.detail}" if refusal.detail else refusal.reason
-                if self._settle(action_id, ActionStatus.REFUSED):
-                    self.refused.emit(action_id)
+        for action_id in self._settle(done, ActionStatus.CONFIRMED):
+            self.confirmed.emit(action_id)
+        reasons = {i: x for i, x in refused if i in self.pending}  # not echoed in the same batch
+        for action_id in self._settle(list(reasons), ActionStatus.REFUSED):
+            refusal = reasons[action_id]
+            self.refusals[action_id] = f"{refusal.reason}: {refusal.detail}" if refusal.detail else refusal.reason
+            self.refused.emit(action_id)
         if done or refused:
             self.pending_changed.emit()
 
     # ------------------------------------------------------------------ internals
-    def _transmit(self, p: Pending) -> None:
-        self._send(p.key, p.body, uuid=p.uuid)
-        p.attempts += 1
-        p.sent_at = self._clock()
-        if p.attempts == 1:
-            self._store.set_action_status(p.action.id, ActionStatus.SENT)
-        self.pending[p.action.id] = p
+    def _transmit(self, pending: Sequence[Pending]) -> None:
+        now = self._clock()
+        for p in pending:
+            self._send(p.key, p.body, uuid=p.uuid)
+            p.attempts += 1
+            p.sent_at = now
+            if p.action.id not in self.pending:
+                self.pending[p.action.id] = p
+                self._pending_keys[p.key] += 1
+        first = [p.action.id for p in pending if p.attempts == 1]
+        if first:
+            self._store.set_actions_status(first, ActionStatus.SENT)
         self.pending_changed.emit()
 
     def _check(self) -> None:
         now = self._clock()
-        for p in list(self.pending.values()):
+        again: list[Pending] = []
+        unanswered: list[Pending] = []
+        for p in self.pending.values():
             if now - p.sent_at < self._resend_after * 2 ** (p.attempts - 1):  # backing off
                 continue
-            if p.attempts < self.attempts:
-                self._transmit(p)
-            elif self._settle(p.action.id, ActionStatus.REFUSED):
-                self.refused.emit(p.action.id)
-                self.pending_changed.emit()
+            (again if p.attempts < self.attempts else unanswered).append(p)
+        if again:
+            self._transmit(again)
+        settled = self._settle([p.action.id for p in unanswered], ActionStatus.REFUSED)
+        for action_id in settled:
+            self.refused.emit(action_id)
+        if settled:
+            self.pending_changed.emit()
 
     def pending_keys(self) -> list[str]:
         """The keys of the commands waiting for the backend's answer."""
         return [p.key for p in self.pending.values()]
 
-    def _settle(self, action_id: int, status: ActionStatus) -> bool:
-        """Record where a command ended; a store that cannot take it now (restarting, its disk full)
-        leaves it pending, to be settled by its next echo or refusal."""
+    def _settle(self, action_ids: Sequence[int], status: ActionStatus) -> list[int]:
+        """Record where commands ended (in one transaction); a store that cannot take it now
+        (restarting, its disk full) leaves them pending, to be settled by a next echo or refusal.
+        The ids settled."""
+        if not action_ids:
+            return []
         try:
-            self._store.set_action_status(action_id, status)
+            self._store.set_actions_status(action_ids, status)
         except (RuntimeError, OSError, TimeoutError) as exc:
-            log.warning("command %d stays pending: its %s could not be stored: %s", action_id, status, exc)
-            return False
-        self.pending.pop(action_id, None)
-        return True
+            log.warning("%d command(s) stay pending: their %s could not be stored: %s", len(action_ids), status, exc)
+            return []
+        for action_id in action_ids:
+            p = self.pending.pop(action_id, None)
+            if p is not None:
+                self._pending_keys[p.key] -= 1
+                if self._pending_keys[p.key] <= 0:
+                    del self._pending_keys[p.key]
+        return list(action_ids)
 
 
 def _uuid_in(text: object) -> bytes:

@@ -300,13 +300,12 @@ class Console:
             self.alarm_list.show_alarms(AlarmView(alarms, now, flood, self.alarms.is_pending), self.situation)
 
     def handle_alarms(self, act: Any, ids: Sequence[str], *args: Any) -> None:
-        """An operator's action on alarms (each stored, sent and shown at once); what fails is said."""
-        for ident in ids:
-            try:
-                act(ident, *args)
-            except (CommandRefused, ValueError, RuntimeError, OSError, TimeoutError) as exc:
-                self.notice(QCoreApplication.translate("Console", "告警处置未能保存：{0}").format(exc))
-                return
+        """An operator's action on alarms (all stored together, sent and shown at once); what fails is said."""
+        try:
+            act(ids, *args)
+        except (CommandRefused, ValueError, RuntimeError, OSError, TimeoutError) as exc:
+            self.notice(QCoreApplication.translate("Console", "告警处置未能保存：{0}").format(exc))
+            return
         self.show_alarms()
 
     def lead_to(self, kind: str, subject: str) -> None:

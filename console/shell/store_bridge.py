@@ -17,6 +17,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Sequence
 from concurrent.futures import Future
 from datetime import date, datetime
 from typing import Any, Final
@@ -28,13 +29,13 @@ from console.core.evidence import Still
 from console.core.rules import Rules
 from console.core.situation import Situation
 from console.store import (
-    ActionKind,
     ActionStatus,
     AlarmKind,
     JournalSpan,
     LastKnown,
     LinkEvent,
     LinkEventKind,
+    NewAction,
     StoredAction,
     StoreStats,
     Window,
@@ -207,24 +208,11 @@ class StoreBridge(QObject):
         return self._store.link_events(since)
 
     # ------------------------------------------------------------------ operator actions
-    def record_action(
-        self,
-        kind: ActionKind | str,
-        who: str,
-        role: str,
-        text: str = "",
-        *,
-        case_no: str | None = None,
-        key: str | None = None,
-        payload: dict[str, Any] | None = None,
-        status: ActionStatus = ActionStatus.RECORDED,
-    ) -> StoredAction:
-        return self._store.record_action(
-            kind, who, role, text, case_no=case_no, key=key, payload=payload, status=status
-        )
+    def record_actions(self, who: str, role: str, actions: Sequence[NewAction]) -> list[StoredAction]:
+        return self._store.record_actions(who, role, actions)
 
-    def set_action_status(self, action_id: int, status: ActionStatus) -> None:
-        self._store.set_action_status(action_id, status)
+    def set_actions_status(self, action_ids: Sequence[int], status: ActionStatus) -> None:
+        self._store.set_actions_status(action_ids, status)
 
     def actions(self, *, since: datetime | None = None) -> list[StoredAction]:
         return self._store.actions(since=since)

@@ -6,7 +6,16 @@ no Qt, no sockets. ``Store`` (in ``writer``) is the one object the rest of the c
 
 from console.store.schema import ActionKind, ActionStatus, LinkEventKind
 from console.store.time_travel import JournalSpan, OutsideWindow, PastState, Window
-from console.store.writer import AlarmKind, LastKnown, LinkEvent, Store, StoreConfig, StoredAction, StoreStats
+from console.store.writer import (
+    AlarmKind,
+    LastKnown,
+    LinkEvent,
+    NewAction,
+    Store,
+    StoreConfig,
+    StoredAction,
+    StoreStats,
+)
 
 __all__ = [
     "ActionKind",
@@ -16,6 +25,7 @@ __all__ = [
     "LastKnown",
     "LinkEvent",
     "LinkEventKind",
+    "NewAction",
     "OutsideWindow",
     "PastState",
     "Store",

@@ -81,7 +81,8 @@ WARM_AFTER_IDLE_S: Final = 0.2
 WARM_SLICE_S: Final = 0.02
 # What the parent may call in the child: Store's methods that return plain, picklable data.
 CALLS: Final = frozenset(
-    {"flush", "stats", "last_known", "record_action", "set_action_status", "actions", "state_at",
+    {"flush", "stats", "last_known", "record_action", "record_actions", "set_action_status", "set_actions_status",
+     "actions", "state_at",
      "situation_at", "journal_between", "time_window", "retention", "record_link_event", "link_events",
      "save_alarms", "saved_alarms", "save_daily", "daily", "daily_days", "refresh_daily", "save_still", "stills"}
 )  # fmt: skip
@@ -299,8 +300,16 @@ class StoreProcess:
         result: StoredAction = self._call("record_action", args, kwargs)
         return result
 
+    def record_actions(self, *args: Any, **kwargs: Any) -> list[StoredAction]:
+        """``Store.record_actions``: committed durably in the child, in one transaction, before this returns."""
+        result: list[StoredAction] = self._call("record_actions", args, kwargs)
+        return result
+
     def set_action_status(self, *args: Any, **kwargs: Any) -> None:
         self._call("set_action_status", args, kwargs)
+
+    def set_actions_status(self, *args: Any, **kwargs: Any) -> None:
+        self._call("set_actions_status", args, kwargs)
 
     def actions(self, **kwargs: Any) -> list[StoredAction]:
         result: list[StoredAction] = self._call("actions", (), kwargs)

@@ -41,7 +41,7 @@ import os
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -201,6 +201,17 @@ class StoredAction:
     payload: Any = None
     status: ActionStatus = ActionStatus.RECORDED
     status_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class NewAction:
+    """An operator action to record (``Store.record_actions``; the store adds who, role and when)."""
+
+    kind: ActionKind | str
+    text: str = ""
+    case_no: str | None = None
+    key: str | None = None
+    payload: Mapping[str, Any] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -552,47 +563,76 @@ class Store:
         status: ActionStatus = ActionStatus.RECORDED,
         at: datetime | None = None,
     ) -> StoredAction:
-        """Commit an action durably and only then return it; raises if it could not be stored.
+        """Commit one action durably and only then return it (``record_actions``)."""
+        return self.record_actions(who, role, [NewAction(kind, text, case_no, key, payload)], status=status, at=at)[0]
 
-        Safe to call from the GUI thread: it waits at most for the journal transaction under way.
+    def record_actions(
+        self,
+        who: str,
+        role: str,
+        actions: Sequence[NewAction],
+        *,
+        status: ActionStatus = ActionStatus.RECORDED,
+        at: datetime | None = None,
+    ) -> list[StoredAction]:
+        """Commit actions durably, in one transaction, and only then return them, in order; raises
+        if they could not be stored, and then none is (one that is not valid refuses them all).
+
+        Safe to call from the GUI thread: it waits at most for the journal transaction under way
+        (one wait and one commit for a commander acknowledging a flood group's hundred alarms at once).
         """
-        kind = ActionKind(kind)
         _check_len("who", who, 64, required=True)
         _check_len("role", role, 32, required=True)
-        _check_len("case_no", case_no, 32)
-        _check_len("key", key, 255)
+        kinds = [ActionKind(a.kind) for a in actions]
+        for a in actions:
+            _check_len("case_no", a.case_no, 32)
+            _check_len("key", a.key, 255)
         at = _utc(at) if at is not None else self._clock()
         status_at = at if status is not ActionStatus.RECORDED else None
-        data = dict(payload) if payload is not None else None
-        values = {
-            "at": at,
-            "who": who,
-            "role": role,
-            "kind": kind.value,
-            "case_no": case_no,
-            "key": key,
-            "text": text,
-            "payload": data,
-            "status": status.value,
-            "status_at": status_at,
-        }
+        rows = [
+            {
+                "at": at,
+                "who": who,
+                "role": role,
+                "kind": kind.value,
+                "case_no": a.case_no,
+                "key": a.key,
+                "text": a.text,
+                "payload": dict(a.payload) if a.payload is not None else None,
+                "status": status.value,
+                "status_at": status_at,
+            }
+            for kind, a in zip(kinds, actions, strict=True)
+        ]
+        ids: list[int] = []
         engine = self._engine(self._durable)
         with self._priority(), engine.begin() as conn:
-            inserted = conn.execute(insert(_A), values).inserted_primary_key
-        if inserted is None or inserted[0] is None:
-            raise RuntimeError("the database did not return the new action's id")
+            for row in rows:
+                inserted = conn.execute(insert(_A), row).inserted_primary_key
+                if inserted is None or inserted[0] is None:
+                    raise RuntimeError("the database did not return the new action's id")
+                ids.append(int(inserted[0]))
         with self._cond:
-            self._n.actions += 1
-        return StoredAction(int(inserted[0]), at, who, role, kind, text, case_no, key, data, status, status_at)
+            self._n.actions += len(rows)
+        return [
+            StoredAction(i, at, who, role, kind, a.text, a.case_no, a.key, row["payload"], status, status_at)
+            for i, kind, a, row in zip(ids, kinds, actions, rows, strict=True)
+        ]
 
     def set_action_status(self, action_id: int, status: ActionStatus, at: datetime | None = None) -> None:
         """Record, durably, that an action was sent, confirmed or refused by the backend."""
+        self.set_actions_status([action_id], status, at)
+
+    def set_actions_status(self, action_ids: Sequence[int], status: ActionStatus, at: datetime | None = None) -> None:
+        """``set_action_status`` for several actions, in one transaction; ``KeyError`` (and none
+        changed) if one is not held."""
         at = _utc(at) if at is not None else self._clock()
         engine = self._engine(self._durable)
         with self._priority(), engine.begin() as conn:
-            done = conn.execute(update(_A).where(_A.c.id == action_id).values(status=status.value, status_at=at))
-            if done.rowcount != 1:
-                raise KeyError(f"no operator action {action_id}")
+            for action_id in action_ids:
+                done = conn.execute(update(_A).where(_A.c.id == action_id).values(status=status.value, status_at=at))
+                if done.rowcount != 1:
+                    raise KeyError(f"no operator action {action_id}")
 
     def actions(
         self, *, since: datetime | None = None, case_no: str | None = None, limit: int = 1000

@@ -1,7 +1,7 @@
 """Benchmark: a day of load through the whole console — memory, the store's file and the GUI thread
 minute by minute, and at the end the picture equal to the backend's.
 
-Run: ``.venv/bin/python tests/bench/soak.py [--updates N] [--rate R] [--every S]``
+Run: ``.venv/bin/python tests/bench/soak.py [--updates N] [--rate R] [--every S] [--acknowledge-after M]``
 (the full run: ``--updates 10000000`` at 10,000/s, about 17 minutes; a quick one: ``--updates 1000000``).
 
 The simulated backend runs in another process in load mode (``grid-backend-sim --rate R --updates N``:
@@ -11,8 +11,9 @@ page) offscreen, as the wall would. Every ``--every`` seconds (a minute by defau
 console's and the store's resident memory, the store's file size, the updates taken, the GUI
 thread's p99 lateness over that stretch (a precise 20 ms timer, as ``wall_latency.py``), the cases and
 updates waiting, and the duty alarms held and how many of them are latched (cleared, waiting for an
-acknowledgement: nobody acknowledges them here). Aim: growth of
-each resident memory after the first 10 % of the run ≤ 5 %. At the end, once the backend has
+acknowledgement: by default nobody acknowledges them; ``--acknowledge-after MINUTES`` acknowledges
+them as a commander on duty does, through the alarm list's own path). Aim: growth of each resident
+memory after the first 10 % of the run ≤ 5 %. At the end, once the backend has
 settled, it compares the console's cases (digest over ``/case/``) and the store's journalled state
 (digest over every key) with a fresh snapshot of the backend. The reference, measured in the same
 run: the simulation's updates/s on one core with nothing else running (``sim_rate.simulation_alone``).
@@ -40,13 +41,14 @@ if hasattr(os, "geteuid") and os.geteuid() == 0:
     os.environ["QTWEBENGINE_CHROMIUM_FLAGS"] = f"{os.environ.get('QTWEBENGINE_CHROMIUM_FLAGS', '')} --no-sandbox"
 
 import PySide6.QtWebEngineWidgets  # noqa: F401  (before the QApplication)
+from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 from sim_rate import simulation_alone  # this folder's siblings (the script's folder is on sys.path)
 from wall_latency import pct, sample_latency
 
 from console.core.alarms.states import Alarm, AlarmState
 from console.shell.app import parse_args
-from console.shell.composition import build
+from console.shell.composition import Console, build
 from server_link import chp
 from server_link.agent import LinkConfig, fetch_snapshot
 from server_link.endpoints import Endpoints
@@ -59,6 +61,38 @@ def latched(alarms: Iterable[Alarm]) -> int:
     """How many of the alarms held cleared and wait for an acknowledgement."""
     now = time.time()
     return sum(a.state(now) is AlarmState.RETURNED_UNACKNOWLEDGED for a in alarms)
+
+
+class DutyCommander:
+    """Acknowledges, every few seconds inside the console's event loop, the alarms waiting for an
+    acknowledgement longer than ``after`` seconds: through the alarm list's own path (each
+    acknowledgement stored, sent and confirmed by the backend's echo), as a commander who selects
+    them and presses Space. Counts them and times each such press."""
+
+    def __init__(self, console: Console, after: float, every_ms: int = 5000) -> None:
+        self.console, self.after = console, after
+        self.acknowledged = 0
+        self.presses: list[float] = []  # seconds each press held the GUI thread
+        self._timer = QTimer()
+        self._timer.timeout.connect(self._press)
+        self._timer.start(every_ms)
+
+    def _press(self) -> None:
+        now = time.time()
+        waiting = [a.id for a in self.console.alarms.engine.alarms.values()
+                   if a.state(now) in (AlarmState.UNACKNOWLEDGED, AlarmState.RETURNED_UNACKNOWLEDGED)
+                   and now - a.raised_at >= self.after]  # fmt: skip
+        if waiting:
+            began = time.perf_counter()
+            self.console.handle_alarms(self.console.alarms.acknowledge, waiting)
+            self.presses.append(time.perf_counter() - began)
+            self.acknowledged += len(waiting)
+
+    def taken(self) -> str:
+        """What was acknowledged since the last call, and how long the presses took."""
+        presses, self.presses = self.presses, []
+        longest = max(presses, default=0.0)
+        return f"acknowledged {self.acknowledged:,} in all; presses {len(presses)}, longest {longest * 1000:.0f} ms"
 
 
 def rss(pid: int | None) -> int:
@@ -114,12 +148,37 @@ def heap(before: Counter[str] | None) -> Counter[str]:
     m = libc.mallinfo2()
     gc.collect()
     kinds = Counter(type(o).__qualname__ for o in gc.get_objects())
-    print(f"  heap: python blocks {sys.getallocatedblocks():,}  C heap in use {m.uordblks / MiB:,.0f} MiB, "
-          f"free in it {m.fordblks / MiB:,.0f} MiB, mapped {m.hblkhd / MiB:,.0f} MiB", flush=True)  # fmt: skip
+    arenas = pymalloc()
+    print(f"  heap: python blocks {sys.getallocatedblocks():,} in {arenas.get('arenas allocated current', 0):,} "
+          f"arenas of 1 MiB ({arenas.get('bytes in allocated blocks', 0) / MiB:,.0f} MiB in blocks, "
+          f"{arenas.get('bytes in available blocks', 0) / MiB:,.0f} MiB free in them); "
+          f"C heap in use {m.uordblks / MiB:,.0f} MiB, free in it {m.fordblks / MiB:,.0f} MiB, "
+          f"mapped {m.hblkhd / MiB:,.0f} MiB in {m.hblks:,} chunks", flush=True)  # fmt: skip
     if before is not None:
         grew = sorted(((n - before.get(k, 0), k) for k, n in kinds.items()), reverse=True)[:6]
         print("  grew: " + ", ".join(f"{k} {d:+,}" for d, k in grew), flush=True)
     return kinds if before is None else before
+
+
+def pymalloc() -> dict[str, int]:
+    """Python's small-object allocator's own figures (``sys._debugmallocstats``, which writes to the
+    process's standard error: read back through a temporary file)."""
+    with tempfile.TemporaryFile("w+") as out:
+        sys.stderr.flush()
+        saved = os.dup(2)
+        os.dup2(out.fileno(), 2)
+        try:
+            sys._debugmallocstats()
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
+        out.seek(0)
+        figures = {}
+        for line in out:
+            name, eq, value = line.lstrip("# ").partition("=")
+            if eq and value.strip().replace(",", "").isdigit():
+                figures[name.strip()] = int(value.strip().replace(",", ""))
+        return figures
 
 
 def growth(series: list[int], skip: float = 0.1) -> float:
@@ -144,6 +203,11 @@ def main() -> None:
         "grown most since the first sample (a full collection each time: the p99 of such a run does not count)",
     )  # fmt: skip
     p.add_argument(
+        "--acknowledge-after", type=float, default=None, metavar="MINUTES",
+        help="acknowledge, every 5 s, the alarms that waited for it longer than this, as a commander on duty "
+        "does (by default nobody acknowledges: the alarms held grow all run long)",
+    )  # fmt: skip
+    p.add_argument(
         "--console", nargs=argparse.REMAINDER, default=[],
         help="the rest is passed to the console (e.g. --wall FILE, to leave a panel out and see what it holds)",
     )  # fmt: skip
@@ -165,6 +229,7 @@ def main() -> None:
             console = build(parse_args(["--endpoint", str(endpoints), "--db", str(db), *args.console]))
             console.window.resize(1920, 1080)
             console.window.show()
+            duty = DutyCommander(console, args.acknowledge_after * 60) if args.acknowledge_after is not None else None
             deadline = time.monotonic() + 120
             while console.window.health.state is not LinkState.LIVE and time.monotonic() < deadline:
                 sample_latency(0.5)
@@ -188,6 +253,8 @@ def main() -> None:
                       f"{rate:8,.0f} {row[4]:7.1f} {row[5]:7.0f} {len(console.situation.cases):7,} "
                       f"{console.ingest.backlog:8,} {len(console.alarms.engine.alarms):7,} "
                       f"{latched(console.alarms.engine.alarms.values()):8,}", flush=True)  # fmt: skip
+                if duty is not None:
+                    print(f"  {duty.taken()}", flush=True)
                 if args.trace:
                     first = grown(first)
                 if args.heap:
@@ -219,6 +286,7 @@ def main() -> None:
         f"console_rss_growth={console_growth:.3f} store_rss_growth={store_growth:.3f} "
         f"file_mib={rows[-1][3] / MiB:.0f} worst_minute_p99_ms={worst:.0f} "
         f"cases_equal={shown == cases} journal_equal={journal == whole} sim_alone={machine:.0f}"
+        f"{'' if args.acknowledge_after is None else f' acknowledge_after_min={args.acknowledge_after:g}'}"
     )
 
 

@@ -114,7 +114,7 @@ def test_an_acknowledgement_and_a_shelving_reach_the_other_console_and_survive_a
     for desk in desks:  # the first picture: standing, unacknowledged
         qtbot.waitUntil(lambda d=desk: d.state(ident) is AlarmState.UNACKNOWLEDGED, timeout=WAIT_MS)  # type: ignore[misc]
 
-    a.alarms.acknowledge(ident)
+    a.alarms.acknowledge([ident])
     assert a.state(ident) is AlarmState.ACKNOWLEDGED  # at once, here
     assert a.alarms.is_pending(ident)  # until the backend echoes it
     qtbot.waitUntil(lambda: b.state(ident) is AlarmState.ACKNOWLEDGED, timeout=WAIT_MS)  # there, through it
@@ -124,7 +124,7 @@ def test_an_acknowledgement_and_a_shelving_reach_the_other_console_and_survive_a
         (ActionKind.ACKNOWLEDGE, ActionStatus.CONFIRMED, f"/alarm/urgent_new/{emergency(1).no}")
     ]
 
-    b.alarms.shelve(ident, "现场已有民警处置", 60)
+    b.alarms.shelve([ident], "现场已有民警处置", 60)
     qtbot.waitUntil(lambda: a.state(ident) is AlarmState.SHELVED, timeout=WAIT_MS)
     shelving = a.alarms.engine.alarms[ident].operator.shelving
     assert shelving is not None and (shelving.by, shelving.reason) == ("乙", "现场已有民警处置")

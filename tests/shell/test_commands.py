@@ -13,7 +13,7 @@ from pytestqt.qtbot import QtBot
 
 from console.core.commands import next_decision, note_on_case
 from console.core.situation import Situation
-from console.shell.commands import CommandRefused, CommandService
+from console.shell.commands import Command, CommandRefused, CommandService
 from console.shell.link_bridge import LinkBridge
 from console.store import ActionKind, ActionStatus
 from console.store.process import StoreProcess
@@ -99,6 +99,29 @@ def test_a_command_is_stored_sent_pending_and_confirmed_by_the_echo(
         "王值班",
     )
     assert dict(server.items("/decision/")) == {key: body}
+
+
+def test_commands_sent_together_are_stored_together_and_each_confirmed_by_its_echo(
+    qtbot: QtBot, store: StoreProcess, link: LinkBridge, server: ChpServer
+) -> None:
+    commands = service(store, link)
+    sit = situation_with(case(1), case(2))
+    notes = [
+        Command(ActionKind.NOTE, *note_on_case(sit, f"DC000000000{n}", f"核实 {n}", by="王", role="commander", at=AT))
+        for n in (1, 2)
+    ]
+    confirmed: list[int] = []
+    commands.confirmed.connect(confirmed.append)
+    actions = commands.send_all(notes)
+    assert all(commands.is_pending(c.key) for c in notes)
+    assert {x.status for x in store.actions()} == {ActionStatus.SENT}
+    qtbot.waitUntil(lambda: sorted(confirmed) == sorted(a.id for a in actions), timeout=WAIT_MS)
+    assert not any(commands.is_pending(c.key) for c in notes)
+    assert {x.status for x in store.actions()} == {ActionStatus.CONFIRMED}
+    assert dict(server.items("/decision/")) == {c.key: c.body for c in notes}
+    with pytest.raises(CommandRefused):  # one outside the role: none is stored or sent
+        commands.send_all([notes[0], Command(ActionKind.ACKNOWLEDGE, "/alarm/grid_red/G1", b"{}")])
+    assert len(store.actions()) == 2
 
 
 def test_a_command_without_an_echo_is_sent_again_then_refused(

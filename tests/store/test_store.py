@@ -22,6 +22,7 @@ from console.store import (
     AlarmKind,
     LinkEvent,
     LinkEventKind,
+    NewAction,
     OutsideWindow,
     Store,
     StoreConfig,
@@ -292,6 +293,22 @@ def test_actions_are_committed_before_they_are_returned(store: Store, db: Db) ->
         store.record_action("note", " ", "operator")
     with pytest.raises(KeyError):
         store.set_action_status(10_000, ActionStatus.SENT)
+
+
+def test_actions_recorded_together_are_committed_in_one_transaction_all_or_none(store: Store) -> None:
+    group = [NewAction(ActionKind.ACKNOWLEDGE, "确认", key=f"/alarm/grid_red/G{i}", payload={"n": i}) for i in range(3)]
+    done = store.record_actions("王敏", "commander", group)
+    assert [(x.key, x.payload, x.who, x.status) for x in done] == [
+        (f"/alarm/grid_red/G{i}", {"n": i}, "王敏", ActionStatus.RECORDED) for i in range(3)
+    ]
+    assert sorted(x.id for x in store.actions()) == [x.id for x in done]
+    store.set_actions_status([x.id for x in done], ActionStatus.SENT)
+    assert {x.status for x in store.actions()} == {ActionStatus.SENT}
+    with pytest.raises(ValueError):  # one not valid: none of them is stored
+        store.record_actions("王敏", "commander", [NewAction("note", "甲"), NewAction("note", key="x" * 300)])
+    with pytest.raises(KeyError):  # one not held: none of them changes
+        store.set_actions_status([done[0].id, 10_000], ActionStatus.CONFIRMED)
+    assert len(store.actions()) == 3 and {x.status for x in store.actions()} == {ActionStatus.SENT}
 
 
 def test_an_action_waits_for_at_most_the_journal_transaction_under_way(db: Db) -> None:
