@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from console.core.aggregates import beijing_day
 from console.core.case_state import CaseState, Light, derive
-from console.core.case_table import CaseFilter
+from console.core.case_table import CaseFilter, _no_key
 from console.core.rules import Rules
 from console.core.situation import Provenance, Situation
 from server_link import records as r
@@ -436,3 +436,11 @@ def test_last_known_and_past_situations_are_marked() -> None:
     assert known.provenance is Provenance.LAST_KNOWN  # an update alone does not make it live
     known.apply(Batch(True, (upd(case, 6),), 6, "e"), t.timestamp())
     assert (known.provenance, known.as_of) == (Provenance.LIVE, None)
+
+
+def test_a_case_numbers_sort_key_is_its_digits_whatever_its_form() -> None:
+    assert _no_key("DC2026112300012") == 2026112300012  # the usual form
+    assert _no_key("F000000123") == 123  # a digit in the first two: the digits all the same
+    assert _no_key("A1B2-3_c") == 123
+    assert _no_key("XY" + "9" * 25) == int("9" * 18)  # at most 18 digits, the last ones
+    assert _no_key("case-abc") == 0
