@@ -188,7 +188,8 @@ class CommandService(QObject):
             return
         by_echo = {(p.key, p.body): p for p in self.pending.values()}  # several may wait at one key
         by_uuid = {p.uuid.hex(): p for p in self.pending.values()}
-        done = [by_echo[u.key, u.body].action.id for u in batch.updates if (u.key, u.body) in by_echo]
+        echoed = (by_echo[u.key, u.body].action.id for u in batch.updates if (u.key, u.body) in by_echo)
+        done = list(dict.fromkeys(echoed))  # once each, though echoed twice in one batch
         refused = [
             (by_uuid[u.record.uuid].action.id, u.record)
             for u in batch.updates

@@ -124,6 +124,18 @@ def test_commands_sent_together_are_stored_together_and_each_confirmed_by_its_ec
     assert len(store.actions()) == 2
 
 
+def test_an_echo_received_twice_in_one_batch_confirms_its_command_once(qtbot: QtBot, store: StoreProcess) -> None:
+    commands = CommandService(store, lambda *_a, **_k: None, who="王", role="commander", allowed={ActionKind.NOTE})
+    key, body = note_on_case(situation_with(case(1)), "DC0000000001", "核实", by="王", role="commander", at=AT)
+    action = commands.send(ActionKind.NOTE, key, body)
+    confirmed: list[int] = []
+    commands.confirmed.connect(confirmed.append)
+    echo = Update(key, 7, r.decode(key, body), body)
+    commands.observe(Batch(False, (echo, echo), 8, "e"))
+    assert confirmed == [action.id] and not commands.is_pending(key)
+    assert store.actions()[0].status is ActionStatus.CONFIRMED
+
+
 def test_a_command_without_an_echo_is_sent_again_then_refused(
     qtbot: QtBot, store: StoreProcess, endpoints: Endpoints
 ) -> None:
