@@ -82,9 +82,9 @@ WARM_SLICE_S: Final = 0.02
 # What the parent may call in the child: Store's methods that return plain, picklable data.
 CALLS: Final = frozenset(
     {"flush", "stats", "last_known", "record_action", "record_actions", "set_action_status", "set_actions_status",
-     "actions", "state_at",
-     "situation_at", "journal_between", "time_window", "retention", "record_link_event", "link_events",
-     "save_alarms", "saved_alarms", "save_daily", "daily", "daily_days", "refresh_daily", "save_still", "stills"}
+     "actions", "state_at", "situation_at", "journal_between", "time_window", "retention", "record_link_event",
+     "link_events", "save_alarms", "saved_alarms", "save_daily", "daily", "daily_days", "refresh_daily", "save_still",
+     "stills"}
 )  # fmt: skip
 _call_ids = itertools.count(1)
 
