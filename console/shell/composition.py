@@ -22,7 +22,7 @@ from PySide6.QtCore import QCoreApplication, QObject, Qt, QTimer
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QFileDialog, QWidget
 
-from console.core import catalogue
+from console.core import allocator, catalogue
 from console.core.alarms.engine import AlarmEngine
 from console.core.alarms.handling import PREFIX as ALARM_KEYS
 from console.core.alarms.handling import TTL_SECONDS as ALARM_TTL
@@ -1015,7 +1015,11 @@ def _wire(console: Console) -> None:
 
         done.add_done_callback(report)
 
-    for interval, slot in ((1000, on_tick), (60_000, on_span), (5_000, on_daily)):
+    def on_give_back() -> None:  # what short-lived work freed goes back to the system, not kept for ever
+        allocator.give_back()
+
+    every = round(allocator.EVERY_S * 1000)
+    for interval, slot in ((1000, on_tick), (60_000, on_span), (5_000, on_daily), (every, on_give_back)):
         timer = QTimer(window)
         timer.setInterval(interval)
         timer.timeout.connect(slot)

@@ -43,6 +43,7 @@ from typing import Any, Final
 
 from sqlalchemy.exc import SQLAlchemyError
 
+from console.core import allocator
 from console.core.daily import BACKEND_KEEPS, DayFigures, Scope
 from console.core.evidence import Still
 from console.core.rules import Rules
@@ -581,8 +582,10 @@ def _serve(recv: Connection, send: Connection) -> int:
     tell("reply", (0, True, store.resumed))
     warming = True  # the replay's first pictures: their case versions derived while nothing else is asked
     idle_wait = WARM_AFTER_IDLE_S  # once idle, a slice after the other until a message comes
+    give_back = allocator.Every()  # the writer's and the checkpoints' freed memory, returned now and then
     try:
         while True:
+            give_back()
             if warming and not recv.poll(idle_wait):
                 warming = store.warm_past(load_district(), time.monotonic() + WARM_SLICE_S)
                 idle_wait = 0.0
