@@ -1,6 +1,7 @@
 """Benchmark: the wall's GUI event-loop latency while the backend publishes 10,000 updates/s.
 
-Run: ``.venv/bin/python tests/bench/wall_latency.py [--rate N] [--seconds S] [--warmup S] [--backend-nice N]``
+Run: ``.venv/bin/python tests/bench/wall_latency.py [--rate N] [--seconds S] [--warmup S] [--backend-nice N]
+[--stalls]``
 
 The simulated backend runs in another process in load mode (``grid-backend-sim --rate N``); this
 process runs the whole console (``console.shell.app.build``: link, store, situation, every panel,
@@ -19,6 +20,7 @@ stand-in for a server that in the center runs on another machine — and what th
 from __future__ import annotations
 
 import argparse
+import contextlib
 import gc
 import os
 import statistics
@@ -35,6 +37,7 @@ import PySide6.QtWebEngineWidgets  # noqa: F401  (before the QApplication)
 from PySide6.QtCore import QElapsedTimer, QEventLoop, Qt, QTimer
 from PySide6.QtWidgets import QApplication
 from sim_rate import simulation_alone  # this folder's sibling (the script's folder is on sys.path)
+from stalls import StallSampler
 
 from console.shell.app import parse_args
 from console.shell.composition import build
@@ -145,6 +148,11 @@ def main() -> None:
         "--backend-nice", type=int, default=0,
         help="run the simulated backend at this niceness (it stands for a server on another machine)",
     )  # fmt: skip
+    p.add_argument(
+        "--stalls", action="store_true",
+        help="also sample the GUI thread's Python stack while it is more than 30 ms late, and print where it was "
+        "(the sampler runs a 5 ms timer of its own on the GUI thread: the latencies of such a run do not count)",
+    )  # fmt: skip
     args = p.parse_args()
     machine = simulation_alone(3.0)
     gc.collect()  # the reference's simulation leaves ~100,000 objects in cycles: not the console's to collect
@@ -171,7 +179,8 @@ def main() -> None:
             helpers = [p for p in descendants(os.getpid()) if p != backend.pid]
             names = {console.store.pid: "store"}
             cpu0, backend_cpu0, helpers0 = time.process_time(), cpu_seconds(backend.pid), cpu_by_name(helpers, names)
-            with CollectorPauses() as collector:
+            sampler = StallSampler() if args.stalls else None
+            with CollectorPauses() as collector, sampler or contextlib.nullcontext():
                 busy = sample_latency(args.seconds)
             elapsed = time.monotonic() - t0
             cpu = (time.process_time() - cpu0) / elapsed
@@ -197,6 +206,8 @@ def main() -> None:
         f"applied {shown:,.0f}/s, {backlog:,} waiting at the end; gaps {stats.gaps} resyncs {stats.resyncs}"
     )
     print(f"cycle collector passes while measured: {collector.summary()}")
+    if sampler is not None:
+        print(sampler.report())
     others = ", ".join(f"{name} {share:.0%}" for name, share in sorted(helpers_cpu.items()) if share >= 0.005)
     print(
         f"CPU: the console {cpu:.0%} of a core (all its threads), its helper processes: {others or 'none'}; "
