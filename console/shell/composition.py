@@ -37,13 +37,14 @@ from console.core.daily import day_of
 from console.core.situation import ChangeSet, Situation
 from console.core.untrusted import one_line
 from console.shell import heap, wall_file
+from console.shell.alarm_service import EVALUATE_MS as ALARM_TURN_MS
 from console.shell.alarm_service import AlarmService
 from console.shell.camera_desk import CameraDesk
 from console.shell.commands import CommandRefused, CommandService
 from console.shell.ingest import Ingest
 from console.shell.link_bridge import LinkBridge
 from console.shell.panels import REGISTRY, MapShows, Panel, PanelContext, build_panel, caption
-from console.shell.repaint import Repainter
+from console.shell.repaint import Repainter, Throttle
 from console.shell.replay import Replay, Showing
 from console.shell.roles import ROLES, Role, WindowPlan
 from console.shell.store_bridge import StoreBridge
@@ -885,11 +886,11 @@ def _wire(console: Console) -> None:
     link.stats_updated.connect(on_stats)
     store.resync_needed.connect(link.resync)
     store.alarm_raised.connect(console.alarms.on_store)
-    alarm_lines = QTimer(console.alarms)  # the list on the next turn: the engine's turn and the list's are two tasks
-    alarm_lines.setSingleShot(True)
-    alarm_lines.setInterval(0)
-    alarm_lines.timeout.connect(console.show_alarms)
-    console.alarms.changed.connect(alarm_lines.start)
+    # The list on a turn of its own (the engine's turn and the list's are two tasks), at most once
+    # an engine turn, and less often once its cost would take more than 5 % of the GUI thread (a
+    # flood of thousands held: the list is made from all of them each time).
+    alarm_lines = Throttle(console.show_alarms, ALARM_TURN_MS, busy_share=0.05, parent=console.alarms)
+    console.alarms.changed.connect(alarm_lines.poke)
     console.summaries = []
     for w in console.windows:
         summary = AlarmSummary()
@@ -953,7 +954,7 @@ def _wire(console: Console) -> None:
         alarm_list.alarm_activated.connect(console.lead_to)
         alarm_list.figures_requested.connect(console.show_alarm_figures)
         service.raised.connect(alarm_list.call_attention)
-        console.commands.pending_changed.connect(console.show_alarms)
+        console.commands.pending_changed.connect(alarm_lines.poke)  # a pending mark confirmed
     if console.alarms.engine.settings.sound.enabled:
         _wire_sound(console.alarms)
         allowed = console.commands.may(ActionKind.ACKNOWLEDGE)

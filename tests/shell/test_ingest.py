@@ -12,7 +12,6 @@ from pytestqt.qtbot import QtBot
 from console.core.history import open_held_by_department
 from console.core.situation import ChangeSet, Provenance, Situation
 from console.shell.ingest import Ingest
-from console.shell.repaint import Repainter
 from server_link import records as r
 from server_link.district import load_district
 from server_link.link_state import Batch, Update
@@ -127,18 +126,6 @@ def test_the_last_known_state_is_marked_and_a_bad_stored_body_is_skipped() -> No
     ingest.add(Batch(False, (live,), 2, "e1"))  # live updates before a snapshot keep the mark
     ingest.drain()
     assert len(sit.cases) == 19 and sit.provenance is Provenance.LAST_KNOWN
-
-
-def test_the_repainter_paints_a_lone_change_at_once_and_a_stream_at_its_rate(qtbot: QtBot) -> None:
-    painted: list[ChangeSet] = []
-    repainter = Repainter(painted.append, interval_ms=300)
-    repainter.add(ChangeSet(kpis=True))
-    qtbot.waitUntil(lambda: len(painted) == 1, timeout=100)  # after a quiet spell: the next turn
-    for i in range(5):
-        repainter.add(ChangeSet(cases={str(i)}))
-    assert len(painted) == 1  # within the interval: held and merged
-    qtbot.waitUntil(lambda: len(painted) == 2, timeout=1_000)
-    assert painted[1].cases == {"0", "1", "2", "3", "4"}
 
 
 def test_a_new_picture_brings_its_sparklines_past_gathered_slice_by_slice(qtbot: QtBot) -> None:
