@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from console.core.alarms.engine import LOG_MAX, AlarmEngine
+from console.core.alarms.engine import LOG_MAX, LOG_SECONDS, AlarmEngine
 from console.core.alarms.floods import grouped
 from console.core.alarms.handling import handling_record
 from console.core.alarms.settings import (
@@ -360,6 +360,20 @@ def test_the_raises_kept_are_bounded_in_number_too() -> None:
     assert len(w.engine.log) == LOG_MAX and w.engine.log[0].alarm == raises[5][1]
     w.put(case(140, FILED, urgency=r.Urgency.EMERGENCY))  # a new one: still no more, the newest last
     assert len(w.engine.log) == LOG_MAX and w.engine.log[-1].alarm == alarm_id(Rule.URGENT_NEW, "DC0000000140")
+    saved = w.engine.saved()["log_columns"]  # the columns the book saves follow the log, kept beside it
+    assert saved["alarm"] == [x.alarm for x in w.engine.log] and saved["at"] == [x.at for x in w.engine.log]
+    assert saved["rule"][-1] == Rule.URGENT_NEW.value and len(saved["priority"]) == LOG_MAX
+
+
+def test_the_saved_raises_lose_what_the_log_lets_go_after_its_week() -> None:
+    w = World()
+    old = {"at": [w.now - LOG_SECONDS - 60], "alarm": ["hard/DC0000000001"], "rule": ["hard"], "priority": [3]}
+    w.engine.restore({"log_columns": old})
+    assert w.engine.saved()["log_columns"]["alarm"] == ["hard/DC0000000001"]
+    w.put(case(140, FILED, urgency=r.Urgency.EMERGENCY))  # a raise now: the one older than the week goes
+    saved = w.engine.saved()["log_columns"]
+    assert saved["alarm"] == [alarm_id(Rule.URGENT_NEW, "DC0000000140")] == [x.alarm for x in w.engine.log]
+    assert saved["at"] == [x.at for x in w.engine.log] and saved["priority"] == [int(x.priority) for x in w.engine.log]
 
 
 def test_an_acknowledgement_from_another_console_counts_for_the_activation_under_way() -> None:

@@ -78,6 +78,7 @@ class AlarmEngine:
         self.alarms: dict[str, Alarm] = {}
         self.operator: dict[str, OperatorState] = {}  # by alarm id; outlives a cleared alarm
         self.log: deque[Raise] = deque(maxlen=LOG_MAX)
+        self._log_columns = _log_columns(())  # the log as the book saves it, kept beside it
         self.link_live = False
         self._not_live_since: float | None = None  # since when the link has not been live (None: it is, or unseen)
         self._link_behind = False
@@ -469,9 +470,13 @@ class AlarmEngine:
 
     def _log(self, raised: Raise) -> None:
         self.log.append(raised)
+        for column, value in zip(self._log_columns, _log_row(raised), strict=True):
+            column.append(value)
         horizon = raised.at - LOG_SECONDS
         while self.log and self.log[0].at < horizon:
             self.log.popleft()
+            for column in self._log_columns:
+                column.popleft()
         if self.flood_since is None and self.in_flood(raised.at):
             self.flood_since = raised.at
 
@@ -508,13 +513,9 @@ class AlarmEngine:
         return {
             "alarms": [_alarm_data(a) for a in self.alarms.values()],
             "operator": {k: _operator_data(v) for k, v in self.operator.items()},
-            # by columns: four lists, not a small list per raise (up to 120,000 made every few seconds)
-            "log_columns": {
-                "at": [x.at for x in self.log],
-                "alarm": [x.alarm for x in self.log],
-                "rule": [x.rule.value for x in self.log],
-                "priority": [int(x.priority) for x in self.log],
-            },
+            # by columns: four lists, not a small list per raise (up to 120,000); kept as the log
+            # grows, so a save copies four lists instead of making them anew (~25 ms a time in a flood)
+            "log_columns": {name: list(column) for name, column in zip(LOG_COLUMNS, self._log_columns, strict=True)},
         }
 
     def restore(self, data: dict[str, Any]) -> None:
@@ -532,6 +533,19 @@ class AlarmEngine:
             else data.get("log", [])
         )
         self.log = deque((Raise(at, alarm, Rule(rule), Priority(p)) for at, alarm, rule, p in rows), maxlen=LOG_MAX)
+        self._log_columns = _log_columns(self.log)
+
+
+LOG_COLUMNS: Final = ("at", "alarm", "rule", "priority")
+
+
+def _log_row(x: Raise) -> tuple[float, str, str, int]:
+    return x.at, x.alarm, x.rule.value, int(x.priority)
+
+
+def _log_columns(log: Iterable[Raise]) -> tuple[deque[Any], ...]:
+    rows = [_log_row(x) for x in log]
+    return tuple(deque((row[i] for row in rows), maxlen=LOG_MAX) for i in range(len(LOG_COLUMNS)))
 
 
 def _merged(a: ChangeSet, b: ChangeSet) -> ChangeSet:
