@@ -1,7 +1,7 @@
 """Benchmark: a day of load through the whole console — memory, the store's file and the GUI thread
 minute by minute, and at the end the picture equal to the backend's.
 
-Run: ``.venv/bin/python tests/bench/soak.py [--updates N] [--rate R] [--every S] [--acknowledge-after M]``
+Run: ``.venv/bin/python tests/bench/soak.py [--updates N] [--rate R] [--every S] [--acknowledge-after M] [--stalls]``
 (the full run: ``--updates 10000000`` at 10,000/s, about 17 minutes; a quick one: ``--updates 1000000``).
 
 The simulated backend runs in another process in load mode (``grid-backend-sim --rate R --updates N``:
@@ -44,6 +44,7 @@ import PySide6.QtWebEngineWidgets  # noqa: F401  (before the QApplication)
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 from sim_rate import simulation_alone  # this folder's siblings (the script's folder is on sys.path)
+from stalls import StallSampler
 from wall_latency import pct, sample_latency
 
 from console.core.alarms.states import Alarm, AlarmState
@@ -203,6 +204,11 @@ def main() -> None:
         "grown most since the first sample (a full collection each time: the p99 of such a run does not count)",
     )  # fmt: skip
     p.add_argument(
+        "--stalls", action="store_true",
+        help="also print, each time, where the GUI thread was while it was more than 30 ms late (stalls.py; "
+        "its 5 ms timer and watcher thread cost a little: such a run's p99 is indicative)",
+    )  # fmt: skip
+    p.add_argument(
         "--acknowledge-after", type=float, default=None, metavar="MINUTES",
         help="acknowledge, every 5 s, the alarms that waited for it longer than this, as a commander on duty "
         "does (by default nobody acknowledges: the alarms held grow all run long)",
@@ -241,6 +247,7 @@ def main() -> None:
             first, kinds = None, None
             if args.trace:
                 tracemalloc.start(8)
+            sampler = StallSampler().start() if args.stalls else None
             while True:
                 late = sample_latency(args.every)
                 now, stats = time.monotonic(), console.link.stats()
@@ -255,12 +262,18 @@ def main() -> None:
                       f"{latched(console.alarms.engine.alarms.values()):8,}", flush=True)  # fmt: skip
                 if duty is not None:
                     print(f"  {duty.taken()}", flush=True)
+                if sampler is not None:
+                    print(sampler.report(6), flush=True)
+                    sampler.samples.clear()
+                    sampler.others.clear()
                 if args.trace:
                     first = grown(first)
                 if args.heap:
                     kinds = heap(kinds)
                 if taken >= args.updates or (rate < 1 and taken > 0):
                     break
+            if sampler is not None:
+                sampler.stop()
             seq, bodies = settled(endpoints)
             deadline = time.monotonic() + 60
             while console.situation.sequence < seq and time.monotonic() < deadline:
