@@ -101,6 +101,7 @@ class Console:
     repainter: Repainter
     rankings: Repainter
     cameras: CameraDesk
+    alarm_lines: Throttle  # the alarm list and the summary lines (``show_alarms``), at a bounded cost
     server: ChpServer | None = None  # the embedded simulated backend (--demo)
     feeds: CameraFeeds | None = None  # the embedded backend's camera video (--demo)
     wall_path: Path | None = None  # where Ctrl+S saves the wall (set by grid-console)
@@ -307,7 +308,7 @@ class Console:
         except (CommandRefused, ValueError, RuntimeError, OSError, TimeoutError) as exc:
             self.notice(QCoreApplication.translate("Console", "告警处置未能保存：{0}").format(exc))
             return
-        self.show_alarms()
+        self.alarm_lines.now()
 
     def lead_to(self, kind: str, subject: str) -> None:
         """From an alarm to where it is: the case, or the grid, street or department's cases."""
@@ -527,9 +528,13 @@ def build(args: argparse.Namespace, role: Role | None = None, plans: Sequence[Wi
     alarms = AlarmService(AlarmEngine(settings), situation, store, commands, parent=holder)
     alarms.restore()  # before the first picture: what is still the same alarm is not raised again
     cameras = _camera_desk(args, situation, commands, store, panels, windows, holder)
+    # The alarm list on a turn of its own (the engine's turn and the list's are two tasks), at most
+    # once an engine turn, and less often once its cost would take more than 5 % of the GUI thread
+    # (a flood of thousands held: the list is made from all of them each time).
+    alarm_lines = Throttle(lambda: console.show_alarms(), ALARM_TURN_MS, busy_share=0.05, parent=holder)
     console = Console(
         role, windows, panels, link, store, situation, showing, replay, bar, ingest, commands, alarms, repainter,
-        rankings, cameras, server, feeds=feeds, settings_problem=problem,
+        rankings, cameras, alarm_lines, server, feeds=feeds, settings_problem=problem,
     )  # fmt: skip
     _wire(console)
     console.show_switched()
@@ -886,11 +891,7 @@ def _wire(console: Console) -> None:
     link.stats_updated.connect(on_stats)
     store.resync_needed.connect(link.resync)
     store.alarm_raised.connect(console.alarms.on_store)
-    # The list on a turn of its own (the engine's turn and the list's are two tasks), at most once
-    # an engine turn, and less often once its cost would take more than 5 % of the GUI thread (a
-    # flood of thousands held: the list is made from all of them each time).
-    alarm_lines = Throttle(console.show_alarms, ALARM_TURN_MS, busy_share=0.05, parent=console.alarms)
-    console.alarms.changed.connect(alarm_lines.poke)
+    console.alarms.changed.connect(console.alarm_lines.poke)
     console.summaries = []
     for w in console.windows:
         summary = AlarmSummary()
@@ -954,7 +955,7 @@ def _wire(console: Console) -> None:
         alarm_list.alarm_activated.connect(console.lead_to)
         alarm_list.figures_requested.connect(console.show_alarm_figures)
         service.raised.connect(alarm_list.call_attention)
-        console.commands.pending_changed.connect(alarm_lines.poke)  # a pending mark confirmed
+        console.commands.pending_changed.connect(console.alarm_lines.poke)  # a pending mark confirmed
     if console.alarms.engine.settings.sound.enabled:
         _wire_sound(console.alarms)
         allowed = console.commands.may(ActionKind.ACKNOWLEDGE)

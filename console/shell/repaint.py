@@ -24,34 +24,25 @@ class Repainter(QObject):
     ) -> None:
         super().__init__(parent)
         self._paint = paint
-        self._interval_ms = interval_ms
         self._pending = ChangeSet()
-        self._since = QElapsedTimer()  # since the last paint (invalid before the first)
-        self._timer = QTimer(self)
-        self._timer.setSingleShot(True)
-        self._timer.timeout.connect(self._on_timeout)
+        self._throttle = Throttle(self._on_time, interval_ms, busy_share=1.0, parent=self)
 
     def add(self, changes: ChangeSet) -> None:
-        if not changes:
-            return
-        self._pending.merge(changes)
-        if not self._timer.isActive():
-            waited = self._since.elapsed() if self._since.isValid() else self._interval_ms
-            self._timer.start(max(0, self._interval_ms - waited))
+        if changes:
+            self._pending.merge(changes)
+            self._throttle.poke()
 
     def soon(self) -> None:
         """Paint on the next turn of the event loop (what is painted before it is seen first)."""
-        self._timer.start(0)
+        self._throttle.soon()
 
     def flush(self) -> None:
         """Paint now (tests, screenshots)."""
-        self._timer.stop()
-        self._on_timeout()
+        self._throttle.now()
 
-    def _on_timeout(self) -> None:
+    def _on_time(self) -> None:
         changes, self._pending = self._pending, ChangeSet()
         if changes:
-            self._since.restart()
             self._paint(changes)
 
 
@@ -81,8 +72,12 @@ class Throttle(QObject):
             waited = self._since.elapsed() if self._since.isValid() else self.gap_ms
             self._timer.start(max(0, self.gap_ms - waited))
 
+    def soon(self) -> None:
+        """Call it on the next turn of the event loop, whatever the gap."""
+        self._timer.start(0)
+
     def now(self) -> None:
-        """Call it now (an operator's action is shown at once); the gap counts from here."""
+        """Call it now (an operator's action on alarms is shown at once); the gap counts from here."""
         self._timer.stop()
         self._since.restart()
         self._cost.start()
