@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from operator import attrgetter
 from typing import Any, Final
 
+import msgspec
 import numpy as np
 import numpy.typing as npt
 
@@ -21,9 +22,13 @@ from console.core.rules import STEP_ORDER, Light, light_at, lights_at
 from server_link import records as r
 
 _CATEGORICAL = ("street", "unit_grid", "base_grid", "community", "dept", "channel", "category", "major")
-_FLOATS = ("received_at", "step_at", "deadline", "yellow_at", "closed_at")
-_SMALL = ("step", "loop", "urgency", "returns", "rework", "reports")
-_FLAGS = ("valid", "open", "hard", "escalated", "buck_passing")
+_FLOATS = ("received_at", "step_at", "deadline", "yellow_at", "closed_at", "lon", "lat")
+_SMALL = ("step", "loop", "urgency")
+_COUNTS = ("returns", "rework", "reports")
+_FLAGS = ("valid", "open", "hard", "escalated", "buck_passing", "responded")
+_ANSWERS = ("satisfied", "resolved")  # -1 not known, 0 no, 1 yes
+_STEPS: Final = tuple(STEP_ORDER)
+_COUNT_MAX: Final = np.iinfo(np.int32).max
 Rows = npt.NDArray[np.int64]
 
 
@@ -44,6 +49,11 @@ class Vocabulary:
             self.names.append(name)
             self._ranks = None
         return i
+
+    def index_of(self, name: str) -> int:
+        """The code of a known name; -2 (no row's code) for one never seen."""
+        i = self._index.get(name)
+        return -2 if i is None else i
 
     def code_all(self, names: list[str | None]) -> npt.NDArray[np.int32]:
         """``code`` of each, as an array (the known ones looked up without a Python call each)."""
@@ -67,6 +77,18 @@ class Vocabulary:
             ranks[-1] = 0
             self._ranks = ranks
         return self._ranks
+
+
+class PackedTable(msgspec.Struct, frozen=True):
+    """A case table as plain data (``CaseTable.packed``): each column's values as raw bytes of the
+    column's own kind, the vocabularies' words in code order, and each row's texts."""
+
+    rows: int
+    columns: dict[str, bytes]
+    vocab: dict[str, list[str]]
+    nos: list[str]
+    titles: list[str]
+    returned_by: list[list[str]]
 
 
 @dataclass(frozen=True)
@@ -113,12 +135,17 @@ class CaseTable:
             self._cols[name] = np.full(n, np.nan)
         for name in _SMALL:
             self._cols[name] = np.zeros(n, dtype=np.int16)
+        for name in _COUNTS:
+            self._cols[name] = np.zeros(n, dtype=np.int32)
         for name in _FLAGS:
             self._cols[name] = np.zeros(n, dtype=bool)
+        for name in _ANSWERS:
+            self._cols[name] = np.full(n, -1, dtype=np.int8)
         self._cols["no_key"] = np.zeros(n, dtype=np.int64)
         self.vocab = {name: Vocabulary() for name in (*_CATEGORICAL, "loop", "urgency")}
         self.nos: list[str | None] = [None] * n
         self.titles: list[str] = [""] * n
+        self.returned_by: list[tuple[str, ...]] = [()] * n
         self._rows: dict[str, int] = {}
         self._pending: dict[int, CaseState] = {}  # rows whose numeric columns are not written yet
         self._free: list[int] = []
@@ -128,15 +155,67 @@ class CaseTable:
         return len(self._rows)
 
     def __getstate__(self) -> dict[str, Any]:
-        """Pickled written (no pending rows)."""
+        """Pickled written (no pending rows), without the index of rows (made again from ``nos``)."""
         self.flush()
         state = dict(self.__dict__)
-        del state["_pending"]
+        del state["_pending"], state["_rows"]
         return state
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.__dict__.update(state)
         self._pending = {}
+        self.reindex()
+
+    def reindex(self) -> None:
+        """Index the rows by case number again, from ``nos`` (after it was given whole)."""
+        self._rows = {no: row for row, no in enumerate(self.nos) if no is not None}
+
+    def packed(self) -> PackedTable:
+        """The held rows as plain data (each column's bytes, the texts as lists): what a checkpoint
+        keeps of its cases, derived (``unpacked`` makes the table again)."""
+        self.flush()
+        rows = self.held_rows()
+        return PackedTable(
+            rows=len(rows),
+            columns={name: col[rows].tobytes() for name, col in self._cols.items() if name != "valid"},
+            vocab={name: v.names for name, v in self.vocab.items()},
+            nos=[self.nos[row] or "" for row in rows.tolist()],
+            titles=[self.titles[row] for row in rows.tolist()],
+            returned_by=[list(self.returned_by[row]) for row in rows.tolist()],
+        )
+
+    @classmethod
+    def unpacked(cls, plain: PackedTable) -> CaseTable:
+        """The table ``packed`` gave; ``ValueError`` if the data does not make one (a column of
+        another length or kind, a code outside its vocabulary)."""
+        n = plain.rows
+        table = cls(capacity=max(16, n))
+        if not len(plain.nos) == len(plain.titles) == len(plain.returned_by) == n or len(set(plain.nos)) != n:
+            raise ValueError(f"a packed table of {n} rows with texts for {len(plain.nos)}, or repeated numbers")
+        for name, col in table._cols.items():
+            if name == "valid":
+                col[:n] = True
+                continue
+            values = np.frombuffer(plain.columns.get(name, b""), dtype=col.dtype)
+            if len(values) != n:
+                raise ValueError(f"a packed table's {name!r} holds {len(values)} values for {n} rows")
+            col[:n] = values
+        for name, vocabulary in table.vocab.items():
+            words = plain.vocab.get(name, [])
+            for word in words:
+                vocabulary.code(word)
+            if len(vocabulary.names) != len(words):
+                raise ValueError(f"a packed table's {name!r} vocabulary repeats a word")
+            codes = table._cols[name][:n]
+            if n and (codes.min() < -1 or codes.max() >= len(vocabulary.names)):
+                raise ValueError(f"a packed table's {name!r} codes fall outside its vocabulary")
+        if n and not 0 <= table._cols["step"][:n].min() <= table._cols["step"][:n].max() < len(_STEPS):
+            raise ValueError("a packed table's steps fall outside the loop")
+        table.nos[:n], table.titles[:n] = plain.nos, plain.titles
+        table.returned_by[:n] = [tuple(x) for x in plain.returned_by]
+        table._next = n
+        table.reindex()
+        return table
 
     def row_of(self, no: str) -> int | None:
         return self._rows.get(no)
@@ -152,7 +231,43 @@ class CaseTable:
             self._cols["no_key"][row] = _no_key(s.no)  # a case number never changes: once per row
         self._pending[row] = s
         self.titles[row] = s.title
+        self.returned_by[row] = s.returned_by
         return row
+
+    def state(self, row: int) -> CaseState:
+        """The derived state a row holds (its time-dependent flags not yet evaluated): what a
+        situation held as columns only (a past one) makes for a case when it is asked for."""
+        c, v = self.cols, self.vocab
+        no = self.nos[row]
+        if no is None:
+            raise KeyError(f"row {row} holds no case")
+
+        def name(field: str) -> str:
+            return v[field].names[int(c[field][row])]
+
+        dept = int(c["dept"][row])
+        return CaseState(
+            no=no, title=self.titles[row], channel=name("channel"), category=name("category"), major=name("major"),
+            unit_grid=name("unit_grid"), base_grid=name("base_grid"), community=name("community"),
+            street=name("street"), lon=float(c["lon"][row]), lat=float(c["lat"][row]),
+            dept=v["dept"].names[dept] if dept >= 0 else None, step=_STEPS[c["step"][row]],
+            loop=r.Loop(name("loop")), urgency=r.Urgency(name("urgency")),
+            received_at=float(c["received_at"][row]), step_at=float(c["step_at"][row]),
+            deadline=float(c["deadline"][row]), yellow_at=float(c["yellow_at"][row]),
+            closed_at=float(c["closed_at"][row]), open=bool(c["open"][row]), returns=len(self.returned_by[row]),
+            returned_by=self.returned_by[row], buck_passing=bool(c["buck_passing"][row]),
+            rework=int(c["rework"][row]), escalated=bool(c["escalated"][row]), hard=bool(c["hard"][row]),
+            responded=bool(c["responded"][row]), satisfied=_answer(c["satisfied"][row]),
+            resolved=_answer(c["resolved"][row]), reports=int(c["reports"][row]),
+        )  # fmt: skip
+
+    def held_rows(self) -> Rows:
+        """The rows that hold a case."""
+        return np.flatnonzero(self.cols["valid"][: self._next])
+
+    def held_nos(self) -> Iterable[str]:
+        """The case numbers held (in no particular order)."""
+        return self._rows.keys()
 
     @property
     def cols(self) -> dict[str, npt.NDArray[Any]]:
@@ -176,11 +291,13 @@ class CaseTable:
         c["step"][rows] = list(map(STEP_ORDER.__getitem__, map(attrgetter("step"), states)))
         c["loop"][rows] = v["loop"].code_all(list(map(attrgetter("loop.value"), states)))
         c["urgency"][rows] = v["urgency"].code_all(list(map(attrgetter("urgency.value"), states)))
-        for name in ("returns", "rework", "reports"):
-            c[name][rows] = np.minimum(np.fromiter(map(attrgetter(name), states), np.int64, n), 32767)
+        for name in _COUNTS:
+            c[name][rows] = np.minimum(np.fromiter(map(attrgetter(name), states), np.int64, n), _COUNT_MAX)
         c["valid"][rows] = True
-        for name in ("open", "hard", "escalated", "buck_passing"):
+        for name in _FLAGS[1:]:
             c[name][rows] = np.fromiter(map(attrgetter(name), states), np.bool_, n)
+        for name in _ANSWERS:
+            c[name][rows] = [-1 if x is None else int(x) for x in map(attrgetter(name), states)]
 
     def remove(self, no: str) -> int | None:
         row = self._rows.pop(no, None)
@@ -188,6 +305,7 @@ class CaseTable:
             self._pending.pop(row, None)
             self._cols["valid"][row] = False
             self.nos[row] = None
+            self.returned_by[row] = ()
             self._free.append(row)
         return row
 
@@ -205,10 +323,11 @@ class CaseTable:
         for name, col in self._cols.items():
             bigger = np.empty(new, dtype=col.dtype)
             bigger[: self.capacity] = col
-            bigger[self.capacity :] = -1 if col.dtype == np.int32 else (np.nan if col.dtype.kind == "f" else 0)
+            bigger[self.capacity :] = _EMPTY.get(name, np.nan if col.dtype.kind == "f" else 0)
             self._cols[name] = bigger
         self.nos.extend([None] * (new - self.capacity))
         self.titles.extend([""] * (new - self.capacity))
+        self.returned_by.extend([()] * (new - self.capacity))
         self.capacity = new
 
     # ------------------------------------------------------------------ time-dependent columns
@@ -294,6 +413,13 @@ class CaseTable:
         seconds = now - c["step_at"][rows] if key == "time_in_step" else c[key][rows]
         millis = np.nan_to_num(seconds * 1000.0, nan=_LAST, posinf=_LAST, neginf=0.0)
         return np.clip(millis - millis.min(initial=0.0), 0, _LAST).astype(np.int64)
+
+
+_EMPTY: Final = {name: -1 for name in (*_CATEGORICAL, *_ANSWERS)}  # a row's value while it holds no case
+
+
+def _answer(code: int) -> bool | None:
+    return None if code < 0 else bool(code)
 
 
 _TIE_BITS = 21  # room for the case-number rank of up to 2,097,151 rows

@@ -61,9 +61,7 @@ def gathered(sit: Situation, rules: AgendaRules = AgendaRules(), added: Iterable
     first, then longest overdue, then by number."""
     extra = set(added)
     items = []
-    for s in sit.cases.values():
-        if not s.open:
-            continue
+    for s in sit.open_cases():
         overdue_s = max(0.0, sit.now - s.deadline) if s.overdue and math.isfinite(s.deadline) else 0.0
         reasons = [
             reason

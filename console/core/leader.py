@@ -28,6 +28,7 @@ from datetime import date, timedelta
 from typing import TYPE_CHECKING, Final
 
 from console.core.daily import (
+    CaseFacts,
     DayFigures,
     Scope,
     day_figures,
@@ -41,6 +42,7 @@ from console.core.rules import Rules
 
 if TYPE_CHECKING:
     from console.core.situation import Situation
+    from server_link.district import District
 
 TREND_DAYS: Final = 30
 RANK_DAYS: Final = 7
@@ -211,11 +213,18 @@ def view_of(situation: Situation, past: Iterable[DayFigures], *, hourly: bool = 
     """The leaders' view of a situation (live or past) over the kept rows of ``past_days``: today's
     rows computed from its cases, its stocks taken at its instant; ``hourly``: also the district's
     day so far at each full hour (about 20 ms an hour of the day on the simulated district)."""
-    d = situation.district
-    facts = facts_of_situation(situation)
-    now = situation.now
+    return view_of_facts(
+        facts_of_situation(situation), situation.district, situation.now, situation.rules, past, hourly
+    )
+
+
+def view_of_facts(
+    facts: list[CaseFacts], d: District, now: float, rules: Rules, past: Iterable[DayFigures], hourly: bool = False
+) -> LeaderView:
+    """``view_of`` from the facts of the cases held at ``now`` (a past situation holds no bodies:
+    the store reads its cases' timelines where it keeps them, ``Store.leader_view_at``)."""
     today = day_figures(facts, [day_of(now)], streets=d.streets, departments=d.departments, as_of=now)
-    view = leader_view(today, past, situation.rules)
+    view = leader_view(today, past, rules)
     if not hourly:
         return view
     start = day_start(day_of(now))

@@ -15,7 +15,7 @@ from __future__ import annotations
 import enum
 import math
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, MutableMapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -24,7 +24,8 @@ from console.core.camera_index import CameraIndex
 from console.core.case_state import CaseState, derive
 from console.core.case_table import CaseTable
 from console.core.derived_cases import DerivedCases
-from console.core.rules import Rules
+from console.core.rules import Light, Rules
+from console.core.table_cases import TableCases
 from console.core.timers import Timers
 from server_link import records as r
 from server_link.district import District
@@ -101,6 +102,21 @@ class Picture:
         self.situation.hold_cases(self.cases, self.bodies)
         return self.situation
 
+    def held_as_columns(self) -> Situation:
+        """The situation with its cases held as columns only (``TableCases``): a past one, which
+        is read, not changed (but moved forward, ``advance``). Its bodies are not kept: its
+        ``fetch_body``, where set, reads one from where the picture was made."""
+        self.situation.hold_table(self.table())
+        return self.situation
+
+    def table(self) -> CaseTable:
+        """The picture's cases in a table of their own (no spare rows: a past one is sent whole)."""
+        table = CaseTable(capacity=max(16, len(self.cases)))
+        for state in self.cases.values():
+            table.upsert(state)
+        table.flush()
+        return table
+
 
 class Situation:
     """Holds the situation; not thread-safe (the GUI thread owns it, or a worker builds one)."""
@@ -119,8 +135,9 @@ class Situation:
         self.rules = rules or Rules()
         self.keep_bodies = keep_bodies
         self.read_only = read_only
-        self.cases: dict[str, CaseState] = {}
+        self.cases: MutableMapping[str, CaseState] = {}  # or, held as columns only, ``TableCases``
         self.bodies: dict[str, bytes] = {}
+        self.fetch_body: Callable[[str], bytes | None] | None = None  # a case's body when ``bodies`` is not kept
         self.records: dict[str, r.Record] = {}  # everything that is not a case, by key
         self.table = CaseTable()
         self.aggregates = Aggregates(self.rules)
@@ -161,41 +178,79 @@ class Situation:
         if derived is not None:
             derived.bind(district, sit.calendar, sit.rules)
         picture = Picture(sit, {}, {})
-        others = ChangeSet()
         for key, body in bodies.items():
             if not key.startswith("/case/"):
-                try:
-                    sit._guarded(key, sit._apply, Update(key, 0, r.decode(key, body), body), others)
-                except r.RecordError as exc:
-                    sit._reject(exc.reason, key, str(exc))
+                sit.take_record(key, body)
                 continue
-            try:
-                state = derived.get(body) if derived is not None else None
-                if state is None:
-                    record = r.decode(key, body)
-                    if not isinstance(record, r.Case):
-                        raise TypeError(f"{type(record).__name__} at a case's key")
-                    state = derive(record, district, sit.calendar, sit.rules)
-                    sit._prepare(state)
-                    if derived is not None:
-                        derived.put(body, state)
-                else:
-                    sit._prepare(state)
-            except r.RecordError as exc:
-                sit._reject(exc.reason, key, str(exc))
-                continue
-            except Exception as exc:  # noqa: BLE001 - as ``_guarded``: one record, never its picture
-                sit._reject("apply", key, f"{type(exc).__name__}: {exc}")
-                continue
-            picture.cases[key[6:]] = state
-            picture.bodies[key[6:]] = body
+            state = sit.derived_state(key, body, derived)
+            if state is not None:
+                picture.cases[key[6:]] = state
+                picture.bodies[key[6:]] = body
         return picture
+
+    @classmethod
+    def past_at(cls, district: District, now: float, *, as_of: float | None, rules: Rules | None = None) -> Situation:
+        """An empty read-only situation of the past instant ``now``, to be filled by ``take_record``,
+        ``derived_state`` and ``hold_table`` (``Situation.picture`` does it from bodies alone)."""
+        sit = cls(district, rules=rules, read_only=True)
+        sit.provenance, sit.as_of, sit.now, sit.pictured = Provenance.PAST, as_of, now, True
+        return sit
+
+    def take_record(
+        self, key: str, body: bytes, decoded: MutableMapping[tuple[str, bytes], r.Record] | None = None
+    ) -> None:
+        """Hold a record of a whole picture that is not a case (rejected and counted if it does not
+        decode); ``decoded`` keeps records decoded from one picture to the next (they are frozen).
+        The streets' limits follow when the picture's cases are held (``hold_cases``, ``hold_table``)."""
+        try:
+            record = decoded.get((key, body)) if decoded is not None else None
+            if record is None:
+                record = r.decode(key, body)
+                if decoded is not None:
+                    decoded[(key, body)] = record
+            update = Update(key, 0, record, body)
+            self._guarded(key, lambda: self._apply_other(key[1 : key.index("/", 1)], update, ChangeSet()))
+        except r.RecordError as exc:
+            self._reject(exc.reason, key, str(exc))
+
+    def derived_state(self, key: str, body: bytes, derived: DerivedCases | None = None) -> CaseState | None:
+        """The state of the case whose body is ``body``, derived and evaluated for this situation's
+        instant (from ``derived`` if it holds it, and added to it if not); None, rejected and
+        counted, if it cannot be."""
+        try:
+            state = derived.get(body) if derived is not None else None
+            if state is None:
+                record = r.decode(key, body)
+                if not isinstance(record, r.Case):
+                    raise TypeError(f"{type(record).__name__} at a case's key")
+                state = derive(record, self.district, self.calendar, self.rules)
+                self._prepare(state)
+                if derived is not None:
+                    derived.put(body, state)
+            else:
+                self._prepare(state)
+        except r.RecordError as exc:
+            self._reject(exc.reason, key, str(exc))
+            return None
+        except Exception as exc:  # noqa: BLE001 - as ``_guarded``: one record, never its picture
+            self._reject("apply", key, f"{type(exc).__name__}: {exc}")
+            return None
+        return state
 
     def hold_cases(self, cases: Mapping[str, CaseState], bodies: Mapping[str, bytes]) -> None:
         """Hold cases of a whole picture, derived and evaluated for this situation's instant
         (``picture``): accounted in the figures and the queue's table; nothing noted as changed."""
         for no, state in cases.items():
             self._hold(no, state, bodies[no], None)
+        self._set_street_limits()
+
+    def hold_table(self, table: CaseTable) -> None:
+        """Hold the cases of a whole picture as ``table``'s columns only (``Picture.held_as_columns``)."""
+        self.table, self.bodies, self.keep_bodies = table, {}, False
+        self.cases = TableCases(table, self.now, self.rules.recent_seconds)
+        self.aggregates = Aggregates.of_table(self.rules, table, self.now)
+        self._timers = Timers()
+        self._set_street_limits()
 
     # ------------------------------------------------------------------ updates
     def apply(self, batch: Batch, now: float) -> ChangeSet:
@@ -217,17 +272,20 @@ class Situation:
         newest row was received (None: no row)."""
         if self.provenance is not Provenance.PAST:
             raise RuntimeError("only a past situation moves forward by the journal")
-        updates = []
+        updates: list[Update] = []
         for key, seq, body in rows:
             try:
                 updates.append(Update(key, seq, r.decode(key, body) if body else None, body))
             except r.RecordError as exc:
                 self._reject(exc.reason, key, str(exc))
                 updates.append(Update(key, seq, None, b""))  # as the rebuild, which skips it: not held
-        changes = self._apply_updates(updates, reset=False, now=now)
+        if isinstance(self.cases, TableCases):
+            changes = self._advance_table(updates, now)
+        else:
+            changes = self._apply_updates(updates, reset=False, now=now)
+            changes.merge(self.tick(now))
         if as_of is not None:
             self.sequence, self.epoch, self.as_of = sequence, epoch, as_of
-        changes.merge(self.tick(now))
         return changes
 
     def adopt(self, other: Situation) -> ChangeSet:
@@ -246,6 +304,56 @@ class Situation:
         self.last_reject = other.last_reject or self.last_reject
         changes = ChangeSet(reset=True, kpis=True)
         changes.merge(self.tick(self.now))
+        return changes
+
+    def _advance_table(self, updates: Iterable[Update], now: float) -> ChangeSet:
+        """``advance`` for a situation held as columns: each row into the table, then the flags
+        that flipped by ``now`` noted and the figures computed again over the table."""
+        changes = ChangeSet()
+        for u in updates:
+            kind = u.key[1 : u.key.index("/", 1)]
+            if kind == "case":
+                self._guarded(u.key, self._put_row, u, changes)
+            else:
+                self._guarded(u.key, self._apply_other, kind, u, changes)
+        changes.merge(self._table_moved(now))
+        return changes
+
+    def _put_row(self, u: Update, changes: ChangeSet) -> None:
+        assert isinstance(self.cases, TableCases)
+        no = u.key[6:]
+        old = self.cases.get(no)
+        if u.record is None or not isinstance(u.record, r.Case):
+            if old is not None:
+                changes.note(old)
+                self.table.remove(no)
+                self.cases.forget(no)
+            return
+        state = derive(u.record, self.district, self.calendar, self.rules, old)
+        self._prepare(state)
+        if old is not None:
+            changes.note(old)
+        self.table.upsert(state)
+        self.cases.forget(no)
+        changes.note(state)
+
+    def _table_moved(self, now: float) -> ChangeSet:
+        """A situation held as columns at ``now``: the cases whose flags flipped since its instant
+        noted, its figures computed again."""
+        assert isinstance(self.cases, TableCases)
+        changes = ChangeSet(kpis=True)
+        before, self.now = self.now, max(self.now, now)
+        table, recent = self.table, self.rules.recent_seconds
+        rows = table.held_rows()
+        received = table.cols["received_at"][rows]
+        flipped = (table.lights(before, rows) != table.lights(self.now, rows)) | (
+            (before - received < recent) != (self.now - received < recent)
+        )
+        self.cases.moved(self.now)
+        for row in rows[flipped].tolist():
+            changes.note(self.cases[table.nos[row]])
+        self.aggregates = Aggregates.of_table(self.rules, table, self.now)
+        self._set_street_limits()
         return changes
 
     def _apply_updates(self, updates: Iterable[Update], reset: bool, now: float) -> ChangeSet:
@@ -272,6 +380,8 @@ class Situation:
             self._apply_case(u, changes)
         else:
             self._apply_other(kind, u, changes)
+            if kind == "street":
+                self._set_street_limits()
 
     def _reject(self, reason: str, key: str, detail: str) -> None:
         self.rejects[reason] += 1
@@ -336,8 +446,7 @@ class Situation:
             changes.shows.add(u.key)
         elif kind in ("agenda", "present"):
             changes.agenda.add(u.key)
-        elif kind == "street":
-            self._set_street_limits()
+        elif kind == "street":  # its limit: ``_set_street_limits``, once the records it came with are in
             changes.streets.add(u.key[8:])
         elif kind == "department":
             changes.departments.add(u.key[12:])
@@ -345,6 +454,8 @@ class Situation:
     # ------------------------------------------------------------------ time
     def tick(self, now: float) -> ChangeSet:
         """Move lights, overdue and "new in the last hour" forward to ``now``."""
+        if isinstance(self.cases, TableCases):
+            return self._table_moved(now)
         changes = ChangeSet()
         self.now = max(self.now, now)
         recent = self.rules.recent_seconds
@@ -382,10 +493,24 @@ class Situation:
     # ------------------------------------------------------------------ reading
     def case_record(self, no: str) -> r.Case | None:
         body = self.bodies.get(no)
+        if body is None and self.fetch_body is not None and no in self.cases:
+            body = self.fetch_body(no)
         if body is None:
             return None
         record = r.decode(f"/case/{no}", body)
         return record if isinstance(record, r.Case) else None
+
+    def open_cases(self) -> list[CaseState]:
+        """The open cases' states (held as columns: made for these alone)."""
+        if isinstance(self.cases, TableCases):
+            return self.cases.open_states()
+        return [s for s in self.cases.values() if s.open]
+
+    def open_places(self) -> list[tuple[str, float, float, Light, str]]:
+        """(number, longitude, latitude, light, title) of each open case: what the map marks."""
+        if isinstance(self.cases, TableCases):
+            return self.cases.open_places()
+        return [(s.no, s.lon, s.lat, s.light, s.title) for s in self.cases.values() if s.open]
 
     def of_kind(self, kind: type[r.Record]) -> list[r.Record]:
         return [x for x in self.records.values() if isinstance(x, kind)]

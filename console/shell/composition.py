@@ -514,6 +514,7 @@ def build(args: argparse.Namespace, role: Role | None = None, plans: Sequence[Wi
     ctx = PanelContext(
         situation, district, args.theme, args.tile_url, lambda: ingest.held_history, store.daily,
         lambda: store.daily_writes, lambda url: checked_stream_url(url, networks), args.wall_id or "",
+        lambda t, rows, hourly: store.leader_view_at_later(datetime.fromtimestamp(t, UTC), rows, hourly),
     )  # fmt: skip
     wanted = dict.fromkeys([*role.panels, *(p for plan in plans or role.wall for p in plan.panels)])
     panels = {p: build_panel(REGISTRY[p], ctx) for p in wanted}

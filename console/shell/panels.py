@@ -14,16 +14,18 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from datetime import date
 from typing import TYPE_CHECKING, Final, Literal
 
-from PySide6.QtCore import QCoreApplication, Qt
+from PySide6.QtCore import QCoreApplication, QObject, Qt, Signal
 from PySide6.QtWidgets import QLabel, QWidget
 
 from console.core.aggregates import GridFigures
 from console.core.case_state import CaseState
 from console.core.daily import DayFigures
+from console.core.leader import LeaderView
 from console.core.situation import ChangeSet, Situation
 from server_link import records as r
 from server_link.district import District
@@ -36,6 +38,12 @@ log = logging.getLogger(__name__)
 
 Area = Literal["central", "right", "bottom", "left"]
 Show = Callable[[Situation, ChangeSet], None]
+
+
+class _Relay(QObject):
+    """Hands a result done in another thread (a store's future) to the GUI thread."""
+
+    arrived = Signal(object, object)
 
 
 @dataclass
@@ -62,6 +70,9 @@ class PanelContext:
     daily_written: Callable[[], int] = field(default=lambda: 0)  # counts the store's writes of daily rows
     camera_check: Callable[[str], str] = field(default=lambda url: url)  # a camera link as checked, or LinkRefused
     wall_id: str = ""  # --wall-id: this console's camera wall follows the requests addressed to it
+    # The leaders' view of a past instant (POSIX seconds), over kept rows, hourly or not: made by
+    # the store, which keeps the cases' timelines a past situation does not hold.
+    leader_view_at: Callable[[float, Sequence[DayFigures], bool], Future[LeaderView]] | None = None
 
 
 @dataclass(frozen=True)
@@ -103,7 +114,7 @@ class MapShows:
         self._situation = sit
         if changes.reset:
             self.show_metric()
-            self.map.set_cases(marker(s) for s in sit.cases.values() if s.open)
+            self.map.set_cases(CaseMarker(*place) for place in sit.open_places())
             self.map.set_cameras(_camera_markers(sit, None))
         else:
             if changes.cameras:
@@ -291,9 +302,26 @@ def _leader(ctx: PanelContext) -> Panel:
         day = day_of(sit.now)
         if force or past is None or (past[0], past[2]) != (day, written) or sit.now - past[1] >= PAST_ROWS_EVERY_S:
             past = (day, sit.now, written, ctx.daily(*past_days(sit)))
-        view = view_of(sit, past[3], hourly=board.trend_days == 1)
+        hourly = board.trend_days == 1
+        if sit.keep_bodies:
+            shown(sit, view_of(sit, past[3], hourly=hourly))
+        elif ctx.leader_view_at is not None:  # a past situation: its cases' timelines are in the store
+            ctx.leader_view_at(sit.now, past[3], hourly).add_done_callback(lambda f: relay.arrived.emit(sit, f))
+
+    def shown(sit: Situation, view: LeaderView) -> None:
         live = sit.provenance is Provenance.LIVE
         board.show_view(view, labels.street_names(sit), labels.department_names(sit), sit.now, live)
+
+    def arrived(sit: Situation, made: Future[LeaderView]) -> None:
+        if sit is not on_show:
+            return  # another situation is on show by now
+        try:
+            shown(sit, made.result())
+        except Exception:
+            log.exception("the leaders' view of a past instant could not be made")
+
+    relay = _Relay(board)
+    relay.arrived.connect(arrived)
 
     def show(sit: Situation, changes: ChangeSet) -> None:
         nonlocal on_show

@@ -26,6 +26,7 @@ from PySide6.QtCore import QObject, QTimer, Signal
 
 from console.core.daily import DayFigures
 from console.core.evidence import Still
+from console.core.leader import LeaderView
 from console.core.rules import Rules
 from console.core.situation import Situation
 from console.store import (
@@ -188,6 +189,9 @@ class StoreBridge(QObject):
 
     def situation_at_later(self, instant: datetime, district: District) -> Future[Situation]:
         return self._store.situation_at_later(instant, district)
+
+    def leader_view_at_later(self, instant: datetime, past: Sequence[DayFigures], hourly: bool) -> Future[LeaderView]:
+        return self._store.leader_view_at_later(instant, past, hourly)
 
     def journal_between_later(self, after: datetime, until: datetime) -> Future[JournalSpan | None]:
         return self._store.journal_between_later(after, until)

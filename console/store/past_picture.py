@@ -1,12 +1,13 @@
-"""A past situation as it crosses from the store's process: its cases derived there, held here.
+"""A past situation as it crosses from the store's process: made there, held as columns, sent in parts.
 
 The store's process derives the past's cases (``Situation.picture``: most of them found in its
-cache of derived versions) and sends them in parts: first the situation without its cases and
-other records, then the records, then the cases with their bodies. The console's reader thread
-takes each part in as it arrives and holds its cases (the figures and the queue's table are made
-here, while the store's process packs the next part: the two processes share the work of a
-picture, on two cores). No single part holds the console's interpreter lock for long (unpickling
-ten thousand cases in one piece held it for about 100 ms, and the GUI thread waited as long).
+cache of derived versions), holds them as columns only (``Picture.held_as_columns``: the queue's
+table, and the figures computed over it at once) and sends the situation in parts: first the
+situation with its table's numeric columns, without its other records or the table's per-row
+texts; then the records; then the rows' case numbers, titles and returning departments. The
+console's reader thread takes each part in as it arrives. No single part holds the console's
+interpreter lock for long (unpickling ten thousand case objects in one piece held it for about
+100 ms, and the GUI thread waited as long); a past situation holds no object per case.
 """
 
 from __future__ import annotations
@@ -15,35 +16,34 @@ import pickle
 import time
 from collections.abc import Iterable, Iterator
 
-from console.core.case_state import CaseState
-from console.core.situation import Picture, Situation
+from console.core.situation import Situation
 from console.store.pipes import PROTOCOL
 from server_link import records as r
 from server_link.district import District
 
-CASES_PER_PART = 1000  # ~10 ms to unpickle and hold on this project's machine
+ROWS_PER_PART = 20_000  # the rows' texts: ~10 ms to unpickle on this project's machine
 RECORDS_PER_PART = 500  # cameras, decisions, streets, departments: about 5 ms
 PAUSE_S = 0.001  # between two parts: the interpreter lock is free for whoever waits for it
 
 
-def parts(picture: Picture) -> Iterator[bytes]:
-    """The picture's parts: the situation (without its district, cases and other records), then
-    the records by ``RECORDS_PER_PART``, then the cases with their bodies by ``CASES_PER_PART``."""
-    sit = picture.situation
-    records, district = sit.records, sit.district
-    sit.records = {}
+def parts(sit: Situation, rows_per_part: int = ROWS_PER_PART) -> Iterator[bytes]:
+    """The parts of a situation held as columns: the situation (without its district, records and
+    the table's texts), the records by ``RECORDS_PER_PART``, the table's texts by ``rows_per_part``."""
+    records, district, table, fetch_body = sit.records, sit.district, sit.table, sit.fetch_body
+    texts = table.nos, table.titles, table.returned_by
+    sit.records, sit.fetch_body = {}, None  # the receiver fetches bodies its own way
+    table.nos, table.titles, table.returned_by = [], [], []
     try:
-        yield pickle.dumps(("situation", sit.detached()), PROTOCOL)
+        yield pickle.dumps(("situation", sit.detached(), len(texts[0])), PROTOCOL)
     finally:
-        sit.records = records
+        sit.records, sit.fetch_body = records, fetch_body
+        table.nos, table.titles, table.returned_by = texts
         sit.attach(district)
     items = list(records.items())
     for i in range(0, len(items), RECORDS_PER_PART):
         yield pickle.dumps(("records", dict(items[i : i + RECORDS_PER_PART])), PROTOCOL)
-    held = list(picture.cases.items())
-    for i in range(0, len(held), CASES_PER_PART):
-        chunk = dict(held[i : i + CASES_PER_PART])
-        yield pickle.dumps(("cases", chunk, {no: picture.bodies[no] for no in chunk}), PROTOCOL)
+    for i in range(0, len(texts[0]), rows_per_part):
+        yield pickle.dumps(("rows", *(x[i : i + rows_per_part] for x in texts)), PROTOCOL)
 
 
 class Unpacker:
@@ -54,22 +54,25 @@ class Unpacker:
         self.pause = pause
         self.parts = 0
         self._situation: Situation | None = None
+        self._rows = 0  # how many rows the table has texts for
 
     def take(self, part: bytes) -> None:
         if self.parts:
             time.sleep(self.pause)
         kind, *content = pickle.loads(part)
         if kind == "situation" and self._situation is None:
-            self._situation = content[0]
+            self._situation, self._rows = content
         elif self._situation is None:
             raise ValueError(f"a part of a situation ({kind!r}) came before the situation itself")
         elif kind == "records":
             records: dict[str, r.Record] = content[0]
             self._situation.records.update(records)
-        elif kind == "cases":
-            cases: dict[str, CaseState] = content[0]
-            self._situation.hold_cases(cases, content[1])
-            self._situation.table.flush()  # the table's columns written here, not by the GUI thread's first read
+        elif kind == "rows":
+            table = self._situation.table
+            nos, titles, returned_by = content
+            table.nos += nos
+            table.titles += titles
+            table.returned_by += returned_by
         else:
             raise ValueError(f"not a part of a situation: {kind!r}")
         self.parts += 1
@@ -78,6 +81,10 @@ class Unpacker:
         """The whole situation, its district attached (after the last part)."""
         if self._situation is None:
             raise ValueError("no part of a situation was received")
+        table = self._situation.table
+        if not len(table.nos) == len(table.titles) == len(table.returned_by) == self._rows:
+            raise ValueError(f"the rows' texts of {len(table.nos)} of {self._rows} rows were received")
+        table.reindex()
         self._situation.attach(self.district)
         return self._situation
 

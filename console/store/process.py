@@ -34,7 +34,7 @@ import sys
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
@@ -46,6 +46,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from console.core import allocator
 from console.core.daily import BACKEND_KEEPS, DayFigures, Scope
 from console.core.evidence import Still
+from console.core.leader import LeaderView
 from console.core.rules import Rules
 from console.core.situation import Situation
 from console.store import past_picture, pipes
@@ -75,7 +76,7 @@ CALL_TIMEOUT_S: Final = 60.0
 MAX_WAITING_BATCHES: Final = 2_000
 SENDER_THREAD: Final = "store-sender"
 READER_THREAD: Final = "store-reader"
-# Between calls and batches, the child derives the kept history's case versions for the replay
+# Between calls and batches, the child derives the cases of kept checkpoints that have none derived
 # (``Store.warm_past``): after this long without a message, in slices this long, one after the
 # other (a message is looked for between two) until a message comes.
 WARM_AFTER_IDLE_S: Final = 0.2
@@ -83,9 +84,9 @@ WARM_SLICE_S: Final = 0.02
 # What the parent may call in the child: Store's methods that return plain, picklable data.
 CALLS: Final = frozenset(
     {"flush", "stats", "last_known", "record_action", "record_actions", "set_action_status", "set_actions_status",
-     "actions", "state_at", "situation_at", "journal_between", "time_window", "retention", "record_link_event",
-     "link_events", "save_alarms", "saved_alarms", "save_daily", "daily", "daily_days", "refresh_daily", "save_still",
-     "stills"}
+     "actions", "state_at", "situation_at", "case_body_at", "leader_view_at", "journal_between", "time_window",
+     "retention", "record_link_event", "link_events", "save_alarms", "saved_alarms", "save_daily", "daily",
+     "daily_days", "refresh_daily", "save_still", "stills"}
 )  # fmt: skip
 _call_ids = itertools.count(1)
 
@@ -400,7 +401,8 @@ class StoreProcess:
 
     def situation_at(self, instant: datetime, district: District, now: datetime | None = None) -> Situation:
         """Time travel: the read-only situation at ``instant``, built in the child (off this process's
-        threads) and handed over without its district, which is ``district`` here."""
+        threads) and handed over without its district, which is ``district`` here; its cases held as
+        columns, a case's body read from the child when asked for (``case_body_at``)."""
         return self.situation_at_later(instant, district, now).result(CALL_TIMEOUT_S)
 
     def situation_at_later(
@@ -418,10 +420,20 @@ class StoreProcess:
             except BaseException as exc:  # noqa: BLE001 - handed to whoever waits on ``built``
                 built.set_exception(exc)
                 return
+            situation.fetch_body = functools.partial(self.case_body_at, instant)
             built.set_result(situation)
 
         self._call_later("situation_at", (instant, now), {}, unpacker.take).add_done_callback(attach)
         return built
+
+    def case_body_at(self, instant: datetime, no: str) -> bytes | None:
+        """``Store.case_body_at``, waiting for it (a few milliseconds when the child is free)."""
+        result: bytes | None = self._call("case_body_at", (instant, no), {})
+        return result
+
+    def leader_view_at_later(self, instant: datetime, past: Sequence[DayFigures], hourly: bool) -> Future[LeaderView]:
+        """``Store.leader_view_at`` without waiting (the future is done in the store's reader thread)."""
+        return self._call_later("leader_view_at", (instant, past, hourly), {})
 
     def journal_between_later(self, after: datetime, until: datetime) -> Future[JournalSpan | None]:
         """``Store.journal_between`` without waiting (the future is done in the store's reader thread)."""
@@ -580,7 +592,7 @@ def _serve(recv: Connection, send: Connection) -> int:
         tell("reply", (0, False, StoreProcessError(f"{type(exc).__name__}: {exc}")))
         return 1
     tell("reply", (0, True, store.resumed))
-    warming = True  # the replay's first pictures: their case versions derived while nothing else is asked
+    warming = True  # checkpoints' cases derived where missing, while nothing else is asked
     idle_wait = WARM_AFTER_IDLE_S  # once idle, a slice after the other until a message comes
     give_back = allocator.Every()  # the writer's and the checkpoints' freed memory, returned now and then
     try:
@@ -624,7 +636,7 @@ def _run_call(
         if name == "situation_at":  # built here, sent in parts without the district (the parent attaches its own)
             instant, now = args
             sent = 0
-            for part in past_picture.parts(store.picture_at(instant, load_district(), now)):
+            for part in past_picture.parts(store.situation_at(instant, load_district(), now)):
                 send_part(part)
                 sent += 1
             return True, sent

@@ -199,6 +199,18 @@ class Checkpoint(Base):
     blob: Mapped[bytes] = mapped_column(LargeBinary, nullable=False)
 
 
+class CheckpointCases(Base):
+    """What checkpoint ``checkpoint_id`` keeps of its cases, derived: the case table's columns and
+    the other keys' bodies (``console.store.past_columns``), for the ``basis`` (the district, the
+    calendar and the rules) they were derived with. Removed with their checkpoint."""
+
+    __tablename__ = "checkpoint_cases"
+
+    checkpoint_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    basis: Mapped[str] = mapped_column(String(64), nullable=False)
+    blob: Mapped[bytes] = mapped_column(LargeBinary, nullable=False)
+
+
 class OperatorAction(Base):
     """An acknowledgement, note or decision: who did what, when, and whether it reached the backend."""
 

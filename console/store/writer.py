@@ -36,6 +36,7 @@ and read rows.
 from __future__ import annotations
 
 import enum
+import functools
 import logging
 import os
 import threading
@@ -63,13 +64,15 @@ from console.core.daily import (
 )
 from console.core.derived_cases import DerivedCases
 from console.core.evidence import Still
+from console.core.leader import LeaderView, view_of_facts
 from console.core.rules import Rules
-from console.core.situation import Picture, Provenance, Situation
+from console.core.situation import Situation
 from console.store import daily_rows, migrations, stills
 from console.store.bulk import BulkStatement, delete_rows, insert_rows, time_converter, upsert_rows
 from console.store.checkpoint_codec import encode_state
 from console.store.engines import Role, make_engine
 from console.store.journal_bodies import JournalBodies
+from console.store.past_columns import basis_of, columns_of, encode_columns, making_columns
 from console.store.paths import database_url
 from console.store.schema import (
     LINK_EVENT_DETAIL_LENGTH,
@@ -78,6 +81,7 @@ from console.store.schema import (
     AlarmBook,
     Base,
     Checkpoint,
+    CheckpointCases,
     Journal,
     LinkEventKind,
     LinkEventRow,
@@ -89,16 +93,17 @@ from console.store.time_travel import (
     JournalSpan,
     PastState,
     Window,
+    body_at,
     checkpoint_state,
-    checkpoints_newest_first,
-    derive_past,
+    checkpoints_lacking_columns,
     journal_between,
     kept_window,
+    situation_at,
     state_at,
 )
 from server_link.district import District, load_district
 from server_link.link_state import Batch
-from server_link.records import SCHEMA_VERSION
+from server_link.records import SCHEMA_VERSION, Record
 from server_link.workcal import WorkCalendar
 
 log = logging.getLogger(__name__)
@@ -106,10 +111,11 @@ log = logging.getLogger(__name__)
 WRITER_THREAD: Final = "store-writer"
 # Rows a replay step forward applies on the GUI thread (~30 ms for 1,000); past that, rebuilt whole.
 JOURNAL_SPAN_LIMIT: Final = 1_000
-WARM_CHUNK: Final = 200  # case versions derived at a time by ``warm_past`` (~10 ms)
-_J, _S, _M, _C, _A, _L, _B = (
+DECODED_LIMIT: Final = 50_000  # records other than cases kept decoded for time travel
+WARM_CHUNK: Final = 200  # cases derived at a time by ``warm_past`` (~10 ms)
+_J, _S, _M, _C, _A, _L, _B, _K = (
     Base.metadata.tables[t.__tablename__]
-    for t in (Journal, State, LinkMeta, Checkpoint, OperatorAction, LinkEventRow, AlarmBook)
+    for t in (Journal, State, LinkMeta, Checkpoint, OperatorAction, LinkEventRow, AlarmBook, CheckpointCases)
 )
 _ERROR_BACKOFF_S: Final = 1.0
 
@@ -289,7 +295,9 @@ class Store:
         self._before_write = before_write
         self._derived = DerivedCases()  # for time travel: each version of a case derived once
         self._derived_lock = threading.Lock()
-        self._warming: Iterator[dict[str, bytes]] | None = None  # versions ``warm_past`` has yet to derive
+        self._warming: Iterator[None] | None = None  # ``warm_past``'s work, a step at a time
+        self._bases: dict[int, str] = {}  # a district's id → the basis of columns derived with it
+        self._decoded: dict[tuple[str, bytes], Record] = {}  # records other than cases, decoded by time travel
         self.resumed = False
         self._journal: Engine | None = None
         self._durable: Engine | None = None
@@ -501,44 +509,73 @@ class Store:
         return state_at(self._engine(self._reader), instant, now or self._clock(), self._bodies)
 
     def situation_at(self, instant: datetime, district: District, now: datetime | None = None) -> Situation:
-        """Time travel: the read-only situation at ``instant`` (0.1–0.3 s: call it off the GUI thread)."""
-        return self.picture_at(instant, district, now).held()
-
-    def picture_at(self, instant: datetime, district: District, now: datetime | None = None) -> Picture:
-        """``situation_at`` up to its cases, derived but not yet held (``Situation.picture``)."""
-        past = self.state_at(instant, now)
+        """Time travel: the read-only situation at ``instant``, its cases held as columns, a case's
+        body read from the store when asked for (0.1–0.3 s: call it off the GUI thread)."""
         with self._derived_lock:
-            return derive_past(past, district, derived=self._derived)
+            sit, fresh = situation_at(
+                self._engine(self._reader), instant, now or self._clock(), district,
+                basis=self._basis(district), derived=self._derived, bodies=self._bodies, decoded=self._decoded,
+            )  # fmt: skip
+            if len(self._decoded) > DECODED_LIMIT:  # cameras, departments, decisions…: a few thousand recur
+                self._decoded.clear()
+        if fresh is not None:
+            self._keep_columns(*fresh, basis=self._basis(district))
+        sit.fetch_body = functools.partial(self.case_body_at, instant)
+        return sit
+
+    def leader_view_at(self, instant: datetime, past: Sequence[DayFigures], hourly: bool = False) -> LeaderView:
+        """The leaders' view of the past situation at ``instant`` (``leader.view_of``, for the
+        shipped district and the default rules, as ``situation_at``): its cases' timelines read here,
+        where the bodies are; ``past`` the kept rows of ``leader.past_days``."""
+        district = load_district()
+        facts, _ = facts_of_bodies(self.state_at(instant).bodies, district)
+        return view_of_facts(facts, district, instant.timestamp(), Rules(), past, hourly)
+
+    def case_body_at(self, instant: datetime, no: str) -> bytes | None:
+        """Case ``no``'s body at ``instant`` (``time_travel.body_at``)."""
+        return body_at(self._engine(self._reader), f"/case/{no}", instant, self._bodies)
 
     def journal_between(self, after: datetime, until: datetime, limit: int = JOURNAL_SPAN_LIMIT) -> JournalSpan | None:
         """What was received after ``after`` up to ``until`` (``time_travel.journal_between``)."""
         return journal_between(self._engine(self._reader), after, until, limit, self._bodies)
 
     def warm_past(self, district: District, until: float) -> bool:
-        """Derive the case versions the kept checkpoints hold, the newest checkpoint first, until
-        ``until`` (``time.monotonic()``), so that the first replays find them derived (the store's
-        process calls this while nothing is asked of it). False once there is nothing more to do:
-        every checkpoint seen, or the cache nine-tenths full (warming never pushes states out)."""
+        """Derive the columns of kept checkpoints that have none (written before checkpoints kept
+        them, or with another district, calendar or rules), the newest first, until ``until``
+        (``time.monotonic()``): the store's process calls this while nothing is asked of it. False
+        once every checkpoint has its columns. One step decodes a checkpoint, derives
+        ``WARM_CHUNK`` cases or packs a table (a checkpoint of 100,000 cases: ~0.5 s)."""
         if self._warming is None:
-            self._warming = self._versions_to_warm()
-        with self._derived_lock:
-            while time.monotonic() < until:
-                chunk = next(self._warming, None)
-                if chunk is None or len(self._derived) >= self._derived.limit * 0.9:
-                    self._warming = iter(())
-                    return False
-                Situation.picture(
-                    district, chunk, time.time(), provenance=Provenance.PAST, as_of=None, derived=self._derived
-                )  # thrown away: only the states it derived are kept, in the cache
+            self._warming = self._columns_to_keep(district)
+        while time.monotonic() < until:
+            if next(self._warming, False) is False:
+                self._warming = iter(())
+                return False
         return True
 
-    def _versions_to_warm(self) -> Iterator[dict[str, bytes]]:
-        """Each kept checkpoint's cases, by ``WARM_CHUNK``, less the versions derived by then."""
-        engine = self._engine(self._reader)
-        for checkpoint in checkpoints_newest_first(engine):
-            cases = [(k, body) for k, body in (checkpoint_state(engine, checkpoint) or {}).items() if k[:6] == "/case/"]
-            for i in range(0, len(cases), WARM_CHUNK):
-                yield {k: body for k, body in cases[i : i + WARM_CHUNK] if body not in self._derived}
+    def _columns_to_keep(self, district: District) -> Iterator[None]:
+        engine, basis = self._engine(self._reader), self._basis(district)
+        for checkpoint in checkpoints_lacking_columns(engine, basis):
+            state = checkpoint_state(engine, checkpoint)
+            yield
+            if state is not None:
+                columns = yield from making_columns(state, district, basis, step=WARM_CHUNK)
+                self._keep_columns(checkpoint, encode_columns(columns), basis=basis)
+                yield
+
+    def _basis(self, district: District) -> str:
+        """The basis of columns derived with ``district`` and the default calendar and rules."""
+        basis = self._bases.get(id(district))
+        if basis is None:
+            basis = self._bases[id(district)] = basis_of(district, WorkCalendar(), Rules())
+        return basis
+
+    def _keep_columns(self, checkpoint_id: int, blob: bytes, *, basis: str) -> None:
+        """Keep a checkpoint's derived columns (unless retention removed the checkpoint meanwhile)."""
+        with self._priority(), self._engine(self._durable).begin() as conn:
+            conn.execute(delete(_K).where(_K.c.checkpoint_id == checkpoint_id))
+            if conn.execute(select(_C.c.id).where(_C.c.id == checkpoint_id)).first() is not None:
+                conn.execute(insert(_K), {"checkpoint_id": checkpoint_id, "basis": basis, "blob": blob})
 
     def time_window(self) -> Window | None:
         """What ``state_at`` can reach (for a time slider's range); None before the first write."""
@@ -833,6 +870,7 @@ class Store:
             if base is not None:
                 checkpoints = conn.execute(delete(_C).where(_C.c.id != base.id, _C.c.taken_at <= cutoff)).rowcount
                 rows = conn.execute(delete(_J).where(_J.c.id <= base.journal_id)).rowcount
+                conn.execute(delete(_K).where(_K.c.checkpoint_id.not_in(select(_C.c.id))))
         if rows or checkpoints or events or days:
             log.info(
                 "retention: removed %d journal rows, %d checkpoints and %d link events before %s, "
@@ -901,7 +939,9 @@ class Store:
         base: _PendingCheckpoint | None = None
         if self._checkpoint_at is None:
             # The first checkpoint: the state before the first journal row it will be replayed from.
-            base = _PendingCheckpoint.of(self._state, taken[0][1], self._n.sequence, self._n.epoch)
+            base = _PendingCheckpoint.of(
+                self._state, taken[0][1], self._n.sequence, self._n.epoch, self._derived_columns(self._state)
+            )
         sql = self._sql
         if sql is None:
             raise RuntimeError("the store is not open")
@@ -1001,7 +1041,9 @@ class Store:
             return
         # Encode and compress before taking the write lock: operator actions never wait for it.
         started = time.perf_counter()
-        pending = _PendingCheckpoint.of(self._state, last, self._n.sequence, self._n.epoch)
+        pending = _PendingCheckpoint.of(
+            self._state, last, self._n.sequence, self._n.epoch, self._derived_columns(self._state)
+        )
         engine = self._engine(self._journal)
         self._wait_for_actions()
         with self._write_lock, engine.begin() as conn:
@@ -1011,6 +1053,19 @@ class Store:
             self._n.checkpoints += 1
             self._n.checkpoint_s += time.perf_counter() - started
         self.retention(last)
+
+    def _derived_columns(self, state: Mapping[str, bytes]) -> tuple[str, bytes] | None:
+        """A checkpoint's cases derived, with their basis (``past_columns``; with the shipped
+        district, as the store's process builds the past); None if they cannot be made: the
+        checkpoint is kept without them, and they are derived when first needed."""
+        try:
+            district = load_district()
+            basis = self._basis(district)
+            with self._derived_lock:
+                return basis, encode_columns(columns_of(state, district, basis, self._derived))
+        except Exception:
+            log.exception("a checkpoint's cases could not be derived; it is kept without them")
+            return None
 
 
 @dataclass(frozen=True, slots=True)
@@ -1022,15 +1077,23 @@ class _PendingCheckpoint:
     epoch: str
     keys: int
     blob: bytes
+    columns: tuple[str, bytes] | None  # (basis, blob) of its cases derived
 
     @classmethod
-    def of(cls, state: Mapping[str, bytes], taken_at: datetime, sequence: int, epoch: str) -> _PendingCheckpoint:
-        return cls(taken_at, sequence, epoch, len(state), encode_state(state))
+    def of(
+        cls,
+        state: Mapping[str, bytes],
+        taken_at: datetime,
+        sequence: int,
+        epoch: str,
+        columns: tuple[str, bytes] | None,
+    ) -> _PendingCheckpoint:
+        return cls(taken_at, sequence, epoch, len(state), encode_state(state), columns)
 
     def write(self, conn: Connection) -> None:
         """Insert it as covering every journal row written so far (the writer is the only writer)."""
         journal_id = conn.execute(select(func.coalesce(func.max(_J.c.id), 0))).scalar_one()
-        conn.execute(
+        inserted = conn.execute(
             insert(_C),
             {
                 "taken_at": self.taken_at,
@@ -1041,6 +1104,10 @@ class _PendingCheckpoint:
                 "blob": self.blob,
             },
         )
+        key = inserted.inserted_primary_key
+        if self.columns is not None and key is not None:
+            basis, blob = self.columns
+            conn.execute(insert(_K), {"checkpoint_id": key[0], "basis": basis, "blob": blob})
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,7 +12,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from console.core.aggregates import beijing_day
+from console.core.aggregates import Aggregates, beijing_day
 from console.core.case_state import CaseState, Light, derive
 from console.core.case_table import CaseFilter, _no_key
 from console.core.rules import Rules
@@ -332,6 +332,14 @@ def test_aggregates_equal_a_brute_force_recomputation(ops: list[tuple[str, objec
         fresh.append(s)
     assert set(sit.cases) == set(held)
     assert incremental(sit) == brute_force(fresh, rules)
+    # The same figures computed over the table at once (a past situation's way), and each row's
+    # state as the table gives it back.
+    of_table = Situation(DISTRICT, rules=rules)
+    of_table.aggregates = Aggregates.of_table(rules, sit.table, sit.now)
+    of_table.cases = sit.cases
+    assert incremental(of_table) == brute_force(fresh, rules)
+    assert set(of_table.aggregates.grids) == {s.unit_grid for s in fresh}
+    assert set(of_table.aggregates.departments) == involved(fresh)
     for s in fresh:  # the time-dependent flags moved forward exactly
         mine = sit.cases[s.no]
         assert (mine.light, mine.overdue, mine.recent) == (s.light, s.overdue, s.recent)
@@ -345,6 +353,9 @@ def test_aggregates_equal_a_brute_force_recomputation(ops: list[tuple[str, objec
         assert (bool(c["open"][row]), bool(c["hard"][row]), int(c["returns"][row])) == (s.open, s.hard, s.returns)
         assert table.vocab["dept"].names[c["dept"][row]] == s.dept if s.dept else c["dept"][row] == -1
         assert np.isnan(c["deadline"][row]) if math.isnan(s.deadline) else c["deadline"][row] == s.deadline
+        back = table.state(row)
+        back.evaluate(sit.now, rules.recent_seconds)
+        assert repr(back) == repr(s)  # every field (repr: NaN equals NaN)
 
 
 # ---------------------------------------------------------------------- the table and the change sets

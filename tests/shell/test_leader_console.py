@@ -4,6 +4,7 @@ cases cover reach the store's daily rows and the board's trend."""
 
 from __future__ import annotations
 
+import time
 from datetime import timedelta
 from pathlib import Path
 
@@ -60,3 +61,12 @@ def test_the_leaders_board_shows_the_live_figures_and_offers_no_command(
         # the briefing from the board's button (the file dialog answered): the same view, as a PDF
         written = console.export_briefing(tmp_path / "briefing.pdf")
         assert written is not None and written.stat().st_size > 10_000
+        # A past instant: the past holds no bodies, so the store makes the board's view of it, which
+        # is the view of that instant's cases (here the same four, still open)
+        assert console.store.flush(10)
+        then = time.time()
+        console.replay_bar.instant_requested.emit(then)
+        qtbot.waitUntil(lambda: abs(board.as_of - then) < 1e-3 and not board.live, timeout=WAIT_MS)
+        assert board.tiles["open"].value.text() == "4" and board.tiles["overdue"].value.text() == "2"
+        console.replay.live()
+        qtbot.waitUntil(lambda: board.live, timeout=WAIT_MS)

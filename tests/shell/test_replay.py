@@ -76,6 +76,11 @@ def test_the_wall_replays_an_instant_while_live_goes_on_and_returns_with_nothing
         assert sorted(past.cases) == ["DC0000000001", "DC0000000002", "DC0000000003"]
         assert past.cases["DC0000000001"].step is r.Step.DISPATCHED
         assert console.queue.model.situation is past and console.queue.model.rowCount() == 3
+        # The past holds no bodies: the detail reads the case as it was then from the store.
+        console.select_case("DC0000000001")
+        qtbot.waitUntil(lambda: console.detail.case_no == "DC0000000001", timeout=WAIT_MS)
+        shown = console.detail._record
+        assert shown is not None and shown.step is r.Step.DISPATCHED and shown.title != moved.title
 
         # A step forward goes by the journal's rows, applied to the past on show: it then shows what a
         # rebuild of that instant shows.

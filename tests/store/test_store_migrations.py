@@ -34,9 +34,10 @@ pytestmark = pytest.mark.usefixtures("no_store_threads")
 T0 = datetime(2026, 11, 20, 8, 0, tzinfo=UTC)
 TABLES = {
     "journal", "state", "link_meta", "checkpoints", "operator_actions", "link_events", "alarm_book", "daily_figures",
-    "stills", "journal_dictionaries", "alembic_version",
+    "stills", "journal_dictionaries", "checkpoint_cases", "alembic_version",
 }  # fmt: skip
-PREVIOUS_REVISION = "0006"  # the one before head
+PREVIOUS_REVISION = "0007"  # the one before head
+BEFORE_DICTIONARIES = "0006"
 BEFORE_STILLS = "0005"
 BEFORE_DAILY = "0004"
 BEFORE_ALARM_BOOK = "0003"
@@ -62,10 +63,10 @@ def test_the_head_revision_is_the_newest_script() -> None:
     assert alembic_config().get_main_option("script_location")
     revisions = [s.revision for s in ScriptDirectory.from_config(alembic_config()).walk_revisions()]  # newest first
     assert revisions == [
-        HEAD_REVISION, PREVIOUS_REVISION, BEFORE_STILLS, BEFORE_DAILY, BEFORE_ALARM_BOOK, BEFORE_LINK_EVENTS,
-        FIRST_REVISION,
+        HEAD_REVISION, PREVIOUS_REVISION, BEFORE_DICTIONARIES, BEFORE_STILLS, BEFORE_DAILY, BEFORE_ALARM_BOOK,
+        BEFORE_LINK_EVENTS, FIRST_REVISION,
     ]  # fmt: skip
-    assert revisions == ["0007", "0006", "0005", "0004", "0003", "0002", "0001"]
+    assert revisions == ["0008", "0007", "0006", "0005", "0004", "0003", "0002", "0001"]
 
 
 def test_migrate_an_empty_database_to_head(engine: sa.Engine) -> None:
@@ -230,14 +231,21 @@ def test_downgrade_to_the_previous_revision_and_back(engine: sa.Engine) -> None:
         )
     command.downgrade(alembic_config(str(engine.url)), PREVIOUS_REVISION)
     assert current_revision(engine) == PREVIOUS_REVISION
-    assert set(sa.inspect(engine).get_table_names()) == TABLES - {"journal_dictionaries"}
+    assert set(sa.inspect(engine).get_table_names()) == TABLES - {"checkpoint_cases"}
+    command.downgrade(alembic_config(str(engine.url)), BEFORE_DICTIONARIES)
+    assert set(sa.inspect(engine).get_table_names()) == TABLES - {"checkpoint_cases", "journal_dictionaries"}
     command.downgrade(alembic_config(str(engine.url)), BEFORE_STILLS)
-    assert set(sa.inspect(engine).get_table_names()) == TABLES - {"journal_dictionaries", "stills"}
+    assert set(sa.inspect(engine).get_table_names()) == TABLES - {"checkpoint_cases", "journal_dictionaries", "stills"}
     command.downgrade(alembic_config(str(engine.url)), BEFORE_DAILY)
-    assert set(sa.inspect(engine).get_table_names()) == TABLES - {"journal_dictionaries", "stills", "daily_figures"}
+    assert set(sa.inspect(engine).get_table_names()) == TABLES - {
+        "checkpoint_cases",
+        "journal_dictionaries",
+        "stills",
+        "daily_figures",
+    }
     command.downgrade(alembic_config(str(engine.url)), BEFORE_ALARM_BOOK)
     assert set(sa.inspect(engine).get_table_names()) == TABLES - {
-        "journal_dictionaries", "stills", "daily_figures", "alarm_book"
+        "checkpoint_cases", "journal_dictionaries", "stills", "daily_figures", "alarm_book"
     }  # fmt: skip
     command.downgrade(alembic_config(str(engine.url)), BEFORE_LINK_EVENTS)
     assert "link_events" not in sa.inspect(engine).get_table_names()
@@ -247,6 +255,7 @@ def test_downgrade_to_the_previous_revision_and_back(engine: sa.Engine) -> None:
         "daily_figures",
         "stills",
         "journal_dictionaries",
+        "checkpoint_cases",
     }
     with engine.connect() as conn:  # the downgrades drop only the alarm book and the link events
         assert conn.execute(sa.text("SELECT text FROM operator_actions")).scalar() == "kept"
@@ -286,6 +295,7 @@ def test_postgres_migrations_round_trip_actions_and_time_travel(postgres_url: st
             "daily_figures",
             "stills",
             "journal_dictionaries",
+            "checkpoint_cases",
         }
         upgrade(engine)
         assert schema_drift(engine) == []

@@ -7,16 +7,20 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import delete, select, update
 
+from console.core.leader import view_of
+from console.core.rules import Rules
 from console.core.situation import Provenance, Situation
 from console.store import JournalSpan, OutsideWindow, Store, StoreConfig
+from console.store.past_columns import basis_of
 from console.store.process import StoreProcess
-from console.store.schema import Checkpoint
-from console.store.time_travel import past_situation
+from console.store.schema import Checkpoint, CheckpointCases
+from console.store.time_travel import checkpoints_lacking_columns, past_situation
 from server_link import records as r
 from server_link.district import load_district
 from server_link.link_state import Batch, Update
+from server_link.workcal import WorkCalendar
 from tests.core.test_situation import A, S, bj, make_case, upd
 
 
@@ -84,7 +88,7 @@ def test_the_past_is_built_in_the_store_process_and_handed_over_whole(tmp_path: 
         assert store._part_takers == {}
 
 
-def test_the_kept_history_is_derived_before_the_first_replay_asks(tmp_path: Path) -> None:
+def test_checkpoints_keep_their_cases_derived_and_a_replay_derives_only_the_journal_after(tmp_path: Path) -> None:
     clock = [datetime(2026, 11, 27, 2, 0, tzinfo=UTC)]
     config = StoreConfig(checkpoint_interval=timedelta(minutes=30))
     store = Store(str(tmp_path / "w.db"), config, clock=lambda: clock[0]).open()
@@ -100,20 +104,50 @@ def test_the_kept_history_is_derived_before_the_first_replay_asks(tmp_path: Path
             ]
             store.submit(Batch(False, tuple(upd(c, 40 + hour) for c in moved), 40 + hour, "e"), clock[0])
             assert store.flush(10)
-        with store._engine(store._reader).connect() as conn:
-            instants = list(conn.execute(select(Checkpoint.taken_at).order_by(Checkpoint.taken_at)).scalars())
+        clock[0] += timedelta(minutes=20)  # five more move on, before the next checkpoint is due
+        later = [
+            make_case(n, [(t, S.COLLECTED, A.COLLECT, None), (t, S.DISPATCHED, A.DISPATCH, "d-cgw")])
+            for n in range(31, 36)
+        ]
+        store.submit(Batch(False, tuple(upd(c, 50) for c in later), 50, "e"), clock[0])
+        assert store.flush(10)
+        clock[0] += timedelta(minutes=10)
+        engine = store._engine(store._reader)
+        with engine.connect() as conn:
+            instants = [
+                at.replace(tzinfo=UTC)
+                for at in conn.execute(select(Checkpoint.taken_at).order_by(Checkpoint.taken_at)).scalars()
+            ]
+            kept = dict(conn.execute(select(CheckpointCases.checkpoint_id, CheckpointCases.basis)).all())
         assert len(instants) == 4  # the base one (empty: taken before the first batch), then one an hour
         district = load_district()
+        basis = basis_of(district, WorkCalendar(), Rules())
+        assert len(kept) == 4 and set(kept.values()) == {basis}  # each with its cases derived
+        assert basis_of(district, WorkCalendar(), Rules(yellow_share=0.5)) != basis
+
+        def shown_alike(at: datetime) -> int:
+            """The replay shows what a build from bodies alone shows; how many cases it derived."""
+            before = derived.hits + derived.misses
+            assert picture(store.situation_at(at, district)) == picture(past_situation(store.state_at(at), district))
+            return derived.hits + derived.misses - before
+
+        derived = store._derived
+        assert [shown_alike(at) for at in instants[1:]] == [0, 0, 0]  # at a checkpoint: its columns alone
+        assert shown_alike(instants[-1] + timedelta(minutes=25)) == 5  # after it: the journal's rows
+        # Columns that cannot be read are derived again from the checkpoint's bodies, and kept.
+        with store._engine(store._journal).begin() as conn:
+            conn.execute(update(CheckpointCases).values(blob=b"damaged"))
+        assert shown_alike(instants[-1]) == 40
+        assert shown_alike(instants[-1]) == 0
+        # Checkpoints without columns (kept by an older build, or derived on another basis) have them
+        # derived while the store has nothing else to do.
+        with store._engine(store._journal).begin() as conn:
+            conn.execute(delete(CheckpointCases).where(CheckpointCases.checkpoint_id != max(kept)))
+        assert len(checkpoints_lacking_columns(engine, basis)) == 3
         while store.warm_past(district, time.monotonic() + 0.01):
             pass
-        derived = store._derived
-        # Every version the checkpoints hold, each once: the forty cases as the last one holds them,
-        # then twenty of them as they were before they moved (the other ten moved before a checkpoint held them).
-        assert len(derived) == 40 + 20 and derived.misses == 60 and derived.hits == 0
-        for at in instants[1:]:  # the replay finds them all derived, and shows what a build without them shows
-            past = store.situation_at(at.replace(tzinfo=UTC), district)
-            assert picture(past) == picture(past_situation(store.state_at(at.replace(tzinfo=UTC)), district))
-        assert derived.misses == 60 and derived.hits == 3 * 40
+        assert checkpoints_lacking_columns(engine, basis) == []
+        assert [shown_alike(at) for at in instants[1:]] == [0, 0, 0]
         assert not store.warm_past(district, time.monotonic() + 1)  # nothing more to do
     finally:
         store.close()
@@ -155,5 +189,31 @@ def test_the_rows_between_two_instants_move_the_earlier_one_to_the_later(tmp_pat
         assert store.journal_between(at, at) == JournalSpan([], 0, "", None)
         with pytest.raises(ValueError, match="moves forward"):
             store.journal_between(at, start)
+    finally:
+        store.close()
+
+
+def test_the_leaders_view_of_the_past_is_made_where_the_bodies_are(tmp_path: Path) -> None:
+    clock = [datetime(2026, 11, 27, 2, 0, tzinfo=UTC)]
+    store = Store(str(tmp_path / "l.db"), clock=lambda: clock[0]).open()
+    try:
+        t = bj(2026, 11, 27, 10, 0)
+        cases = [
+            make_case(1, [(t, S.COLLECTED, A.COLLECT, None), (t, S.DISPATCHED, A.DISPATCH, "d-hwzx")]),
+            make_case(2, [(t, S.COLLECTED, A.COLLECT, None), (t, S.CLOSED, A.CLOSE, "d-hwzx")]),
+        ]
+        store.submit(Batch(True, tuple(upd(c, n) for n, c in enumerate(cases, 1)), 2, "e"), received_at=clock[0])
+        assert store.flush(10)
+        instant = clock[0] + timedelta(minutes=30)
+        clock[0] += timedelta(hours=1)
+        district = load_district()
+        bodies = store.state_at(instant).bodies
+        # The past held case by case with its bodies, as the live situation is: the view it makes.
+        held = Situation.picture(district, bodies, instant.timestamp(), provenance=Provenance.PAST, as_of=None).held()
+        want = view_of(held, [], hourly=True)
+        assert want.today and want.figures
+        assert repr(store.leader_view_at(instant, [], hourly=True)) == repr(want)
+        with pytest.raises(ValueError, match="timelines"):  # held as columns: no bodies to read them from
+            view_of(store.situation_at(instant, district), [])
     finally:
         store.close()

@@ -21,7 +21,7 @@ from sqlalchemy import Connection, Engine
 
 SCRIPT_LOCATION: Final = str(Path(__file__).resolve().parent)
 FIRST_REVISION: Final = "0001"
-HEAD_REVISION: Final = "0007"
+HEAD_REVISION: Final = "0008"
 
 
 def alembic_config(url: str | None = None, connection: Connection | None = None) -> Config:
