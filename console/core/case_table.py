@@ -88,7 +88,7 @@ class PackedTable(msgspec.Struct, frozen=True):
     vocab: dict[str, list[str]]
     nos: list[str]
     titles: list[str]
-    returned_by: list[list[str]]
+    returned_by: list[tuple[str, ...]]
 
 
 @dataclass(frozen=True)
@@ -168,7 +168,11 @@ class CaseTable:
 
     def reindex(self) -> None:
         """Index the rows by case number again, from ``nos`` (after it was given whole)."""
-        self._rows = {no: row for row, no in enumerate(self.nos) if no is not None}
+        nos, n = self.nos, self._next
+        if not self._free and len(nos) >= n:  # every row up to the next one holds a case (a past one, sent whole)
+            self._rows = dict(zip(nos[:n], range(n), strict=True))  # type: ignore[arg-type]
+        else:
+            self._rows = {no: row for row, no in enumerate(nos) if no is not None}
 
     def packed(self) -> PackedTable:
         """The held rows as plain data (each column's bytes, the texts as lists): what a checkpoint
@@ -181,17 +185,17 @@ class CaseTable:
             vocab={name: v.names for name, v in self.vocab.items()},
             nos=[self.nos[row] or "" for row in rows.tolist()],
             titles=[self.titles[row] for row in rows.tolist()],
-            returned_by=[list(self.returned_by[row]) for row in rows.tolist()],
+            returned_by=[self.returned_by[row] for row in rows.tolist()],
         )
 
     @classmethod
-    def unpacked(cls, plain: PackedTable) -> CaseTable:
-        """The table ``packed`` gave; ``ValueError`` if the data does not make one (a column of
-        another length or kind, a code outside its vocabulary)."""
+    def unpacked(cls, plain: PackedTable, spare: int = 0) -> CaseTable:
+        """The table ``packed`` gave, with room for ``spare`` more rows; ``ValueError`` if the data
+        does not make one (a column of another length or kind, a code outside its vocabulary)."""
         n = plain.rows
-        table = cls(capacity=max(16, n))
-        if not len(plain.nos) == len(plain.titles) == len(plain.returned_by) == n or len(set(plain.nos)) != n:
-            raise ValueError(f"a packed table of {n} rows with texts for {len(plain.nos)}, or repeated numbers")
+        table = cls(capacity=max(16, n + spare))
+        if not len(plain.nos) == len(plain.titles) == len(plain.returned_by) == n:
+            raise ValueError(f"a packed table of {n} rows with texts for {len(plain.nos)}")
         for name, col in table._cols.items():
             if name == "valid":
                 col[:n] = True
@@ -211,10 +215,14 @@ class CaseTable:
                 raise ValueError(f"a packed table's {name!r} codes fall outside its vocabulary")
         if n and not 0 <= table._cols["step"][:n].min() <= table._cols["step"][:n].max() < len(_STEPS):
             raise ValueError("a packed table's steps fall outside the loop")
-        table.nos[:n], table.titles[:n] = plain.nos, plain.titles
-        table.returned_by[:n] = [tuple(x) for x in plain.returned_by]
+        spare = table.capacity - n  # the lists copied whole (a table of its own: upserts write them)
+        table.nos = [*plain.nos, *[None] * spare]
+        table.titles = [*plain.titles, *[""] * spare]
+        table.returned_by = [*plain.returned_by, *[()] * spare]
         table._next = n
-        table.reindex()
+        table._rows = dict(zip(plain.nos, range(n), strict=True))
+        if len(table._rows) != n:
+            raise ValueError("a packed table repeats a case number")
         return table
 
     def row_of(self, no: str) -> int | None:

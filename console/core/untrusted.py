@@ -106,7 +106,7 @@ _SUSPECT: Final = re.compile(
 )
 
 
-@functools.lru_cache(maxsize=8192)
+@functools.lru_cache(maxsize=32768)  # a busy district's open cases' titles, shown on the map at each jump
 def one_line(text: str, max_chars: int | None = None, *, wrap: bool = True) -> str:
     """``text`` safe to draw as one line of a field: no line breaks (each run of them is ``⏎``), no
     bidi or other controls, right-to-left text isolated, at most ``max_chars`` characters of it (the

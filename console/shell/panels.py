@@ -95,15 +95,25 @@ MAP_METRICS: Final[tuple[tuple[str, str, Callable[[GridFigures], float]], ...]] 
 
 
 class MapShows:
-    """The map's side of the protocol: the choropleth of the metric chosen, and open cases' symbols."""
+    """The map's side of the protocol: the choropleth of the metric chosen, and open cases' symbols.
+
+    A whole new picture is put on the map in a turn of the event loop of its own, after the other
+    panels have shown it: a busy district's ten thousand open cases made most of the GUI thread's
+    turn when the replay jumped (changes that come before it are in the picture it then shows)."""
 
     def __init__(self, grid_map: object) -> None:
+        from PySide6.QtCore import QTimer
+
         from widgets.grid_map import GridMap
 
         assert isinstance(grid_map, GridMap)
         self.map = grid_map
         self.metric = 0
         self._situation: Situation | None = None
+        self._whole = QTimer(grid_map)
+        self._whole.setSingleShot(True)
+        self._whole.setInterval(0)
+        self._whole.timeout.connect(self._show_whole)
 
     def __call__(self, sit: Situation, changes: ChangeSet) -> None:
         from widgets.grid_map import CaseMarker
@@ -112,20 +122,34 @@ class MapShows:
             return CaseMarker(s.no, s.lon, s.lat, s.light, s.title)
 
         self._situation = sit
-        if changes.reset:
-            self.show_metric()
-            self.map.set_cases(CaseMarker(*place) for place in sit.open_places())
-            self.map.set_cameras(_camera_markers(sit, None))
-        else:
-            if changes.cameras:
-                self.map.update_cameras(_camera_markers(sit, changes.cameras))
-            grids = sit.aggregates.grids
-            _, _, figure = MAP_METRICS[self.metric]
-            self.map.update_values({g: float(figure(grids[g])) for g in changes.grids if g in grids})
-            upserts = [marker(sit.cases[no]) for no in changes.cases if no in sit.cases and sit.cases[no].open]
-            gone = [no for no in changes.cases if no not in sit.cases or not sit.cases[no].open]
-            self.map.update_cases(upserts, gone)
+        if changes.reset or self._whole.isActive():
+            self._whole.start()
+            return
+        if changes.cameras:
+            self.map.update_cameras(_camera_markers(sit, changes.cameras))
+        grids = sit.aggregates.grids
+        _, _, figure = MAP_METRICS[self.metric]
+        self.map.update_values({g: float(figure(grids[g])) for g in changes.grids if g in grids})
+        upserts = [marker(sit.cases[no]) for no in changes.cases if no in sit.cases and sit.cases[no].open]
+        gone = [no for no in changes.cases if no not in sit.cases or not sit.cases[no].open]
+        self.map.update_cases(upserts, gone)
         self.map.flush()  # the repainter already holds paints to ≤ 5/s: the map's diff goes out now
+
+    @property
+    def pending(self) -> bool:
+        """A whole new picture waits for its turn."""
+        return self._whole.isActive()
+
+    def _show_whole(self) -> None:
+        from widgets.grid_map import CaseMarker
+
+        sit = self._situation
+        if sit is None:
+            return
+        self.show_metric()
+        self.map.set_cases(map(CaseMarker._make, sit.open_places()))
+        self.map.set_cameras(_camera_markers(sit, None))
+        self.map.flush()
 
     def show_metric(self) -> None:
         if self._situation is None:

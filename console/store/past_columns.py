@@ -21,7 +21,7 @@ from typing import Final
 import msgspec
 import zstandard
 
-from console.core.case_table import CaseTable, PackedTable
+from console.core.case_table import PackedTable
 from console.core.derived_cases import DerivedCases
 from console.core.rules import Rules
 from console.core.situation import Picture, Situation
@@ -97,10 +97,10 @@ def encode_columns(columns: PastColumns) -> bytes:
     return zstandard.ZstdCompressor(level=LEVEL).compress(_ENCODER.encode(columns))
 
 
-def decode_columns(blob: bytes) -> tuple[PastColumns, CaseTable]:
-    """The columns a blob holds and their table; ``ValueError`` for a damaged one."""
+def decode_columns(blob: bytes) -> PastColumns:
+    """The columns a blob holds (``CaseTable.unpacked`` makes their table); ``ValueError`` for a
+    damaged one."""
     try:
-        columns = _DECODER.decode(zstandard.decompress(blob))
+        return _DECODER.decode(zstandard.decompress(blob))
     except (zstandard.ZstdError, msgspec.DecodeError) as exc:
         raise ValueError(f"damaged checkpoint columns: {exc}") from exc
-    return columns, CaseTable.unpacked(columns.table)

@@ -16,6 +16,8 @@ import pickle
 import time
 from collections.abc import Iterable, Iterator
 
+import msgspec
+
 from console.core.situation import Situation
 from console.store.pipes import PROTOCOL
 from server_link import records as r
@@ -24,6 +26,8 @@ from server_link.district import District
 ROWS_PER_PART = 20_000  # the rows' texts: ~10 ms to unpickle on this project's machine
 RECORDS_PER_PART = 500  # cameras, decisions, streets, departments: about 5 ms
 PAUSE_S = 0.001  # between two parts: the interpreter lock is free for whoever waits for it
+_TEXTS = msgspec.msgpack.Encoder()
+_TEXTS_DECODER = msgspec.msgpack.Decoder(tuple[list[str | None], list[str], list[tuple[str, ...]]])
 
 
 def parts(sit: Situation, rows_per_part: int = ROWS_PER_PART) -> Iterator[bytes]:
@@ -42,8 +46,8 @@ def parts(sit: Situation, rows_per_part: int = ROWS_PER_PART) -> Iterator[bytes]
     items = list(records.items())
     for i in range(0, len(items), RECORDS_PER_PART):
         yield pickle.dumps(("records", dict(items[i : i + RECORDS_PER_PART])), PROTOCOL)
-    for i in range(0, len(texts[0]), rows_per_part):
-        yield pickle.dumps(("rows", *(x[i : i + rows_per_part] for x in texts)), PROTOCOL)
+    for i in range(0, len(texts[0]), rows_per_part):  # msgpack: about twice as fast as pickle for these
+        yield pickle.dumps(("rows", _TEXTS.encode(tuple(x[i : i + rows_per_part] for x in texts))), PROTOCOL)
 
 
 class Unpacker:
@@ -69,7 +73,7 @@ class Unpacker:
             self._situation.records.update(records)
         elif kind == "rows":
             table = self._situation.table
-            nos, titles, returned_by = content
+            nos, titles, returned_by = _TEXTS_DECODER.decode(content[0])
             table.nos += nos
             table.titles += titles
             table.returned_by += returned_by

@@ -133,18 +133,6 @@ def situation_at(
         if cp is None:
             raise OutsideWindow(_before_window(conn, instant))
         taken_at = _aware(cp.taken_at)
-        kept = conn.execute(select(_K.blob).where(_K.checkpoint_id == cp.id, _K.basis == basis)).scalar_one_or_none()
-        columns, fresh = None, None
-        if kept is not None:
-            try:
-                columns, table = decode_columns(kept)
-            except ValueError:
-                log.exception("checkpoint %s: its derived columns are damaged; derived again", cp.id)
-        if columns is None:
-            state = decode_state(conn.execute(select(_C.blob).where(_C.id == cp.id)).scalar_one())
-            columns = columns_of(state, district, basis, derived)
-            table = CaseTable.unpacked(columns.table)
-            fresh = (cp.id, encode_columns(columns))
         open_body = (bodies or JournalBodies()).opener(conn)
         sequence, epoch, as_of = cp.sequence, cp.epoch, taken_at
         latest: dict[str, bytes] = {}  # each key's last row: the state at the instant
@@ -152,6 +140,21 @@ def situation_at(
             latest[row.key] = row.body
             sequence, epoch, as_of = row.sequence, row.epoch, _aware(row.received_at)
         latest = {key: open_body(body) if body else b"" for key, body in latest.items()}
+        spare = sum(key.startswith("/case/") for key in latest)  # rows for cases the checkpoint lacks
+        kept = conn.execute(select(_K.blob).where(_K.checkpoint_id == cp.id, _K.basis == basis)).scalar_one_or_none()
+        columns, fresh = None, None
+        if kept is not None:
+            try:
+                columns = decode_columns(kept)
+                table = CaseTable.unpacked(columns.table, spare)
+            except ValueError:
+                log.exception("checkpoint %s: its derived columns are damaged; derived again", cp.id)
+                columns = None
+        if columns is None:
+            state = decode_state(conn.execute(select(_C.blob).where(_C.id == cp.id)).scalar_one())
+            columns = columns_of(state, district, basis, derived)
+            table = CaseTable.unpacked(columns.table, spare)
+            fresh = (cp.id, encode_columns(columns))
     sit = Situation.past_at(district, instant.timestamp(), as_of=as_of.timestamp())
     sit.sequence, sit.epoch = sequence, epoch
     if derived is not None:

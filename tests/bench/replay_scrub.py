@@ -1,6 +1,6 @@
 """Benchmark: scrubbing the replay slider over seven days of history, on the whole wall.
 
-Run: ``.venv/bin/python tests/bench/replay_scrub.py [--days 7] [--factors 1,10] [--moves 50]``
+Run: ``.venv/bin/python tests/bench/replay_scrub.py [--days 7] [--factors 1,10] [--moves 50] [--stalls]``
 
 For each rate factor (1: the district simulator's calibrated rate, the demo's; 10: ten times its
 intake), ``--days`` of history (after a week of warm-up) are written into a fresh SQLite store
@@ -8,9 +8,9 @@ exactly as the console writes them (``tests/bench/time_travel.build``). Then the
 built on that store (``console.shell.composition.build``, offscreen, 1920×1080, no backend: the
 link keeps trying, the wall shows the last known state), and ``--moves`` random slider releases are
 made, one after another, through the replay bar's own signal. For each: the time from the release
-to the past painted (the replay's ``instant_shown`` and the next turn of the event loop, after every
-panel has repainted it); and, while scrubbing, the GUI thread's event-loop lateness (a 10 ms timer's
-delays, p99).
+to the past painted (the replay's ``instant_shown`` and the next turn of the event loop after every
+panel has repainted it, the map's turn of its own included); and, while scrubbing, the GUI thread's
+event-loop lateness (a 10 ms timer's delays, p99).
 
 The reference, measured in the same run on the same store: the store's own build of the same
 instants in this process (``Store.situation_at``: a checkpoint's derived columns and the journal's
@@ -45,10 +45,12 @@ if hasattr(os, "geteuid") and os.geteuid() == 0:
 import PySide6.QtWebEngineWidgets  # noqa: F401 - before the QApplication
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
+from stalls import StallSampler
 from time_travel import build as fill
 
 from console.shell.app import parse_args
 from console.shell.composition import build as build_console
+from console.shell.panels import MapShows
 from console.store import Store, StoreConfig, past_picture
 from console.store.time_travel import past_situation
 from server_link.district import load_district
@@ -62,7 +64,9 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
-def run(factor: float, days: int, moves: int, seed: int, app: QApplication, keep: Path | None, settle: float) -> str:
+def run(
+    factor: float, days: int, moves: int, seed: int, app: QApplication, keep: Path | None, settle: float, stalls: bool
+) -> str:
     folder = keep or Path(tempfile.mkdtemp(prefix="bench-replay-"))
     db = folder / f"replay-f{factor:g}-d{days}-s{seed}.db"
     config = StoreConfig(max_queue_batches=100_000, max_queue_updates=10_000_000)
@@ -137,19 +141,31 @@ def run(factor: float, days: int, moves: int, seed: int, app: QApplication, keep
         state["asked"] = time.perf_counter()
         console.replay_bar.instant_requested.emit(plan[state["i"]][0])
 
+    map_shows = console.panels["map"].show if "map" in console.panels else None
+
     def on_shown(instant: object) -> None:
         if instant is None:
             return
-        QTimer.singleShot(0, lambda: done())
+        QTimer.singleShot(0, all_painted)
+
+    def all_painted() -> None:  # the map puts a whole new picture on in a turn of its own
+        if isinstance(map_shows, MapShows) and map_shows.pending:
+            QTimer.singleShot(0, all_painted)
+            return
+        done()
 
     def done() -> None:
         plan[state["i"]][1].append(time.perf_counter() - state["asked"])
         QTimer.singleShot(100, next_move)  # the operator's hand between two releases
 
+    sampler = StallSampler() if stalls else None
+
     def finish() -> None:
         """Close the console and delete its windows (the map's page before its web profile) while
         the event loop still runs, then end it: deleted after it, the page crashed QtWebEngine."""
         probe.stop()
+        if sampler is not None:
+            sampler.stop()
         state["cases"] = len(console.showing.situation.cases)
         console.close()
         for w in console.windows:
@@ -158,6 +174,8 @@ def run(factor: float, days: int, moves: int, seed: int, app: QApplication, keep
         QTimer.singleShot(500, app.quit)
 
     def start() -> None:
+        if sampler is not None:
+            sampler.start()
         state["probing"] = True
         state["last"] = time.perf_counter()
         probe.start()
@@ -170,6 +188,8 @@ def run(factor: float, days: int, moves: int, seed: int, app: QApplication, keep
     QTimer.singleShot(int(settle * 1000), start)
     app.exec()
     cases = state["cases"]
+    if sampler is not None:
+        print(sampler.report())
     p50, p95 = statistics.median(painted) * 1000, percentile(painted, 0.95) * 1000
     first, rest = painted[:10], painted[10:]
     if rest:
@@ -211,6 +231,10 @@ def main(argv: list[str] | None = None) -> int:
         help="a folder to keep the filled stores in and reuse them from (ten times the "
         "rate takes about 20 minutes to fill); its history ends when it was filled, so the window shrinks with age",
     )
+    ap.add_argument(
+        "--stalls", action="store_true",
+        help="sample the GUI thread's stack while it is over 30 ms late (tests/bench/stalls.py), printed at the end",
+    )  # fmt: skip
     args = ap.parse_args(argv)
     factors = args.factors.split(",")
     if len(factors) > 1:
@@ -221,6 +245,7 @@ def main(argv: list[str] | None = None) -> int:
             again = [sys.executable, __file__, "--factors", factor, "--days", str(args.days)]
             again += ["--moves", str(args.moves), "--seed", str(args.seed), "--settle", str(args.settle)]
             again += ["--keep", str(args.keep)] if args.keep else []
+            again += ["--stalls"] if args.stalls else []
             out = subprocess.run(again, capture_output=True, text=True, check=False)
             print(out.stdout, end="", flush=True)
             results += [line for line in out.stdout.splitlines() if line.startswith("RESULT")]
@@ -231,7 +256,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     app = QApplication.instance() or QApplication(sys.argv[:1])
     assert isinstance(app, QApplication)
-    print(run(float(factors[0]), args.days, args.moves, args.seed, app, args.keep, args.settle))
+    print(run(float(factors[0]), args.days, args.moves, args.seed, app, args.keep, args.settle, args.stalls))
     return 0
 
 

@@ -21,8 +21,9 @@ def test_kept_columns_hold_the_picture_the_bodies_make() -> None:
     dept = r.Department(schema=1, id="d-test", name="测试部门", type=r.DepartmentKind.DISTRICT)
     bodies[r.key_of(dept)] = r.encode(dept)
     basis = basis_of(DISTRICT, WorkCalendar(), Rules())
-    columns, table = decode_columns(encode_columns(columns_of(bodies, DISTRICT, basis)))
-    assert columns.basis == basis and columns.rejects == {"json": 1} and len(table) == 300
+    columns = decode_columns(encode_columns(columns_of(bodies, DISTRICT, basis)))
+    table = CaseTable.unpacked(columns.table, spare=5)
+    assert columns.basis == basis and columns.rejects == {"json": 1} and len(table) == 300 and table.capacity == 305
     assert columns.records == [(r.key_of(dept), bodies[r.key_of(dept)])]
     sit = Situation.past_at(DISTRICT, at, as_of=at)
     for key, body in columns.records:
@@ -43,7 +44,7 @@ def test_damaged_columns_are_refused_not_shown() -> None:
         (msgspec.structs.replace(plain, columns={**plain.columns, "deadline": b"\0" * 8}), "'deadline' holds 1"),
         (msgspec.structs.replace(plain, vocab={**plain.vocab, "street": []}), "'street' codes fall outside"),
         (msgspec.structs.replace(plain, vocab={**plain.vocab, "dept": ["d-a", "d-a"]}), "repeats a word"),
-        (msgspec.structs.replace(plain, nos=[plain.nos[0]] * plain.rows), "repeated numbers"),
+        (msgspec.structs.replace(plain, nos=[plain.nos[0]] * plain.rows), "repeats a case number"),
         (msgspec.structs.replace(plain, titles=plain.titles[:-1]), "texts for"),
         (msgspec.structs.replace(plain, columns={**plain.columns, "step": b"\x09\0" * plain.rows}), "steps"),
     ):

@@ -475,6 +475,23 @@ def test_the_writers_own_retention_removes_old_link_events_too(db: Db) -> None:
 
 
 # ---------------------------------------------------------------------- time travel
+def test_a_snapshot_is_checkpointed_at_once_not_an_hour_later(db: Db) -> None:
+    s = open_store(db, StoreConfig(checkpoint_interval=timedelta(hours=1), checkpoint_rows=20))
+    try:
+        feed = Feed()
+        assert s.submit(feed.reset([body(n) for n in range(30)]), T0)  # the base checkpoint, then 30 rows
+        assert s.flush(10)
+        assert s.stats().checkpoints == 2
+        for k in range(3):  # updates, however many: the interval decides again
+            at = T0 + timedelta(minutes=10 * k + 10)
+            assert s.submit(feed.batch([body(n, version=k + 2) for n in range(30)]), at)
+        assert s.flush(10) and s.stats().checkpoints == 2
+        past = s.state_at(T0 + timedelta(minutes=5), now=LATER)
+        assert past.replayed == 0 and past.checkpoint_at == T0 and len(past.bodies) == 30
+    finally:
+        s.close()
+
+
 def test_time_travel_rebuilds_each_past_instant_across_checkpoints_and_a_snapshot(db: Db) -> None:
     s = open_store(db, StoreConfig(checkpoint_interval=timedelta(hours=1)))
     try:

@@ -383,6 +383,26 @@ def test_cases_cluster_update_and_click(qtbot: QtBot, grid_map: GridMap) -> None
     assert target.no in popup["text"] and target.title in popup["text"]
 
 
+def test_a_whole_new_set_of_mostly_the_same_cases_sends_only_the_difference(qtbot: QtBot, grid_map: GridMap) -> None:
+    d = load_district()
+    cases = [
+        CaseMarker(f"C{i:04d}", g.lon, g.lat, Light(1 + i % 3), f"案件 {i}")
+        for i, g in enumerate(d.unit_grids[c] for c in CODES[:300:3])
+    ]
+    grid_map.set_cases(cases)
+    wait_page(qtbot, grid_map, "gridMap.cases.size", len(cases))
+    sent: list[str] = []
+    grid_map._page.runJavaScript = lambda script, *_: sent.append(script)  # type: ignore[method-assign]
+    reddened = CaseMarker(cases[7].no, cases[7].lon, cases[7].lat, Light.RED, cases[7].title)
+    again = [*cases[:7], reddened, *cases[8:-1]]  # the replay's next instant: one turned red, one gone
+    grid_map.set_cases(again)
+    assert len(sent) == 1 and sent[0].startswith("gridMap.apply(") and '"removals":["C0099"]' in sent[0]
+    assert sent[0].count('"C0') == 3  # the reddened one (its number and its shown number), the gone one
+    assert grid_map._cases == {c.no: c for c in again}
+    grid_map.set_cases(cases[50:])  # mostly others: the whole set again
+    assert len(sent) == 2 and sent[1].startswith("gridMap.setCases(")
+
+
 def test_case_text_is_shown_literally(qtbot: QtBot, grid_map: GridMap) -> None:
     payload = (
         "<img src=x onerror=\"window.__pwned='img'\"><script>window.__pwned='script'</script>"
