@@ -54,6 +54,7 @@ DEFAULT_FLUSH_INTERVAL_MS = 200  # at most five flushes a second, in step with t
 # about the same whatever the size (at 10,000 updates/s it took a quarter of a core at five a second),
 # and a core is what the GUI thread then lacks; at 1,000 updates/s flushes carry ~55 changes.
 STORM_CHANGES = 300
+FILL_CHUNK: Final = 1_500  # markers of a whole new set sent a turn of the event loop (~8 ms of it)
 COMPACTS_KEPT: Final = 50_000  # markers whose page form is kept (a busy district's open cases, a few times over)
 STORM_INTERVAL_MS = 500
 LayerName = Literal["base_grids", "streets"]
@@ -429,6 +430,11 @@ class GridMap(QWidget):
         self._flush_timer = QTimer(self)
         self._flush_timer.setSingleShot(True)
         self._flush_timer.timeout.connect(self._flush)
+        self._filling: list[str] = []  # a whole new set's cases not sent yet, a chunk a turn (``set_cases``)
+        self._fill_timer = QTimer(self)
+        self._fill_timer.setSingleShot(True)
+        self._fill_timer.setInterval(0)
+        self._fill_timer.timeout.connect(self._fill_next)
 
         url = QUrl.fromLocalFile(str(page_file(self._options)))
         self._page.home = url
@@ -535,14 +541,39 @@ class GridMap(QWidget):
             changed = [c for no, c in new.items() if self._cases.get(no) != c]
             gone = self._cases.keys() - new.keys()
             if len(changed) + len(gone) < len(new) // 2:
-                self.update_cases(changed, gone)
+                for case in changed[FILL_CHUNK:]:  # sent a chunk a turn, as a whole new set is
+                    self._cases[case.no] = case
+                    self._filling.append(case.no)
+                self.update_cases(changed[:FILL_CHUNK], gone)
                 self._flush_now()
+                if self._filling:
+                    self._fill_timer.start()
                 return
         self._cases = new
         self._upserts.clear()
         self._removals.clear()
-        if self._ready:
-            self._js("gridMap.setCases", [self._compact(c) for c in self._cases.values()])
+        self._filling = []
+        if self._ready:  # the first chunk replaces the page's set; the others follow, a turn each
+            order = list(new)
+            self._js("gridMap.setCases", [self._compact(new[no]) for no in order[:FILL_CHUNK]])
+            self._filling = order[FILL_CHUNK:]
+            if self._filling:
+                self._fill_timer.start()
+
+    @property
+    def filling(self) -> bool:
+        """A whole new set of cases is still on its way to the page."""
+        return bool(self._filling)
+
+    def _fill_next(self) -> None:
+        chunk, self._filling = self._filling[:FILL_CHUNK], self._filling[FILL_CHUNK:]
+        for no in chunk:  # as they are now: a case updated or gone meanwhile went with its update
+            case = self._cases.get(no)
+            if case is not None:
+                self._upserts.setdefault(no, case)
+        self._flush_now()
+        if self._filling:
+            self._fill_timer.start()
 
     def update_cases(self, upserts: Iterable[CaseMarker], removals: Iterable[str] = ()) -> None:
         """Add or move cases and remove others; sent with the next flush (markers already shown as given are not)."""
@@ -791,7 +822,8 @@ class GridMap(QWidget):
         self._page_values = {}
         if self._metric_name:
             self._send_metric()
-        self._js("gridMap.setCases", [c.compact() for c in self._cases.values()])
+        self._filling = []
+        self._js("gridMap.setCases", [self._compact(c) for c in self._cases.values()])
         self._js("gridMap.setCameras", [c.compact() for c in self._cameras.values()])
         self._camera_upserts.clear()
         if self._cameras_forced is not None:

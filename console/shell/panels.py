@@ -137,8 +137,8 @@ class MapShows:
 
     @property
     def pending(self) -> bool:
-        """A whole new picture waits for its turn."""
-        return self._whole.isActive()
+        """A whole new picture waits for its turn, or its markers are still on their way to the page."""
+        return self._whole.isActive() or self.map.filling
 
     def _show_whole(self) -> None:
         from widgets.grid_map import CaseMarker
@@ -310,13 +310,18 @@ def _leader(ctx: PanelContext) -> Panel:
     on_show: Situation | None = None  # the situation on show, as last handed over
     shown_at = -float("inf")  # its instant when the board was last computed
     past: tuple[date, float, int, Sequence[DayFigures]] | None = None  # (day, read at, writes seen, rows)
+    asked: Situation | None = None  # the past one whose view the store is making (one at a time)
+    again = False  # another past came on show meanwhile: asked for when that view comes
 
     def compute(force: bool = False) -> None:
         """Today's figures from the cases, over the kept rows: once a minute (about 0.2 s), at once on
         a new picture or when the store has written days."""
-        nonlocal shown_at, past
+        nonlocal shown_at, past, asked, again
         sit = on_show
         if sit is None or not sit.pictured:
+            return
+        if asked is not None and not sit.keep_bodies:
+            again = again or sit is not asked  # a replay's jumps never queue the store's slow work
             return
         written = ctx.daily_written()
         fresh_rows = past is not None and past[2] != written
@@ -330,15 +335,26 @@ def _leader(ctx: PanelContext) -> Panel:
         if sit.keep_bodies:
             shown(sit, view_of(sit, past[3], hourly=hourly))
         elif ctx.leader_view_at is not None:  # a past situation: its cases' timelines are in the store
-            ctx.leader_view_at(sit.now, past[3], hourly).add_done_callback(lambda f: relay.arrived.emit(sit, f))
+            try:
+                made = ctx.leader_view_at(sit.now, past[3], hourly)
+            except Exception:  # the store is gone or closing: the board keeps what it showed
+                log.exception("the leaders' view of a past instant could not be asked for")
+                return
+            asked = sit
+            made.add_done_callback(lambda f: relay.arrived.emit(sit, f))
 
     def shown(sit: Situation, view: LeaderView) -> None:
         live = sit.provenance is Provenance.LIVE
         board.show_view(view, labels.street_names(sit), labels.department_names(sit), sit.now, live)
 
     def arrived(sit: Situation, made: Future[LeaderView]) -> None:
-        if sit is not on_show:
-            return  # another situation is on show by now
+        nonlocal asked, again
+        asked, ask_again = None, again
+        again = False
+        if sit is not on_show:  # another situation is on show by now: its view, if it is a past one
+            if ask_again:
+                compute(force=True)
+            return
         try:
             shown(sit, made.result())
         except Exception:

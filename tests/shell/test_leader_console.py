@@ -68,5 +68,10 @@ def test_the_leaders_board_shows_the_live_figures_and_offers_no_command(
         console.replay_bar.instant_requested.emit(then)
         qtbot.waitUntil(lambda: abs(board.as_of - then) < 1e-3 and not board.live, timeout=WAIT_MS)
         assert board.tiles["open"].value.text() == "4" and board.tiles["overdue"].value.text() == "2"
+        # Dragging on: the store makes one view at a time, and the board ends on the last instant's.
+        for k in range(1, 4):
+            console.replay.request(then - k)
+            qtbot.waitUntil(lambda k=k: console.replay.instant == then - k, timeout=WAIT_MS)
+        qtbot.waitUntil(lambda: abs(board.as_of - (then - 3)) < 1e-3 and not board.live, timeout=WAIT_MS)
         console.replay.live()
         qtbot.waitUntil(lambda: board.live, timeout=WAIT_MS)

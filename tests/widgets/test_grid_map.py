@@ -16,6 +16,7 @@ from pytestqt.qtbot import QtBot
 
 from console.core.case_state import Light
 from server_link.district import load_district
+from widgets import grid_map as grid_map_module
 from widgets.grid_map import (
     RAMP,
     STORM_CHANGES,
@@ -401,6 +402,35 @@ def test_a_whole_new_set_of_mostly_the_same_cases_sends_only_the_difference(qtbo
     assert grid_map._cases == {c.no: c for c in again}
     grid_map.set_cases(cases[50:])  # mostly others: the whole set again
     assert len(sent) == 2 and sent[1].startswith("gridMap.setCases(")
+
+
+def test_a_large_new_set_reaches_the_page_a_chunk_a_turn(
+    qtbot: QtBot, grid_map: GridMap, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(grid_map_module, "FILL_CHUNK", 40)
+    d = load_district()
+    cases = [
+        CaseMarker(f"C{i:04d}", g.lon, g.lat, Light(1 + i % 3), f"案件 {i}")
+        for i, g in enumerate(d.unit_grids[c] for c in CODES[:300:3])
+    ]
+    page = grid_map._page
+    sent: list[str] = []
+    run = page.runJavaScript
+
+    def spy(script: str, *rest: object) -> None:
+        sent.append(script[: script.index("(")])
+        run(script, *rest)
+
+    page.runJavaScript = spy  # type: ignore[method-assign]
+    grid_map.set_cases(cases)
+    assert sent == ["gridMap.setCases"] and grid_map.filling  # the first 40 at once
+    # Meanwhile a case not sent yet goes, and another one turns red: the page ends as the map holds it.
+    reddened = CaseMarker(cases[70].no, cases[70].lon, cases[70].lat, Light.RED, cases[70].title)
+    grid_map.update_cases([reddened], [cases[90].no])
+    wait_page(qtbot, grid_map, "gridMap.cases.size", len(cases) - 1)
+    qtbot.waitUntil(lambda: not grid_map.filling, timeout=WAIT_MS)
+    assert sent.count("gridMap.apply") >= 2 and read(qtbot, grid_map, f"gridMap.cases.has('{cases[90].no}')") is False
+    assert read(qtbot, grid_map, f"gridMap.cases.get('{reddened.no}').light") == int(Light.RED)
 
 
 def test_case_text_is_shown_literally(qtbot: QtBot, grid_map: GridMap) -> None:
