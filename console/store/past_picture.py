@@ -1,10 +1,10 @@
 """A past situation as it crosses from the store's process: made there, held as columns, sent in parts.
 
-The store's process derives the past's cases (``Situation.picture``: most of them found in its
-cache of derived versions), holds them as columns only (``Picture.held_as_columns``: the queue's
-table, and the figures computed over it at once) and sends the situation in parts: first the
-situation with its table's numeric columns, without its other records or the table's per-row
-texts; then the records; then the rows' case numbers, titles and returning departments. The
+The store's process builds the past with its cases held as columns only (``Store.situation_at``:
+a checkpoint's derived columns and the journal after it; the figures computed over the table at
+once) and sends the situation in parts: first the situation with its table's numeric columns,
+without its other records or the table's per-row texts; then the records; then the rows' case
+numbers, titles and returning departments. The
 console's reader thread takes each part in as it arrives. No single part holds the console's
 interpreter lock for long (unpickling ten thousand case objects in one piece held it for about
 100 ms, and the GUI thread waited as long); a past situation holds no object per case.

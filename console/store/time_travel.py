@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Select, func, select
+from sqlalchemy import Connection, Engine, Row, Select, func, select
 
 from console.core.case_table import CaseTable
 from console.core.derived_cases import DerivedCases
@@ -79,20 +79,11 @@ def state_at(
     keeps the journal's dictionaries from one call to the next."""
     instant, now = _checked(instant, now)
     with engine.connect() as conn, conn.begin():
-        cp = conn.execute(
-            select(_C.taken_at, _C.journal_id, _C.sequence, _C.epoch, _C.blob)
-            .where(_C.taken_at <= instant)
-            .order_by(_C.taken_at.desc(), _C.id.desc())
-            .limit(1)
-        ).first()
-        if cp is None:
-            raise OutsideWindow(_before_window(conn, instant))
+        cp = _checkpoint_before(conn, instant)
         taken_at = _aware(cp.taken_at)
-        state = decode_state(cp.blob)
+        state = _checkpoint_blob(conn, cp.id)
         open_body = (bodies or JournalBodies()).opener(conn)
         sequence, epoch, as_of, replayed = cp.sequence, cp.epoch, taken_at, 0
-        # Received times never go backwards (the writer clamps them), so the time range bounds
-        # the scan through the received_at index and id order is arrival order.
         for row in conn.execute(_rows_after(conn, cp.journal_id, taken_at, instant)):
             if row.body:
                 state[row.key] = open_body(row.body)
@@ -118,20 +109,12 @@ def situation_at(
     """The read-only situation at ``instant``, its cases held as columns: the newest checkpoint at
     or before it, as its derived columns of ``basis`` (``past_columns``), then the journal's rows
     after it up to ``instant``, the last of each key derived (through ``derived``; other records
-    through ``decoded``). A checkpoint
-    kept without such columns has them derived from its bodies here, and returned as (checkpoint
-    id, blob) for the store to keep; else None. ``state_at`` and ``past_situation`` make the same
-    situation from bodies alone."""
+    through ``decoded``). A checkpoint kept without such columns has them derived from its bodies
+    here, and returned as (checkpoint id, blob) for the store to keep; else None. ``state_at`` and
+    ``past_situation`` make the same situation from bodies alone."""
     instant, now = _checked(instant, now)
     with engine.connect() as conn, conn.begin():
-        cp = conn.execute(
-            select(_C.id, _C.taken_at, _C.journal_id, _C.sequence, _C.epoch)
-            .where(_C.taken_at <= instant)
-            .order_by(_C.taken_at.desc(), _C.id.desc())
-            .limit(1)
-        ).first()
-        if cp is None:
-            raise OutsideWindow(_before_window(conn, instant))
+        cp = _checkpoint_before(conn, instant)
         taken_at = _aware(cp.taken_at)
         open_body = (bodies or JournalBodies()).opener(conn)
         sequence, epoch, as_of = cp.sequence, cp.epoch, taken_at
@@ -151,8 +134,7 @@ def situation_at(
                 log.exception("checkpoint %s: its derived columns are damaged; derived again", cp.id)
                 columns = None
         if columns is None:
-            state = decode_state(conn.execute(select(_C.blob).where(_C.id == cp.id)).scalar_one())
-            columns = columns_of(state, district, basis, derived)
+            columns = columns_of(_checkpoint_blob(conn, cp.id), district, basis, derived)
             table = CaseTable.unpacked(columns.table, spare)
             fresh = (cp.id, encode_columns(columns))
     sit = Situation.past_at(district, instant.timestamp(), as_of=as_of.timestamp())
@@ -250,6 +232,25 @@ def checkpoint_state(engine: Engine, checkpoint_id: int) -> dict[str, bytes] | N
     with engine.connect() as conn:
         blob = conn.execute(select(_C.blob).where(_C.id == checkpoint_id)).scalar_one_or_none()
     return None if blob is None else decode_state(blob)
+
+
+def _checkpoint_before(conn: Connection, instant: datetime) -> Row[Any, Any, Any, Any, Any]:
+    """The newest checkpoint taken at or before ``instant``: its id, taken_at, journal_id, sequence and
+    epoch (``OutsideWindow`` if none is kept)."""
+    cp = conn.execute(
+        select(_C.id, _C.taken_at, _C.journal_id, _C.sequence, _C.epoch)
+        .where(_C.taken_at <= instant)
+        .order_by(_C.taken_at.desc(), _C.id.desc())
+        .limit(1)
+    ).first()
+    if cp is None:
+        raise OutsideWindow(_before_window(conn, instant))
+    return cp
+
+
+def _checkpoint_blob(conn: Connection, checkpoint_id: int) -> dict[str, bytes]:
+    """The map a checkpoint holds (its bodies)."""
+    return decode_state(conn.execute(select(_C.blob).where(_C.id == checkpoint_id)).scalar_one())
 
 
 def _rows_after(conn: Connection, journal_id: int, taken_at: datetime, instant: datetime) -> Select[Any]:
